@@ -1,0 +1,1 @@
+"""pyshootout orchestrator: runs on CPython >= 3.10, never imports a workload's variant."""

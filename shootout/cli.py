@@ -1,0 +1,197 @@
+"""Command line: `python -m shootout compare|report ...` (what the nox sessions call).
+
+Exit codes: 0 every requested cell ran and verified; 1 some cells failed (listed at the end); 2 usage or input
+error (one line naming the bad value and the accepted ones; nothing written to results/).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from . import archive
+from .interpreters import InterpreterError, discover
+from .matrix import METHODS, QUICK_SIZE, Method
+from .workloads import ROOT, available_workloads, default_size, variants
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+class UsageError(Exception):
+    pass
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # one line, exit 2 (argparse prints usage + message otherwise)
+        print(f"pyshootout: error: {message}", file=sys.stderr)
+        raise SystemExit(EXIT_USAGE)
+
+
+def _csv(values: list[str] | None) -> list[str]:
+    return [item.strip() for value in values or [] for item in value.split(",") if item.strip()]
+
+
+def positive_int(text: str, what: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise UsageError(f"{what} {text!r} is not a whole number (accepted: integers >= 1)") from None
+    if value < 1:
+        raise UsageError(f"{what} {text!r} must be >= 1")
+    return value
+
+
+def parse_size(text: str) -> tuple[int, int]:
+    width, sep, iterations = text.lower().partition("x")
+    if not sep:
+        raise UsageError(f"--sizes {text!r} is not WIDTHxMAX_ITERATIONS (e.g. 1000x300)")
+    return positive_int(width, f"--sizes width in {text!r}:"), positive_int(iterations, f"--sizes iterations in {text!r}:")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="pyshootout", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    c = sub.add_parser("compare", help="build, run, verify, archive and report")
+    c.add_argument("--workload", default="julia")
+    c.add_argument("--variant", action="append", help="variant name(s), comma-separated or repeated")
+    c.add_argument("--interpreter", action="append", help="names or paths (default: this CPython + pypy3)")
+    c.add_argument("--threads", action="append", help="thread counts for parallel variants (default: cores)")
+    c.add_argument("--sizes", action="append", help="WIDTHxMAX_ITERATIONS, comma-separated (default 1000x300)")
+    preset = c.add_mutually_exclusive_group()
+    preset.add_argument("--quick", action="store_true", help=f"{QUICK_SIZE[0]}x{QUICK_SIZE[1]}, few processes")
+    preset.add_argument("--rigorous", action="store_true", help="more processes and calls")
+    c.add_argument("--processes", help="fresh worker processes per cell (overrides the preset)")
+    c.add_argument("--calls", help="timed calls per process for AOT cells (overrides the preset)")
+    c.add_argument("--jit-calls", help="calls per process for PyPy/Numba cells (overrides the preset)")
+    c.add_argument("-o", "--output", default=str(ROOT / "results"), help="results directory")
+    c.add_argument("--work-dir", default=str(ROOT / ".nox" / "shootout"), help="envs, builds, references")
+    c.add_argument("--timeout", default="900", help="seconds per worker process before it is killed")
+    c.add_argument("--build-timeout", default="900", help="seconds per build")
+    c.add_argument("--seed", default=None, help="shuffle seed (default: random, recorded)")
+    c.add_argument("--recreate-envs", action="store_true")
+    c.add_argument("--run-id", default=None, help=argparse.SUPPRESS)
+    c.add_argument("--include-test-variants", action="store_true", help=argparse.SUPPRESS)
+
+    r = sub.add_parser("report", help="re-render report.html from archive(s) alone")
+    r.add_argument("archives", nargs="+")
+    r.add_argument("-o", "--output", help="output file (one archive only; default ARCHIVE/report.html)")
+    return parser
+
+
+def compare_options(args: argparse.Namespace):
+    from .compare import CompareOptions
+
+    workloads = available_workloads()
+    if args.workload not in workloads:
+        raise UsageError(f"--workload {args.workload!r} is unknown (accepted: {', '.join(workloads)})")
+    table = variants(args.workload, include_test_only=args.include_test_variants)
+    names = _csv(args.variant) or [n for n, v in table.items() if not v.test_only]
+    for name in names:
+        if name not in table:
+            accepted = ", ".join(n for n, v in table.items() if not v.test_only)
+            raise UsageError(f"--variant {name!r} is not a variant of {args.workload} (accepted: {accepted})")
+    threads = [positive_int(t, "--threads") for t in _csv(args.threads)] or [os.cpu_count() or 1]
+    if args.sizes:
+        sizes = [parse_size(s) for s in _csv(args.sizes)]
+    else:
+        sizes = [QUICK_SIZE] if args.quick else [default_size(args.workload)]
+    method = METHODS["quick" if args.quick else "rigorous" if args.rigorous else "default"]
+    overrides = {
+        "processes": args.processes, "calls": args.calls, "jit_calls": args.jit_calls,
+    }
+    method = Method(
+        method.name if not any(overrides.values()) else "custom",
+        **{
+            key: positive_int(value, f"--{key.replace('_', '-')}") if value else getattr(method, key)
+            for key, value in {**overrides, "warmups": None}.items()
+        },
+    )
+    try:
+        timeout = float(args.timeout)
+        build_timeout = float(args.build_timeout)
+    except ValueError:
+        raise UsageError(f"--timeout/--build-timeout must be numbers of seconds, got {args.timeout!r}") from None
+    if timeout <= 0 or build_timeout <= 0:
+        raise UsageError("--timeout and --build-timeout must be > 0 seconds")
+    try:
+        interpreters = discover(_csv(args.interpreter) or None)
+    except InterpreterError as exc:
+        raise UsageError(str(exc)) from None
+    seed = positive_int(args.seed, "--seed") if args.seed else int.from_bytes(os.urandom(4), "little") or 1
+    return CompareOptions(
+        workload=args.workload,
+        variant_names=names,
+        interpreters=interpreters,
+        threads=sorted(set(threads)),
+        sizes=sizes,
+        method=method,
+        results_dir=Path(args.output),
+        work_dir=Path(args.work_dir),
+        timeout=timeout,
+        build_timeout=build_timeout,
+        seed=seed,
+        command_line=["nox", "-s", "compare", "--", *sys.argv[2:]] if os.environ.get("NOX_CURRENT_SESSION")
+        else [Path(sys.executable).name, "-m", "shootout", *sys.argv[1:]],
+        include_test_only=args.include_test_variants,
+        recreate_envs=args.recreate_envs,
+        run_id=args.run_id,
+    )
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    from . import compare
+
+    options = compare_options(args)
+    path, code, interrupted = compare.run(options)
+    print_summary(path)
+    if interrupted:
+        print(f"interrupted: partial archive in {path}", file=sys.stderr)
+        return 130 if code == 0 else code
+    return code
+
+
+def print_summary(path: Path) -> None:
+    from . import stats
+
+    data = archive.read(path)
+    summary = stats.summarise(data.records)
+    print(f"\narchive: {path}\nreport:  {path / archive.REPORT}\n")
+    columns = ["variant", "interpreter", "threads", "width", "status", "median_seconds", "speedup", "verified"]
+    print(summary[columns].to_string(index=False, float_format=lambda v: f"{v:.4g}"))
+    failed = summary[~summary["status"].isin(["ok", "unsupported", "skipped"])]
+    if len(failed):
+        print("\nfailed cells:")
+        for _, row in failed.iterrows():
+            first = (row["error"] or "").strip().splitlines()[:1]
+            print(f"  {row['variant']} on {row['interpreter']}: {row['status']}: {first[0] if first else ''}")
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from report.render import render_archive
+
+    if args.output and len(args.archives) > 1:
+        raise UsageError("-o/--output takes one archive only")
+    for item in args.archives:
+        path = Path(item)
+        html = render_archive(path)
+        target = Path(args.output) if args.output else path / archive.REPORT
+        tmp = target.with_name(f".{target.name}.tmp")
+        tmp.write_bytes(html)
+        os.replace(tmp, target)
+        print(f"report: {target}")
+    return EXIT_OK
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "compare":
+            return cmd_compare(args)
+        return cmd_report(args)
+    except (UsageError, archive.ArchiveError) as exc:
+        print(f"pyshootout: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE

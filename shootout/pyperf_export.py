@@ -1,0 +1,58 @@
+"""One pyperf suite per interpreter, so `python -m pyperf compare_to cpython.json pypy.json --table` works.
+
+pyperf wants the same host metadata on every run and the same number of values per run across the files it
+compares, while our JIT cells make more calls per process than AOT ones. So each worker process becomes one
+pyperf run whose single value is its steady-state mean, and whose warm-ups are its non-steady calls; every
+benchmark then has one value per process on every interpreter.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from pathlib import Path
+
+import pyperf
+
+from . import stats
+
+
+def benchmark_name(record: dict) -> str:
+    p = record["params"]
+    return f"{record['workload']}-{record['variant']}-t{record.get('threads', 1)}-{p['width']}x{p['max_iterations']}"
+
+
+def export(records: list[dict]) -> dict[str, bytes]:
+    """{interpreter name: pyperf JSON bytes} for every interpreter with at least one verified cell."""
+    by_interp: dict[str, dict[str, list[pyperf.Run]]] = {}
+    for record in sorted(records, key=lambda r: (r["interpreter"]["name"], benchmark_name(r), r["process_index"])):
+        times = record.get("times_seconds") or []
+        if record.get("status") != "ok" or not record.get("verified") or not times:
+            continue
+        start = stats.classify(times).steady_start
+        steady = times[start:] or times[-1:]
+        warmups = [(1, float(v)) for v in times[:start]]
+        interp = record["interpreter"]
+        run = pyperf.Run(
+            [sum(steady) / len(steady)],
+            warmups=warmups or None,
+            metadata={
+                "name": benchmark_name(record),
+                "loops": 1,
+                "python_implementation": interp.get("implementation") or "unknown",
+                "python_version": interp.get("version") or "unknown",
+                "python_executable": interp.get("executable") or "unknown",
+                "unit": "second",
+            },
+            collect_metadata=False,
+        )
+        by_interp.setdefault(interp["name"], {}).setdefault(benchmark_name(record), []).append(run)
+    exported: dict[str, bytes] = {}
+    for interp_name, benches in sorted(by_interp.items()):
+        suite = pyperf.BenchmarkSuite([pyperf.Benchmark(runs) for _, runs in sorted(benches.items())])
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / "suite.json"
+            suite.dump(str(path))
+            # Canonical key order, so the archive bytes do not depend on pyperf's dict order.
+            exported[interp_name] = (json.dumps(json.loads(path.read_text()), sort_keys=True) + "\n").encode()
+    return exported
