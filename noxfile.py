@@ -30,7 +30,10 @@ def _orchestrator(session: nox.Session, *groups: str) -> None:
 def compare(session: nox.Session) -> None:
     """Create CPython and PyPy envs, build every variant, run, verify, archive under results/, render the report."""
     _orchestrator(session)
-    session.run("python", "-m", "shootout", "compare", *session.posargs)
+    # Ctrl-C: give the orchestrator time to stop workers and archive what finished (nox's default is 0.3 s).
+    session.run(
+        "python", "-m", "shootout", "compare", *session.posargs, interrupt_timeout=120, terminate_timeout=60
+    )
 
 
 @nox.session

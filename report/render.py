@@ -66,7 +66,7 @@ def context(data: archive_mod.Archive) -> dict:
     interpreters = sorted({r["interpreter"] for r in rows})
     fastest = []
     for interp in interpreters:
-        candidates = [r for r in ranked if r["interpreter"] == interp]
+        candidates = [r for r in ranked if r["interpreter"] == interp and r["median_seconds"] is not None]
         if candidates:
             fastest.append(min(candidates, key=lambda r: r["median_seconds"]))
     problems = [r for r in rows if r["status"] != "ok"]

@@ -72,6 +72,7 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--build-timeout", default="900", help="seconds per build")
     c.add_argument("--seed", default=None, help="shuffle seed (default: random, recorded)")
     c.add_argument("--recreate-envs", action="store_true")
+    c.add_argument("--resume", help="results/<run-id> of an interrupted run: run only its missing cells")
     c.add_argument("--run-id", default=None, help=argparse.SUPPRESS)
     c.add_argument("--include-test-variants", action="store_true", help=argparse.SUPPRESS)
 
@@ -141,10 +142,60 @@ def compare_options(args: argparse.Namespace):
     )
 
 
+def resume_options(args: argparse.Namespace):
+    """Same cells, method, seed and interpreters as the interrupted run; its archive is completed in place."""
+    from .compare import CompareOptions
+    from .interpreters import resolve
+
+    path = Path(args.resume)
+    data = archive.read(path)
+    meta = data.metadata
+    interpreters = [resolve(i["executable"] or i["requested"]) for i in meta["interpreters"]]
+    for interp, old in zip(interpreters, meta["interpreters"]):
+        if old["available"] and not interp.available:
+            raise UsageError(f"--resume: interpreter {old['executable']} of that run is gone ({interp.reason})")
+    return CompareOptions(
+        workload=meta["workload"],
+        variant_names=meta["variants"],
+        interpreters=interpreters,
+        threads=meta["threads"],
+        sizes=[tuple(s) for s in meta["sizes"]],
+        method=Method(**meta["method"]),
+        results_dir=path.parent,
+        work_dir=Path(args.work_dir),
+        timeout=float(meta["timeout_seconds"]),
+        build_timeout=float(args.build_timeout),
+        seed=int(meta["seed"]),
+        command_line=meta["command_line"],
+        include_test_only=True,
+        run_id=data.manifest["run_id"],
+        resume=path,
+        extra_metadata={"resumed_by": [Path(sys.executable).name, "-m", "shootout", *sys.argv[1:]]},
+    )
+
+
+def check_compiler(options) -> None:
+    """Compiled variants need a C and a C++ compiler: say so up front rather than as a dozen build failures."""
+    import shutil
+
+    table = variants(options.workload, include_test_only=True)
+    needs = {table[name].build for name in options.variant_names} - {"none"}
+    if not needs:
+        return
+    for var, default in (("CC", "cc"), ("CXX", "c++")):
+        compiler = os.environ.get(var, default).split()[0]
+        if not shutil.which(compiler):
+            raise UsageError(
+                f"compiler {compiler!r} ({var}) not found, needed by {', '.join(sorted(needs))} variants "
+                "(install: apt-get install build-essential, or pick --variant pure_python,numpy_vectorised,...)"
+            )
+
+
 def cmd_compare(args: argparse.Namespace) -> int:
     from . import compare
 
-    options = compare_options(args)
+    options = resume_options(args) if args.resume else compare_options(args)
+    check_compiler(options)
     path, code, interrupted = compare.run(options)
     print_summary(path)
     if interrupted:

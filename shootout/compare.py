@@ -6,6 +6,7 @@ import datetime as dt
 import json
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -17,7 +18,7 @@ from . import archive, environments, metadata, pyperf_export, stats
 from .build import BuildResult, build_variant
 from .interpreters import Interpreter
 from .matrix import Method, PlannedCell, plan
-from .runner import Job, run_all, run_job, schedule, synthetic_record
+from .runner import Interrupted, Job, run_all, run_job, schedule, synthetic_record
 from .workloads import HARNESS, ROOT, variants
 
 
@@ -45,6 +46,10 @@ class CompareOptions:
 
 def say(text: str) -> None:
     print(text, file=sys.stderr, flush=True)
+
+
+def _raise_interrupted(signum, frame):  # noqa: ARG001
+    raise Interrupted()
 
 
 def new_run_id() -> str:
@@ -88,75 +93,95 @@ def run(options: CompareOptions) -> tuple[Path, int, bool]:
     table = variants(options.workload, include_test_only=options.include_test_only)
     selected = {name: table[name] for name in options.variant_names}
     planned = plan(options.workload, selected, options.interpreters, options.threads, options.sizes)
-    previous = _previous_records(options.resume) if options.resume else {}
+    previous = _previous_records(options.resume, options.method.processes) if options.resume else {}
+    if options.resume:  # keep the earlier sitting's logs and builds.json entries
+        for sub in ("logs", "locks"):
+            if (options.resume / sub).is_dir():
+                shutil.copytree(options.resume / sub, staging / sub, dirs_exist_ok=True)
+    # A resumed archive's finished cells are kept as they are: no rebuild, no rerun
+    for p in planned:
+        if p.cell.key in previous:
+            p.status = "resumed"
 
-    # Environments
     envs: dict[str, environments.TargetEnv] = {}
     env_failures: dict[str, str] = {}
-    for interp in options.interpreters:
-        if not interp.available:
-            say(f"skipping {interp.name}: {interp.reason} (install: {interp.install_hint})")
-            continue
-        if not any(p.cell.interpreter == interp.name and p.status == "pending" for p in planned):
-            continue
-        say(f"environment {interp.name}: {interp.executable}")
-        log = logs_dir / f"env-{interp.name}.log"
-        try:
-            envs[interp.name] = environments.ensure(
-                interp, options.work_dir / "envs", log, recreate=options.recreate_envs
-            )
-        except environments.EnvironmentError_ as exc:
-            env_failures[interp.name] = str(exc).replace(str(logs_dir), "logs")
-            say(f"environment {interp.name} failed: {exc}")
-
-    # References (one per size)
     references: dict[tuple[int, int], Path] = {}
-    for width, max_iterations in options.sizes:
-        ref = ensure_reference(
-            options.workload, width, max_iterations, options.work_dir / "references", logs_dir / "references.log"
-        )
-        references[(width, max_iterations)] = ref
-        shutil.copy(ref, staging / "references" / ref.name)
-
-    # Builds: each (env, variant) once, whatever the sizes and thread counts
     builds: dict[tuple[str, str], BuildResult] = {}
-    for p in planned:
-        if p.status != "pending":
-            continue
-        key = (p.cell.interpreter, p.cell.variant)
-        if p.cell.interpreter in env_failures:
-            p.status, p.reason = "build_failed", f"environment: {env_failures[p.cell.interpreter]}"
-            continue
-        if key not in builds:
-            say(f"build {p.cell.variant} in {p.cell.interpreter}")
-            builds[key] = build_variant(
-                envs[p.cell.interpreter], options.workload, p.cell.variant, options.work_dir / "builds",
-                logs_dir, options.build_timeout,
-            )
-            result = builds[key]
-            if not result.usable:
-                say(f"  {result.status}: {(result.error or '').splitlines()[0] if result.error else ''}")
-        result = builds[key]
-        if result.status == "unsupported":
-            p.status, p.reason = "unsupported", result.error
-        elif not result.usable:
-            p.status, p.reason = "build_failed", result.error or "build failed"
+    setup_interrupted = False
+    previous_term = signal.signal(signal.SIGTERM, _raise_interrupted)
+    try:
+        # Environments
+        for interp in options.interpreters:
+            if not interp.available:
+                say(f"skipping {interp.name}: {interp.reason} (install: {interp.install_hint})")
+                continue
+            if not any(p.cell.interpreter == interp.name and p.status == "pending" for p in planned):
+                continue
+            say(f"environment {interp.name}: {interp.executable}")
+            log = logs_dir / f"env-{interp.name}.log"
+            try:
+                envs[interp.name] = environments.ensure(
+                    interp, options.work_dir / "envs", log, recreate=options.recreate_envs
+                )
+            except environments.EnvironmentError_ as exc:
+                env_failures[interp.name] = str(exc).replace(str(logs_dir), "logs")
+                say(f"environment {interp.name} failed: {exc}")
 
-    # Runs (skip cells already complete in a resumed archive)
-    for p in planned:
-        if p.status == "pending" and p.cell.key in previous:
-            p.status = "resumed"
-    jobs = schedule(planned, options.method, options.seed)
+        # References (one per size)
+        for width, max_iterations in options.sizes:
+            ref = ensure_reference(
+                options.workload, width, max_iterations, options.work_dir / "references", logs_dir / "references.log"
+            )
+            references[(width, max_iterations)] = ref
+            shutil.copy(ref, staging / "references" / ref.name)
+            output_file = json.loads(ref.read_text()).get("output_file")
+            if output_file:  # the verified output itself: the report draws the Julia set from it
+                shutil.copy(ref.parent / output_file, staging / "references" / output_file)
+
+        # Builds: each (env, variant) once, whatever the sizes and thread counts
+        for p in planned:
+            if p.status != "pending":
+                continue
+            key = (p.cell.interpreter, p.cell.variant)
+            if p.cell.interpreter in env_failures:
+                p.status, p.reason = "build_failed", f"environment: {env_failures[p.cell.interpreter]}"
+                continue
+            if key not in builds:
+                say(f"build {p.cell.variant} in {p.cell.interpreter}")
+                builds[key] = build_variant(
+                    envs[p.cell.interpreter], options.workload, p.cell.variant, options.work_dir / "builds",
+                    logs_dir, options.build_timeout,
+                )
+                result = builds[key]
+                if not result.usable:
+                    say(f"  {result.status}: {(result.error or '').splitlines()[0] if result.error else ''}")
+            result = builds[key]
+            if result.status == "unsupported":
+                p.status, p.reason = "unsupported", result.error
+            elif not result.usable:
+                p.status, p.reason = "build_failed", result.error or "build failed"
+
+    except (KeyboardInterrupt, Interrupted):
+        setup_interrupted = True
+        say("interrupted during set-up; archiving what there is")
+    finally:
+        signal.signal(signal.SIGTERM, previous_term)
+
+    jobs = [] if setup_interrupted else schedule(planned, options.method, options.seed)
 
     def runner(job: Job) -> dict:
         cell = job.planned.cell
-        return run_job(
+        record = run_job(
             job, envs[cell.interpreter], builds[(cell.interpreter, cell.variant)],
             references[(cell.width, cell.max_iterations)], records_dir, run_id, options.timeout,
         )
+        env = envs[cell.interpreter]
+        record["environment"] = {"name": env.name, "seconds": env.created_seconds, "reused": env.reused}
+        return record
 
     say(f"running {len(jobs)} worker processes ({options.method.name} method, seed {options.seed})")
     records, interrupted = run_all(jobs, runner)
+    interrupted = interrupted or setup_interrupted
     for p in planned:
         if p.status in ("unsupported", "skipped", "build_failed"):
             build = builds.get((p.cell.interpreter, p.cell.variant))
@@ -171,9 +196,13 @@ def run(options: CompareOptions) -> tuple[Path, int, bool]:
         records.extend(old)
     records.sort(key=lambda r: _record_name(r))
 
-    ran = {(p.cell.key) for p in planned if p.status == "pending"}
-    done = {_cell_key(r) for r in records}
-    missing = sorted(ran - done)
+    processes_done: dict[str, int] = {}
+    for r in records:
+        processes_done[_cell_key(r)] = processes_done.get(_cell_key(r), 0) + 1
+    missing = sorted(
+        p.cell.key for p in planned
+        if p.status in ("pending", "resumed") and processes_done.get(p.cell.key, 0) < options.method.processes
+    )
     complete = not interrupted and not missing
 
     # Archive
@@ -185,7 +214,11 @@ def run(options: CompareOptions) -> tuple[Path, int, bool]:
     for env in envs.values():
         files[f"locks/{env.name}.txt"] = env.lock.encode()
     files["locks/orchestrator.txt"] = environments.orchestrator_lock().encode()
-    files["builds.json"] = archive.dumps(sorted((b.to_json() for b in builds.values()), key=_build_key))
+    build_entries = {_build_key(b.to_json()): b.to_json() for b in builds.values()}
+    if options.resume:
+        for old_build in json.loads((options.resume / "builds.json").read_text()):
+            build_entries.setdefault(_build_key(old_build), old_build)
+    files["builds.json"] = archive.dumps([build_entries[k] for k in sorted(build_entries)])
     calls = stats.tidy(records)
     files["timings.csv.gz"] = archive.gzip_bytes(calls.to_csv(index=False).encode())
     files["processes.csv"] = stats.record_rows(records).to_csv(index=False).encode()
@@ -233,7 +266,11 @@ def run(options: CompareOptions) -> tuple[Path, int, bool]:
     (staging / archive.MANIFEST).write_bytes(archive.dumps(manifest))
     from report.render import render_archive  # the report is drawn from the archive files alone
 
-    (staging / archive.REPORT).write_bytes(render_archive(staging))
+    try:
+        (staging / archive.REPORT).write_bytes(render_archive(staging))
+    except Exception as exc:  # a report bug must never cost the measurements: archive, then say so
+        say(f"report rendering failed ({exc.__class__.__name__}: {exc}); the archive is intact, "
+            f"re-render with: nox -s report -- {options.results_dir / run_id}")
     final = archive.commit(staging, options.results_dir / run_id)
     failed = [r for r in records if r["status"] != "ok" and r["status"] not in ("unsupported", "skipped")]
     return final, (1 if failed or not complete else 0), interrupted
@@ -254,13 +291,22 @@ def _build_key(build: dict) -> tuple:
     return (build["env"], build["workload"], build["variant"])
 
 
-def _previous_records(path: Path) -> dict[str, list[dict]]:
-    """Records of an earlier (interrupted) archive, by cell, for --resume: only complete ok-or-final cells."""
+def _previous_records(path: Path, processes: int) -> dict[str, list[dict]]:
+    """Records of an earlier (interrupted) archive, by cell, for --resume.
+
+    A cell counts as done when all its worker processes finished; a half-run cell is run again whole, so a
+    cell's processes always come from one sitting.
+    """
     old = archive.read(path)
     by_cell: dict[str, list[dict]] = {}
     for record in old.records:
         by_cell.setdefault(_cell_key(record), []).append(record)
-    return by_cell
+    return {
+        key: records
+        for key, records in by_cell.items()
+        if len({r.get("process_index") for r in records}) >= processes
+        or any(r.get("status") in ("unsupported", "skipped") for r in records)
+    }
 
 
 def planned_summary(planned: list[PlannedCell]) -> dict[str, int]:

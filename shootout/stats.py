@@ -8,7 +8,8 @@ never steady: it is reported apart as first call). A process is
   warmup         if earlier calls were slower than the steady level,
   slowdown       if earlier calls were faster (the steady level is > TOLERANCE above the early median),
   no steady state if the second half itself spreads more than 2×TOLERANCE (IQR/median) or the steady part
-                 is shorter than MIN_STEADY calls.
+                 is shorter than MIN_STEADY calls; then every call after the first is used, and the class
+                 is shown next to the number.
 Steady-state summaries use only the steady calls.
 """
 
@@ -48,8 +49,9 @@ def classify(times: list[float]) -> Warmup:
     spread = (q75 - q25) / level if level > 0 else 0.0
     early = values[1:start] if start > 1 else values[1:2]
     if n - start < MIN_STEADY or spread > 2 * TOLERANCE:
+        # No steady state: summaries still need numbers, so everything after the first call counts, flagged.
         kind = "no steady state"
-        start = min(start, n)
+        start = 1
     elif float(np.median(later[: max(1, len(later) // 2)])) < level * (1 - TOLERANCE) and start <= 1:
         kind = "slowdown"
     elif start > 1 and float(np.median(early)) > level * (1 + TOLERANCE):

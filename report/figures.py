@@ -1,0 +1,319 @@
+"""Plotly figures of the report, as JSON specs the template embeds (Plotly.js itself is inlined once).
+
+Every figure is built with plotly.graph_objects (validated), then serialised by us: fixed div ids, floats rounded
+to 4 significant digits, keys sorted, and '<', '>', '&' written as JSON escapes so no archive string can close the
+<script type="application/json"> it lives in. Archive strings shown by Plotly (labels, hover text) are
+HTML-escaped first, because Plotly renders a small subset of HTML in text.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import plotly.graph_objects as go
+
+from shootout import stats
+
+# Okabe-Ito: colour-blind safe, prints in grey distinguishably
+PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000"]
+FONT = {"family": "system-ui, -apple-system, Segoe UI, Roboto, sans-serif", "size": 12, "color": "#222"}
+CONFIG = {
+    "displaylogo": False,
+    "responsive": True,
+    "showLink": False,
+    "showSendToCloud": False,
+    "showEditInChartStudio": False,
+    "modeBarButtonsToRemove": ["select2d", "lasso2d", "autoScale2d"],
+}
+
+
+@dataclass(frozen=True)
+class Figure:
+    div_id: str
+    spec: str  # JSON text, safe inside <script type="application/json">
+    height: int
+
+
+def text(value) -> str:
+    """An archive string as Plotly should show it: literally (Plotly parses a subset of HTML)."""
+    return html.escape(str(value), quote=True)
+
+
+def sig(value, digits: int = 4):
+    if value is None:
+        return None
+    value = float(value)
+    if not math.isfinite(value):
+        return None
+    if value == 0:
+        return 0.0
+    return float(f"{value:.{digits}g}")
+
+
+def _plain(obj):
+    """Plotly JSON → plain Python with rounded floats (numpy arrays and scalars included)."""
+    if isinstance(obj, dict):
+        return {str(k): _plain(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_plain(v) for v in obj]
+    if isinstance(obj, np.ndarray):
+        return [_plain(v) for v in obj.tolist()]
+    if isinstance(obj, (bool, np.bool_)):
+        return bool(obj)
+    if isinstance(obj, (int, np.integer)):
+        return int(obj)
+    if isinstance(obj, (float, np.floating)):
+        return sig(obj)
+    return obj
+
+
+def to_spec(fig: go.Figure) -> str:
+    payload = _plain({**fig.to_plotly_json(), "config": CONFIG})
+    raw = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=True, allow_nan=False)
+    return raw.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e")
+
+
+def _layout(**extra) -> dict:
+    return {
+        "template": "none",
+        "font": FONT,
+        "paper_bgcolor": "white",
+        "plot_bgcolor": "white",
+        "hoverlabel": {"font": {"family": FONT["family"], "size": 12}},
+        **extra,
+    }
+
+
+def cell_label(row: dict) -> str:
+    label = str(row["variant"])
+    if row.get("threads", 1) and int(row["threads"]) > 1:
+        label += f" ({int(row['threads'])} threads)"
+    return label
+
+
+def interpreter_colours(interpreters: list[str]) -> dict[str, str]:
+    return {name: PALETTE[i % len(PALETTE)] for i, name in enumerate(interpreters)}
+
+
+def speedup_figure(div_id: str, rows: list[dict], interpreters: list[str], baseline: str) -> Figure | None:
+    """Horizontal grouped bars, log x: speedup of every ok+verified cell over pure Python on CPython."""
+    good = [r for r in rows if r["status"] == "ok" and r["verified"] and r.get("speedup") is not None]
+    if not good:
+        return None
+    best: dict[str, float] = {}
+    for r in good:
+        best[cell_label(r)] = max(best.get(cell_label(r), 0.0), float(r["speedup"]))
+    # plotly draws the first category at the bottom: ascending order puts the fastest on top
+    order = sorted(best, key=lambda label: (best[label], label))
+    colours = interpreter_colours(interpreters)
+    fig = go.Figure()
+    present = [i for i in interpreters if any(r["interpreter"] == i for r in good)]
+    for interp in present:
+        mine = sorted((r for r in good if r["interpreter"] == interp), key=lambda r: order.index(cell_label(r)))
+        speed = [float(r["speedup"]) for r in mine]
+        base_times = [float(r["speedup"]) * float(r["median_seconds"]) for r in mine]
+        high = [b / r["ci_low"] if r.get("ci_low") else s for b, r, s in zip(base_times, mine, speed)]
+        low = [b / r["ci_high"] if r.get("ci_high") else s for b, r, s in zip(base_times, mine, speed)]
+        fig.add_trace(
+            go.Bar(
+                name=text(interp),
+                orientation="h",
+                y=[text(cell_label(r)) for r in mine],
+                x=speed,
+                marker={"color": colours[interp]},
+                error_x={
+                    "type": "data",
+                    "symmetric": False,
+                    "array": [max(h - s, 0.0) for h, s in zip(high, speed)],
+                    "arrayminus": [max(s - lo, 0.0) for lo, s in zip(low, speed)],
+                    "thickness": 1.2,
+                    "width": 3,
+                    "color": "#444",
+                },
+                text=[f"{sig(s, 3):g}×" for s in speed],
+                textposition="outside",
+                cliponaxis=False,
+                customdata=[[sig(r["median_seconds"] * 1e3), sig(r["ci_low"] * 1e3), sig(r["ci_high"] * 1e3)]
+                            for r in mine],
+                hovertemplate=(
+                    "%{y} on " + text(interp) + "<br>speedup %{x:.3g}×<br>median %{customdata[0]} ms"
+                    " (95% CI %{customdata[1]}–%{customdata[2]} ms)<extra></extra>"
+                ),
+            )
+        )
+    height = int(110 + len(order) * max(22, 15 * len(present) + 8))
+    fig.update_layout(
+        **_layout(
+            barmode="group",
+            bargap=0.22,
+            bargroupgap=0.05,
+            height=height,
+            margin={"l": 10, "r": 40, "t": 30, "b": 50},
+            legend={"orientation": "h", "x": 0, "y": 1.0, "yanchor": "bottom", "title": {"text": "interpreter "}},
+            xaxis={
+                "type": "log",
+                "title": {"text": f"speedup over {text(baseline)} (× faster, log scale; bars: 95% CI)"},
+                "gridcolor": "#e5e5e5",
+                "zeroline": False,
+                "automargin": True,
+            },
+            yaxis={
+                "type": "category",
+                "categoryorder": "array",
+                "categoryarray": [text(label) for label in order],
+                "automargin": True,
+                "ticksuffix": " ",
+            },
+            shapes=[
+                {"type": "line", "xref": "x", "yref": "paper", "x0": 1, "x1": 1, "y0": 0, "y1": 1,
+                 "line": {"color": "#888", "width": 1, "dash": "dot"}}
+            ],
+        )
+    )
+    return Figure(div_id, to_spec(fig), height)
+
+
+def time_figure(div_id: str, rows: list[dict], interpreters: list[str]) -> Figure | None:
+    """Fallback when there is no pure-Python-on-CPython baseline: steady median seconds, log x."""
+    good = [r for r in rows if r["status"] == "ok" and r["verified"] and r.get("median_seconds") is not None]
+    if not good:
+        return None
+    best: dict[str, float] = {}
+    for r in good:
+        best[cell_label(r)] = min(best.get(cell_label(r), math.inf), float(r["median_seconds"]))
+    order = sorted(best, key=lambda label: (-best[label], label))
+    colours = interpreter_colours(interpreters)
+    fig = go.Figure()
+    present = [i for i in interpreters if any(r["interpreter"] == i for r in good)]
+    for interp in present:
+        mine = sorted((r for r in good if r["interpreter"] == interp), key=lambda r: order.index(cell_label(r)))
+        fig.add_trace(
+            go.Bar(
+                name=text(interp), orientation="h", y=[text(cell_label(r)) for r in mine],
+                x=[r["median_seconds"] for r in mine], marker={"color": colours[interp]},
+                hovertemplate="%{y}: %{x:.3g} s<extra>" + text(interp) + "</extra>",
+            )
+        )
+    height = int(110 + len(order) * max(22, 15 * len(present) + 8))
+    fig.update_layout(
+        **_layout(
+            barmode="group", height=height, margin={"l": 10, "r": 40, "t": 30, "b": 50},
+            legend={"orientation": "h", "x": 0, "y": 1.0, "yanchor": "bottom"},
+            xaxis={"type": "log", "title": {"text": "steady-state median seconds per call (log scale)"},
+                   "gridcolor": "#e5e5e5", "automargin": True},
+            yaxis={"type": "category", "categoryorder": "array",
+                   "categoryarray": [text(label) for label in order], "automargin": True},
+        )
+    )
+    return Figure(div_id, to_spec(fig), height)
+
+
+@dataclass(frozen=True)
+class WarmupPanel:
+    figure: Figure
+    title: str
+    interpreter: str
+    variant: str
+    threads: int
+    classes: str
+    steady_call: int | None  # 1-based call number where the steady state starts (median over processes)
+    processes: int
+    calls: int
+    first_over_steady: float | None
+
+
+def warmup_panels(records: list[dict], rows: list[dict], size: tuple[int, int], prefix: str,
+                  interpreters: list[str]) -> list[WarmupPanel]:
+    """Per-call time against call number, one thin line per process and the median across processes in bold,
+    with a dashed marker where the steady state starts: for every verified PyPy cell and every Numba cell."""
+    colours = interpreter_colours(interpreters)
+    wanted = [
+        r for r in rows
+        if r["status"] == "ok" and r["verified"] and (r["width"], r["max_iterations"]) == size
+        and (r["implementation"] == "pypy" or r["technology"] == "numba")
+    ]
+    panels = []
+    for index, row in enumerate(wanted):
+        mine = sorted(
+            (
+                rec for rec in records
+                if rec.get("status") == "ok" and rec.get("verified")
+                and rec["variant"] == row["variant"] and rec["workload"] == row["workload"]
+                and rec["interpreter"].get("name") == row["interpreter"]
+                and rec.get("threads", 1) == row["threads"]
+                and rec["params"]["width"] == row["width"]
+                and rec["params"]["max_iterations"] == row["max_iterations"]
+                and rec.get("times_seconds")
+            ),
+            key=lambda rec: rec.get("process_index", 0),
+        )
+        if not mine:
+            continue
+        series = [[float(t) for t in rec["times_seconds"]] for rec in mine]
+        starts = [stats.classify(times).steady_start for times in series]
+        calls = max(len(s) for s in series)
+        fig = go.Figure()
+        for rec, times in zip(mine, series):
+            fig.add_trace(
+                go.Scatter(
+                    x=list(range(1, len(times) + 1)), y=times, mode="lines",
+                    line={"color": "#b9b9b9", "width": 1}, showlegend=False,
+                    hovertemplate=f"process {int(rec.get('process_index', 0))}: call %{{x}}, %{{y:.3g}} s<extra></extra>",
+                )
+            )
+        medians = []
+        for k in range(calls):
+            values = [s[k] for s in series if len(s) > k]
+            medians.append(float(np.median(values)))
+        fig.add_trace(
+            go.Scatter(
+                x=list(range(1, calls + 1)), y=medians, mode="lines+markers",
+                line={"color": colours.get(row["interpreter"], PALETTE[0]), "width": 2.2},
+                marker={"size": 4}, name="median over processes", showlegend=False,
+                hovertemplate="median: call %{x}, %{y:.3g} s<extra></extra>",
+            )
+        )
+        steady_index = int(np.median(starts)) if starts else None
+        shapes, annotations = [], []
+        steady_call = None
+        if steady_index is not None and steady_index < calls:
+            steady_call = steady_index + 1
+            shapes.append({"type": "line", "xref": "x", "yref": "paper", "x0": steady_call, "x1": steady_call,
+                           "y0": 0, "y1": 1, "line": {"color": "#b00020", "width": 1.5, "dash": "dash"}})
+            annotations.append({"x": steady_call, "xref": "x", "y": 1, "yref": "paper", "yanchor": "bottom",
+                                "xanchor": "left", "showarrow": False, "text": f"steady from call {steady_call}",
+                                "font": {"size": 10, "color": "#b00020"}})
+        steady_values = [t for times, start in zip(series, starts) for t in times[start:]]
+        first_over = (float(np.median([s[0] for s in series])) / float(np.median(steady_values))
+                      if steady_values and np.median(steady_values) > 0 else None)
+        fig.update_layout(
+            **_layout(
+                height=220, margin={"l": 10, "r": 10, "t": 22, "b": 36}, showlegend=False,
+                xaxis={"title": {"text": "call number", "standoff": 4}, "range": [0.6, calls + 0.4],
+                       "dtick": 1 if calls <= 12 else None, "gridcolor": "#eee", "zeroline": False,
+                       "automargin": True},
+                yaxis={"type": "log", "title": {"text": "seconds", "standoff": 4}, "gridcolor": "#eee",
+                       "automargin": True, "exponentformat": "SI"},
+                shapes=shapes, annotations=annotations,
+            )
+        )
+        div_id = f"{prefix}-{index}"
+        panels.append(
+            WarmupPanel(
+                figure=Figure(div_id, to_spec(fig), 220),
+                title=cell_label(row),
+                interpreter=str(row["interpreter"]),
+                variant=str(row["variant"]),
+                threads=int(row["threads"]),
+                classes=str(row.get("warmup_classes") or ""),
+                steady_call=steady_call,
+                processes=len(series),
+                calls=calls,
+                first_over_steady=first_over,
+            )
+        )
+    return panels
