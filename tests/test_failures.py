@@ -1,0 +1,171 @@
+"""Nothing lost, nothing hidden: each fault is provoked for real and must end as a recorded status or one line."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+from conftest import ROOT, WORK_DIR, only_archive, run_shootout
+
+from shootout import archive, stats
+
+TINY = "40x30"
+
+
+def _compare(results, *args, timeout=900):
+    return run_shootout(
+        "compare", "--sizes", TINY, "--processes", "1", "--calls", "2", "--jit-calls", "2",
+        "--include-test-variants", "--interpreter", sys.executable, "--seed", "11", "-o", str(results),
+        "--work-dir", str(WORK_DIR), *args, timeout=timeout,
+    )
+
+
+def _by_variant(path):
+    summary = stats.summarise(archive.read(path).records)
+    return {row.variant: row for row in summary.itertuples()}
+
+
+def test_crash_and_hang_are_recorded_and_the_rest_still_runs(tmp_path):
+    started = time.monotonic()
+    proc = _compare(tmp_path, "--variant", "crash_abort,hang_forever,pure_python,cffi_c", "--timeout", "8")
+    assert proc.returncode == 1, proc.stderr[-3000:]
+    assert time.monotonic() - started < 600
+    cells = _by_variant(only_archive(tmp_path))
+    assert cells["crash_abort"].status == "crashed" and "SIGABRT" in cells["crash_abort"].error
+    assert cells["hang_forever"].status == "timeout" and "8 s" in cells["hang_forever"].error
+    for good in ("pure_python", "cffi_c"):
+        assert cells[good].status == "ok" and cells[good].verified
+    assert "crash_abort on cpython" in proc.stdout and "hang_forever on cpython" in proc.stdout
+    assert not cells["crash_abort"].verified and cells["crash_abort"].speedup != cells["crash_abort"].speedup  # NaN
+
+
+def test_build_failure_is_recorded_with_its_log(tmp_path):
+    proc = _compare(tmp_path, "--variant", "broken_build,pure_python")
+    assert proc.returncode == 1, proc.stderr[-3000:]
+    path = only_archive(tmp_path)
+    cells = _by_variant(path)
+    assert cells["broken_build"].status == "build_failed"
+    assert cells["pure_python"].status == "ok" and cells["pure_python"].verified
+    build = next(b for b in archive.read(path).builds if b["variant"] == "broken_build")
+    log = (path / build["log_file"]).read_text()
+    assert "error" in log.lower() and "broken_build" in log
+    html = (path / "report.html").read_text()
+    assert build["log_file"] in html  # linked from the report
+
+
+def test_missing_compiler_is_a_usage_error(tmp_path):
+    env = dict(os.environ, CC="/nonexistent/gcc-99")
+    proc = subprocess.run(
+        [sys.executable, "-m", "shootout", "compare", "--variant", "cffi_c", "-o", str(tmp_path / "r")],
+        cwd=ROOT, capture_output=True, text=True, env=env,
+    )
+    assert proc.returncode == 2
+    assert proc.stderr.strip().count("\n") == 0 and "'/nonexistent/gcc-99'" in proc.stderr
+    assert not (tmp_path / "r").exists()
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_interrupt_archives_partial_run_then_resume_completes_it(tmp_path, sig):
+    results = tmp_path / "results"
+    cmd = [
+        sys.executable, "-m", "shootout", "compare", "--sizes", "200x300", "--processes", "3", "--calls", "3",
+        "--jit-calls", "3", "--interpreter", sys.executable, "--variant", "pure_python,pure_python_expanded_math",
+        "--seed", "3", "-o", str(results), "--work-dir", str(WORK_DIR),
+    ]
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    # wait for the first finished worker, then interrupt mid-run
+    deadline = time.monotonic() + 300
+    seen = ""
+    while time.monotonic() < deadline:
+        line = proc.stderr.readline()
+        seen += line
+        if line.startswith("[1/"):
+            break
+    else:
+        proc.kill()
+        pytest.fail(f"no worker finished: {seen[-2000:]}")
+    proc.send_signal(sig)
+    out, err = proc.communicate(timeout=300)
+    assert proc.returncode in (1, 130), err[-2000:]
+    path = only_archive(results)
+    manifest = json.loads((path / "manifest.json").read_text())
+    assert manifest["status"] == "incomplete" and manifest["missing_cells"]
+    assert (path / "report.html").read_text().count("incomplete") >= 1
+    assert not list(results.glob(".*.tmp"))
+    before = {p.name: p.read_bytes() for p in (path / "records").glob("*.json")}
+    assert before, "at least one finished process must be archived"
+
+    resumed = run_shootout("compare", "--resume", str(path), "--work-dir", str(WORK_DIR))
+    assert resumed.returncode == 0, resumed.stderr[-3000:]
+    manifest = json.loads((path / "manifest.json").read_text())
+    assert manifest["status"] == "complete" and manifest["missing_cells"] == []
+    after = archive.read(path)
+    assert len(after.records) == 2 * 3
+    # cells finished before the interrupt were kept byte for byte, not rerun
+    complete_before = {
+        name for name in before
+        if sum(1 for other in before if other.rsplit("-p", 1)[0] == name.rsplit("-p", 1)[0]) == 3
+    }
+    for name in complete_before:
+        assert (path / "records" / name).read_bytes() == before[name]
+
+
+def _archive_copy(quick_archive, tmp_path):
+    copy = tmp_path / "archive"
+    shutil.copytree(quick_archive, copy)
+    return copy
+
+
+def _rehash(path):
+    manifest = json.loads((path / "manifest.json").read_text())
+    fresh = archive.build_manifest(path, {k: v for k, v in manifest.items() if k not in ("files", "schema_version")})
+    fresh["schema_version"] = manifest["schema_version"]
+    (path / "manifest.json").write_bytes(archive.dumps(fresh))
+
+
+def _report_fails(path, needle):
+    proc = run_shootout("report", str(path))
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and needle in lines[0], lines
+    assert "Traceback" not in proc.stderr
+
+
+def test_corrupt_archive_missing_file(quick_archive, tmp_path):
+    path = _archive_copy(quick_archive, tmp_path)
+    (path / "metadata.json").unlink()
+    _report_fails(path, "manifest lists metadata.json but the file is missing")
+
+
+def test_corrupt_archive_unknown_schema(quick_archive, tmp_path):
+    path = _archive_copy(quick_archive, tmp_path)
+    manifest = json.loads((path / "manifest.json").read_text())
+    manifest["schema_version"] = 99
+    (path / "manifest.json").write_text(json.dumps(manifest))
+    _report_fails(path, "unknown schema_version 99")
+
+
+def test_corrupt_archive_truncated_gzip(quick_archive, tmp_path):
+    path = _archive_copy(quick_archive, tmp_path)
+    data = (path / "timings.csv.gz").read_bytes()
+    (path / "timings.csv.gz").write_bytes(data[: len(data) // 2])
+    _report_fails(path, "timings.csv.gz does not match its sha256")
+    _rehash(path)  # even with a consistent manifest, the truncated gzip is refused in one line
+    _report_fails(path, "timings.csv.gz: unreadable")
+
+
+def test_corrupt_archive_manifest_is_not_json(quick_archive, tmp_path):
+    path = _archive_copy(quick_archive, tmp_path)
+    (path / "manifest.json").write_text("{not json")
+    _report_fails(path, "manifest.json: not valid JSON")
+
+
+def test_archive_is_read_without_pickle_or_eval():
+    source = (ROOT / "shootout" / "archive.py").read_text()
+    assert "pickle" not in source and "eval(" not in source and "read_pickle" not in source
