@@ -1,0 +1,328 @@
+"""Build one variant of one workload inside the target interpreter (CPython or PyPy 3.9).
+
+    python workloads/build.py --workload julia --variant NAME --build-dir DIR --record OUT.json
+
+The compiled module lands directly in DIR (the harness puts DIR on sys.path).  Compiler
+output goes to this process's stdout/stderr.  OUT.json is always written (atomically):
+
+    {"variant", "workload", "status": ok|build_failed|unsupported|not_needed, "seconds",
+     "compiler", "compiler_version", "flags", "tool_versions", "extension_module",
+     "extension_path", "extension_sha256", "interpreter", "error"}
+
+Exit status: 0 for ok / unsupported / not_needed, 1 for build_failed, 2 for bad arguments.
+Stdlib only, Python 3.9 syntax; never imports shootout/.
+"""
+from __future__ import annotations
+
+import argparse
+import collections
+import glob
+import hashlib
+import importlib
+import importlib.machinery
+import json
+import os
+import platform
+import shlex
+import shutil
+import subprocess
+import sys
+import sysconfig
+import tempfile
+import time
+import traceback
+
+REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+if sys.path and os.path.abspath(sys.path[0] or ".") == os.path.dirname(os.path.abspath(__file__)):
+    sys.path[0] = REPO_ROOT          # import workloads.* as a package, not julia as top level
+elif REPO_ROOT not in sys.path:
+    sys.path.insert(0, REPO_ROOT)
+
+TOOLS = ("cython", "pythran", "cffi", "numpy", "numba")
+
+
+class BuildError(Exception):
+    pass
+
+
+def load_spec(workload):
+    return importlib.import_module(f"workloads.{workload}.spec")
+
+
+def tool_versions():
+    """Versions of the build/run tools importable here, without importing heavy ones."""
+    versions = {}
+    try:
+        from importlib import metadata
+    except ImportError:  # pragma: no cover - 3.8 and older
+        metadata = None
+    for name in TOOLS:
+        version = None
+        if metadata is not None:
+            try:
+                version = metadata.version(name)
+            except metadata.PackageNotFoundError:
+                version = None
+        if version is None and name == "cffi":   # built into PyPy, may lack metadata
+            try:
+                version = importlib.import_module("cffi").__version__
+            except ImportError:
+                version = None
+        if version is not None:
+            versions[name] = version
+    return versions
+
+
+def compiler_command(cxx=False):
+    """The C (or C++) compiler command as distutils will use it (sysconfig CC/CXX)."""
+    var = "CXX" if cxx else "CC"
+    value = os.environ.get(var) or sysconfig.get_config_var(var) or ("g++" if cxx else "cc")
+    return shlex.split(value)
+
+
+def compiler_version(cmd):
+    try:
+        out = subprocess.run([cmd[0], "--version"], stdout=subprocess.PIPE,
+                             stderr=subprocess.STDOUT, text=True, timeout=60, check=False)
+        return out.stdout.splitlines()[0].strip() if out.stdout else None
+    except (OSError, subprocess.SubprocessError) as exc:  # the build will fail and say why
+        return f"unknown ({exc})"
+
+
+def sha256_file(path):
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def extension_files(build_dir, module):
+    found = []
+    for suffix in importlib.machinery.EXTENSION_SUFFIXES:
+        found.extend(glob.glob(os.path.join(glob.escape(build_dir), module + suffix)))
+    return sorted(set(found))
+
+
+def remove_stale(build_dir, module):
+    """Remove an earlier build of ``module`` so a failed build can't leave an old one."""
+    for path in extension_files(build_dir, module):
+        os.remove(path)
+    for path in (os.path.join(build_dir, module + ".py"), os.path.join(build_dir, module + ".pyc")):
+        if os.path.exists(path):
+            os.remove(path)
+
+
+def run_command(cmd, env=None, cwd=None, keep_lines=40):
+    """Run cmd, echoing its merged stdout/stderr to our stdout; BuildError with its tail."""
+    print("+ " + " ".join(shlex.quote(c) for c in cmd), flush=True)
+    sys.stderr.flush()
+    tail = collections.deque(maxlen=keep_lines)
+    proc = subprocess.Popen(cmd, env=env, cwd=cwd, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT)
+    with proc.stdout:
+        for raw in iter(proc.stdout.readline, b""):
+            line = raw.decode("utf-8", "replace")
+            sys.stdout.write(line)
+            tail.append(line)
+    sys.stdout.flush()
+    returncode = proc.wait()
+    if returncode != 0:
+        command = " ".join(shlex.quote(c) for c in cmd)
+        raise BuildError(f"command failed with exit status {returncode}: {command}\n"
+                         f"--- last {len(tail)} lines of its output ---\n" + "".join(tail))
+
+
+def build_cython(entry, build_dir, info):
+    """cythonize + setuptools build_ext --build-lib DIR, -O3 -ffp-contract=off [-fopenmp]."""
+    module = entry["extension_module"]
+    pyx = [os.path.join(REPO_ROOT, s) for s in entry["sources"] if s.endswith(".pyx")]
+    if len(pyx) != 1:
+        raise BuildError(f"expected exactly one .pyx source, got {pyx!r}")
+    flags = list(info["spec"].BASE_CFLAGS) + (list(info["spec"].OPENMP_FLAGS) if entry["openmp"] else [])
+    link_flags = list(info["spec"].OPENMP_FLAGS) if entry["openmp"] else []
+    info["flags"] = flags + [f for f in link_flags if f not in flags]
+    cc = compiler_command()
+    info["compiler"] = " ".join(cc)
+    info["compiler_version"] = compiler_version(cc)
+
+    # The code below runs the compiler in child processes, whose output goes straight to
+    # this process's stdout/stderr file descriptors.
+    from Cython.Build import cythonize
+    from setuptools import Extension, setup
+
+    temp = os.path.join(build_dir, "build-temp", module)
+    cdir = os.path.join(build_dir, "cython-c", module)
+    ext = Extension(module, [pyx[0]], extra_compile_args=flags, extra_link_args=link_flags)
+    ext_modules = cythonize(
+        [ext], build_dir=cdir, force=True, quiet=False, language_level=3,
+        compiler_directives={"boundscheck": False, "wraparound": False, "cdivision": True,
+                             "initializedcheck": False})
+    os.makedirs(temp, exist_ok=True)
+    cwd = os.getcwd()
+    os.chdir(temp)  # setuptools reads setup.cfg from the working directory: use an empty one
+    try:
+        setup(name=module, ext_modules=ext_modules,
+              script_args=["build_ext", "--build-lib", build_dir, "--build-temp", temp, "--force"])
+    except SystemExit as exc:  # distutils reports compiler errors with sys.exit(msg)
+        raise BuildError(f"setuptools build_ext failed: {exc}") from None
+    finally:
+        os.chdir(cwd)
+
+
+def build_pythran(entry, build_dir, info):
+    """The venv's pythran CLI, -O3 -ffp-contract=off [-fopenmp], -o DIR/<module><EXT_SUFFIX>."""
+    module = entry["extension_module"]
+    src = [os.path.join(REPO_ROOT, s) for s in entry["sources"]
+           if os.path.basename(s) == module + ".py"]
+    if len(src) != 1:
+        raise BuildError("pythran source {}.py not in sources {!r}".format(module, entry["sources"]))
+    flags = list(info["spec"].BASE_CFLAGS) + (list(info["spec"].OPENMP_FLAGS) if entry["openmp"] else [])
+    info["flags"] = flags
+    cxx = compiler_command(cxx=True)
+    info["compiler"] = " ".join(cxx)
+    info["compiler_version"] = compiler_version(cxx)
+
+    env = dict(os.environ)
+    if sys.implementation.name == "pypy":
+        # PyPy's sysconfig links C++ extensions with the C driver (gcc -shared), which leaves
+        # libstdc++ out; link with g++ instead (known pythran-on-PyPy workaround).
+        env["LDCXXSHARED"] = "g++ -pthread -shared"
+    script = os.path.join(os.path.dirname(sys.executable), "pythran")
+    if os.path.exists(script):
+        cmd = [script]
+    else:
+        cmd = [sys.executable, "-c", "import sys; from pythran.run import run; sys.exit(run())"]
+    suffix = importlib.machinery.EXTENSION_SUFFIXES[0]
+    out = os.path.join(build_dir, module + suffix)
+    work = os.path.join(build_dir, "build-temp", module)
+    os.makedirs(work, exist_ok=True)
+    run_command(cmd + ["-v"] + flags + ["-o", out, src[0]], env=env, cwd=work)
+
+
+def build_cffi(entry, build_dir, info):
+    """cffi_ext/build_<workload>.py: ffibuilder.set_source(...) + compile(tmpdir=DIR/...)."""
+    module = entry["extension_module"]
+    scripts = [os.path.join(REPO_ROOT, s) for s in entry["sources"]
+               if s.startswith("cffi_ext/") and s.endswith(".py")]
+    if len(scripts) != 1:
+        raise BuildError("expected one cffi_ext build script in {!r}".format(entry["sources"]))
+    flags = list(info["spec"].BASE_CFLAGS) + (list(info["spec"].OPENMP_FLAGS) if entry["openmp"] else [])
+    info["flags"] = flags
+    cc = compiler_command()
+    info["compiler"] = " ".join(cc)
+    info["compiler_version"] = compiler_version(cc)
+    tmpdir = os.path.join(build_dir, "cffi-tmp", module)
+    if os.path.isdir(tmpdir):
+        shutil.rmtree(tmpdir)
+    cmd = [sys.executable, scripts[0], "--module", module, "--tmpdir", tmpdir]
+    if entry["openmp"]:
+        cmd.append("--openmp")
+    run_command(cmd, cwd=build_dir)
+    built = extension_files(tmpdir, module)
+    if len(built) != 1:
+        raise BuildError(f"cffi build produced {built!r} in {tmpdir}")
+    shutil.copy2(built[0], os.path.join(build_dir, os.path.basename(built[0])))
+
+
+BUILDERS = {"cython": build_cython, "pythran": build_pythran, "cffi": build_cffi}
+
+
+def write_json_atomic(path, data):
+    directory = os.path.dirname(os.path.abspath(path))
+    os.makedirs(directory, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".json", dir=directory)
+    try:
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)      # mkstemp makes 0600; give the file normal modes
+        with os.fdopen(fd, "w") as f:
+            json.dump(data, f, indent=2, sort_keys=True)
+            f.write("\n")
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+        raise
+
+
+def interpreter_info():
+    info = {"implementation": sys.implementation.name,
+            "version": platform.python_version(),
+            "executable": sys.executable}
+    if hasattr(sys, "pypy_version_info"):
+        v = sys.pypy_version_info
+        info["pypy_version"] = f"{v.major}.{v.minor}.{v.micro}"
+    return info
+
+
+def build(workload, variant, build_dir):
+    """Build one variant; returns the record (never raises for a build failure)."""
+    start = time.perf_counter()
+    record = {
+        "workload": workload, "variant": variant, "status": None, "seconds": None,
+        "compiler": None, "compiler_version": None, "flags": [],
+        "tool_versions": tool_versions(), "extension_module": None,
+        "extension_path": None, "extension_sha256": None,
+        "interpreter": interpreter_info(), "error": None,
+    }
+    try:
+        spec = load_spec(workload)
+        entry = spec.get_variant(variant)
+        record["technology"] = entry["technology"]
+        record["extension_module"] = entry["extension_module"]
+        reason = spec.unsupported_reason(variant, sys.implementation.name)
+        if reason:
+            record["status"] = "unsupported"
+            record["error"] = reason
+        elif entry["build"] == "none":
+            record["status"] = "not_needed"
+        else:
+            build_dir = os.path.abspath(build_dir)
+            os.makedirs(build_dir, exist_ok=True)
+            module = entry["extension_module"]
+            remove_stale(build_dir, module)
+            info = {"spec": spec}
+            try:
+                BUILDERS[entry["build"]](entry, build_dir, info)
+            finally:
+                for key in ("compiler", "compiler_version", "flags"):
+                    if key in info:
+                        record[key] = info[key]
+            built = extension_files(build_dir, module)
+            if len(built) != 1:
+                suffix = importlib.machinery.EXTENSION_SUFFIXES[0]
+                raise BuildError(f"expected one built extension {module}{suffix} in {build_dir}, "
+                                 f"found {built!r}")
+            record["extension_path"] = built[0]
+            record["extension_sha256"] = sha256_file(built[0])
+            record["status"] = "ok"
+    except BaseException as exc:  # noqa: BLE001 - SystemExit too: the record must exist
+        sys.stdout.flush()
+        traceback.print_exc()
+        sys.stderr.flush()
+        record["status"] = "build_failed"
+        record["error"] = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+    record["seconds"] = time.perf_counter() - start
+    return record
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description="Build one workload variant in this interpreter.")
+    parser.add_argument("--workload", default="julia")
+    parser.add_argument("--variant", required=True)
+    parser.add_argument("--build-dir", required=True)
+    parser.add_argument("--record", required=True, help="where to write the build record (JSON)")
+    args = parser.parse_args(argv)
+    record = build(args.workload, args.variant, args.build_dir)
+    write_json_atomic(args.record, record)
+    print("build {}/{}: {} in {:.1f} s{}".format(
+        args.workload, args.variant, record["status"], record["seconds"],
+        (" -> " + record["extension_path"]) if record["extension_path"] else ""), flush=True)
+    return 1 if record["status"] == "build_failed" else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,24 @@
+"""pure_python: the tutorial's calculate_z_serial_purepython, unchanged (lists, complex, abs)."""
+
+
+def calculate_z_serial_purepython(maxiter, zs, cs):
+    """Calculate output list using Julia update rule"""
+    output = [0] * len(zs)
+    for i in range(len(zs)):
+        n = 0
+        z = zs[i]
+        c = cs[i]
+        while n < maxiter and abs(z) < 2:
+            z = z * z + c
+            n += 1
+        output[i] = n
+    return output
+
+
+def prepare(zs, cs):
+    return zs, cs
+
+
+def calculate(maxiter, args, threads=1):
+    zs, cs = args
+    return calculate_z_serial_purepython(maxiter, zs, cs)
