@@ -65,7 +65,7 @@ RECORD_COLUMNS = [
     "run_id", "workload", "variant", "technology", "interpreter", "implementation", "threads", "width",
     "max_iterations", "process_index", "status", "verified", "checksum", "inner_iterations",
     "import_seconds", "first_call_seconds", "process_seconds", "process_wall_seconds", "build_seconds",
-    "steady_start", "warmup_class",
+    "environment_seconds", "steady_start", "warmup_class",
 ]
 
 
@@ -97,6 +97,7 @@ def record_rows(records: list[dict]) -> pd.DataFrame:
                 "process_seconds": r.get("process_seconds"),
                 "process_wall_seconds": r.get("process_wall_seconds"),
                 "build_seconds": build.get("seconds"),
+                "environment_seconds": (r.get("environment") or {}).get("seconds"),
                 "steady_start": warm.steady_start,
                 "warmup_class": warm.classification,
             }
@@ -204,6 +205,7 @@ def summarise(records: list[dict], baseline_variant: str = "pure_python") -> pd.
                 "first_call_seconds": _median(group["first_call_seconds"]),
                 "process_seconds": _median(group["process_wall_seconds"]),
                 "build_seconds": _median(group["build_seconds"]),
+                "environment_seconds": _median(group["environment_seconds"]),
                 "warmup_classes": ", ".join(
                     f"{name}: {count}" for name, count in sorted(classes.value_counts().items())
                 ),

@@ -136,10 +136,15 @@ FIXTURE_VARIANTS = {
     "hang_forever": _variant(
         "python", "none", [_F + "hang_forever.py"],
         description="sleeps forever in calculate()"),
+    "broken_build": _variant(
+        "cython", "cython", [_F + "broken_build.py", _F + "julia_broken_build.pyx"],
+        extension_module="julia_broken_build",
+        description="Cython source whose C compile fails (missing header): a real build failure"),
 }
 FIXTURE_VARIANTS["wrong_kernel"]["expected_status"] = "wrong_output"
 FIXTURE_VARIANTS["crash_abort"]["expected_status"] = "crashed"
 FIXTURE_VARIANTS["hang_forever"]["expected_status"] = "timeout"
+FIXTURE_VARIANTS["broken_build"]["expected_status"] = "build_failed"
 
 for _name, _entry in VARIANTS.items():
     _entry["module"] = "workloads.julia." + _name
