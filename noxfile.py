@@ -46,6 +46,13 @@ def report(session: nox.Session) -> None:
 
 
 @nox.session
+def profile(session: nox.Session) -> None:
+    """The tutorial's profilers (own envs, never timing envs): nox -s profile [-- --size 1000x300 --into results/X]."""
+    _orchestrator(session)
+    session.run("python", "-m", "shootout", "profile", *session.posargs)
+
+
+@nox.session
 def tests(session: nox.Session) -> None:
     """Real builds in real interpreters at small sizes; pass pytest options after --."""
     _orchestrator(session, "test")

@@ -47,7 +47,10 @@ def parse_size(text: str) -> tuple[int, int]:
     width, sep, iterations = text.lower().partition("x")
     if not sep:
         raise UsageError(f"--sizes {text!r} is not WIDTHxMAX_ITERATIONS (e.g. 1000x300)")
-    return positive_int(width, f"--sizes width in {text!r}:"), positive_int(iterations, f"--sizes iterations in {text!r}:")
+    return (
+        positive_int(width, f"--sizes width in {text!r}:"),
+        positive_int(iterations, f"--sizes iterations in {text!r}:"),
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -75,6 +78,13 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--resume", help="results/<run-id> of an interrupted run: run only its missing cells")
     c.add_argument("--run-id", default=None, help=argparse.SUPPRESS)
     c.add_argument("--include-test-variants", action="store_true", help=argparse.SUPPRESS)
+
+    pr = sub.add_parser("profile", help="cProfile, line_profiler, memory, vmprof, cython -a, numba inspection")
+    pr.add_argument("--size", default="500x300", help="WIDTHxMAX_ITERATIONS (default 500x300, about a minute)")
+    pr.add_argument("--interpreter", action="append", help="names or paths (default: this CPython + pypy3)")
+    pr.add_argument("--into", help="add profiles/ to this archive (results/<run-id>) instead of a new one")
+    pr.add_argument("-o", "--output", default=str(ROOT / "results"), help="results directory")
+    pr.add_argument("--work-dir", default=str(ROOT / ".nox" / "shootout"))
 
     r = sub.add_parser("report", help="re-render report.html from archive(s) alone")
     r.add_argument("archives", nargs="+")
@@ -236,12 +246,35 @@ def cmd_report(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_profile(args: argparse.Namespace) -> int:
+    from . import profile
+
+    width, max_iterations = parse_size(args.size)
+    try:
+        interpreters = discover(_csv(args.interpreter) or None)
+    except InterpreterError as exc:
+        raise UsageError(str(exc)) from None
+    into = Path(args.into) if args.into else None
+    if into is not None:
+        archive.read(into)
+    options = profile.ProfileOptions(
+        interpreters=interpreters, width=width, max_iterations=max_iterations,
+        results_dir=into.parent if into else Path(args.output), work_dir=Path(args.work_dir), into=into,
+        command_line=["nox", "-s", "profile", "--", *sys.argv[2:]],
+    )
+    path, code = profile.run(options)
+    print(f"profiles: {path / 'profiles'}\nreport:   {path / archive.REPORT}")
+    return code
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
         if args.command == "compare":
             return cmd_compare(args)
+        if args.command == "profile":
+            return cmd_profile(args)
         return cmd_report(args)
     except (UsageError, archive.ArchiveError) as exc:
         print(f"pyshootout: error: {exc}", file=sys.stderr)

@@ -46,8 +46,9 @@ class TargetEnv:
         return data
 
 
-def requirements_for(interp: Interpreter) -> Path:
-    return REQUIREMENTS_DIR / ("pypy.txt" if interp.implementation == "pypy" else "cpython.txt")
+def requirements_for(interp: Interpreter, purpose: str = "") -> Path:
+    """purpose "" for timing envs, "profile-" for profiling envs (never mixed: profilers perturb timings)."""
+    return REQUIREMENTS_DIR / (purpose + ("pypy.txt" if interp.implementation == "pypy" else "cpython.txt"))
 
 
 def find_uv() -> str | None:
@@ -69,19 +70,26 @@ def _run(cmd: list[str], log: Path) -> None:
 
 
 def _fingerprint(interp: Interpreter, requirements: Path) -> dict:
+    included = [requirements] + [
+        requirements.parent / line.split(None, 1)[1].strip()
+        for line in requirements.read_text().splitlines()
+        if line.startswith("-r ")
+    ]
     return {
         "executable": interp.executable,
         "version": interp.version,
         "implementation": interp.implementation,
-        "requirements_sha256": hashlib.sha256(requirements.read_bytes()).hexdigest(),
+        "requirements_sha256": hashlib.sha256(b"".join(p.read_bytes() for p in included)).hexdigest(),
     }
 
 
-def ensure(interp: Interpreter, envs_dir: Path, log: Path, recreate: bool = False) -> TargetEnv:
+def ensure(
+    interp: Interpreter, envs_dir: Path, log: Path, recreate: bool = False, purpose: str = ""
+) -> TargetEnv:
     """Create (or reuse) the env for one interpreter; raises EnvironmentError_ with a log path on failure."""
     path = envs_dir / interp.name
     python = path / "bin" / "python"
-    requirements = requirements_for(interp)
+    requirements = requirements_for(interp, purpose)
     fingerprint = _fingerprint(interp, requirements)
     marker = path / MARKER
     uv = find_uv()
