@@ -207,7 +207,11 @@ def build_cffi(entry, build_dir, info):
                if s.startswith("cffi_ext/") and s.endswith(".py")]
     if len(scripts) != 1:
         raise BuildError("expected one cffi_ext build script in {!r}".format(entry["sources"]))
-    flags = list(info["spec"].BASE_CFLAGS) + (list(info["spec"].OPENMP_FLAGS) if entry["openmp"] else [])
+    # Optional entry keys (absent: the plain scalar build): "cffi_kernel" is passed to the
+    # script as --kernel, "extra_cflags" (e.g. ["-march=native"]) as --extra-cflag=FLAG.
+    extra = list(entry.get("extra_cflags", ()))
+    flags = (list(info["spec"].BASE_CFLAGS)
+             + (list(info["spec"].OPENMP_FLAGS) if entry["openmp"] else []) + extra)
     info["flags"] = flags
     cc = compiler_command()
     info["compiler"] = " ".join(cc)
@@ -218,6 +222,9 @@ def build_cffi(entry, build_dir, info):
     cmd = [sys.executable, scripts[0], "--module", module, "--tmpdir", tmpdir]
     if entry["openmp"]:
         cmd.append("--openmp")
+    if entry.get("cffi_kernel"):
+        cmd += ["--kernel", entry["cffi_kernel"]]
+    cmd += ["--extra-cflag=" + flag for flag in extra]
     run_command(cmd, cwd=build_dir)
     built = extension_files(tmpdir, module)
     if len(built) != 1:

@@ -119,7 +119,41 @@ VARIANTS = {
                          "cffi_ext/build_julia.py"],
         parallel=True, openmp=True, extension_module="julia_cffi_openmp",
         description="same C family, '#pragma omp parallel for schedule(guided) num_threads(threads)'"),
+    # Reference limit for this machine: explicit SIMD (GCC vector extensions), the ISA chosen
+    # at build time by -march=native (AVX-512 / AVX2 / SSE2); the module's SIMD_DESCRIPTION
+    # says which path was compiled.  "cffi_kernel"/"extra_cflags" are read by build.py.
+    "cffi_simd": dict(_variant(
+        "cffi", "cffi", [_J + "cffi_simd.py", "cffi_ext/julia_simd.c", "cffi_ext/julia_simd.h",
+                         "cffi_ext/build_julia.py"],
+        extension_module="julia_cffi_simd",
+        description="C kernel with GCC vector extensions, -march=native: 4 interleaved "
+                    "vectors (8 doubles each with AVX-512) with per-lane escape masks"),
+        cffi_kernel="simd", extra_cflags=["-march=native"]),
+    "cffi_simd_openmp": dict(_variant(
+        "cffi", "cffi", [_J + "cffi_simd_openmp.py", "cffi_ext/julia_simd.c",
+                         "cffi_ext/julia_simd.h", "cffi_ext/build_julia.py"],
+        parallel=True, openmp=True, extension_module="julia_cffi_simd_openmp",
+        description="as cffi_simd, '#pragma omp parallel for schedule(dynamic, 16) "
+                    "num_threads(threads)' over blocks of 4 vectors"),
+        cffi_kernel="simd", extra_cflags=["-march=native"]),
+    # The tutorial's OpenMP schedule comparison: cffi_openmp's scalar kernel (no -march)
+    # with schedule(static) / schedule(dynamic); cffi_openmp itself is the guided one.
+    "cffi_openmp_static": dict(_variant(
+        "cffi", "cffi", [_J + "cffi_openmp_static.py", "cffi_ext/julia_simd.c",
+                         "cffi_ext/julia_simd.h", "cffi_ext/build_julia.py"],
+        parallel=True, openmp=True, extension_module="julia_cffi_openmp_static",
+        description="as cffi_openmp but '#pragma omp parallel for schedule(static) "
+                    "num_threads(threads)' (one contiguous chunk per thread)"),
+        cffi_kernel="schedule", schedule="static"),
+    "cffi_openmp_dynamic": dict(_variant(
+        "cffi", "cffi", [_J + "cffi_openmp_dynamic.py", "cffi_ext/julia_simd.c",
+                         "cffi_ext/julia_simd.h", "cffi_ext/build_julia.py"],
+        parallel=True, openmp=True, extension_module="julia_cffi_openmp_dynamic",
+        description="as cffi_openmp but '#pragma omp parallel for schedule(dynamic) "
+                    "num_threads(threads)' (chunks of one point)"),
+        cffi_kernel="schedule", schedule="dynamic"),
 }
+VARIANTS["cffi_openmp"]["schedule"] = "guided"
 
 # Test-only fixtures: never part of the default set; the orchestrator's tests use them to
 # check wrong-output, crash and timeout handling.  "expected_status" is what a run must report.

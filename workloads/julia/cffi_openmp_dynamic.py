@@ -1,0 +1,33 @@
+"""cffi_openmp_dynamic: cffi_openmp's scalar C kernel with '#pragma omp parallel for schedule(dynamic)'.
+
+One of the tutorial's OpenMP schedule comparison (static / dynamic / guided = cffi_openmp).
+"""
+import julia_cffi_openmp_dynamic as KERNEL_MODULE
+
+ffi = KERNEL_MODULE.ffi
+lib = KERNEL_MODULE.lib
+
+SCHEDULE = b"dynamic"
+
+
+def prepare(zs, cs):
+    """Four C double arrays (z.real, z.imag, c.real, c.imag) and the point count."""
+    n = len(zs)
+    return (ffi.new("double[]", [z.real for z in zs]),
+            ffi.new("double[]", [z.imag for z in zs]),
+            ffi.new("double[]", [c.real for c in cs]),
+            ffi.new("double[]", [c.imag for c in cs]),
+            n)
+
+
+def calculate(maxiter, args, threads=1):
+    zr, zi, cr, ci, n = args
+    output = ffi.new("int[]", n)
+    if lib.julia_calculate_z_openmp_schedule(maxiter, zr, zi, cr, ci, output, n, threads,
+                                             SCHEDULE) != 0:
+        raise ValueError("unknown OpenMP schedule {!r}".format(SCHEDULE))
+    return output
+
+
+def to_list(output):
+    return ffi.unpack(output, len(output))

@@ -1,0 +1,32 @@
+"""cffi_simd_openmp: adapter for julia_cffi_simd_openmp (explicit SIMD C, OpenMP num_threads).
+
+SIMD_DESCRIPTION is the C side's account of the path compiled, e.g.
+"avx512 8x4 interleaved, openmp dynamic,4 blocks".
+"""
+import julia_cffi_simd_openmp as KERNEL_MODULE
+
+ffi = KERNEL_MODULE.ffi
+lib = KERNEL_MODULE.lib
+
+SIMD_DESCRIPTION = ffi.string(lib.julia_simd_description()).decode("ascii")
+
+
+def prepare(zs, cs):
+    """Four C double arrays (z.real, z.imag, c.real, c.imag) and the point count."""
+    n = len(zs)
+    return (ffi.new("double[]", [z.real for z in zs]),
+            ffi.new("double[]", [z.imag for z in zs]),
+            ffi.new("double[]", [c.real for c in cs]),
+            ffi.new("double[]", [c.imag for c in cs]),
+            n)
+
+
+def calculate(maxiter, args, threads=1):
+    zr, zi, cr, ci, n = args
+    output = ffi.new("int[]", n)
+    lib.julia_simd_calculate_z_openmp(maxiter, zr, zi, cr, ci, output, n, threads)
+    return output
+
+
+def to_list(output):
+    return ffi.unpack(output, len(output))
