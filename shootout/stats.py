@@ -224,7 +224,51 @@ def summarise(records: list[dict], baseline_variant: str = "pure_python") -> pd.
         baseline = float(base.sort_values("interpreter")["median_seconds"].iloc[0])
         idx = group.index[group["verified"]]
         summary.loc[idx, "speedup"] = baseline / summary.loc[idx, "median_seconds"]
+    return add_limits(summary)
+
+
+# The machine's ruler: the SIMD C kernel at the same interpreter, size and thread count (issue 7).
+LIMIT_VARIANTS = {1: "cffi_simd", "parallel": "cffi_simd_openmp"}
+SCALAR_C = "cffi_c"
+KERNEL_QUALITY_BOUND = 1.5
+
+
+def add_limits(summary: pd.DataFrame) -> pd.DataFrame:
+    """percent_of_limit: limit time / cell time × 100, the limit being cffi_simd (1 thread) or cffi_simd_openmp
+    at the same thread count; vs_cffi_c: cell time / cffi_c time for single-thread compiled cells."""
+    summary["percent_of_limit"] = math.nan
+    summary["vs_cffi_c"] = math.nan
+    verified = summary[summary["verified"]]
+    keys = ["workload", "interpreter", "width", "max_iterations"]
+    for key, group in verified.groupby(keys):
+        for idx, row in group.iterrows():
+            limit_name = LIMIT_VARIANTS[1] if row["threads"] == 1 else LIMIT_VARIANTS["parallel"]
+            limit = group[(group["variant"] == limit_name) & (group["threads"] == row["threads"])]
+            if row["threads"] == 1 and limit.empty:
+                limit = group[(group["variant"] == LIMIT_VARIANTS["parallel"]) & (group["threads"] == 1)]
+            if not limit.empty:
+                summary.loc[idx, "percent_of_limit"] = 100 * float(limit["median_seconds"].iloc[0]) / row["median_seconds"]
+            scalar = group[(group["variant"] == SCALAR_C) & (group["threads"] == 1)]
+            if not scalar.empty and row["threads"] == 1 and row["technology"] in ("cython", "pythran", "numba", "cffi"):
+                summary.loc[idx, "vs_cffi_c"] = row["median_seconds"] / float(scalar["median_seconds"].iloc[0])
     return summary
+
+
+def thread_scaling(summary: pd.DataFrame) -> pd.DataFrame:
+    """Speedup and efficiency of each parallel cell against the same variant at 1 thread."""
+    rows = []
+    verified = summary[summary["verified"]]
+    keys = ["workload", "variant", "interpreter", "width", "max_iterations"]
+    for key, group in verified.groupby(keys):
+        one = group[group["threads"] == 1]
+        if one.empty or len(group) < 2:
+            continue
+        base = float(one["median_seconds"].iloc[0])
+        for _, row in group.sort_values("threads").iterrows():
+            speedup = base / row["median_seconds"]
+            rows.append({**dict(zip(keys, key)), "threads": int(row["threads"]), "median_seconds": row["median_seconds"],
+                         "speedup": speedup, "efficiency": speedup / row["threads"]})
+    return pd.DataFrame(rows)
 
 
 def _matches(record: dict, cell: dict) -> bool:

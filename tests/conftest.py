@@ -21,6 +21,7 @@ from shootout.workloads import variants  # noqa: E402
 
 WORK_DIR = ROOT / ".nox" / "shootout"
 SMALL = "80x60"
+SMALLER = "48x40"  # a second size, so the size sweep is exercised too
 ALL_VARIANTS = list(variants("julia"))
 PYPY = shutil.which("pypy3")
 
@@ -42,13 +43,13 @@ def only_archive(results: Path) -> Path:
 
 @pytest.fixture(scope="session")
 def quick_archive(tmp_path_factory) -> Path:
-    """All 12 variants + the wrong_kernel fixture on CPython and PyPy, at a small size."""
+    """Every variant + the wrong_kernel fixture on CPython and PyPy, 1 and 2 threads, two small sizes."""
     if PYPY is None:
         pytest.fail("pypy3 is not installed: apt-get install pypy3 pypy3-dev pypy3-venv (see README)")
     results = tmp_path_factory.mktemp("results")
     proc = run_shootout(
-        "compare", "--sizes", SMALL, "--processes", "2", "--calls", "2", "--jit-calls", "4",
-        "--threads", "2", "--include-test-variants", "--variant", ",".join(ALL_VARIANTS + ["wrong_kernel"]),
+        "compare", "--sizes", f"{SMALL},{SMALLER}", "--processes", "2", "--calls", "2", "--jit-calls", "4",
+        "--threads", "1,2", "--include-test-variants", "--variant", ",".join(ALL_VARIANTS + ["wrong_kernel"]),
         "--interpreter", f"{sys.executable},{PYPY}", "--seed", "7", "-o", str(results),
         "--work-dir", str(WORK_DIR),
     )
