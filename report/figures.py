@@ -134,8 +134,11 @@ def speedup_figure(div_id: str, rows: list[dict], interpreters: list[str], basel
                     "width": 3,
                     "color": "#444",
                 },
-                text=[f"{sig(s, 3):g}×" for s in speed],
+                # outside the bar, padded past the CI whisker (which starts at the bar end)
+                text=[("\u2002" * (2 + min(6, int(6 * math.log10(h / s)) if s > 0 and h > s else 0)))
+                      + f"{sig(s, 3):g}×" for h, s in zip(high, speed)],
                 textposition="outside",
+                textfont={"size": 11},
                 cliponaxis=False,
                 customdata=[[sig(r["median_seconds"] * 1e3), sig(r["ci_low"] * 1e3), sig(r["ci_high"] * 1e3)]
                             for r in mine],
@@ -160,6 +163,9 @@ def speedup_figure(div_id: str, rows: list[dict], interpreters: list[str], basel
                 "gridcolor": "#e5e5e5",
                 "zeroline": False,
                 "automargin": True,
+                "dtick": "D2",  # 1, 2, 5, 10, 20, 50 ...
+                "tickformat": "~g",
+                "ticksuffix": "×",
             },
             yaxis={
                 "type": "category",
@@ -204,7 +210,7 @@ def time_figure(div_id: str, rows: list[dict], interpreters: list[str]) -> Figur
             barmode="group", height=height, margin={"l": 10, "r": 40, "t": 30, "b": 50},
             legend={"orientation": "h", "x": 0, "y": 1.0, "yanchor": "bottom"},
             xaxis={"type": "log", "title": {"text": "steady-state median seconds per call (log scale)"},
-                   "gridcolor": "#e5e5e5", "automargin": True},
+                   "gridcolor": "#e5e5e5", "automargin": True, "dtick": "D2", "tickformat": "~s"},
             yaxis={"type": "category", "categoryorder": "array",
                    "categoryarray": [text(label) for label in order], "automargin": True},
         )
@@ -290,14 +296,16 @@ def warmup_panels(records: list[dict], rows: list[dict], size: tuple[int, int], 
         steady_values = [t for times, start in zip(series, starts) for t in times[start:]]
         first_over = (float(np.median([s[0] for s in series])) / float(np.median(steady_values))
                       if steady_values and np.median(steady_values) > 0 else None)
+        positive = [t for times in series for t in times if t > 0]
+        decades = math.log10(max(positive) / min(positive)) if positive else 0.0
         fig.update_layout(
             **_layout(
                 height=220, margin={"l": 10, "r": 10, "t": 22, "b": 36}, showlegend=False,
                 xaxis={"title": {"text": "call number", "standoff": 4}, "range": [0.6, calls + 0.4],
                        "dtick": 1 if calls <= 12 else None, "gridcolor": "#eee", "zeroline": False,
                        "automargin": True},
-                yaxis={"type": "log", "title": {"text": "seconds", "standoff": 4}, "gridcolor": "#eee",
-                       "automargin": True, "exponentformat": "SI"},
+                yaxis={"type": "log", "title": {"text": "seconds per call", "standoff": 4}, "gridcolor": "#eee",
+                       "automargin": True, "dtick": "D2" if decades <= 2.5 else 1, "tickformat": "~s"},
                 shapes=shapes, annotations=annotations,
             )
         )

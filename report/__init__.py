@@ -1,0 +1,1 @@
+"""The HTML report: report.render.render_archive(archive_dir) -> bytes of one self-contained page."""
