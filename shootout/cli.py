@@ -115,6 +115,7 @@ def compare_options(args: argparse.Namespace):
     }
     method = Method(
         method.name if not any(overrides.values()) else "custom",
+        jit_seconds=method.jit_seconds,
         **{
             key: positive_int(value, f"--{key.replace('_', '-')}") if value else getattr(method, key)
             for key, value in {**overrides, "warmups": None}.items()

@@ -103,6 +103,9 @@ def run(options: CompareOptions) -> tuple[Path, int, bool]:
         if p.cell.key in previous:
             p.status = "resumed"
 
+    # Per-run build tree: two runs sharing a work dir (a test and a compare) never overwrite each other's builds.
+    builds_dir = options.work_dir / "builds" / run_id
+    shutil.rmtree(builds_dir, ignore_errors=True)
     envs: dict[str, environments.TargetEnv] = {}
     env_failures: dict[str, str] = {}
     references: dict[tuple[int, int], Path] = {}
@@ -149,7 +152,7 @@ def run(options: CompareOptions) -> tuple[Path, int, bool]:
             if key not in builds:
                 say(f"build {p.cell.variant} in {p.cell.interpreter}")
                 builds[key] = build_variant(
-                    envs[p.cell.interpreter], options.workload, p.cell.variant, options.work_dir / "builds",
+                    envs[p.cell.interpreter], options.workload, p.cell.variant, builds_dir,
                     logs_dir, options.build_timeout,
                 )
                 result = builds[key]
@@ -272,6 +275,7 @@ def run(options: CompareOptions) -> tuple[Path, int, bool]:
         say(f"report rendering failed ({exc.__class__.__name__}: {exc}); the archive is intact, "
             f"re-render with: nox -s report -- {options.results_dir / run_id}")
     final = archive.commit(staging, options.results_dir / run_id)
+    shutil.rmtree(builds_dir, ignore_errors=True)  # the archive keeps each extension's sha256, flags and log
     failed = [r for r in records if r["status"] != "ok" and r["status"] not in ("unsupported", "skipped")]
     return final, (1 if failed or not complete else 0), interrupted
 

@@ -16,11 +16,16 @@ class Method:
     processes: int
     warmups: int  # leading calls of an AOT cell not used for steady state (the JIT ones are detected instead)
     calls: int  # timed calls per process after the warmups (AOT cells)
-    jit_calls: int  # total calls per process for JIT cells
+    jit_calls: int  # at most this many calls per process for JIT cells...
+    jit_seconds: float = 20.0  # ...but no more calls once this much time went into them (after warmups+calls)
+
+    @staticmethod
+    def is_jit(implementation: str, technology: str) -> bool:
+        return implementation == "pypy" or technology == "numba"
 
     def calls_for(self, implementation: str, technology: str) -> int:
-        if implementation == "pypy" or technology == "numba":
-            return self.jit_calls
+        if self.is_jit(implementation, technology):
+            return max(self.jit_calls, self.warmups + self.calls)
         return self.warmups + self.calls
 
     def to_json(self) -> dict:
@@ -28,9 +33,9 @@ class Method:
 
 
 METHODS = {
-    "quick": Method("quick", processes=2, warmups=1, calls=3, jit_calls=8),
-    "default": Method("default", processes=10, warmups=1, calls=5, jit_calls=20),
-    "rigorous": Method("rigorous", processes=20, warmups=1, calls=10, jit_calls=40),
+    "quick": Method("quick", processes=2, warmups=1, calls=3, jit_calls=8, jit_seconds=3.0),
+    "default": Method("default", processes=10, warmups=1, calls=5, jit_calls=20, jit_seconds=20.0),
+    "rigorous": Method("rigorous", processes=20, warmups=1, calls=10, jit_calls=40, jit_seconds=60.0),
 }
 
 QUICK_SIZE = (300, 300)

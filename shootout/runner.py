@@ -34,6 +34,8 @@ class Job:
     planned: PlannedCell
     process_index: int
     calls: int
+    min_calls: int | None = None  # JIT cells: calls always made before the time budget applies
+    max_seconds: float | None = None
 
 
 def synthetic_record(
@@ -68,12 +70,19 @@ def synthetic_record(
 
 def schedule(planned: list[PlannedCell], method: Method, seed: int) -> list[Job]:
     """All worker processes of all runnable cells, shuffled so drift and heat spread over every cell."""
-    jobs = [
-        Job(p, index, method.calls_for(p.implementation or "", p.technology))
-        for p in planned
-        if p.status == "pending"
-        for index in range(method.processes)
-    ]
+    jobs = []
+    for p in planned:
+        if p.status != "pending":
+            continue
+        jit = method.is_jit(p.implementation or "", p.technology)
+        for index in range(method.processes):
+            jobs.append(
+                Job(
+                    p, index, method.calls_for(p.implementation or "", p.technology),
+                    min_calls=method.warmups + method.calls if jit else None,
+                    max_seconds=method.jit_seconds if jit else None,
+                )
+            )
     random.Random(seed).shuffle(jobs)
     return jobs
 
@@ -104,6 +113,8 @@ def run_job(
         "--reference", str(reference), "--out", str(out), "--run-id", run_id,
         "--process-index", str(job.process_index),
     ]
+    if job.max_seconds:
+        cmd += ["--min-calls", str(job.min_calls), "--max-seconds", str(job.max_seconds)]
     worker_env = dict(
         os.environ,
         OMP_NUM_THREADS=str(cell.threads),

@@ -291,7 +291,14 @@ def run(args):
         stage = "calculate"
         output = None
         times = record["times_seconds"]
-        for _ in range(args.calls):
+        # Up to --calls calls; past --min-calls, stop once --max-seconds of calls have run (a JIT cell
+        # whose calls take seconds must not take an hour to reach its call count).
+        min_calls = min(args.min_calls or args.calls, args.calls)
+        loop_start = time.perf_counter()
+        while len(times) < args.calls:
+            if (len(times) >= min_calls and args.max_seconds
+                    and time.perf_counter() - loop_start >= args.max_seconds):
+                break
             t0 = time.perf_counter()
             output = module.calculate(args.max_iterations, prepared, args.threads)
             times.append(time.perf_counter() - t0)
@@ -356,7 +363,10 @@ def parse_args(argv=None):
     p.add_argument("--width", type=int, default=None)
     p.add_argument("--max-iterations", type=int, default=None)
     p.add_argument("--threads", type=int, default=1)
-    p.add_argument("--calls", type=int, default=1, help="timed calls in this process")
+    p.add_argument("--calls", type=int, default=1, help="timed calls in this process (at most)")
+    p.add_argument("--min-calls", type=int, default=None, help="calls always made (default: --calls)")
+    p.add_argument("--max-seconds", type=float, default=None,
+                   help="after --min-calls, stop calling once this much time went into calls")
     p.add_argument("--build-dir", default=None, help="where the compiled modules are")
     p.add_argument("--reference", default=None, help="REF.json written by --make-reference")
     p.add_argument("--out", required=True, help="record (or, with --make-reference, REF.json)")
