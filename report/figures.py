@@ -43,6 +43,11 @@ def text(value) -> str:
     return html.escape(str(value), quote=True)
 
 
+def _ms(seconds):
+    """Milliseconds for hover text; None (a one-process cell has no CI) stays None."""
+    return None if seconds is None else sig(float(seconds) * 1e3)
+
+
 def sig(value, digits: int = 4):
     if value is None:
         return None
@@ -140,8 +145,7 @@ def speedup_figure(div_id: str, rows: list[dict], interpreters: list[str], basel
                 textposition="outside",
                 textfont={"size": 11},
                 cliponaxis=False,
-                customdata=[[sig(r["median_seconds"] * 1e3), sig(r["ci_low"] * 1e3), sig(r["ci_high"] * 1e3)]
-                            for r in mine],
+                customdata=[[_ms(r["median_seconds"]), _ms(r.get("ci_low")), _ms(r.get("ci_high"))] for r in mine],
                 hovertemplate=(
                     "%{y} on " + text(interp) + "<br>speedup %{x:.3g}×<br>median %{customdata[0]} ms"
                     " (95% CI %{customdata[1]}–%{customdata[2]} ms)<extra></extra>"
