@@ -61,7 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--workload", default="julia")
     c.add_argument("--variant", action="append", help="variant name(s), comma-separated or repeated")
     c.add_argument("--interpreter", action="append", help="names or paths (default: this CPython + pypy3)")
-    c.add_argument("--threads", action="append", help="thread counts for parallel variants (default: cores)")
+    c.add_argument("--threads", action="append", help="thread counts for parallel variants (default: 1..cores)")
     c.add_argument("--sizes", action="append", help="WIDTHxMAX_ITERATIONS, comma-separated (default 1000x300)")
     preset = c.add_mutually_exclusive_group()
     preset.add_argument("--quick", action="store_true", help=f"{QUICK_SIZE[0]}x{QUICK_SIZE[1]}, few processes")
@@ -104,7 +104,8 @@ def compare_options(args: argparse.Namespace):
         if name not in table:
             accepted = ", ".join(n for n, v in table.items() if not v.test_only)
             raise UsageError(f"--variant {name!r} is not a variant of {args.workload} (accepted: {accepted})")
-    threads = [positive_int(t, "--threads") for t in _csv(args.threads)] or [os.cpu_count() or 1]
+    # parallel variants run at 1..N threads (N = cores) by default: the thread-scaling table needs the 1
+    threads = [positive_int(t, "--threads") for t in _csv(args.threads)] or list(range(1, (os.cpu_count() or 1) + 1))
     if args.sizes:
         sizes = [parse_size(s) for s in _csv(args.sizes)]
     else:

@@ -70,8 +70,8 @@ def resolve(requested: str) -> Interpreter:
     """Turn a name ("pypy3", "python3.12") or a path into a probed Interpreter, or an unavailable one."""
     kind = _kind_of(requested)
     executable = requested if ("/" in requested) else shutil.which(requested)
-    if requested == "current":
-        executable = sys.executable
+    if requested == "current":  # the interpreter under nox's venv, not the venv: target envs are made from it
+        executable = getattr(sys, "_base_executable", None) or sys.executable
     if not executable or not Path(executable).exists():
         return Interpreter(
             name=_fallback_name(requested),

@@ -2,8 +2,9 @@
 
 Warm-up detection (documented heuristic, after Barrett et al., OOPSLA 2017 "Virtual machine warmup blows hot
 and cold"): per process, the steady level is the median of the second half of its calls. The steady state
-starts at the first call after which no call is more than TOLERANCE above that level (the first call is
-never steady: it is reported apart as first call). A process is
+starts at the first call from which WINDOW consecutive calls are within TOLERANCE above that level (the first
+call is never steady: it is reported apart as first call; a lone later outlier does not move the start).
+A process is
   flat           if every call after the first is already at the steady level,
   warmup         if earlier calls were slower than the steady level,
   slowdown       if earlier calls were faster (the steady level is > TOLERANCE above the early median),
@@ -24,6 +25,7 @@ from scipy import stats as scipy_stats
 
 TOLERANCE = 0.05
 MIN_STEADY = 2
+WINDOW = 3
 UNSTABLE_CI = 0.10
 BOOTSTRAP_RESAMPLES = 2000
 BOOTSTRAP_SEED = 20140827  # EuroSciPy 2014: fixed so re-rendering an archive gives identical numbers
@@ -41,24 +43,26 @@ def classify(times: list[float]) -> Warmup:
         return Warmup(n, "no steady state")
     values = np.asarray(times, dtype=float)
     later = values[1:]
-    level = float(np.median(later[len(later) // 2 :]))
-    above = np.nonzero(later > level * (1 + TOLERANCE))[0]
-    start = 1 + (int(above[-1]) + 1 if above.size else 0)
     second_half = later[len(later) // 2 :]
+    level = float(np.median(second_half))
+    band = level * (1 + TOLERANCE)
+    # first call from which WINDOW consecutive calls sit in the band: a lone outlier later on is noise in the
+    # steady state, not a reason to throw away everything before it
+    start = next(
+        (i for i in range(1, n) if np.all(values[i : i + WINDOW] <= band)),
+        n,
+    )
     q75, q25 = np.percentile(second_half, [75, 25])
     spread = (q75 - q25) / level if level > 0 else 0.0
-    early = values[1:start] if start > 1 else values[1:2]
+    early = values[1 : max(2, 1 + len(later) // 2)]
     if n - start < MIN_STEADY or spread > 2 * TOLERANCE:
         # No steady state: summaries still need numbers, so everything after the first call counts, flagged.
-        kind = "no steady state"
-        start = 1
-    elif float(np.median(later[: max(1, len(later) // 2)])) < level * (1 - TOLERANCE) and start <= 1:
-        kind = "slowdown"
-    elif start > 1 and float(np.median(early)) > level * (1 + TOLERANCE):
-        kind = "warmup"
-    else:
-        kind = "flat"
-    return Warmup(start, kind)
+        return Warmup(1, "no steady state")
+    if start == 1 and float(np.median(early)) < level * (1 - TOLERANCE):
+        return Warmup(start, "slowdown")
+    if start > 1 and float(np.median(values[1:start])) > band:
+        return Warmup(start, "warmup")
+    return Warmup(start, "flat")
 
 
 RECORD_COLUMNS = [
