@@ -4,6 +4,8 @@ One of the tutorial's OpenMP schedule comparison (static / dynamic / guided = cf
 """
 import julia_cffi_openmp_dynamic as KERNEL_MODULE
 
+from workloads.julia import cffi_arrays
+
 ffi = KERNEL_MODULE.ffi
 lib = KERNEL_MODULE.lib
 
@@ -11,13 +13,7 @@ SCHEDULE = b"dynamic"
 
 
 def prepare(zs, cs):
-    """Four C double arrays (z.real, z.imag, c.real, c.imag) and the point count."""
-    n = len(zs)
-    return (ffi.new("double[]", [z.real for z in zs]),
-            ffi.new("double[]", [z.imag for z in zs]),
-            ffi.new("double[]", [c.real for c in cs]),
-            ffi.new("double[]", [c.imag for c in cs]),
-            n)
+    return cffi_arrays.split(ffi, zs, cs)
 
 
 def calculate(maxiter, args, threads=1):
@@ -30,4 +26,4 @@ def calculate(maxiter, args, threads=1):
 
 
 def to_list(output):
-    return ffi.unpack(output, len(output))
+    return cffi_arrays.unpack(ffi, output)

@@ -5,6 +5,8 @@ SIMD_DESCRIPTION is the C side's account of the path compiled, e.g.
 """
 import julia_cffi_simd_openmp as KERNEL_MODULE
 
+from workloads.julia import cffi_arrays
+
 ffi = KERNEL_MODULE.ffi
 lib = KERNEL_MODULE.lib
 
@@ -12,13 +14,7 @@ SIMD_DESCRIPTION = ffi.string(lib.julia_simd_description()).decode("ascii")
 
 
 def prepare(zs, cs):
-    """Four C double arrays (z.real, z.imag, c.real, c.imag) and the point count."""
-    n = len(zs)
-    return (ffi.new("double[]", [z.real for z in zs]),
-            ffi.new("double[]", [z.imag for z in zs]),
-            ffi.new("double[]", [c.real for c in cs]),
-            ffi.new("double[]", [c.imag for c in cs]),
-            n)
+    return cffi_arrays.split(ffi, zs, cs)
 
 
 def calculate(maxiter, args, threads=1):
@@ -29,4 +25,4 @@ def calculate(maxiter, args, threads=1):
 
 
 def to_list(output):
-    return ffi.unpack(output, len(output))
+    return cffi_arrays.unpack(ffi, output)
