@@ -145,10 +145,12 @@ def speedup_figure(div_id: str, rows: list[dict], interpreters: list[str], basel
                 textposition="outside",
                 textfont={"size": 11},
                 cliponaxis=False,
-                customdata=[[_ms(r["median_seconds"]), _ms(r.get("ci_low")), _ms(r.get("ci_high"))] for r in mine],
+                customdata=[[_ms(r["median_seconds"]), _ms(r.get("ci_low")), _ms(r.get("ci_high")),
+                              sig(r.get("ns_per_inner_iteration"), 3)] for r in mine],
                 hovertemplate=(
                     "%{y} on " + text(interp) + "<br>speedup %{x:.3g}×<br>median %{customdata[0]} ms"
-                    " (95% CI %{customdata[1]}–%{customdata[2]} ms)<extra></extra>"
+                    " (95% CI %{customdata[1]}–%{customdata[2]} ms)<br>%{customdata[3]} ns per inner iteration"
+                    "<extra></extra>"
                 ),
             )
         )
@@ -329,3 +331,145 @@ def warmup_panels(records: list[dict], rows: list[dict], size: tuple[int, int], 
             )
         )
     return panels
+
+
+# ------------------------------------------------------------------ analysis sections
+
+DASHES = ["solid", "dash", "dot", "dashdot"]
+SYMBOLS = ["circle", "square", "diamond", "triangle-up", "x", "cross", "star", "triangle-down"]
+
+
+def _style(index: int) -> tuple[str, str]:
+    """Colour and marker symbol for the index-th series: 8 colours × 8 symbols before anything repeats."""
+    return PALETTE[index % len(PALETTE)], SYMBOLS[(index // len(PALETTE)) % len(SYMBOLS)]
+
+
+def thread_figures(speed_id: str, eff_id: str, lines: list[dict], interpreters: list[str]) -> tuple[Figure, Figure]:
+    """Speedup and parallel efficiency against thread count: one line per parallel variant × interpreter
+    (colour per variant, dash per interpreter), with the ideal line."""
+    variants = sorted({line["variant"] for line in lines}, key=[line["variant"] for line in lines].index)
+    max_threads = max((p[0] for line in lines for p in line["points"]), default=2)
+    ticks = sorted({p[0] for line in lines for p in line["points"]})
+    figs = []
+    for div_id, column, title in ((speed_id, 1, "speedup over the same variant at 1 thread (×)"),
+                                  (eff_id, 2, "parallel efficiency (speedup ÷ threads)")):
+        fig = go.Figure()
+        ideal_y = [float(t) for t in ticks] if column == 1 else [1.0 for _ in ticks]
+        fig.add_trace(go.Scatter(x=ticks, y=ideal_y, mode="lines", name="ideal",
+                                 line={"color": "#999", "width": 1.5, "dash": "dot"}, hoverinfo="skip"))
+        for line in lines:
+            colour, symbol = _style(variants.index(line["variant"]))
+            dash = DASHES[interpreters.index(line["interpreter"]) % len(DASHES)] if line["interpreter"] in \
+                interpreters else "solid"
+            name = f"{text(line['variant'])} · {text(line['interpreter'])}"
+            fig.add_trace(go.Scatter(
+                x=[p[0] for p in line["points"]], y=[p[column] for p in line["points"]], mode="lines+markers",
+                name=name, line={"color": colour, "width": 2, "dash": dash}, marker={"symbol": symbol, "size": 7},
+                customdata=[[_ms(p[3]), sig(p[1], 3), sig(p[2], 3)] for p in line["points"]],
+                hovertemplate=(name + " (" + text(line["schedule"]) + ")<br>%{x} threads: median %{customdata[0]} ms"
+                               "<br>speedup %{customdata[1]}×, efficiency %{customdata[2]}<extra></extra>"),
+            ))
+        fig.update_layout(**_layout(
+            height=380, margin={"l": 10, "r": 10, "t": 30, "b": 50},
+            legend={"font": {"size": 10.5}, "x": 1.0, "xanchor": "left", "y": 1.0},
+            xaxis={"title": {"text": "threads"}, "tickvals": ticks, "range": [0.8, max_threads + 0.2],
+                   "gridcolor": "#e5e5e5", "zeroline": False, "automargin": True},
+            yaxis={"title": {"text": title}, "gridcolor": "#e5e5e5", "zeroline": False, "automargin": True,
+                   "rangemode": "tozero"},
+        ))
+        figs.append(Figure(div_id, to_spec(fig), 380))
+    return figs[0], figs[1]
+
+
+def _seconds_label(value: float) -> str:
+    for scale, unit in ((1.0, "s"), (1e-3, "ms"), (1e-6, "µs"), (1e-9, "ns")):
+        if value >= scale * 0.999:
+            return f"{value / scale:.3g} {unit}"
+    return f"{value:.3g} s"
+
+
+def _time_ticks(values: list[float]) -> dict:
+    """1-2-5 ticks over the data, labelled '2 ms', '500 µs' (log axis)."""
+    positive = [v for v in values if v and v > 0]
+    if not positive:
+        return {}
+    low, high = min(positive) / 1.3, max(positive) * 1.3
+    ticks = []
+    for exponent in range(math.floor(math.log10(low)) - 1, math.ceil(math.log10(high)) + 1):
+        for mantissa in (1, 2, 5):
+            value = mantissa * 10.0 ** exponent
+            if low <= value <= high:
+                ticks.append(sig(value))
+    return {"tickvals": ticks, "ticktext": [_seconds_label(v) for v in ticks]}
+
+
+def size_figure(div_id: str, interpreter: str, series: list[dict], styles: dict[str, int]) -> Figure | None:
+    """Log-log median time against work (inner iterations), one line per single-thread variant: a straight line of
+    slope 1 is pure per-iteration cost, a flattening at the small end is a fixed cost per call."""
+    series = [s for s in series if s["points"]]
+    if not series:
+        return None
+    fig = go.Figure()
+    xs = sorted({p[0] for s in series for p in s["points"]})
+    for s in series:
+        colour, symbol = _style(styles.get(s["variant"], 0))  # same variant, same style in every chart
+        fig.add_trace(go.Scatter(
+            x=[p[0] for p in s["points"]], y=[p[1] for p in s["points"]], mode="lines+markers",
+            name=text(s["variant"]), line={"color": colour, "width": 1.8}, marker={"symbol": symbol, "size": 7},
+            customdata=[[text(p[3]), _ms(p[1]), sig(p[2], 3)] for p in s["points"]],
+            hovertemplate=(text(s["variant"]) + " on " + text(interpreter) + " at %{customdata[0]}"
+                           "<br>%{x:,} inner iterations: median %{customdata[1]} ms"
+                           "<br>%{customdata[2]} ns per inner iteration<extra></extra>"),
+        ))
+    # a slope-1 guide above the slowest line (never on top of a series): parallel to it = time ∝ work
+    top = max((p for s in series for p in s["points"]), key=lambda p: (p[1], p[0]))
+    level = 2.5 * max(p[1] * top[0] / p[0] for s in series for p in s["points"])
+    guide_x = [xs[0], xs[-1]]
+    fig.add_trace(go.Scatter(x=guide_x, y=[level * x / top[0] for x in guide_x], mode="lines",
+                             name="∝ work (slope 1)", line={"color": "#999", "width": 1, "dash": "dot"},
+                             hoverinfo="skip"))
+    fig.update_layout(**_layout(
+        height=420, margin={"l": 10, "r": 10, "t": 30, "b": 50},
+        title={"text": text(interpreter), "x": 0.01, "font": {"size": 13}},
+        legend={"font": {"size": 10.5}, "x": 1.0, "xanchor": "left", "y": 1.0},
+        xaxis={"type": "log", "title": {"text": "work: inner iterations (z = z·z + c steps), log scale"},
+               "gridcolor": "#e5e5e5", "automargin": True, "tickformat": "~s"},
+        yaxis={"type": "log", "title": {"text": "median time per call (log scale)"}, "gridcolor": "#e5e5e5",
+               "automargin": True, **_time_ticks([p[1] for s in series for p in s["points"]] + [level])},
+    ))
+    return Figure(div_id, to_spec(fig), 420)
+
+
+def memory_figure(div_id: str, runs: list[dict], interpreters: list[str]) -> Figure | None:
+    """RSS (MB) over time of the tutorial's driver, one line per profiled interpreter, with dashed markers at
+    the phases the driver reported (grid built, kernel done)."""
+    if not runs:
+        return None
+    colours = interpreter_colours(interpreters)
+    fig = go.Figure()
+    shapes, annotations = [], []
+    for index, run in enumerate(runs):
+        colour = colours.get(run["env"], PALETTE[index % len(PALETTE)])
+        label = f"{text(run['env'])} ({text(run['implementation'])})"
+        fig.add_trace(go.Scatter(
+            x=[s[0] for s in run["samples"]], y=[s[1] for s in run["samples"]], mode="lines", name=label,
+            line={"color": colour, "width": 2, "shape": "hv"},
+            hovertemplate=label + "<br>%{x:.3g} s: %{y:.4g} MB RSS<extra></extra>",
+        ))
+        for n, (name, seconds) in enumerate(p for p in run["phases"] if p[0] != "start"):
+            shapes.append({"type": "line", "xref": "x", "yref": "paper", "x0": seconds, "x1": seconds, "y0": 0,
+                           "y1": 1, "line": {"color": colour, "width": 1.2, "dash": "dash"}})
+            annotations.append({"x": seconds, "xref": "x", "y": 1 - 0.07 * (2 * index + n), "yref": "paper",
+                                "xanchor": "left", "yanchor": "top", "showarrow": False,
+                                "text": f"{text(name)} ({text(run['env'])})", "font": {"size": 10, "color": colour},
+                                "bgcolor": "rgba(255,255,255,0.8)"})
+    fig.update_layout(**_layout(
+        height=360, margin={"l": 10, "r": 10, "t": 30, "b": 50},
+        legend={"orientation": "h", "x": 0, "y": 1.0, "yanchor": "bottom"},
+        xaxis={"title": {"text": "seconds since the process started"}, "gridcolor": "#e5e5e5", "zeroline": False,
+               "automargin": True, "rangemode": "tozero"},
+        yaxis={"title": {"text": "resident memory (MB)"}, "gridcolor": "#e5e5e5", "automargin": True,
+               "rangemode": "tozero"},
+        shapes=shapes, annotations=annotations,
+    ))
+    return Figure(div_id, to_spec(fig), 360)

@@ -6,6 +6,10 @@ Every string read from an archive is untrusted: Jinja2 autoescape renders it as 
 through report.figures.to_spec (JSON with <, >, & escaped) and is parsed with JSON.parse; files named by records
 (build logs) are only read when the manifest lists them, i.e. when archive.read verified their path and sha256.
 Nothing depends on the render time, the host, random ids or set ordering, so re-rendering gives the same bytes.
+
+Sections: headline, speedup chart, all cells, warm-up, the Julia set, failures; then, each only when the archive
+has data for it, PyPy vs CPython per variant, kernel quality, thread scaling, size scaling (report/analysis.py) and
+where the time goes (profiles/, report/profiles.py); then machine and reproduce.
 """
 
 from __future__ import annotations
@@ -23,8 +27,9 @@ import plotly.offline
 from shootout import archive as archive_mod
 from shootout import stats
 
-from . import figures
+from . import analysis, figures
 from .julia_image import load_images
+from .profiles import TUTORIAL_ABS_CALLS, profiles_context
 
 TEMPLATES = Path(__file__).parent / "templates"
 LOG_TAIL_CHARS = 20_000
@@ -47,6 +52,7 @@ def _environment() -> jinja2.Environment:
     env.filters["ratio"] = format_ratio
     env.filters["pvalue"] = format_pvalue
     env.filters["wbr"] = break_at_underscores
+    env.filters["percent"] = format_percent
     return env
 
 
@@ -160,6 +166,16 @@ def _interpreter_order(meta: dict, rows: list[dict]) -> list[str]:
                   key=lambda name: (rank.get(impl[name], 2), name))
 
 
+def format_percent(value) -> str:
+    return "–" if _missing(value) else f"{float(value):.3g}%"
+
+
+def _environment_text(value) -> str:
+    if _missing(value):
+        return "–"
+    return "reused" if float(value) == 0 else format_seconds(value)
+
+
 def _table(summary: pd.DataFrame, multi_size: bool) -> list[dict]:
     """The full table as display strings, one dict per cell (a pandas frame of text, rendered by Jinja)."""
     table = pd.DataFrame(
@@ -173,6 +189,10 @@ def _table(summary: pd.DataFrame, multi_size: bool) -> list[dict]:
             "ci": [seconds_range(lo, hi) for lo, hi in zip(summary["ci_low"], summary["ci_high"])],
             "speedup": summary["speedup"].map(format_ratio),
             "ns_per_iter": summary["ns_per_inner_iteration"].map(lambda v: format_number(v)),
+            "pct_limit": summary["percent_of_limit"].map(format_percent),
+            "vs_c": summary["vs_cffi_c"].map(format_ratio),
+            "vs_c_slow": summary["vs_cffi_c"].map(lambda v: not _missing(v) and v > stats.KERNEL_QUALITY_BOUND),
+            "environment": summary["environment_seconds"].map(_environment_text),
             "import": summary["import_seconds"].map(format_seconds),
             "first_call": summary["first_call_seconds"].map(format_seconds),
             "process": summary["process_seconds"].map(format_seconds),
@@ -355,6 +375,16 @@ def context(data: archive_mod.Archive) -> dict:
             }
         )
 
+    fits = analysis.size_fits(rows)
+    quality = analysis.kernel_quality(rows, interpreters, sizes, fits, variant_rank)
+    analyses = {
+        "pairs": analysis.interpreter_comparison(data.records, rows, interpreters, implementations, variant_rank),
+        "quality": quality if quality["rows"] else None,
+        "threads": analysis.thread_scaling(summary if not summary.empty else None, rows, interpreters, variant_rank),
+        "size_scaling": analysis.size_scaling(rows, interpreters, sizes, fits, variant_rank),
+    }
+    profiles = profiles_context(data)
+
     images, image_problems = load_images(data.path, data.manifest.get("files", {}), data.records)
     machine = meta.get("machine") if isinstance(meta.get("machine"), dict) else {}
     environments = meta.get("environments") if isinstance(meta.get("environments"), dict) else {}
@@ -378,7 +408,14 @@ def context(data: archive_mod.Archive) -> dict:
         "meta": meta,
         "method": method,
         "sizes": sizes,
+        "size_labels": [analysis.size_text(*size) for size in sizes],
         "multi_size": multi_size,
+        "has_cells": bool(rows),
+        "profile_only": not rows and str(meta.get("kind") or "") == "profile",
+        "analysis": analyses,
+        "profiles": profiles,
+        "quality_bound": stats.KERNEL_QUALITY_BOUND,
+        "tutorial_abs": TUTORIAL_ABS_CALLS,
         "sections": sections,
         "table": _table(summary, multi_size) if not summary.empty else [],
         "problems": _problems(data, rows, variant_rank, interpreters),

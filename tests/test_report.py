@@ -32,7 +32,8 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 EVIL = "<script>alert(1)</script>"
 EVIL_ESCAPED = "&lt;script&gt;alert(1)&lt;/script&gt;"
 LIMIT_BYTES = 6_000_000
-REPORT_VARIANTS = ["pure_python", "numpy_vectorised", "cffi_c", "numba_njit", "wrong_kernel"]
+# cffi_simd is the ruler of "% of limit", cffi_openmp at 1 and 2 threads feeds the thread-scaling section
+REPORT_VARIANTS = ["pure_python", "numpy_vectorised", "cffi_c", "cffi_simd", "cffi_openmp", "numba_njit", "wrong_kernel"]
 
 
 # ------------------------------------------------------------------ fixtures and helpers
@@ -40,12 +41,13 @@ REPORT_VARIANTS = ["pure_python", "numpy_vectorised", "cffi_c", "numba_njit", "w
 
 @pytest.fixture(scope="session")
 def report_archive(tmp_path_factory) -> Path:
-    """A real small run on CPython and PyPy: verified cells, a wrong_output cell, an unsupported cell."""
+    """A real small run on CPython and PyPy, threads 1 and 2: verified cells, a wrong_output cell, an unsupported
+    cell, a parallel variant."""
     if PYPY is None:
         pytest.fail("pypy3 is not installed: apt-get install pypy3 pypy3-dev pypy3-venv (see README)")
     results = tmp_path_factory.mktemp("report-results")
     proc = run_shootout(
-        "compare", "--sizes", SMALL, "--processes", "2", "--calls", "2", "--jit-calls", "5",
+        "compare", "--sizes", SMALL, "--processes", "2", "--calls", "2", "--jit-calls", "5", "--threads", "1,2",
         "--include-test-variants", "--variant", ",".join(REPORT_VARIANTS),
         "--interpreter", f"{sys.executable},{PYPY}", "--seed", "5", "-o", str(results),
         "--work-dir", str(WORK_DIR),
@@ -155,7 +157,8 @@ def test_report_renders_offline_in_headless_chromium(report_archive, tmp_path):
     assert seen["scrollWidth"] <= 1280, "horizontal scroll at 1280 px"
     assert seen["images"] and all(i["ok"] and i["src"] == "data:image/png;base64," for i in seen["images"])
     for heading in ("Headline", "Speedup over pure Python on CPython", "All cells", "Warm-up", "The Julia set",
-                    "What failed or was unsupported, and why", "How to reproduce"):
+                    "What failed or was unsupported, and why", "PyPy vs CPython, variant by variant",
+                    "Kernel quality", "Thread scaling", "Size scaling", "How to reproduce"):
         assert heading in seen["text"]
     assert "wrong_output" in seen["text"] and "numba: no PyPy support" in seen["text"]
     png = shot.read_bytes()
@@ -362,3 +365,300 @@ def test_png_writer_round_trips():
     assert np.array_equal(np.frombuffer(b"".join(r[1:] for r in rows), dtype=np.uint8).reshape(7, 12), image)
     assert png.endswith(b"IEND\xaeB`\x82")
     assert julia_image.png_gray(image) == png  # deterministic
+
+
+# ------------------------------------------------------------------ analysis sections (synthetic size/thread sweep)
+
+SWEEP_SIZES = [(40, 30, 20_000), (80, 30, 80_000), (160, 30, 320_000)]  # width, max_iterations, inner iterations
+SWEEP_THREADS = [1, 2, 4]
+SWEEP_PROCESSES = 4  # Mann-Whitney with 4 vs 4 processes can reach p < 0.05
+# (technology, parallel, {implementation: (fixed seconds per call, ns per inner iteration)})
+SWEEP_VARIANTS = {
+    "pure_python": ("python", False, {"cpython": (2e-5, 120.0), "pypy": (5e-5, 20.0)}),
+    "numpy_vectorised": ("numpy", False, {"cpython": (3e-4, 10.0), "pypy": (8e-3, 300.0)}),
+    "cython_lists": ("cython", False, {"cpython": (1e-5, 3.0), "pypy": (3e-4, 60.0)}),
+    "cffi_c": ("cffi", False, {"cpython": (2e-6, 2.5), "pypy": (2e-6, 2.5)}),
+    "cffi_simd": ("cffi", False, {"cpython": (2e-6, 0.6), "pypy": (2e-6, 0.6)}),
+    "cffi_simd_openmp": ("cffi", True, {"cpython": (5e-6, 0.6), "pypy": (5e-6, 0.6)}),
+    "cffi_openmp": ("cffi", True, {"cpython": (5e-6, 2.5), "pypy": (5e-6, 2.5)}),
+    "cffi_openmp_static": ("cffi", True, {"cpython": (5e-6, 2.6), "pypy": (5e-6, 2.6)}),
+    "cffi_openmp_dynamic": ("cffi", True, {"cpython": (8e-6, 3.2), "pypy": (8e-6, 3.2)}),
+    "wrong_kernel": ("python", False, {"cpython": (2e-5, 120.0), "pypy": (5e-5, 20.0)}),
+}
+SWEEP_EFFICIENCY = {"cffi_openmp_dynamic": 0.5}  # others 0.9 per extra thread
+
+
+def _sweep_records(template: dict) -> list[dict]:
+    rng = np.random.default_rng(11)
+    records = []
+    for name, (technology, parallel, costs) in SWEEP_VARIANTS.items():
+        for impl, interp in (("cpython", "cpython3.11"), ("pypy", "pypy3.9")):
+            fixed, ns = costs[impl]
+            for width, max_iterations, inner in SWEEP_SIZES:
+                for threads in (SWEEP_THREADS if parallel else [1]):
+                    efficiency = 1.0 if threads == 1 else SWEEP_EFFICIENCY.get(name, 0.9)
+                    level = fixed + ns * 1e-9 * inner / (threads * efficiency)
+                    for p in range(SWEEP_PROCESSES):
+                        times = level * (1 + 0.002 * rng.standard_normal(6))
+                        ok = name != "wrong_kernel"
+                        records.append({
+                            "schema_version": 1, "run_id": template["run_id"], "workload": "julia", "variant": name,
+                            "technology": technology, "interpreter": {"name": interp, "implementation": impl},
+                            "params": {"width": width, "max_iterations": max_iterations}, "threads": threads,
+                            "process_index": p, "build": {"seconds": 2.0},
+                            "environment": {"name": interp, "seconds": 4.25, "reused": False},
+                            "status": "ok" if ok else "wrong_output", "verified": ok,
+                            "times_seconds": [float(t) for t in times], "inner_iterations": inner,
+                            "import_seconds": 0.2, "first_call_seconds": float(times[0]),
+                            "process_wall_seconds": float(times.sum()) + 0.3, "output_sha256": "0" * 64,
+                            "error": None if ok else "output differs from the reference",
+                        })
+    return records
+
+
+@pytest.fixture(scope="module")
+def sweep_archive(report_archive, tmp_path_factory) -> Path:
+    """Three sizes, threads 1/2/4, 4 processes per cell, known fixed costs and slopes (plus a wrong_kernel)."""
+    def sweep(path: Path) -> None:
+        template = next(r for r in _records(path) if r["status"] == "ok")
+        _write_records(path, _sweep_records(template))
+
+    return forge(report_archive, tmp_path_factory.mktemp("sweep") / "sweep", sweep)
+
+
+def _section(html: str, section_id: str) -> str:
+    return html.split(f'<section id="{section_id}">', 1)[1].split("</section>", 1)[0]
+
+
+def test_table_has_limit_cffi_c_ns_and_time_split_columns(sweep_archive):
+    html = render_archive(sweep_archive).decode()
+    table = _section(html, "table")
+    for header in ("ns/iter", "% of limit", "vs cffi_c", "time split"):
+        assert f">{header}</th>" in table
+    summary = stats.summarise(archive.read(sweep_archive).records)
+    simd = summary[(summary["variant"] == "cffi_simd") & (summary["threads"] == 1)]
+    assert (simd["percent_of_limit"].round(6) == 100).all()
+    assert ">100%</td>" in table
+    # cython_lists on PyPy is ~24x cffi_c: highlighted in the table
+    ratio = float(summary[(summary["variant"] == "cython_lists") & (summary["interpreter"] == "pypy3.9")
+                          & (summary["width"] == 160)]["vs_cffi_c"].iloc[0])
+    assert ratio > stats.KERNEL_QUALITY_BOUND
+    assert f'<span class="hi">{ratio:.3g}×</span>' in table
+    assert "env 4.25 s" in table and "import 200 ms" in table  # environment creation is in the time split
+    # ns per inner iteration is in the speedup chart's hover
+    speedup = next(s for k, s in _specs(html).items() if k.startswith("speedup"))
+    for trace in speedup["data"]:
+        assert "ns per inner iteration" in trace["hovertemplate"]
+        assert all(len(c) == 4 and c[3] > 0 for c in trace["customdata"])
+
+
+def test_pypy_vs_cpython_table_lists_verified_cells_with_mann_whitney(sweep_archive):
+    html = render_archive(sweep_archive).decode()
+    part = _section(html, "interpreters")
+    assert "PyPy vs CPython, variant by variant" in part
+    assert "wrong_kernel" not in part
+    rows = re.findall(r"<tr><td class=\"l\">([a-z_]+)</td><td>(\d)</td><td>(\d+×\d+)</td>.*?</tr>", part, re.DOTALL)
+    expected = sum(len(SWEEP_SIZES) * (len(SWEEP_THREADS) if v[1] else 1)
+                   for k, v in SWEEP_VARIANTS.items() if k != "wrong_kernel")
+    assert len(rows) == expected
+    pure = re.search(r"<td class=\"l\">pure_python</td><td>1</td><td>160×30</td>(.*?)</tr>", part, re.DOTALL).group(1)
+    assert "faster on PyPy" in pure and "0.029" in pure and ">yes<" in pure  # 4 vs 4, all apart: p = 2/70
+
+
+def test_kernel_quality_states_reasons_and_measured_call_overhead(sweep_archive):
+    from report import analysis
+
+    html = render_archive(sweep_archive).decode()
+    part = _section(html, "quality")
+    assert "wrong_kernel" not in part and "pure_python" not in part
+    row = re.search(r'<tr class="slow">\s*<td class="l nw">cython_lists<div class="tech">cython</div></td>'
+                    r'<td class="l nw">pypy3.9</td>(.*?)</tr>', part, re.DOTALL)
+    assert row and "cpyext" in row.group(1)
+    numpy_row = re.search(r'<td class="l nw">numpy_vectorised<div class="tech">numpy \(reference\)</div></td>'
+                          r'<td class="l nw">pypy3.9</td>(.*?)</tr>', part, re.DOTALL)
+    assert numpy_row and "cpyext" in numpy_row.group(1)
+    # the fixed cost per call comes back from the size sweep: the synthetic 300 µs of cython_lists on PyPy
+    data = archive.read(sweep_archive)
+    rows = [{k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in r.items()}
+            for r in stats.summarise(data.records).to_dict("records")]
+    fit = analysis.size_fits(rows)[("cython_lists", "pypy3.9", 1)]
+    assert fit["a"] == pytest.approx(3e-4, rel=0.05) and fit["b_ns"] == pytest.approx(60, rel=0.05)
+    assert "measured call overhead" in part and analysis.overhead_text(fit) in row.group(1)
+    for size in ("160×30", "80×30", "40×30"):
+        assert f"vs cffi_c<br>{size}" in part
+
+
+def test_thread_and_size_scaling_sections(sweep_archive):
+    html = render_archive(sweep_archive).decode()
+    threads = _section(html, "threads")
+    specs = _specs(html)
+    for div in ("threads-0", "threads-1", "sizes-0", "sizes-1"):
+        assert div in specs and "wrong_kernel" not in json.dumps(specs[div])
+    names = {t["name"] for t in specs["threads-0"]["data"]}
+    assert "ideal" in names and "cffi_openmp_dynamic · pypy3.9" in names and "pure_python · cpython3.11" not in names
+    ideal = next(t for t in specs["threads-0"]["data"] if t["name"] == "ideal")
+    assert ideal["x"] == SWEEP_THREADS and ideal["y"] == SWEEP_THREADS
+    efficiency = next(t for t in specs["threads-1"]["data"] if t["name"] == "cffi_openmp_dynamic · cpython3.11")
+    assert efficiency["y"][0] == 1.0 and 0.4 < efficiency["y"][-1] < 0.6
+    # the OpenMP schedules, from the report's own table, and the static/dynamic/guided comparison
+    assert "cffi_openmp_static = static" in threads and "cffi_openmp = guided" in threads
+    assert "cffi_simd_openmp = dynamic,16 blocks" in threads
+    schedule = threads.split("static vs dynamic vs guided", 1)[1].split("</table>", 1)[0]
+    assert schedule.count("<tr><td class=\"l\">") == 2 * len(SWEEP_SIZES) * len(SWEEP_THREADS)
+    # size scaling: log-log, one line per single-thread verified variant, per interpreter
+    sizes = specs["sizes-0"]
+    assert sizes["layout"]["xaxis"]["type"] == "log" and sizes["layout"]["yaxis"]["type"] == "log"
+    lines = {t["name"]: t for t in sizes["data"]}
+    assert "cffi_c" in lines and lines["cffi_c"]["x"] == [s[2] for s in SWEEP_SIZES]
+    assert "ns per inner iteration" in lines["cffi_c"]["hovertemplate"]
+    assert "cffi_openmp" in lines  # its 1-thread cells
+    page = html.encode()
+    assert render_archive(sweep_archive) == page  # still byte-deterministic
+
+
+def test_sweep_report_renders_in_headless_chromium(sweep_archive, tmp_path):
+    page = tmp_path / "sweep.html"
+    page.write_bytes(render_archive(sweep_archive))
+    seen = open_in_chromium(page, tmp_path / "sweep.png")
+    assert seen["blocked"] == [] and seen["console_errors"] == [] and seen["dialogs"] == []
+    assert seen["rendered"] == seen["specs"] == len(seen["plots"])
+    for plot in seen["plots"]:
+        assert plot["plotly"] and plot["svgs"] >= 1 and plot["marks"] >= 1, plot
+    assert {"threads-0", "threads-1", "sizes-0", "sizes-1"} <= {p["id"] for p in seen["plots"]}
+    assert seen["scrollWidth"] <= 1280, "horizontal scroll at 1280 px"
+
+
+# ------------------------------------------------------------------ where the time goes (profiles/)
+
+
+def _profiles(path: Path) -> None:
+    """A small, schema-correct profiles/ folder as workloads/profiler.py and shootout/profile.py write it, with
+    hostile strings wherever the report shows one."""
+    cp, pp = path / "profiles" / "cpython3.11", path / "profiles" / "pypy3.9"
+    (cp / "cython").mkdir(parents=True)
+    (cp / "numba").mkdir()
+    pp.mkdir(parents=True)
+    results = [{"tool": t, "implementation": i, "env": e, "status": "ok", "error": None, "seconds": 0.5,
+                "log_file": f"logs/profile-{e}-{t}.log"}
+               for t, i, e in (("cprofile", "cpython", "cpython3.11"), ("line", "cpython", "cpython3.11"),
+                               ("memory", "cpython", "cpython3.11"), ("cython-annotate", "cpython", "cpython3.11"),
+                               ("numba-inspect", "cpython", "cpython3.11"), ("memory", "pypy", "pypy3.9"))]
+    results.append({"tool": "vmprof", "implementation": "pypy", "env": "pypy3.9", "status": "failed",
+                    "error": f"exit 1; {EVIL}", "seconds": 0.2, "log_file": "logs/profile-pypy3.9-vmprof.log"})
+    for r in results:
+        (path / r["log_file"]).write_text("$ python workloads/profiler.py ...\n")
+    dump = lambda p, obj: p.write_bytes(archive.dumps(obj))
+    dump(path / "profiles" / "index.json", {"width": 120, "max_iterations": 60, "results": results,
+                                             "command_line": ["nox", "-s", "profile"],
+                                             "started_at": "2026-11-27T07:00:00+00:00"})
+    dump(cp / "cprofile.json", {
+        "width": 120, "max_iterations": 60, "checksum": 100000, "points": 14641, "total_calls": 130000,
+        "total_seconds": 0.05, "abs_calls": 114641, "functions": [
+            {"function": "calculate_z_serial_purepython", "file": "workloads/julia/pure_python.py", "line": 4,
+             "ncalls": 1, "primitive_calls": 1, "tottime": 0.03, "cumtime": 0.04},
+            {"function": "<built-in method builtins.abs>", "file": "~", "line": 0, "ncalls": 114641,
+             "primitive_calls": 114641, "tottime": 0.01, "cumtime": 0.01},
+            {"function": f"evil{EVIL}", "file": "x.py", "line": 3, "ncalls": 2, "primitive_calls": 1,
+             "tottime": 1e-6, "cumtime": 2e-6}]})
+    source = ["def calculate_z_serial_purepython(maxiter, zs, cs):", "    output = [0] * len(zs)",
+              "    for i in range(len(zs)):", "        while n < maxiter and abs(z) < 2:",
+              "            z = z * z + c", f"    return output  # {EVIL}"]
+    hits = [0, 1, 14642, 114641, 100000, 1]
+    seconds = [0, 1e-6, 0.002, 0.04, 0.02, 1e-6]
+    total = sum(seconds)
+    dump(cp / "line_profile.json", {
+        "function": "calculate_z_serial_purepython", "file": "workloads/julia/pure_python.py", "width": 120,
+        "max_iterations": 60, "unit": 1e-9, "total_seconds": total, "lines": [
+            {"lineno": 4 + i, "source": src, "hits": h, "seconds": t, "per_hit_us": t / h * 1e6 if h else None,
+             "percent": 100 * t / total} for i, (src, h, t) in enumerate(zip(source, hits, seconds))]})
+    for folder, impl, peak in ((cp, "cpython", 16.5), (pp, "pypy", 67.25)):
+        samples = [[round(0.01 * k, 4), round(min(peak, 5 + 4 * k), 3)] for k in range(30)]
+        dump(folder / f"memory-{impl}.json", {
+            "implementation": impl, "tool": "psutil 7.2.2 RSS sampling every 10 ms", "width": 120,
+            "max_iterations": 60, "exit_code": 0, "samples": samples, "peak_mb": peak,
+            "phases": [["start", 0.02], [f"grid built{EVIL}", 0.1], ["kernel done", 0.25]]})
+    dump(pp / "vmprof-pypy.json", {"implementation": "pypy", "width": 120, "max_iterations": 60,
+                                   "error": f"vmprof could not run: ImportError: {EVIL}"})
+    for name in ("julia_cython_lists", "julia_cython_memoryview"):
+        (cp / "cython" / f"{name}.html").write_text(f"<html><body>{name}</body></html>")
+    dump(cp / "cython" / "index.json", ["julia_cython_lists.html", "julia_cython_memoryview.html"])
+    dump(cp / "numba" / "numba_njit-llvm-summary.json", {"numba": "0.68.1", "function": "calculate_z", "signatures": [
+        {"signature": f"(int64, {EVIL})", "llvm_lines": 653, "fmul": 24, "fadd": 12, "fcmp": 6, "vector_ops": 0,
+         "calls": 56}]})
+    (cp / "numba" / "numba_njit-types.txt").write_text("calculate_z (int64, ...)\n")
+
+
+@pytest.fixture(scope="module")
+def profiled_archive(report_archive, tmp_path_factory) -> Path:
+    path = forge(report_archive, tmp_path_factory.mktemp("profiled") / "profiled", _profiles)
+    # a file the manifest does not list is never read (archive.read only verifies the listed ones)
+    (path / "profiles" / "pypy3.9" / "vmprof-unlisted.json").write_bytes(archive.dumps({
+        "implementation": "pypy", "functions": [{"function": "py:UNLISTED_FUNCTION:1:x.py", "self_samples": 9,
+                                                 "percent": 100.0}], "samples": 9}))
+    return path
+
+
+@pytest.fixture(scope="module")
+def profile_only_archive(report_archive, tmp_path_factory) -> Path:
+    """What `shootout profile` writes without --into: profiles/, no timing cells."""
+    def strip(path: Path) -> None:
+        _write_records(path, [])
+        (path / "builds.json").write_bytes(archive.dumps([]))
+        meta = json.loads((path / "metadata.json").read_text())
+        meta.update(kind="profile", variants=[], sizes=[], threads=[], planned_cells=[],
+                    method={"name": "profile", "processes": 0, "warmups": 0, "calls": 0, "jit_calls": 0})
+        (path / "metadata.json").write_bytes(archive.dumps(meta))
+        for folder in ("pyperf", "references"):
+            shutil.rmtree(path / folder, ignore_errors=True)
+        _profiles(path)
+
+    return forge(report_archive, tmp_path_factory.mktemp("profile-only") / "profile-only", strip)
+
+
+def test_where_the_time_goes_renders_the_profiles(profiled_archive):
+    html = render_archive(profiled_archive).decode()
+    part = _section(html, "profiles")
+    assert "Profiled at <strong>120×60</strong>" in part
+    assert "<code>abs()</code> was called 114,641 times" in part and "34 million" in part
+    assert "<code>workloads/julia/pure_python.py:4</code>" in part and ">114,641<" in part and ">2/1<" in part
+    hot = re.findall(r'<tr class="hot">(.*?)</tr>', part, re.DOTALL)
+    assert len(hot) == 1 and "abs(z) &lt; 2" in hot[0] and ">114,641<" in hot[0]
+    # tool status from index.json: the failed vmprof run is red with its error; logs are relative links
+    assert re.search(r'<tr class="bad"><td class="l">vmprof</td>', part)
+    assert '<a href="logs/profile-cpython3.11-cprofile.log">' in part
+    assert "vmprof could not run: ImportError: " + EVIL_ESCAPED in part
+    assert "UNLISTED_FUNCTION" not in html  # not in the manifest: not read
+    for name in ("julia_cython_lists", "julia_cython_memoryview"):
+        assert f'<a href="profiles/cpython3.11/cython/{name}.html">{name}</a>' in part
+    assert "viewed as <code>report.html</code> inside" in part
+    assert '<a href="profiles/cpython3.11/numba/numba_njit-types.txt">' in part
+    assert re.search(r"<td>653</td><td>24</td><td>12</td><td>6</td><td>0</td><td>56</td>", part)
+    assert "cpython3.11 16.5 MB" in part and "pypy3.9 67.2 MB" in part
+    memory = _specs(html)["memory-0"]
+    assert [t["name"] for t in memory["data"]] == ["cpython3.11 (cpython)", "pypy3.9 (pypy)"]
+    assert max(memory["data"][1]["y"]) == 67.25
+    markers = [a["text"] for a in memory["layout"]["annotations"]]
+    assert len(memory["layout"]["shapes"]) == 4 and sum("kernel done" in m for m in markers) == 2
+    assert all(EVIL not in m for m in markers) and any("&lt;script&gt;" in m for m in markers)
+    # every archive string escaped: in the HTML and inside the Plotly spec
+    assert EVIL not in html and "alert(1)</script>" not in html
+    assert part.count(EVIL_ESCAPED) >= 5  # status error, cProfile function, source line, vmprof error, signature
+    assert render_archive(profiled_archive) == html.encode()
+
+
+def test_profile_only_archive_says_there_are_no_timing_cells(profile_only_archive, tmp_path):
+    html = render_archive(profile_only_archive).decode()
+    for section in ("headline", "speedup", "table", "warmup"):
+        assert "No timing cells in this archive." in _section(html, section), section
+    assert "A profile-only archive" in html
+    for section in ("interpreters", "quality", "threads", "sizes"):
+        assert f'<section id="{section}">' not in html  # no empty tables or charts
+    assert set(_specs(html)) == {"memory-0"}
+    page = tmp_path / "profile-only.html"
+    page.write_text(html)
+    seen = open_in_chromium(page, tmp_path / "profile-only.png")
+    assert seen["blocked"] == [] and seen["console_errors"] == [] and seen["dialogs"] == []
+    assert seen["rendered"] == seen["specs"] == len(seen["plots"]) == 1
+    assert seen["plots"][0]["svgs"] >= 1 and seen["plots"][0]["marks"] >= 1
+    assert seen["scrollWidth"] <= 1280
+    assert "Where the time goes" in seen["text"] and EVIL in seen["text"]
