@@ -11,7 +11,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from shootout import archive, stats  # noqa: E402
+from shootout import archive, stats
 
 KEYS = ["workload", "variant", "interpreter", "threads", "width", "max_iterations"]
 

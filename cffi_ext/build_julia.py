@@ -61,13 +61,13 @@ def make_ffibuilder(module, openmp, kernel="scalar", extra_cflags=()):
     header, source, cdef_serial, cdef_openmp = KERNELS[kernel]
     cdef = cdef_openmp if openmp else cdef_serial
     if cdef is None:
-        raise SystemExit("--kernel {} needs --openmp".format(kernel))
+        raise SystemExit(f"--kernel {kernel} needs --openmp")
     ffibuilder = FFI()
     ffibuilder.cdef(cdef)
     flags = BASE_CFLAGS + (OPENMP_FLAGS if openmp else []) + list(extra_cflags)
     ffibuilder.set_source(
         module,
-        '#include "{}"'.format(header),
+        f'#include "{header}"',
         sources=[os.path.join(HERE, source)],
         include_dirs=[HERE],
         extra_compile_args=flags,

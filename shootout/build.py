@@ -73,8 +73,7 @@ def build_variant(
         try:
             proc = subprocess.run(
                 cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, cwd=ROOT,
-                timeout=timeout, env=dict(os.environ, PYTHONDONTWRITEBYTECODE="1"),
-            )
+                timeout=timeout, env=dict(os.environ, PYTHONDONTWRITEBYTECODE="1"), check=False)
             returncode = proc.returncode
         except subprocess.TimeoutExpired:
             returncode = None

@@ -64,7 +64,7 @@ def _run(cmd: list[str], log: Path) -> None:
     with log.open("a") as fh:
         fh.write("$ " + " ".join(cmd) + "\n")
         fh.flush()
-        proc = subprocess.run(cmd, stdout=fh, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        proc = subprocess.run(cmd, stdout=fh, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, check=False)
     if proc.returncode != 0:
         raise EnvironmentError_(f"{' '.join(cmd[:3])} ... failed with exit {proc.returncode}; see {log}")
 
@@ -130,7 +130,7 @@ def ensure(
 def freeze(python: Path, uv: str | None) -> str:
     cmd = [uv, "pip", "freeze", "--python", str(python)] if uv else [str(python), "-m", "pip", "freeze"]
     env = dict(os.environ, PYTHONWARNINGS="ignore")
-    out = subprocess.run(cmd, capture_output=True, text=True, env=env, stdin=subprocess.DEVNULL)
+    out = subprocess.run(cmd, capture_output=True, text=True, env=env, stdin=subprocess.DEVNULL, check=False)
     return out.stdout if out.returncode == 0 else f"# freeze failed: {out.stderr.strip()}\n"
 
 

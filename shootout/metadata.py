@@ -56,8 +56,7 @@ def git_info() -> dict:
     def git(*args: str) -> str | None:
         try:
             out = subprocess.run(
-                ["git", *args], cwd=ROOT, capture_output=True, text=True, timeout=20, stdin=subprocess.DEVNULL
-            )
+                ["git", *args], cwd=ROOT, capture_output=True, text=True, timeout=20, stdin=subprocess.DEVNULL, check=False)
         except (OSError, subprocess.SubprocessError):
             return None
         return out.stdout.strip() if out.returncode == 0 else None
@@ -69,7 +68,7 @@ def git_info() -> dict:
 
 def compiler_version(cc: str) -> str | None:
     try:
-        out = subprocess.run([cc, "--version"], capture_output=True, text=True, timeout=20)
+        out = subprocess.run([cc, "--version"], capture_output=True, text=True, timeout=20, check=False)
     except (OSError, subprocess.SubprocessError):
         return None
     return out.stdout.splitlines()[0] if out.returncode == 0 and out.stdout else None

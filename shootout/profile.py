@@ -98,8 +98,7 @@ def run(options: ProfileOptions) -> tuple[Path, int]:
             try:
                 proc = subprocess.run(
                     cmd, cwd=ROOT, stdout=fh, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                    timeout=options.timeout,
-                )
+                    timeout=options.timeout, check=False)
                 code = proc.returncode
             except subprocess.TimeoutExpired:
                 code = None
@@ -143,7 +142,7 @@ def run(options: ProfileOptions) -> tuple[Path, int]:
 
     try:
         (staging / archive.REPORT).write_bytes(render_archive(staging))
-    except Exception as exc:  # never lose the profiles to a report bug
+    except Exception as exc:  # noqa: BLE001 - never lose the profiles to a report bug
         say(f"report rendering failed ({exc.__class__.__name__}: {exc}); re-render with nox -s report")
     final = archive.commit(staging, options.results_dir / run_id)
     failed = [r for r in results if r["status"] == "failed"]

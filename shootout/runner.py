@@ -131,10 +131,10 @@ def run_job(
     started = time.perf_counter()
     proc = subprocess.Popen(
         cmd, cwd=ROOT, env=worker_env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE, start_new_session=True, preexec_fn=pin,
+        stderr=subprocess.PIPE, start_new_session=True, preexec_fn=pin,  # noqa: PLW1509 - no threads here
     )
     try:
-        stdout, stderr = proc.communicate(timeout=timeout)
+        _stdout, stderr = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
         _kill_group(proc)
         proc.communicate()
@@ -186,7 +186,7 @@ def run_all(
 ) -> tuple[list[dict], bool]:
     """Run every job; returns (records, interrupted). SIGTERM is turned into the same path as Ctrl-C."""
 
-    def on_term(signum, frame):  # noqa: ARG001
+    def on_term(signum, frame):
         raise Interrupted()
 
     previous = signal.signal(signal.SIGTERM, on_term)

@@ -150,7 +150,7 @@ def _cell_status(statuses: pd.Series) -> str:
     for status in STATUS_ORDER:
         if status in present:
             return status
-    return sorted(present)[0]
+    return min(present)
 
 
 def bootstrap_ci(values: np.ndarray) -> tuple[float, float]:
@@ -197,7 +197,7 @@ def summarise(records: list[dict], baseline_variant: str = "pure_python") -> pd.
                 "implementation": group["implementation"].iloc[0],
                 "status": status,
                 "verified": verified,
-                "processes": int(len(group)),
+                "processes": len(group),
                 "steady_values": int(((calls[_mask(calls, cell)]["steady"])).sum()) if verified else 0,
                 "median_seconds": median,
                 "ci_low": low,

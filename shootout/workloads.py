@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -30,7 +30,7 @@ def available_workloads() -> list[str]:
     return sorted(p.parent.name for p in WORKLOADS_DIR.glob("*/spec.py"))
 
 
-@lru_cache(maxsize=None)
+@cache
 def load_spec(workload: str):
     path = WORKLOADS_DIR / workload / "spec.py"
     module_spec = importlib.util.spec_from_file_location(f"_shootout_spec_{workload}", path)

@@ -19,7 +19,7 @@ REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 if REPO_ROOT not in sys.path:
     sys.path.insert(0, REPO_ROOT)
 
-from workloads.julia import pure_python, spec  # noqa: E402
+from workloads.julia import pure_python, spec
 
 
 def calc_pure_python(width, max_iterations, phases=None):
@@ -77,7 +77,7 @@ def tool_line(args):
     stats = profiler.get_stats()
     source, first = inspect.getsourcelines(kernel)
     timings = {}
-    for (_file, _line, _name), entries in stats.timings.items():
+    for entries in stats.timings.values():
         for lineno, hits, total in entries:
             timings[lineno] = (hits, total)
     total_time = sum(t for _h, t in timings.values()) or 1
@@ -122,8 +122,8 @@ def tool_memory(args):
         phases = json.load(fh)
     os.unlink(phases_file)
     impl = sys.implementation.name
-    write_json(os.path.join(args.out, "memory-%s.json" % impl), {
-        "implementation": impl, "tool": "psutil %s RSS sampling every 10 ms" % psutil.__version__,
+    write_json(os.path.join(args.out, f"memory-{impl}.json"), {
+        "implementation": impl, "tool": f"psutil {psutil.__version__} RSS sampling every 10 ms",
         "width": args.width, "max_iterations": args.max_iterations, "exit_code": child.returncode,
         "samples": samples, "peak_mb": max((s[1] for s in samples), default=None),
         "phases": [[name, round(t - start, 4)] for name, t in phases],
@@ -161,15 +161,15 @@ def tool_vmprof(args):
         walk(tree)
         total = tree.count or 1
         result.update({
-            "tool": "vmprof %s" % getattr(vmprof, "__version__", "?"), "samples": tree.count,
+            "tool": "vmprof {}".format(getattr(vmprof, "__version__", "?")), "samples": tree.count,
             "functions": sorted(
                 ({"function": name.replace(REPO_ROOT + "/", ""), "self_samples": n, "percent": 100.0 * n / total}
                  for name, n in counts.items() if n),
                 key=lambda r: -r["self_samples"])[:15],
         })
     except Exception as exc:  # noqa: BLE001 - say why instead of failing the whole profile session
-        result["error"] = "vmprof could not run: %s: %s" % (exc.__class__.__name__, exc)
-    write_json(os.path.join(args.out, "vmprof-%s.json" % sys.implementation.name), result)
+        result["error"] = f"vmprof could not run: {exc.__class__.__name__}: {exc}"
+    write_json(os.path.join(args.out, f"vmprof-{sys.implementation.name}.json"), result)
 
 
 def tool_cython_annotate(args):

@@ -21,7 +21,7 @@ def calculate(maxiter, args, threads=1):
     output = ffi.new("int[]", n)
     if lib.julia_calculate_z_openmp_schedule(maxiter, zr, zi, cr, ci, output, n, threads,
                                              SCHEDULE) != 0:
-        raise ValueError("unknown OpenMP schedule {!r}".format(SCHEDULE))
+        raise ValueError(f"unknown OpenMP schedule {SCHEDULE!r}")
     return output
 
 
