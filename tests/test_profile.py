@@ -16,7 +16,7 @@ from shootout import archive
 def profiled(tmp_path_factory):
     results = tmp_path_factory.mktemp("profile")
     proc = run_shootout(
-        "profile", "--size", "250x150", "--interpreter", f"{sys.executable},{shutil.which('pypy3')}",
+        "profile", "--size", "300x200", "--interpreter", f"{sys.executable},{shutil.which('pypy3')}",
         "-o", str(results), "--work-dir", str(WORK_DIR),
     )
     assert proc.returncode == 0, proc.stderr[-4000:]
@@ -29,7 +29,7 @@ def _load(path):
     return json.loads(path.read_text())
 
 
-def test_profiling_envs_are_not_timing_envs():
+def test_profiling_envs_are_not_timing_envs(profiled):
     assert (WORK_DIR / "profile-envs").is_dir()
     timing_lock = (WORK_DIR / "envs").glob("*/bin/python")
     for python in timing_lock:

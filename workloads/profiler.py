@@ -97,8 +97,11 @@ def tool_line(args):
     })
 
 
+SAMPLE_SECONDS = 0.005  # PyPy runs a small grid in ~0.1 s: 10 ms sampling gives too few points to plot
+
+
 def tool_memory(args):
-    """Sample the RSS of a child running the tutorial's driver (psutil, every 10 ms), with phase marks."""
+    """Sample the RSS of a child running the tutorial's driver (psutil), with phase marks."""
     import psutil
 
     phases_file = os.path.join(args.out, "memory-phases.tmp.json")
@@ -116,14 +119,14 @@ def tool_memory(args):
         except (psutil.NoSuchProcess, psutil.ZombieProcess, psutil.AccessDenied):
             break
         samples.append([round(time.time() - start, 4), round(rss / 2**20, 3)])
-        time.sleep(0.01)
+        time.sleep(SAMPLE_SECONDS)
     child.wait()
     with open(phases_file) as fh:
         phases = json.load(fh)
     os.unlink(phases_file)
     impl = sys.implementation.name
     write_json(os.path.join(args.out, f"memory-{impl}.json"), {
-        "implementation": impl, "tool": f"psutil {psutil.__version__} RSS sampling every 10 ms",
+        "implementation": impl, "tool": f"psutil {psutil.__version__} RSS sampling every {SAMPLE_SECONDS * 1000:g} ms",
         "width": args.width, "max_iterations": args.max_iterations, "exit_code": child.returncode,
         "samples": samples, "peak_mb": max((s[1] for s in samples), default=None),
         "phases": [[name, round(t - start, 4)] for name, t in phases],
