@@ -20,15 +20,12 @@ import glob
 import hashlib
 import importlib
 import importlib.machinery
-import json
 import os
-import platform
 import shlex
 import shutil
 import subprocess
 import sys
 import sysconfig
-import tempfile
 import time
 import traceback
 
@@ -38,15 +35,13 @@ if sys.path and os.path.abspath(sys.path[0] or ".") == os.path.dirname(os.path.a
 elif REPO_ROOT not in sys.path:
     sys.path.insert(0, REPO_ROOT)
 
+from workloads._runtime import interpreter_info, load_spec, write_json_atomic
+
 TOOLS = ("cython", "pythran", "cffi", "numpy", "numba")
 
 
 class BuildError(Exception):
     pass
-
-
-def load_spec(workload):
-    return importlib.import_module(f"workloads.{workload}.spec")
 
 
 def tool_versions():
@@ -233,36 +228,6 @@ def build_cffi(entry, build_dir, info):
 
 
 BUILDERS = {"cython": build_cython, "pythran": build_pythran, "cffi": build_cffi}
-
-
-def write_json_atomic(path, data):
-    directory = os.path.dirname(os.path.abspath(path))
-    os.makedirs(directory, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".json", dir=directory)
-    try:
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)      # mkstemp makes 0600; give the file normal modes
-        with os.fdopen(fd, "w") as f:
-            json.dump(data, f, indent=2, sort_keys=True)
-            f.write("\n")
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise
-
-
-def interpreter_info():
-    info = {"implementation": sys.implementation.name,
-            "version": platform.python_version(),
-            "executable": sys.executable}
-    if hasattr(sys, "pypy_version_info"):
-        v = sys.pypy_version_info
-        info["pypy_version"] = f"{v.major}.{v.minor}.{v.micro}"
-    return info
 
 
 def build(workload, variant, build_dir):

@@ -34,9 +34,7 @@ import importlib
 import importlib.machinery
 import json
 import os
-import platform
 import sys
-import tempfile
 import traceback
 from array import array
 
@@ -45,6 +43,8 @@ if sys.path and os.path.abspath(sys.path[0] or ".") == os.path.dirname(os.path.a
     sys.path[0] = REPO_ROOT          # import workloads.* as a package, not julia as top level
 elif REPO_ROOT not in sys.path:
     sys.path.insert(0, REPO_ROOT)
+
+from workloads._runtime import interpreter_info, load_spec, write_bytes_atomic, write_json_atomic
 
 SCHEMA_VERSION = 1
 EXIT_OK, EXIT_WRONG_OUTPUT, EXIT_OTHER = 0, 3, 4
@@ -82,40 +82,6 @@ def sha256_hex(data):
     return hashlib.sha256(data).hexdigest()
 
 
-def write_bytes_atomic(path, data):
-    directory = os.path.dirname(os.path.abspath(path))
-    os.makedirs(directory, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=directory)
-    try:
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)      # mkstemp makes 0600; give the file normal modes
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise
-
-
-def write_json_atomic(path, data):
-    text = json.dumps(data, indent=2, sort_keys=True) + "\n"
-    write_bytes_atomic(path, text.encode("utf-8"))
-
-
-def interpreter_info():
-    info = {"implementation": sys.implementation.name,
-            "version": platform.python_version(),
-            "executable": sys.executable}
-    if hasattr(sys, "pypy_version_info"):
-        v = sys.pypy_version_info
-        info["pypy_version"] = f"{v.major}.{v.minor}.{v.micro}"
-    return info
-
-
 def cpu_affinity():
     """CPUs this process may run on (os.sched_getaffinity; /proc on PyPy, which lacks it)."""
     if hasattr(os, "sched_getaffinity"):
@@ -135,10 +101,6 @@ def cpu_affinity():
     except (OSError, ValueError):
         return None
     return None
-
-
-def load_spec(workload):
-    return importlib.import_module(f"workloads.{workload}.spec")
 
 
 def to_int_list(module, output):
