@@ -17,7 +17,7 @@ def prepare(zs, cs):
 
 
 def calculate(maxiter, args, threads=1):
-    zr, zi, cr, ci, n = args
+    zr, zi, cr, ci, n, _owners = args
     output = ffi.new("int[]", n)
     if lib.julia_calculate_z_openmp_schedule(maxiter, zr, zi, cr, ci, output, n, threads,
                                              SCHEDULE) != 0:

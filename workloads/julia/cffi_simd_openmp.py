@@ -18,7 +18,7 @@ def prepare(zs, cs):
 
 
 def calculate(maxiter, args, threads=1):
-    zr, zi, cr, ci, n = args
+    zr, zi, cr, ci, n, _owners = args
     output = ffi.new("int[]", n)
     lib.julia_simd_calculate_z_openmp(maxiter, zr, zi, cr, ci, output, n, threads)
     return output
