@@ -174,17 +174,18 @@ def summarise(records: list[dict], baseline_variant: str = "pure_python") -> pd.
     """One row per cell. Only ok+verified cells get a median, speedup and rank; others keep status and error."""
     per_process = record_rows(records)
     calls = tidy(records)
-    means = process_means(calls)
+    means = {key: group["seconds"].to_numpy() for key, group in process_means(calls).groupby(CELL_KEYS)}
+    steady_counts = calls.groupby(CELL_KEYS)["steady"].sum()
+    first_error: dict[tuple, str] = {}
+    for r in records:
+        if r.get("error"):
+            first_error.setdefault(_cell_of(r), r["error"])
     rows = []
     for key, group in per_process.groupby(CELL_KEYS, sort=True):
         cell = dict(zip(CELL_KEYS, key))
         status = _cell_status(group["status"])
         verified = bool(group["verified"].all()) and status == "ok"
-        errors = [r.get("error") for r in records if _matches(r, cell) and r.get("error")]
-        cell_means = means
-        for k, v in cell.items():
-            cell_means = cell_means[cell_means[k] == v]
-        values = cell_means["seconds"].to_numpy()
+        values = means.get(key, np.array([]))
         median = float(np.median(values)) if verified and len(values) else math.nan
         low, high = bootstrap_ci(values) if verified and len(values) else (math.nan, math.nan)
         inner = group["inner_iterations"].dropna()
@@ -198,7 +199,7 @@ def summarise(records: list[dict], baseline_variant: str = "pure_python") -> pd.
                 "status": status,
                 "verified": verified,
                 "processes": len(group),
-                "steady_values": int(((calls[_mask(calls, cell)]["steady"])).sum()) if verified else 0,
+                "steady_values": int(steady_counts.get(key, 0)) if verified else 0,
                 "median_seconds": median,
                 "ci_low": low,
                 "ci_high": high,
@@ -214,7 +215,7 @@ def summarise(records: list[dict], baseline_variant: str = "pure_python") -> pd.
                     f"{name}: {count}" for name, count in sorted(classes.value_counts().items())
                 ),
                 "steady_start_median": _median(group["steady_start"]) if verified else math.nan,
-                "error": (errors[0] if errors else None),
+                "error": first_error.get(key),
             }
         )
     summary = pd.DataFrame(rows)
@@ -275,22 +276,12 @@ def thread_scaling(summary: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _matches(record: dict, cell: dict) -> bool:
+def _cell_of(record: dict) -> tuple:
+    """A record's cell as a CELL_KEYS tuple (what per-process groupbys yield as keys)."""
     return (
-        record["workload"] == cell["workload"]
-        and record["variant"] == cell["variant"]
-        and record["interpreter"].get("name") == cell["interpreter"]
-        and record.get("threads", 1) == cell["threads"]
-        and record["params"]["width"] == cell["width"]
-        and record["params"]["max_iterations"] == cell["max_iterations"]
+        record["workload"], record["variant"], record["interpreter"].get("name"), record.get("threads", 1),
+        record["params"]["width"], record["params"]["max_iterations"],
     )
-
-
-def _mask(frame: pd.DataFrame, cell: dict) -> pd.Series:
-    mask = pd.Series(True, index=frame.index)
-    for k, v in cell.items():
-        mask &= frame[k] == v
-    return mask
 
 
 def _median(series: pd.Series) -> float:
