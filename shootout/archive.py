@@ -10,7 +10,9 @@ import json
 import os
 import re
 import shutil
+import sys
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -85,6 +87,25 @@ def commit(staging: Path, final: Path) -> Path:
     else:
         os.rename(staging, final)
     return final
+
+
+def publish(staging: Path, final: Path, manifest_extra: dict, render: Callable[[Path], bytes]) -> Path:
+    """Hash the staged files into the manifest, render the report from them, and rename into place.
+
+    A rendering bug must never cost the measurements: the archive is published anyway and the error is said
+    on stderr with the command that renders it again.
+    """
+    manifest = build_manifest(staging, manifest_extra)
+    (staging / MANIFEST).write_bytes(dumps(manifest))
+    try:
+        (staging / REPORT).write_bytes(render(staging))
+    except Exception as exc:  # noqa: BLE001 - see the docstring
+        print(
+            f"report rendering failed ({exc.__class__.__name__}: {exc}); the archive is intact, "
+            f"re-render with: nox -s report -- {final}",
+            file=sys.stderr, flush=True,
+        )
+    return commit(staging, final)
 
 
 def read(path: Path) -> Archive:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from .environments import TargetEnv
+from .logged import run_logged
 from .workloads import BUILDER, ROOT
 
 
@@ -66,19 +66,10 @@ def build_variant(
         "--build-dir", str(build_dir), "--record", str(record_path),
     ]
     started = time.perf_counter()
-    error = None
-    with log_path.open("w") as log:
-        log.write(f"$ {' '.join(cmd)}\n")
-        log.flush()
-        try:
-            proc = subprocess.run(
-                cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, cwd=ROOT,
-                timeout=timeout, env=dict(os.environ, PYTHONDONTWRITEBYTECODE="1"), check=False)
-            returncode = proc.returncode
-        except subprocess.TimeoutExpired:
-            returncode = None
-            error = f"build timed out after {timeout:.0f} s"
-        log.write(f"\n# exit code: {returncode}\n")
+    returncode = run_logged(
+        cmd, log_path, timeout=timeout, cwd=ROOT, env=dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
+    )
+    error = f"build timed out after {timeout:.0f} s" if returncode is None else None
     seconds = time.perf_counter() - started
     record: dict = {}
     if record_path.exists():

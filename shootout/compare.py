@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import shutil
 import signal
 import socket
-import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
@@ -17,7 +15,8 @@ from pathlib import Path
 from . import archive, environments, metadata, pyperf_export, stats
 from .build import BuildResult, build_variant
 from .interpreters import Interpreter
-from .matrix import Method, PlannedCell, plan
+from .logged import run_logged
+from .matrix import Cell, Method, plan
 from .runner import Interrupted, Job, run_all, run_job, schedule, synthetic_record
 from .workloads import HARNESS, ROOT, variants
 
@@ -68,12 +67,9 @@ def ensure_reference(workload: str, width: int, max_iterations: int, references_
         sys.executable, str(HARNESS), "--workload", workload, "--make-reference", "--width", str(width),
         "--max-iterations", str(max_iterations), "--out", str(path),
     ]
-    with log.open("a") as fh:
-        fh.write("$ " + " ".join(cmd) + "\n")
-        fh.flush()
-        proc = subprocess.run(cmd, stdout=fh, stderr=subprocess.STDOUT, cwd=ROOT, stdin=subprocess.DEVNULL, check=False)
-    if proc.returncode != 0 or not path.exists():
-        raise RuntimeError(f"reference computation failed (exit {proc.returncode}); see {log}")
+    returncode = run_logged(cmd, log, mode="a", cwd=ROOT)
+    if returncode != 0 or not path.exists():
+        raise RuntimeError(f"reference computation failed (exit {returncode}); see {log}")
     return path
 
 
@@ -228,6 +224,7 @@ def run(options: CompareOptions) -> tuple[Path, int, bool]:
     for name, data in pyperf_export.export(records).items():
         files[f"pyperf/{name}.json"] = data
     finished_at = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    git = metadata.git_info()
     files["metadata.json"] = archive.dumps(
         {
             "run_id": run_id,
@@ -245,7 +242,7 @@ def run(options: CompareOptions) -> tuple[Path, int, bool]:
             "planned_cells": [
                 {**p.cell.to_json(), "status": p.status, "reason": p.reason} for p in planned
             ],
-            "git": metadata.git_info(),
+            "git": git,
             "command_line": options.command_line,
             "started_at": started_at,
             "finished_at": finished_at,
@@ -254,37 +251,29 @@ def run(options: CompareOptions) -> tuple[Path, int, bool]:
         }
     )
     archive.write_tree(staging, files)
-    manifest = archive.build_manifest(
+    from report.render import render_archive  # the report is drawn from the archive files alone
+
+    final = archive.publish(
         staging,
+        options.results_dir / run_id,
         {
             "run_id": run_id,
             "status": "complete" if complete else "incomplete",
             "missing_cells": missing,
             "command_line": options.command_line,
-            "git": metadata.git_info(),
+            "git": git,
             "started_at": started_at,
             "finished_at": finished_at,
         },
+        render_archive,
     )
-    (staging / archive.MANIFEST).write_bytes(archive.dumps(manifest))
-    from report.render import render_archive  # the report is drawn from the archive files alone
-
-    try:
-        (staging / archive.REPORT).write_bytes(render_archive(staging))
-    except Exception as exc:  # noqa: BLE001 - a report bug must never cost the measurements
-        say(f"report rendering failed ({exc.__class__.__name__}: {exc}); the archive is intact, "
-            f"re-render with: nox -s report -- {options.results_dir / run_id}")
-    final = archive.commit(staging, options.results_dir / run_id)
     shutil.rmtree(builds_dir, ignore_errors=True)  # the archive keeps each extension's sha256, flags and log
     failed = [r for r in records if r["status"] != "ok" and r["status"] not in ("unsupported", "skipped")]
     return final, (1 if failed or not complete else 0), interrupted
 
 
 def _cell_key(record: dict) -> str:
-    return (
-        f"{record['workload']}-{record['variant']}-{record['interpreter']['name']}-t{record.get('threads', 1)}-"
-        f"{record['params']['width']}x{record['params']['max_iterations']}"
-    )
+    return Cell.of_record(record).key
 
 
 def _record_name(record: dict) -> str:
@@ -311,16 +300,3 @@ def _previous_records(path: Path, processes: int) -> dict[str, list[dict]]:
         if len({r.get("process_index") for r in records}) >= processes
         or any(r.get("status") in ("unsupported", "skipped") for r in records)
     }
-
-
-def planned_summary(planned: list[PlannedCell]) -> dict[str, int]:
-    counts: dict[str, int] = {}
-    for p in planned:
-        counts[p.status] = counts.get(p.status, 0) + 1
-    return counts
-
-
-def write_json(path: Path, obj) -> None:
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(obj, indent=2))
-    os.replace(tmp, path)

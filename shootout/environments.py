@@ -17,6 +17,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from .interpreters import Interpreter
+from .logged import run_logged
 
 REQUIREMENTS_DIR = Path(__file__).parent / "requirements"
 MARKER = ".shootout-env.json"
@@ -61,12 +62,9 @@ def find_uv() -> str | None:
 
 
 def _run(cmd: list[str], log: Path) -> None:
-    with log.open("a") as fh:
-        fh.write("$ " + " ".join(cmd) + "\n")
-        fh.flush()
-        proc = subprocess.run(cmd, stdout=fh, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, check=False)
-    if proc.returncode != 0:
-        raise EnvironmentError_(f"{' '.join(cmd[:3])} ... failed with exit {proc.returncode}; see {log}")
+    returncode = run_logged(cmd, log, mode="a")
+    if returncode != 0:
+        raise EnvironmentError_(f"{' '.join(cmd[:3])} ... failed with exit {returncode}; see {log}")
 
 
 def _fingerprint(interp: Interpreter, requirements: Path) -> dict:

@@ -50,6 +50,14 @@ class Cell:
     width: int
     max_iterations: int
 
+    @classmethod
+    def of_record(cls, record: dict) -> Cell:
+        """The cell a worker record belongs to (records carry it spread over several fields)."""
+        return cls(
+            record["workload"], record["variant"], record["interpreter"]["name"], record.get("threads", 1),
+            record["params"]["width"], record["params"]["max_iterations"],
+        )
+
     @property
     def key(self) -> str:
         return (

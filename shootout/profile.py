@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import shutil
-import subprocess
 import sys
 import time
 from dataclasses import dataclass
@@ -18,6 +17,7 @@ from pathlib import Path
 
 from . import archive, environments, metadata
 from .interpreters import Interpreter
+from .logged import run_logged
 from .workloads import ROOT
 
 PROFILER = ROOT / "workloads" / "profiler.py"
@@ -92,16 +92,7 @@ def run(options: ProfileOptions) -> tuple[Path, int]:
         ]
         say(f"profile {tool} on {env.name} ({options.width}x{options.max_iterations})")
         t0 = time.perf_counter()
-        with log.open("w") as fh:
-            fh.write("$ " + " ".join(cmd) + "\n")
-            fh.flush()
-            try:
-                proc = subprocess.run(
-                    cmd, cwd=ROOT, stdout=fh, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                    timeout=options.timeout, check=False)
-                code = proc.returncode
-            except subprocess.TimeoutExpired:
-                code = None
+        code = run_logged(cmd, log, timeout=options.timeout, cwd=ROOT)
         entry.update(
             env=env.name, seconds=round(time.perf_counter() - t0, 2), log_file=f"logs/{log.name}",
             status="ok" if code == 0 else "failed",
@@ -115,6 +106,7 @@ def run(options: ProfileOptions) -> tuple[Path, int]:
         "width": options.width, "max_iterations": options.max_iterations, "results": results,
         "command_line": options.command_line, "started_at": started.isoformat(timespec="seconds"),
     }))
+    git = metadata.git_info()
     if not options.into:  # a profile-only archive: the same layout, with no timing cells
         archive.write_tree(staging, {
             "metadata.json": archive.dumps({
@@ -123,7 +115,7 @@ def run(options: ProfileOptions) -> tuple[Path, int]:
                                           "jit_calls": 0},
                 "machine": metadata.machine(), "interpreters": [i.to_json() for i in options.interpreters],
                 "environments": {n: e.to_json() for n, e in envs.items()}, "planned_cells": [],
-                "git": metadata.git_info(), "command_line": options.command_line,
+                "git": git, "command_line": options.command_line,
                 "started_at": started.isoformat(timespec="seconds"),
                 "finished_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
             }),
@@ -131,20 +123,14 @@ def run(options: ProfileOptions) -> tuple[Path, int]:
             "timings.csv.gz": archive.gzip_bytes(b"variant,interpreter,seconds\n"),
         })
         manifest_extra = {"run_id": run_id, "status": "complete", "missing_cells": [],
-                          "command_line": options.command_line, "git": metadata.git_info()}
+                          "command_line": options.command_line, "git": git}
     else:
         old = json.loads((staging / archive.MANIFEST).read_text())
         manifest_extra = {k: v for k, v in old.items() if k not in ("files", "schema_version")}
         manifest_extra["profiled_by"] = options.command_line
-    manifest = archive.build_manifest(staging, manifest_extra)
-    (staging / archive.MANIFEST).write_bytes(archive.dumps(manifest))
     from report.render import render_archive
 
-    try:
-        (staging / archive.REPORT).write_bytes(render_archive(staging))
-    except Exception as exc:  # noqa: BLE001 - never lose the profiles to a report bug
-        say(f"report rendering failed ({exc.__class__.__name__}: {exc}); re-render with nox -s report")
-    final = archive.commit(staging, options.results_dir / run_id)
+    final = archive.publish(staging, options.results_dir / run_id, manifest_extra, render_archive)
     failed = [r for r in results if r["status"] == "failed"]
     for r in results:
         say(f"  {r['tool']:16} {r['implementation']:8} {r['status']}{': ' + r['error'] if r.get('error') else ''}")
