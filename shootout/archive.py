@@ -1,8 +1,21 @@
-"""results/<run-id>/: written atomically (temp dir + rename), every file hashed in manifest.json, read back
-with json/csv only (no pickle, no eval), refusing anything whose hashes or schema do not match."""
+"""results/<run-id>/: written atomically, every file hashed in manifest.json, read back with json/csv only (no
+pickle, no eval), refusing anything whose hashes, schema or fields do not hold, in one line.
+
+Writing: a run stages its whole archive in the work dir (.nox/shootout/runs/<run-id>/archive), then copies it
+into a hidden temp dir next to its final place and renames it there. A full or read-only results disk costs
+nothing measured: the temp dir is removed, the final name never appears half-written, and the complete archive
+stays in the work dir, named in the error.
+
+Schema-version policy (as asv's results `api_version`): SCHEMA_VERSION is bumped on any change an older reader
+would misread (a field renamed, removed or given a new meaning; a new required file). Adding an optional field
+is not a bump. The reader takes every version from 1 up to its own: an older archive is upgraded in memory by
+MIGRATIONS[v] (v → v+1), one small function per bump, and is never rewritten on disk. A newer version is refused
+with the version that wrote it. tests/fixtures/archive-v1 must keep rendering.
+"""
 
 from __future__ import annotations
 
+import errno
 import gzip
 import hashlib
 import io
@@ -18,13 +31,25 @@ from pathlib import Path
 
 import pandas as pd
 
+from . import records as records_mod
+
 SCHEMA_VERSION = 1
 MANIFEST = "manifest.json"
 REPORT = "report.html"  # derived from the other files, so not itself in the hash list
+ARCHIVE_STATUSES = ("complete", "incomplete")
+TIMING_COLUMNS = ("workload", "variant", "interpreter", "threads", "process_index", "call_index", "seconds")
 
 
 class ArchiveError(Exception):
     """An archive that cannot be trusted or read; the message is the one line the user sees."""
+
+
+class ArchiveWriteError(Exception):
+    """The archive could not be written where asked (disk full, read-only...); it is complete at `kept`."""
+
+    def __init__(self, message: str, kept: Path):
+        super().__init__(message)
+        self.kept = kept
 
 
 def sha256_bytes(data: bytes) -> str:
@@ -60,6 +85,25 @@ class Archive:
         return (self.path / relative).read_text(errors="replace")
 
 
+# ---------------------------------------------------------------- writing
+
+
+def reserve(runs_dir: Path, results_dir: Path, base_id: str) -> tuple[str, Path]:
+    """A run id no other run (concurrent or earlier) has, and its staging dir: made exclusively, so two runs
+    started in the same second get `<id>` and `<id>-2`."""
+    runs_dir.mkdir(parents=True, exist_ok=True)
+    for n in range(1, 1000):
+        run_id = base_id if n == 1 else f"{base_id}-{n}"
+        if (results_dir / run_id).exists():
+            continue
+        try:
+            (runs_dir / run_id).mkdir()
+        except FileExistsError:
+            continue
+        return run_id, runs_dir / run_id
+    raise ArchiveError(f"no free run id for {base_id} in {runs_dir}")
+
+
 def write_tree(directory: Path, files: dict[str, bytes]) -> None:
     for relative, data in files.items():
         target = directory / relative
@@ -76,21 +120,40 @@ def build_manifest(directory: Path, extra: dict) -> dict:
     return {"schema_version": SCHEMA_VERSION, "files": entries, **extra}
 
 
-def commit(staging: Path, final: Path) -> Path:
-    """Atomic publish: the archive appears whole or not at all."""
+def _swap_into_place(temp: Path, final: Path) -> None:
+    """rename(2) is atomic; replacing an existing archive (resume, profile --into) goes through a backup."""
     if final.exists():
         backup = final.with_name(f".{final.name}.old")
         shutil.rmtree(backup, ignore_errors=True)
         os.rename(final, backup)
-        os.rename(staging, final)
+        os.rename(temp, final)
         shutil.rmtree(backup, ignore_errors=True)
     else:
-        os.rename(staging, final)
+        os.rename(temp, final)
+
+
+def install(staging: Path, final: Path) -> Path:
+    """Copy a complete staged archive next to `final` and rename it into place; never leaves a partial one."""
+    temp = final.with_name(f".{final.name}.tmp-{os.getpid()}")
+    try:
+        final.parent.mkdir(parents=True, exist_ok=True)
+        shutil.rmtree(temp, ignore_errors=True)
+        shutil.copytree(staging, temp)
+        _swap_into_place(temp, final)
+    except OSError as exc:
+        shutil.rmtree(temp, ignore_errors=True)
+        reason = os.strerror(exc.errno) if exc.errno else str(exc)
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            reason += " (the results disk is full)"
+        raise ArchiveWriteError(
+            f"could not write the archive to {final.parent}: {reason}; it is complete in {staging} "
+            f"(move it there once there is room: mv {staging} {final})", staging,
+        ) from None
     return final
 
 
 def publish(staging: Path, final: Path, manifest_extra: dict, render: Callable[[Path], bytes]) -> Path:
-    """Hash the staged files into the manifest, render the report from them, and rename into place.
+    """Hash the staged files into the manifest, render the report from them, and install into place.
 
     A rendering bug must never cost the measurements: the archive is published anyway and the error is said
     on stderr with the command that renders it again.
@@ -98,19 +161,42 @@ def publish(staging: Path, final: Path, manifest_extra: dict, render: Callable[[
     manifest = build_manifest(staging, manifest_extra)
     (staging / MANIFEST).write_bytes(dumps(manifest))
     try:
-        (staging / REPORT).write_bytes(render(staging))
+        html = render(staging)
     except Exception as exc:  # noqa: BLE001 - see the docstring
         print(
             f"report rendering failed ({exc.__class__.__name__}: {exc}); the archive is intact, "
             f"re-render with: nox -s report -- {final}",
             file=sys.stderr, flush=True,
         )
-    return commit(staging, final)
+    else:
+        (staging / REPORT).write_bytes(html)
+    return install(staging, final)
 
 
-def read(path: Path) -> Archive:
-    """Load and verify an archive; any problem is an ArchiveError with one clear line."""
-    path = Path(path)
+def write_file_atomic(target: Path, data: bytes) -> None:
+    """Replace one file whole (report.html over a good one): a temp file, then rename; no partial file left."""
+    tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
+    try:
+        tmp.write_bytes(data)
+        os.replace(tmp, target)
+    except OSError:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+# ---------------------------------------------------------------- reading
+
+MIGRATIONS: dict[int, Callable[[dict], dict]] = {}  # v -> upgrade of the raw archive parts from v to v+1
+
+
+def _load_json(path: Path, relative: str):
+    try:
+        return json.loads((path / relative).read_text())
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+        raise ArchiveError(f"{path}/{relative}: unreadable ({exc.__class__.__name__}: {str(exc)[:120]})") from None
+
+
+def _read_manifest(path: Path) -> dict:
     if not path.is_dir():
         raise ArchiveError(f"{path}: not a directory (expected results/<run-id>/)")
     manifest_path = path / MANIFEST
@@ -118,35 +204,105 @@ def read(path: Path) -> Archive:
         raise ArchiveError(f"{path}: not a pyshootout archive (no {MANIFEST})")
     try:
         manifest = json.loads(manifest_path.read_text())
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise ArchiveError(f"{manifest_path}: not valid JSON ({exc})") from None
-    if not isinstance(manifest, dict) or "files" not in manifest:
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as exc:
+        raise ArchiveError(f"{manifest_path}: not valid JSON ({str(exc)[:120]})") from None
+    if not isinstance(manifest, dict) or not isinstance(manifest.get("files"), dict):
         raise ArchiveError(f"{manifest_path}: not a pyshootout manifest (no file list)")
     version = manifest.get("schema_version")
-    if version != SCHEMA_VERSION:
-        raise ArchiveError(
-            f"{manifest_path}: unknown schema_version {version!r} (this pyshootout reads {SCHEMA_VERSION})"
-        )
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        raise ArchiveError(f"{manifest_path}: unknown schema_version {version!r} (this pyshootout reads 1 to "
+                           f"{SCHEMA_VERSION})")
+    if version > SCHEMA_VERSION:
+        raise ArchiveError(f"{manifest_path}: unknown schema_version {version!r}: written by a newer pyshootout "
+                           f"(this one reads 1 to {SCHEMA_VERSION}); upgrade pyshootout to read it")
+    if manifest.get("status", "complete") not in ARCHIVE_STATUSES:
+        raise ArchiveError(f"{manifest_path}: status {str(manifest.get('status'))[:40]!r} is not one of "
+                           f"{', '.join(ARCHIVE_STATUSES)}")
+    return manifest
+
+
+def _verify_files(path: Path, manifest: dict) -> None:
     for relative, entry in sorted(manifest["files"].items()):
+        if not isinstance(entry, dict) or not isinstance(entry.get("sha256"), str):
+            raise ArchiveError(f"{path}/{MANIFEST}: entry for {str(relative)[:80]!r} has no sha256")
+        if ".." in Path(relative).parts or Path(relative).is_absolute() or "\x00" in relative:
+            raise ArchiveError(f"{path}/{MANIFEST}: refuses path {relative[:80]!r} outside the archive")
         target = path / relative
-        if ".." in Path(relative).parts or Path(relative).is_absolute():
-            raise ArchiveError(f"{manifest_path}: refuses path {relative!r} outside the archive")
         if not target.is_file():
             raise ArchiveError(f"{path}: manifest lists {relative} but the file is missing")
-        if sha256_bytes(target.read_bytes()) != entry.get("sha256"):
+        if sha256_bytes(target.read_bytes()) != entry["sha256"]:
             raise ArchiveError(f"{path}: {relative} does not match its sha256 in the manifest (modified or corrupt)")
-    try:
-        metadata = json.loads((path / "metadata.json").read_text())
-        records = [
-            json.loads((path / rel).read_text())
-            for rel in sorted(manifest["files"])
-            if rel.startswith("records/") and rel.endswith(".json")
-        ]
-        builds = json.loads((path / "builds.json").read_text())
-    except (OSError, json.JSONDecodeError) as exc:
-        raise ArchiveError(f"{path}: unreadable archive file ({exc})") from None
+    for required in ("metadata.json", "builds.json", "timings.csv.gz"):
+        if required not in manifest["files"]:
+            raise ArchiveError(f"{path}: {MANIFEST} does not list {required}")
+
+
+def _read_timings(path: Path) -> pd.DataFrame:
     try:
         timings = pd.read_csv(path / "timings.csv.gz")
-    except (OSError, EOFError, zlib.error, gzip.BadGzipFile, pd.errors.ParserError, UnicodeDecodeError) as exc:
-        raise ArchiveError(f"{path}/timings.csv.gz: unreadable ({exc.__class__.__name__}: {exc})") from None
-    return Archive(path, manifest, metadata, records, builds, timings)
+    except (OSError, EOFError, zlib.error, gzip.BadGzipFile, pd.errors.ParserError, pd.errors.EmptyDataError,
+            UnicodeDecodeError, ValueError) as exc:
+        raise ArchiveError(f"{path}/timings.csv.gz: unreadable ({exc.__class__.__name__}: {str(exc)[:120]})") from None
+    return timings
+
+
+def read(path: Path) -> Archive:
+    """Load, verify, upgrade and check an archive; any problem is an ArchiveError with one clear line."""
+    path = Path(path)
+    manifest = _read_manifest(path)
+    _verify_files(path, manifest)
+    parts = {
+        "manifest": manifest,
+        "metadata": _load_json(path, "metadata.json"),
+        "builds": _load_json(path, "builds.json"),
+        "records": {rel: _load_json(path, rel) for rel in sorted(manifest["files"])
+                    if rel.startswith("records/") and rel.endswith(".json")},
+    }
+    for version in range(manifest["schema_version"], SCHEMA_VERSION):
+        parts = MIGRATIONS[version](parts)
+    _check_parts(path, parts)
+    timings = _read_timings(path)
+    _check_timings(path, timings, parts["records"])
+    return Archive(path, parts["manifest"], parts["metadata"], list(parts["records"].values()), parts["builds"],
+                   timings)
+
+
+# ---------------------------------------------------------------- checks of what was read
+
+_METADATA_TYPES = {
+    "run_id": str, "workload": str, "variants": list, "sizes": list, "threads": list, "method": dict,
+    "machine": dict, "interpreters": list, "environments": dict, "environment_failures": dict,
+    "planned_cells": list, "git": dict, "command_line": list, "seed": int,
+}
+
+
+def _check_parts(path: Path, parts: dict) -> None:
+    meta = parts["metadata"]
+    if not isinstance(meta, dict):
+        raise ArchiveError(f"{path}/metadata.json: not a JSON object")
+    for key, kind in _METADATA_TYPES.items():
+        if key in meta and meta[key] is not None and not isinstance(meta[key], kind):
+            raise ArchiveError(f"{path}/metadata.json: {key!r} is not a {kind.__name__}")
+    if not all(isinstance(i, dict) for i in meta.get("interpreters") or []):
+        raise ArchiveError(f"{path}/metadata.json: 'interpreters' holds something that is not an object")
+    builds = parts["builds"]
+    if not isinstance(builds, list) or not all(
+        isinstance(b, dict) and isinstance(b.get("env"), str) and isinstance(b.get("variant"), str) for b in builds
+    ):
+        raise ArchiveError(f"{path}/builds.json: not a list of builds with env and variant")
+    for relative, record in parts["records"].items():
+        wrong = records_mod.problem(record)
+        if wrong:
+            raise ArchiveError(f"{path}/{relative}: {wrong}")
+
+
+def _check_timings(path: Path, timings: pd.DataFrame, records: dict) -> None:
+    missing = [c for c in TIMING_COLUMNS if c not in timings.columns]
+    if missing:
+        raise ArchiveError(f"{path}/timings.csv.gz: no column {missing[0]!r}")
+    expected = sum(len(r["times_seconds"]) for r in records.values())
+    if len(timings) != expected:
+        raise ArchiveError(f"{path}/timings.csv.gz: {len(timings)} rows for the records' {expected} timed calls")
+    seconds = pd.to_numeric(timings["seconds"], errors="coerce")
+    if seconds.isna().any() or (seconds < 0).any():
+        raise ArchiveError(f"{path}/timings.csv.gz: 'seconds' holds a value that is not a time")

@@ -9,6 +9,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from .environments import TargetEnv
+from .interrupts import NO_STOP, StopRequest
 from .logged import run_logged
 from .workloads import BUILDER, ROOT
 
@@ -54,8 +55,10 @@ def log_name(env: str, workload: str, variant: str) -> str:
 
 
 def build_variant(
-    env: TargetEnv, workload: str, variant: str, builds_dir: Path, logs_dir: Path, timeout: float
+    env: TargetEnv, workload: str, variant: str, builds_dir: Path, logs_dir: Path, timeout: float,
+    stop: StopRequest = NO_STOP,
 ) -> BuildResult:
+    """Build in the env's interpreter. When `stop` is requested meanwhile the result means nothing: check it."""
     build_dir = builds_dir / env.name / workload / variant
     build_dir.mkdir(parents=True, exist_ok=True)
     record_path = build_dir / "build-record.json"
@@ -67,7 +70,7 @@ def build_variant(
     ]
     started = time.perf_counter()
     returncode = run_logged(
-        cmd, log_path, timeout=timeout, cwd=ROOT, env=dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
+        cmd, log_path, timeout=timeout, cwd=ROOT, env=dict(os.environ, PYTHONDONTWRITEBYTECODE="1"), stop=stop
     )
     error = f"build timed out after {timeout:.0f} s" if returncode is None else None
     seconds = time.perf_counter() - started

@@ -1,7 +1,13 @@
-"""Command line: `python -m shootout compare|report ...` (what the nox sessions call).
+"""Command line: `python -m shootout compare|report|profile ...` (what the nox sessions call).
 
-Exit codes: 0 every requested cell ran and verified; 1 some cells failed (listed at the end); 2 usage or input
-error (one line naming the bad value and the accepted ones; nothing written to results/).
+The one place that wires the orchestrator (shootout/) to the report (report/): shootout never imports report.
+
+Exit codes (the README's table; `nox -s ...` returns the same ones):
+  0    every requested cell ran and verified
+  1    some cells failed (listed at the end, and in the report), or pyshootout itself failed ("internal error")
+  2    usage or input error: one line naming the bad value; nothing written to results/
+  3    the archive could not be written to -o (disk full, read-only): one line; it is kept whole in the work dir
+  130  interrupted (SIGINT/SIGTERM): what finished is archived with status incomplete; --resume runs the rest
 """
 
 from __future__ import annotations
@@ -13,10 +19,12 @@ from pathlib import Path
 
 from . import archive
 from .interpreters import InterpreterError, discover
+from .interrupts import EXIT_INTERRUPTED, StopRequest, handling
 from .matrix import METHODS, QUICK_SIZE, Method
 from .workloads import ROOT, available_workloads, default_size, variants
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_UNWRITTEN = 0, 1, 2, 3
+DEBUG_ENV = "PYSHOOTOUT_DEBUG"  # set to 1 to get the traceback behind an "internal error" line
 
 
 class UsageError(Exception):
@@ -204,16 +212,26 @@ def check_compiler(options) -> None:
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
+    from report.render import render_archive
+
     from . import compare
 
-    options = resume_options(args) if args.resume else compare_options(args)
-    check_compiler(options)
-    path, code, interrupted = compare.run(options)
-    print_summary(path)
-    if interrupted:
-        print(f"interrupted: partial archive in {path}", file=sys.stderr)
-        return 130 if code == 0 else code
-    return code
+    stop = StopRequest()
+    with handling(stop):
+        options = resume_options(args) if args.resume else compare_options(args)
+        check_compiler(options)
+        if stop.requested:
+            return EXIT_INTERRUPTED
+        try:
+            outcome = compare.run(options, stop, render_archive)
+        except archive.ArchiveWriteError as exc:
+            print(f"pyshootout: error: {exc}", file=sys.stderr)
+            return EXIT_UNWRITTEN
+    print_summary(outcome.path)
+    if outcome.interrupted:
+        print(f"interrupted: partial archive in {outcome.path}; complete it with: "
+              f"nox -s compare -- --resume {outcome.path}", file=sys.stderr)
+    return outcome.exit_code
 
 
 def print_summary(path: Path) -> None:
@@ -222,6 +240,9 @@ def print_summary(path: Path) -> None:
     data = archive.read(path)
     summary = stats.summarise(data.records)
     print(f"\narchive: {path}\nreport:  {path / archive.REPORT}\n")
+    if summary.empty:
+        print("no cell has a record yet")
+        return
     columns = ["variant", "interpreter", "threads", "width", "status", "median_seconds", "speedup", "verified"]
     print(summary[columns].to_string(index=False, float_format=lambda v: f"{v:.4g}"))
     failed = summary[~summary["status"].isin(["ok", "unsupported", "skipped"])]
@@ -241,9 +262,11 @@ def cmd_report(args: argparse.Namespace) -> int:
         path = Path(item)
         html = render_archive(path)
         target = Path(args.output) if args.output else path / archive.REPORT
-        tmp = target.with_name(f".{target.name}.tmp")
-        tmp.write_bytes(html)
-        os.replace(tmp, target)
+        try:
+            archive.write_file_atomic(target, html)
+        except OSError as exc:
+            print(f"pyshootout: error: could not write {target}: {exc.strerror or exc}", file=sys.stderr)
+            return EXIT_UNWRITTEN
         print(f"report: {target}")
     return EXIT_OK
 
@@ -264,7 +287,9 @@ def cmd_profile(args: argparse.Namespace) -> int:
         results_dir=into.parent if into else Path(args.output), work_dir=Path(args.work_dir), into=into,
         command_line=["nox", "-s", "profile", "--", *sys.argv[2:]],
     )
-    path, code = profile.run(options)
+    from report.render import render_archive
+
+    path, code = profile.run(options, render_archive)
     print(f"profiles: {path / 'profiles'}\nreport:   {path / archive.REPORT}")
     return code
 
@@ -272,12 +297,19 @@ def cmd_profile(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    commands = {"compare": cmd_compare, "profile": cmd_profile, "report": cmd_report}
     try:
-        if args.command == "compare":
-            return cmd_compare(args)
-        if args.command == "profile":
-            return cmd_profile(args)
-        return cmd_report(args)
+        return commands[args.command](args)
     except (UsageError, archive.ArchiveError) as exc:
         print(f"pyshootout: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("pyshootout: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except Exception as exc:
+        if os.environ.get(DEBUG_ENV):
+            raise
+        print(f"pyshootout: internal error: {exc.__class__.__name__}: {str(exc)[:200]} "
+              f"(a bug, or an archive this version cannot read; {DEBUG_ENV}=1 shows the traceback)",
+              file=sys.stderr)
+        return EXIT_FAILED

@@ -1,24 +1,39 @@
-"""The compare pipeline: interpreters → envs → references → builds → interleaved runs → archive → report."""
+"""The compare pipeline as named steps over one run state (nox's workflow shape):
+
+    plan → resume → environments → references → builds → workers → archive
+
+Each step reads and extends the RunState; between steps (and between the items of a step) the run checks the
+stop request, so a Ctrl-C or SIGTERM ends the set-up or the runs at the next boundary and what finished is
+archived with status "incomplete" (`--resume` runs the rest).
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import shutil
-import signal
 import socket
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import archive, environments, metadata, pyperf_export, stats
 from .build import BuildResult, build_variant
+from .console import say
 from .interpreters import Interpreter
+from .interrupts import StopRequest
+from .locking import exclusive
 from .logged import run_logged
-from .matrix import Cell, Method, plan
-from .runner import Interrupted, Job, run_all, run_job, schedule, synthetic_record
+from .matrix import Cell, Method, PlannedCell, plan
+from .records import NOT_RUN, Status
+from .runner import Job, run_all, run_job, schedule, synthetic_record
 from .workloads import HARNESS, ROOT, variants
+
+EXIT_OK, EXIT_FAILED, EXIT_INTERRUPTED = 0, 1, 130
+ARCHIVE_PAUSE_ENV = "PYSHOOTOUT_TEST_ARCHIVE_PAUSE"  # tests only: seconds to hold the archiving phase open
 
 
 @dataclass
@@ -39,16 +54,49 @@ class CompareOptions:
     recreate_envs: bool = False
     run_id: str | None = None
     resume: Path | None = None
-    progress: bool = True
     extra_metadata: dict = field(default_factory=dict)
 
 
-def say(text: str) -> None:
-    print(text, file=sys.stderr, flush=True)
+@dataclass
+class RunState:
+    """Everything a compare run has found out so far; each step adds its part."""
+
+    options: CompareOptions
+    stop: StopRequest
+    run_id: str
+    run_dir: Path  # work_dir/runs/<run-id>: the staged archive and the builds, removed once published
+    started_at: str
+    wall_start: float
+    planned: list[PlannedCell] = field(default_factory=list)
+    previous: dict[str, list[dict]] = field(default_factory=dict)
+    envs: dict[str, environments.TargetEnv] = field(default_factory=dict)
+    env_failures: dict[str, str] = field(default_factory=dict)
+    references: dict[tuple[int, int], Path] = field(default_factory=dict)
+    builds: dict[tuple[str, str], BuildResult] = field(default_factory=dict)
+    records: list[dict] = field(default_factory=list)
+
+    @property
+    def staging(self) -> Path:
+        return self.run_dir / "archive"
+
+    @property
+    def logs_dir(self) -> Path:
+        return self.staging / "logs"
+
+    @property
+    def records_dir(self) -> Path:
+        return self.staging / "records"
+
+    @property
+    def builds_dir(self) -> Path:
+        return self.run_dir / "builds"
 
 
-def _raise_interrupted(signum, frame):
-    raise Interrupted()
+@dataclass
+class Outcome:
+    path: Path
+    exit_code: int
+    interrupted: bool
 
 
 def new_run_id() -> str:
@@ -56,220 +104,279 @@ def new_run_id() -> str:
     return archive.safe_run_id(f"{now:%Y%m%d-%H%M%S}-{socket.gethostname()}")
 
 
-def ensure_reference(workload: str, width: int, max_iterations: int, references_dir: Path, log: Path) -> Path:
-    """Pure-Python output of this size on the orchestrator's CPython, computed once and cached."""
-    references_dir.mkdir(parents=True, exist_ok=True)
+def start(options: CompareOptions, stop: StopRequest) -> RunState:
+    """Reserve a run id nobody else has and the staging tree for it."""
+    runs_dir = options.work_dir / "runs"
+    if options.resume:
+        run_id, run_dir = options.run_id, runs_dir / f"{options.run_id}-resume-{os.getpid()}"
+        shutil.rmtree(run_dir, ignore_errors=True)
+        run_dir.mkdir(parents=True)
+    else:
+        run_id, run_dir = archive.reserve(runs_dir, options.results_dir, options.run_id or new_run_id())
+    state = RunState(options, stop, run_id, run_dir,
+                     dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), time.perf_counter())
+    for d in (state.logs_dir, state.records_dir, state.staging / "locks", state.staging / "references"):
+        d.mkdir(parents=True, exist_ok=True)
+    return state
+
+
+# ---------------------------------------------------------------- the steps
+
+
+def plan_cells(state: RunState) -> None:
+    o = state.options
+    table = variants(o.workload, include_test_only=o.include_test_only)
+    selected = {name: table[name] for name in o.variant_names}
+    state.planned = plan(o.workload, selected, o.interpreters, o.threads, o.sizes)
+
+
+def resume_previous(state: RunState) -> None:
+    """A resumed archive's finished cells are kept as they are: no rebuild, no rerun; its logs are kept."""
+    if not state.options.resume:
+        return
+    state.previous = _previous_records(state.options.resume, state.options.method.processes)
+    for sub in ("logs", "locks"):
+        if (state.options.resume / sub).is_dir():
+            shutil.copytree(state.options.resume / sub, state.staging / sub, dirs_exist_ok=True)
+    for p in state.planned:
+        if p.cell.key in state.previous:
+            p.status = "resumed"
+
+
+def create_environments(state: RunState) -> None:
+    for interp in state.options.interpreters:
+        if state.stop.requested:
+            return
+        if not interp.available:
+            say(f"skipping {interp.name}: {interp.reason} (install: {interp.install_hint})")
+            continue
+        if not any(p.cell.interpreter == interp.name and p.status == "pending" for p in state.planned):
+            continue
+        say(f"environment {interp.name}: {interp.executable}")
+        try:
+            state.envs[interp.name] = environments.ensure(
+                interp, state.options.work_dir / "envs", state.logs_dir / f"env-{interp.name}.log",
+                recreate=state.options.recreate_envs, stop=state.stop,
+            )
+        except environments.EnvironmentError_ as exc:
+            if state.stop.requested:
+                return
+            state.env_failures[interp.name] = str(exc).replace(str(state.logs_dir), "logs")
+            say(f"environment {interp.name} failed: {exc}")
+
+
+def ensure_reference(
+    workload: str, width: int, max_iterations: int, references_dir: Path, log: Path, stop: StopRequest
+) -> Path | None:
+    """Pure-Python output of this size on the orchestrator's CPython, computed once and cached (under a lock,
+    so concurrent runs compute it once); None when a stop interrupted it."""
     path = references_dir / f"{workload}-{width}x{max_iterations}.json"
-    if path.exists():
-        return path
-    say(f"computing the pure-Python reference for {workload} {width}x{max_iterations} (cached afterwards)")
-    cmd = [
-        sys.executable, str(HARNESS), "--workload", workload, "--make-reference", "--width", str(width),
-        "--max-iterations", str(max_iterations), "--out", str(path),
-    ]
-    returncode = run_logged(cmd, log, mode="a", cwd=ROOT)
+    with exclusive(references_dir / f".{path.stem}.lock", f"reference {path.stem}"):
+        if path.exists():
+            return path
+        say(f"computing the pure-Python reference for {workload} {width}x{max_iterations} (cached afterwards)")
+        cmd = [
+            sys.executable, str(HARNESS), "--workload", workload, "--make-reference", "--width", str(width),
+            "--max-iterations", str(max_iterations), "--out", str(path),
+        ]
+        returncode = run_logged(cmd, log, mode="a", cwd=ROOT, stop=stop)
+    if stop.requested:
+        return None
     if returncode != 0 or not path.exists():
         raise RuntimeError(f"reference computation failed (exit {returncode}); see {log}")
     return path
 
 
-def run(options: CompareOptions) -> tuple[Path, int, bool]:
-    """Returns (archive path, exit code, interrupted): exit 0 when all verified, 1 when some cells failed."""
-    started_at = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
-    wall_start = time.perf_counter()
-    run_id = options.run_id or new_run_id()
-    options.results_dir.mkdir(parents=True, exist_ok=True)
-    staging = options.results_dir / f".{run_id}.tmp"
-    shutil.rmtree(staging, ignore_errors=True)
-    logs_dir = staging / "logs"
-    records_dir = staging / "records"
-    for d in (logs_dir, records_dir, staging / "locks", staging / "references"):
-        d.mkdir(parents=True, exist_ok=True)
-
-    table = variants(options.workload, include_test_only=options.include_test_only)
-    selected = {name: table[name] for name in options.variant_names}
-    planned = plan(options.workload, selected, options.interpreters, options.threads, options.sizes)
-    previous = _previous_records(options.resume, options.method.processes) if options.resume else {}
-    if options.resume:  # keep the earlier sitting's logs and builds.json entries
-        for sub in ("logs", "locks"):
-            if (options.resume / sub).is_dir():
-                shutil.copytree(options.resume / sub, staging / sub, dirs_exist_ok=True)
-    # A resumed archive's finished cells are kept as they are: no rebuild, no rerun
-    for p in planned:
-        if p.cell.key in previous:
-            p.status = "resumed"
-
-    # Per-run build tree: two runs sharing a work dir (a test and a compare) never overwrite each other's builds.
-    builds_dir = options.work_dir / "builds" / run_id
-    shutil.rmtree(builds_dir, ignore_errors=True)
-    envs: dict[str, environments.TargetEnv] = {}
-    env_failures: dict[str, str] = {}
-    references: dict[tuple[int, int], Path] = {}
-    builds: dict[tuple[str, str], BuildResult] = {}
-    setup_interrupted = False
-    previous_term = signal.signal(signal.SIGTERM, _raise_interrupted)
-    try:
-        # Environments
-        for interp in options.interpreters:
-            if not interp.available:
-                say(f"skipping {interp.name}: {interp.reason} (install: {interp.install_hint})")
-                continue
-            if not any(p.cell.interpreter == interp.name and p.status == "pending" for p in planned):
-                continue
-            say(f"environment {interp.name}: {interp.executable}")
-            log = logs_dir / f"env-{interp.name}.log"
-            try:
-                envs[interp.name] = environments.ensure(
-                    interp, options.work_dir / "envs", log, recreate=options.recreate_envs
-                )
-            except environments.EnvironmentError_ as exc:
-                env_failures[interp.name] = str(exc).replace(str(logs_dir), "logs")
-                say(f"environment {interp.name} failed: {exc}")
-
-        # References (one per size)
-        for width, max_iterations in options.sizes:
-            ref = ensure_reference(
-                options.workload, width, max_iterations, options.work_dir / "references", logs_dir / "references.log"
-            )
-            references[(width, max_iterations)] = ref
-            shutil.copy(ref, staging / "references" / ref.name)
-            output_file = json.loads(ref.read_text()).get("output_file")
-            if output_file:  # the verified output itself: the report draws the Julia set from it
-                shutil.copy(ref.parent / output_file, staging / "references" / output_file)
-
-        # Builds: each (env, variant) once, whatever the sizes and thread counts
-        for p in planned:
-            if p.status != "pending":
-                continue
-            key = (p.cell.interpreter, p.cell.variant)
-            if p.cell.interpreter in env_failures:
-                p.status, p.reason = "build_failed", f"environment: {env_failures[p.cell.interpreter]}"
-                continue
-            if key not in builds:
-                say(f"build {p.cell.variant} in {p.cell.interpreter}")
-                builds[key] = build_variant(
-                    envs[p.cell.interpreter], options.workload, p.cell.variant, builds_dir,
-                    logs_dir, options.build_timeout,
-                )
-                result = builds[key]
-                if not result.usable:
-                    say(f"  {result.status}: {(result.error or '').splitlines()[0] if result.error else ''}")
-            result = builds[key]
-            if result.status == "unsupported":
-                p.status, p.reason = "unsupported", result.error
-            elif not result.usable:
-                p.status, p.reason = "build_failed", result.error or "build failed"
-
-    except (KeyboardInterrupt, Interrupted):
-        setup_interrupted = True
-        say("interrupted during set-up; archiving what there is")
-    finally:
-        signal.signal(signal.SIGTERM, previous_term)
-
-    jobs = [] if setup_interrupted else schedule(planned, options.method, options.seed)
-
-    def runner(job: Job) -> dict:
-        cell = job.planned.cell
-        record = run_job(
-            job, envs[cell.interpreter], builds[(cell.interpreter, cell.variant)],
-            references[(cell.width, cell.max_iterations)], records_dir, run_id, options.timeout,
+def prepare_references(state: RunState) -> None:
+    """One reference per size, copied into the archive (the report draws the Julia set from its output)."""
+    for width, max_iterations in state.options.sizes:
+        ref = ensure_reference(
+            state.options.workload, width, max_iterations, state.options.work_dir / "references",
+            state.logs_dir / "references.log", state.stop,
         )
-        env = envs[cell.interpreter]
-        record["environment"] = {"name": env.name, "seconds": env.created_seconds, "reused": env.reused}
+        if ref is None:
+            return
+        state.references[(width, max_iterations)] = ref
+        shutil.copy(ref, state.staging / "references" / ref.name)
+        output_file = json.loads(ref.read_text()).get("output_file")
+        if output_file:
+            shutil.copy(ref.parent / output_file, state.staging / "references" / output_file)
+
+
+def build_variants(state: RunState) -> None:
+    """Each (env, variant) once, whatever the sizes and thread counts; cells whose build failed say why."""
+    for p in state.planned:
+        if p.status != "pending" or state.stop.requested:
+            continue
+        key = (p.cell.interpreter, p.cell.variant)
+        if p.cell.interpreter in state.env_failures:
+            p.status, p.reason = "build_failed", f"environment: {state.env_failures[p.cell.interpreter]}"
+            continue
+        if key not in state.builds:
+            say(f"build {p.cell.variant} in {p.cell.interpreter}")
+            result = build_variant(
+                state.envs[p.cell.interpreter], state.options.workload, p.cell.variant, state.builds_dir,
+                state.logs_dir, state.options.build_timeout, stop=state.stop,
+            )
+            if state.stop.requested:
+                return  # an interrupted build is not a failed one: the cell stays missing
+            state.builds[key] = result
+            if not result.usable:
+                say(f"  {result.status}: {(result.error or '').splitlines()[0] if result.error else ''}")
+        result = state.builds[key]
+        if result.status == "unsupported":
+            p.status, p.reason = "unsupported", result.error
+        elif not result.usable:
+            p.status, p.reason = "build_failed", result.error or "build failed"
+
+
+def run_workers(state: RunState) -> None:
+    """Every worker process of every runnable cell, interleaved in the seed's random order."""
+    o = state.options
+    def runner(job: Job) -> dict | None:
+        cell = job.planned.cell
+        env = state.envs[cell.interpreter]
+        record = run_job(
+            job, env, state.builds[(cell.interpreter, cell.variant)],
+            state.references[(cell.width, cell.max_iterations)], state.records_dir, state.run_id, o.timeout,
+            stop=state.stop,
+        )
+        if record is not None:
+            record["environment"] = {"name": env.name, "seconds": env.created_seconds, "reused": env.reused}
         return record
 
-    say(f"running {len(jobs)} worker processes ({options.method.name} method, seed {options.seed})")
-    records, interrupted = run_all(jobs, runner)
-    interrupted = interrupted or setup_interrupted
-    for p in planned:
+    jobs = schedule(state.planned, o.method, o.seed)
+    say(f"running {len(jobs)} worker processes ({o.method.name} method, seed {o.seed})")
+    state.records = run_all(jobs, runner, state.stop)
+
+
+STEPS: list[Callable[[RunState], None]] = [
+    plan_cells, resume_previous, create_environments, prepare_references, build_variants, run_workers,
+]
+
+
+# ---------------------------------------------------------------- the archive
+
+
+def collect_records(state: RunState) -> list[dict]:
+    """Worker records + one record per cell that could not run + the resumed archive's finished cells."""
+    collected = list(state.records)
+    for p in state.planned:
         if p.status in ("unsupported", "skipped", "build_failed"):
-            build = builds.get((p.cell.interpreter, p.cell.variant))
-            records.append(
+            build = state.builds.get((p.cell.interpreter, p.cell.variant))
+            collected.append(
                 synthetic_record(
-                    p, run_id, p.status, p.reason,
+                    p, state.run_id, p.status, p.reason,
                     build=build.record_field() if build else None,
                     build_log=build.log_file if build else None,
                 )
             )
-    for key, old in previous.items():
-        records.extend(old)
-    records.sort(key=lambda r: _record_name(r))
+    for old in state.previous.values():
+        collected.extend(old)
+    return sorted(collected, key=_record_name)
 
-    processes_done: dict[str, int] = {}
-    for r in records:
-        processes_done[_cell_key(r)] = processes_done.get(_cell_key(r), 0) + 1
-    missing = sorted(
-        p.cell.key for p in planned
-        if p.status in ("pending", "resumed") and processes_done.get(p.cell.key, 0) < options.method.processes
+
+def missing_cells(state: RunState, collected: list[dict]) -> list[str]:
+    """Cells that should have run but have fewer finished processes than the method asks for."""
+    done: dict[str, int] = {}
+    for r in collected:
+        done[_cell_key(r)] = done.get(_cell_key(r), 0) + 1
+    return sorted(
+        p.cell.key for p in state.planned
+        if p.status in ("pending", "resumed") and done.get(p.cell.key, 0) < state.options.method.processes
     )
-    complete = not interrupted and not missing
 
-    # Archive
-    for stale in records_dir.glob("*.json"):
-        stale.unlink()
-    files: dict[str, bytes] = {}
-    for record in records:
-        files[f"records/{_record_name(record)}.json"] = archive.dumps(record)
-    for env in envs.values():
+
+def _build_entries(state: RunState) -> list[dict]:
+    entries = {_build_key(b.to_json()): b.to_json() for b in state.builds.values()}
+    if state.options.resume:
+        for old_build in json.loads((state.options.resume / "builds.json").read_text()):
+            entries.setdefault(_build_key(old_build), old_build)
+    return [entries[k] for k in sorted(entries)]
+
+
+def run_metadata(state: RunState, finished_at: str, git: dict) -> dict:
+    o = state.options
+    return {
+        "run_id": state.run_id,
+        "workload": o.workload,
+        "variants": o.variant_names,
+        "sizes": [list(s) for s in o.sizes],
+        "threads": o.threads,
+        "method": o.method.to_json(),
+        "seed": o.seed,
+        "timeout_seconds": o.timeout,
+        "machine": metadata.machine(),
+        "interpreters": [i.to_json() for i in o.interpreters],
+        "environments": {name: env.to_json() for name, env in state.envs.items()},
+        "environment_failures": state.env_failures,
+        "planned_cells": [{**p.cell.to_json(), "status": p.status, "reason": p.reason} for p in state.planned],
+        "git": git,
+        "command_line": o.command_line,
+        "started_at": state.started_at,
+        "finished_at": finished_at,
+        "wall_seconds": round(time.perf_counter() - state.wall_start, 1),
+        **o.extra_metadata,
+    }
+
+
+def archive_files(state: RunState, collected: list[dict], finished_at: str, git: dict) -> dict[str, bytes]:
+    """Every file of the archive but the manifest and the report, as bytes."""
+    files: dict[str, bytes] = {f"records/{_record_name(r)}.json": archive.dumps(r) for r in collected}
+    for env in state.envs.values():
         files[f"locks/{env.name}.txt"] = env.lock.encode()
     files["locks/orchestrator.txt"] = environments.orchestrator_lock().encode()
-    build_entries = {_build_key(b.to_json()): b.to_json() for b in builds.values()}
-    if options.resume:
-        for old_build in json.loads((options.resume / "builds.json").read_text()):
-            build_entries.setdefault(_build_key(old_build), old_build)
-    files["builds.json"] = archive.dumps([build_entries[k] for k in sorted(build_entries)])
-    calls = stats.tidy(records)
-    files["timings.csv.gz"] = archive.gzip_bytes(calls.to_csv(index=False).encode())
-    files["processes.csv"] = stats.record_rows(records).to_csv(index=False).encode()
-    for name, data in pyperf_export.export(records).items():
+    files["builds.json"] = archive.dumps(_build_entries(state))
+    files["timings.csv.gz"] = archive.gzip_bytes(stats.tidy(collected).to_csv(index=False).encode())
+    files["processes.csv"] = stats.record_rows(collected).to_csv(index=False).encode()
+    for name, data in pyperf_export.export(collected).items():
         files[f"pyperf/{name}.json"] = data
+    files["metadata.json"] = archive.dumps(run_metadata(state, finished_at, git))
+    return files
+
+
+def write_archive(state: RunState, render: Callable[[Path], bytes]) -> Outcome:
+    """Stage every file, then publish; signals now only warn (a second one abandons, publishing nothing)."""
+    collected = collect_records(state)
+    missing = missing_cells(state, collected)
+    complete = not state.stop.requested and not missing
     finished_at = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
     git = metadata.git_info()
-    files["metadata.json"] = archive.dumps(
-        {
-            "run_id": run_id,
-            "workload": options.workload,
-            "variants": options.variant_names,
-            "sizes": [list(s) for s in options.sizes],
-            "threads": options.threads,
-            "method": options.method.to_json(),
-            "seed": options.seed,
-            "timeout_seconds": options.timeout,
-            "machine": metadata.machine(),
-            "interpreters": [i.to_json() for i in options.interpreters],
-            "environments": {name: env.to_json() for name, env in envs.items()},
-            "environment_failures": env_failures,
-            "planned_cells": [
-                {**p.cell.to_json(), "status": p.status, "reason": p.reason} for p in planned
-            ],
-            "git": git,
-            "command_line": options.command_line,
-            "started_at": started_at,
-            "finished_at": finished_at,
-            "wall_seconds": round(time.perf_counter() - wall_start, 1),
-            **options.extra_metadata,
-        }
-    )
-    archive.write_tree(staging, files)
-    from report.render import render_archive  # the report is drawn from the archive files alone
+    with state.stop.archiving_phase(state.run_dir):
+        say(f"archiving {len(collected)} records")
+        for stale in state.records_dir.glob("*.json"):
+            stale.unlink()
+        archive.write_tree(state.staging, archive_files(state, collected, finished_at, git))
+        time.sleep(float(os.environ.get(ARCHIVE_PAUSE_ENV) or 0))
+        manifest = {"run_id": state.run_id, "status": "complete" if complete else "incomplete",
+                    "missing_cells": missing, "command_line": state.options.command_line, "git": git,
+                    "started_at": state.started_at, "finished_at": finished_at}
+        final = archive.publish(state.staging, state.options.results_dir / state.run_id, manifest, render)
+    failed = [r for r in collected if r["status"] != Status.OK and r["status"] not in NOT_RUN]
+    code = EXIT_INTERRUPTED if state.stop.requested else EXIT_FAILED if failed or not complete else EXIT_OK
+    return Outcome(final, code, state.stop.requested)
 
-    final = archive.publish(
-        staging,
-        options.results_dir / run_id,
-        {
-            "run_id": run_id,
-            "status": "complete" if complete else "incomplete",
-            "missing_cells": missing,
-            "command_line": options.command_line,
-            "git": git,
-            "started_at": started_at,
-            "finished_at": finished_at,
-        },
-        render_archive,
-    )
-    shutil.rmtree(builds_dir, ignore_errors=True)  # the archive keeps each extension's sha256, flags and log
-    failed = [r for r in records if r["status"] != "ok" and r["status"] not in ("unsupported", "skipped")]
-    return final, (1 if failed or not complete else 0), interrupted
+
+def run(options: CompareOptions, stop: StopRequest, render: Callable[[Path], bytes]) -> Outcome:
+    """Run the steps, then archive whatever they produced; raises archive.ArchiveWriteError when the results
+    directory cannot take the archive (it is then left complete in the work dir)."""
+    state = start(options, stop)
+    try:
+        for step in STEPS:
+            if stop.requested:
+                say(f"interrupted before {step.__name__.replace('_', ' ')}; archiving what there is")
+                break
+            step(state)
+        outcome = write_archive(state, render)
+    finally:
+        for env in state.envs.values():
+            env.release()
+        shutil.rmtree(state.builds_dir, ignore_errors=True)  # the archive keeps each build's sha256, flags, log
+    shutil.rmtree(state.run_dir, ignore_errors=True)  # published: the staged copy is no longer needed
+    return outcome
+
+
+# ---------------------------------------------------------------- helpers
 
 
 def _cell_key(record: dict) -> str:

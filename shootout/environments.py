@@ -2,6 +2,10 @@
 
 Environments are created with uv (as nox's uv backend does) or venv+pip when uv is absent, and reused while
 the interpreter and the pins are unchanged: rebuilding numpy-sized envs on every run would dwarf the runs.
+
+Runs sharing a work dir coordinate through a lock per env: creating (or re-creating) one is exclusive, using one
+is shared and lasts until the run releases it, so no run ever sees, or deletes, an env another is half-way
+through. The marker that makes an env reusable is written last, so an interrupted install is redone next time.
 """
 
 from __future__ import annotations
@@ -13,10 +17,12 @@ import shutil
 import subprocess
 import sys
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from .interpreters import Interpreter
+from .interrupts import NO_STOP, StopRequest
+from .locking import Lock
 from .logged import run_logged
 
 REQUIREMENTS_DIR = Path(__file__).parent / "requirements"
@@ -38,9 +44,16 @@ class TargetEnv:
     reused: bool
     lock: str  # `pip freeze` style, one pin a line
     backend: str  # "uv" or "venv"
+    lease: Lock | None = field(default=None, repr=False, compare=False)  # shared lock held while in use
+
+    def release(self) -> None:
+        if self.lease is not None:
+            self.lease.release()
+            self.lease = None
 
     def to_json(self) -> dict:
         data = asdict(self)
+        data.pop("lease", None)
         data["interpreter"] = self.interpreter.name
         for key in ("path", "python", "requirements_file"):
             data[key] = str(data[key])
@@ -61,8 +74,10 @@ def find_uv() -> str | None:
         return shutil.which("uv")
 
 
-def _run(cmd: list[str], log: Path) -> None:
-    returncode = run_logged(cmd, log, mode="a")
+def _run(cmd: list[str], log: Path, stop: StopRequest) -> None:
+    returncode = run_logged(cmd, log, mode="a", stop=stop)
+    if stop.requested:
+        raise EnvironmentError_(f"interrupted while running {' '.join(cmd[:3])} ...; see {log}")
     if returncode != 0:
         raise EnvironmentError_(f"{' '.join(cmd[:3])} ... failed with exit {returncode}; see {log}")
 
@@ -82,16 +97,32 @@ def _fingerprint(interp: Interpreter, requirements: Path) -> dict:
 
 
 def ensure(
-    interp: Interpreter, envs_dir: Path, log: Path, recreate: bool = False, purpose: str = ""
+    interp: Interpreter, envs_dir: Path, log: Path, recreate: bool = False, purpose: str = "",
+    stop: StopRequest = NO_STOP,
 ) -> TargetEnv:
-    """Create (or reuse) the env for one interpreter; raises EnvironmentError_ with a log path on failure."""
+    """Create (or reuse) the env for one interpreter and hold it (shared) until `release()`.
+
+    Raises EnvironmentError_ with a log path on failure.
+    """
     path = envs_dir / interp.name
+    lease = Lock(envs_dir / f".{interp.name}.lock", f"environment {interp.name}").acquire()
+    try:
+        env = _ensure_locked(interp, path, log, recreate, purpose, stop)
+    except BaseException:
+        lease.release()
+        raise
+    env.lease = lease.acquire(shared=True)  # others may use it now, but nobody may re-create it under us
+    return env
+
+
+def _ensure_locked(
+    interp: Interpreter, path: Path, log: Path, recreate: bool, purpose: str, stop: StopRequest
+) -> TargetEnv:
     python = path / "bin" / "python"
     requirements = requirements_for(interp, purpose)
     fingerprint = _fingerprint(interp, requirements)
     marker = path / MARKER
     uv = find_uv()
-    backend = "uv" if uv else "venv"
     reused = (
         not recreate
         and marker.exists()
@@ -100,29 +131,33 @@ def ensure(
     )
     started = time.perf_counter()
     if not reused:
-        if path.exists():
-            shutil.rmtree(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if uv:
-            _run([uv, "venv", "--quiet", "--seed", "--python", str(interp.executable), str(path)], log)
-            _run([uv, "pip", "install", "--python", str(python), "-r", str(requirements)], log)
-        else:
-            _run([str(interp.executable), "-m", "venv", str(path)], log)
-            _run([str(python), "-m", "pip", "install", "-r", str(requirements)], log)
+        _create(interp, path, python, requirements, uv, log, stop)
         marker.write_text(json.dumps(fingerprint))
-    seconds = 0.0 if reused else time.perf_counter() - started
-    lock = freeze(python, uv)
     return TargetEnv(
         name=interp.name,
         interpreter=interp,
         path=path,
         python=python,
         requirements_file=requirements,
-        created_seconds=seconds,
+        created_seconds=0.0 if reused else time.perf_counter() - started,
         reused=reused,
-        lock=lock,
-        backend=backend,
+        lock=freeze(python, uv),
+        backend="uv" if uv else "venv",
     )
+
+
+def _create(
+    interp: Interpreter, path: Path, python: Path, requirements: Path, uv: str | None, log: Path, stop: StopRequest
+) -> None:
+    if path.exists():
+        shutil.rmtree(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if uv:
+        _run([uv, "venv", "--quiet", "--seed", "--python", str(interp.executable), str(path)], log, stop)
+        _run([uv, "pip", "install", "--python", str(python), "-r", str(requirements)], log, stop)
+    else:
+        _run([str(interp.executable), "-m", "venv", str(path)], log, stop)
+        _run([str(python), "-m", "pip", "install", "-r", str(requirements)], log, stop)
 
 
 def freeze(python: Path, uv: str | None) -> str:

@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import shutil
-import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import archive, environments, metadata
+from . import archive, environments, metadata, stats
+from .console import say
 from .interpreters import Interpreter
 from .logged import run_logged
 from .workloads import ROOT
@@ -46,22 +48,18 @@ class ProfileOptions:
     timeout: float = 1800
 
 
-def say(text: str) -> None:
-    print(text, file=sys.stderr, flush=True)
-
-
-def run(options: ProfileOptions) -> tuple[Path, int]:
+def run(options: ProfileOptions, render: Callable[[Path], bytes]) -> tuple[Path, int]:
     started = dt.datetime.now(dt.timezone.utc)
-    staging_root = options.results_dir
-    staging_root.mkdir(parents=True, exist_ok=True)
-    run_id = options.into.name if options.into else archive.safe_run_id(
-        f"{started:%Y%m%d-%H%M%S}-profile"
-    )
-    staging = staging_root / f".{run_id}.tmp"
-    shutil.rmtree(staging, ignore_errors=True)
+    runs_dir = options.work_dir / "runs"
     if options.into:
         archive.read(options.into)  # refuse to add to an archive that does not verify
-        shutil.copytree(options.into, staging)
+        run_id, run_dir = options.into.name, runs_dir / f"{options.into.name}-profile-{os.getpid()}"
+        shutil.rmtree(run_dir, ignore_errors=True)
+        shutil.copytree(options.into, run_dir)
+    else:
+        run_id, run_dir = archive.reserve(runs_dir, options.results_dir,
+                                          archive.safe_run_id(f"{started:%Y%m%d-%H%M%S}-profile"))
+    staging = run_dir
     profiles = staging / "profiles"
     shutil.rmtree(profiles, ignore_errors=True)
     profiles.mkdir(parents=True)
@@ -100,6 +98,7 @@ def run(options: ProfileOptions) -> tuple[Path, int]:
         )
         results.append(entry)
     for env in envs.values():
+        env.release()
         (staging / "locks").mkdir(exist_ok=True)
         (staging / "locks" / f"profile-{env.name}.txt").write_text(env.lock)
     (profiles / "index.json").write_bytes(archive.dumps({
@@ -120,7 +119,7 @@ def run(options: ProfileOptions) -> tuple[Path, int]:
                 "finished_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
             }),
             "builds.json": archive.dumps([]),
-            "timings.csv.gz": archive.gzip_bytes(b"variant,interpreter,seconds\n"),
+            "timings.csv.gz": archive.gzip_bytes(stats.tidy([]).to_csv(index=False).encode()),
         })
         manifest_extra = {"run_id": run_id, "status": "complete", "missing_cells": [],
                           "command_line": options.command_line, "git": git}
@@ -128,9 +127,8 @@ def run(options: ProfileOptions) -> tuple[Path, int]:
         old = json.loads((staging / archive.MANIFEST).read_text())
         manifest_extra = {k: v for k, v in old.items() if k not in ("files", "schema_version")}
         manifest_extra["profiled_by"] = options.command_line
-    from report.render import render_archive
-
-    final = archive.publish(staging, options.results_dir / run_id, manifest_extra, render_archive)
+    final = archive.publish(staging, options.results_dir / run_id, manifest_extra, render)
+    shutil.rmtree(run_dir, ignore_errors=True)
     failed = [r for r in results if r["status"] == "failed"]
     for r in results:
         say(f"  {r['tool']:16} {r['implementation']:8} {r['status']}{': ' + r['error'] if r.get('error') else ''}")

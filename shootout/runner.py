@@ -1,7 +1,8 @@
 """Run cells in fresh worker processes, interleaved in random order, each with a timeout; one JSON record each.
 
-A worker that dies, hangs or writes nothing still yields a record (crashed/timeout with the reason): nothing is
-dropped. Single-threaded workers are pinned to one CPU; the orchestrator prints progress, workers print nothing.
+A worker that dies, hangs, or writes no record or a malformed one still yields a record (crashed/timeout with
+the reason): nothing is dropped. A worker killed because the user stopped the run yields none (it is re-run by
+--resume). Single-threaded workers are pinned to one CPU; the orchestrator prints progress, workers print nothing.
 """
 
 from __future__ import annotations
@@ -17,16 +18,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
+from . import records
 from .build import BuildResult
 from .environments import TargetEnv
+from .interrupts import NO_STOP, StopRequest, kill_group
 from .matrix import Cell, Method, PlannedCell
+from .records import Status
 from .workloads import HARNESS, ROOT
-
-SCHEMA_VERSION = 1
-
-
-class Interrupted(Exception):
-    """SIGINT or SIGTERM arrived during the runs: stop workers, keep what finished."""
 
 
 @dataclass
@@ -39,33 +37,16 @@ class Job:
 
 
 def synthetic_record(
-    planned: PlannedCell, run_id: str, status: str, error: str | None, process_index: int = 0, **extra
+    planned: PlannedCell, run_id: str, status: Status | str, error: str | None, process_index: int = 0, **extra
 ) -> dict:
     """A record for a cell/process that produced none of its own (unsupported, build_failed, crashed...)."""
     cell = planned.cell
-    record = {
-        "schema_version": SCHEMA_VERSION,
-        "run_id": run_id,
-        "workload": cell.workload,
-        "variant": cell.variant,
-        "technology": planned.technology,
-        "interpreter": {"name": cell.interpreter, "implementation": planned.implementation},
-        "params": {"width": cell.width, "max_iterations": cell.max_iterations},
-        "threads": cell.threads,
-        "process_index": process_index,
-        "build": None,
-        "import_seconds": None,
-        "first_call_seconds": None,
-        "times_seconds": [],
-        "checksum": None,
-        "output_sha256": None,
-        "pixels_differing": None,
-        "verified": False,
-        "status": status,
-        "error": error,
-    }
-    record.update(extra)
-    return record
+    return records.synthetic(
+        run_id=run_id, workload=cell.workload, variant=cell.variant, technology=planned.technology,
+        interpreter=cell.interpreter, implementation=planned.implementation,
+        params={"width": cell.width, "max_iterations": cell.max_iterations}, threads=cell.threads,
+        status=Status(status), error=error, process_index=process_index, **extra,
+    )
 
 
 def schedule(planned: list[PlannedCell], method: Method, seed: int) -> list[Job]:
@@ -94,18 +75,8 @@ def _pinned_cpu() -> int | None:
         return None
 
 
-def run_job(
-    job: Job,
-    env: TargetEnv,
-    build: BuildResult,
-    reference: Path,
-    records_dir: Path,
-    run_id: str,
-    timeout: float,
-) -> dict:
+def _worker_command(job: Job, env: TargetEnv, build: BuildResult, reference: Path, out: Path, run_id: str) -> list:
     cell: Cell = job.planned.cell
-    out = records_dir / f"{cell.key}-p{job.process_index:02d}.json"
-    out.unlink(missing_ok=True)
     cmd = [
         str(env.python), str(HARNESS), "--workload", cell.workload, "--variant", cell.variant,
         "--width", str(cell.width), "--max-iterations", str(cell.max_iterations),
@@ -115,6 +86,49 @@ def run_job(
     ]
     if job.max_seconds:
         cmd += ["--min-calls", str(job.min_calls), "--max-seconds", str(job.max_seconds)]
+    return cmd
+
+
+def _signal_name(returncode: int) -> str:
+    try:
+        return signal.Signals(-returncode).name
+    except ValueError:
+        return f"signal {-returncode}"
+
+
+def _read_record(out: Path, job: Job) -> tuple[dict | None, str | None]:
+    """The worker's record if it is whole and for this job; else (None, why not)."""
+    try:
+        record = json.loads(out.read_text())
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        return None, f"no readable record ({exc.__class__.__name__}: {str(exc)[:120]})"
+    if isinstance(record, dict) and isinstance(record.get("interpreter"), dict):
+        record["interpreter"]["name"] = job.planned.cell.interpreter  # the column name is ours, not the worker's
+    wrong = records.problem(record)
+    if wrong is None:
+        cell = job.planned.cell
+        wrong = records.mismatch(record, {
+            "workload": cell.workload, "variant": cell.variant, "threads": cell.threads,
+            "process_index": job.process_index,
+            "params": {"width": cell.width, "max_iterations": cell.max_iterations},
+        })
+    return (None, f"a malformed record ({wrong})") if wrong else (record, None)
+
+
+def run_job(
+    job: Job,
+    env: TargetEnv,
+    build: BuildResult,
+    reference: Path,
+    records_dir: Path,
+    run_id: str,
+    timeout: float,
+    stop: StopRequest = NO_STOP,
+) -> dict | None:
+    """Run one worker process; its record, a crashed/timeout record, or None when a stop signal killed it."""
+    cell: Cell = job.planned.cell
+    out = records_dir / f"{cell.key}-p{job.process_index:02d}.json"
+    out.unlink(missing_ok=True)
     worker_env = dict(
         os.environ,
         OMP_NUM_THREADS=str(cell.threads),
@@ -128,83 +142,65 @@ def run_job(
         if cpu is not None:
             os.sched_setaffinity(0, {cpu})
 
+    def failed(status: Status, error: str, **extra) -> dict:
+        return synthetic_record(job.planned, run_id, status, error, job.process_index,
+                                build=build.record_field(), **extra)
+
     started = time.perf_counter()
     proc = subprocess.Popen(
-        cmd, cwd=ROOT, env=worker_env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE, start_new_session=True, preexec_fn=pin,  # noqa: PLW1509 - no threads here
+        _worker_command(job, env, build, reference, out, run_id), cwd=ROOT, env=worker_env,
+        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        start_new_session=True, preexec_fn=pin,  # noqa: PLW1509 - no threads here
     )
-    try:
-        _stdout, stderr = proc.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        _kill_group(proc)
-        proc.communicate()
-        return synthetic_record(
-            job.planned, run_id, "timeout", f"killed after the {timeout:g} s per-process timeout",
-            job.process_index, build=build.record_field(), process_wall_seconds=time.perf_counter() - started,
-        )
-    except BaseException:
-        _kill_group(proc)
-        proc.communicate()
-        raise
+    with stop.child(proc):
+        try:
+            _stdout, stderr = proc.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            kill_group(proc)
+            proc.communicate()
+            if stop.requested:
+                return None
+            return failed(Status.TIMEOUT, f"killed after the {timeout:g} s per-process timeout",
+                          process_wall_seconds=time.perf_counter() - started)
+    if stop.requested:
+        return None  # killed by us, or finished while we were told to stop: this process is not counted
     wall = time.perf_counter() - started
     tail = (stderr or b"").decode(errors="replace")[-4000:]
     if proc.returncode < 0:
-        try:
-            name = signal.Signals(-proc.returncode).name
-        except ValueError:
-            name = f"signal {-proc.returncode}"
-        return synthetic_record(
-            job.planned, run_id, "crashed", f"worker killed by {name}\n{tail}".strip(), job.process_index,
-            build=build.record_field(), process_wall_seconds=wall, signal=name,
-        )
-    try:
-        record = json.loads(out.read_text())
-    except (OSError, json.JSONDecodeError) as exc:
-        return synthetic_record(
-            job.planned, run_id, "crashed",
-            f"worker exited {proc.returncode} without a readable record ({exc.__class__.__name__})\n{tail}".strip(),
-            job.process_index, build=build.record_field(), process_wall_seconds=wall,
-        )
+        name = _signal_name(proc.returncode)
+        return failed(Status.CRASHED, f"worker killed by {name}\n{tail}".strip(),
+                      process_wall_seconds=wall, signal=name)
+    record, why = _read_record(out, job)
+    if record is None:
+        return failed(Status.CRASHED, f"worker exited {proc.returncode} with {why}\n{tail}".strip(),
+                      process_wall_seconds=wall)
     record["build"] = build.record_field()
     record["process_wall_seconds"] = wall
-    record["interpreter"]["name"] = cell.interpreter
     record["cpu_pinned"] = cpu
     return record
 
 
-def _kill_group(proc: subprocess.Popen) -> None:
-    try:
-        os.killpg(proc.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
-
-
 def run_all(
     jobs: list[Job],
-    runner: Callable[[Job], dict],
+    runner: Callable[[Job], dict | None],
+    stop: StopRequest = NO_STOP,
     progress: Callable[[str], None] = lambda line: print(line, file=sys.stderr, flush=True),
-) -> tuple[list[dict], bool]:
-    """Run every job; returns (records, interrupted). SIGTERM is turned into the same path as Ctrl-C."""
-
-    def on_term(signum, frame):
-        raise Interrupted()
-
-    previous = signal.signal(signal.SIGTERM, on_term)
-    records: list[dict] = []
-    interrupted = False
-    try:
-        for number, job in enumerate(jobs, 1):
-            record = runner(job)
-            records.append(record)
-            times = record.get("times_seconds") or []
-            best = f"{min(times):.4f} s" if times else "-"
-            progress(
-                f"[{number}/{len(jobs)}] {job.planned.cell.key} p{job.process_index}: "
-                f"{record['status']} (best {best})"
-            )
-    except (KeyboardInterrupt, Interrupted):
-        interrupted = True
-        progress(f"interrupted after {len(records)} of {len(jobs)} worker processes; archiving what finished")
-    finally:
-        signal.signal(signal.SIGTERM, previous)
-    return records, interrupted
+) -> list[dict]:
+    """Run jobs in order until all are done or a stop is requested; the records of the finished ones."""
+    done: list[dict] = []
+    for number, job in enumerate(jobs, 1):
+        if stop.requested:
+            break
+        record = runner(job)
+        if record is None:
+            break
+        done.append(record)
+        times = record.get("times_seconds") or []
+        best = f"{min(times):.4f} s" if times else "-"
+        progress(
+            f"[{number}/{len(jobs)}] {job.planned.cell.key} p{job.process_index}: "
+            f"{record['status']} (best {best})"
+        )
+    if stop.requested:
+        progress(f"interrupted after {len(done)} of {len(jobs)} worker processes; archiving what finished")
+    return done
