@@ -3,9 +3,16 @@
     nox -s compare [-- --quick | --rigorous | --variant X | --interpreter pypy3 | --sizes 500x300 ...]
     nox -s report -- results/<run-id>
     nox -s tests
+
+`nox -s compare/report/profile` exit with the orchestrator's own code (0/1/2/3/130, see README), not nox's
+blanket 1: the session re-raises it as SystemExit, which nox lets through.
 """
 
 from __future__ import annotations
+
+import os
+import signal
+from pathlib import Path
 
 import nox
 
@@ -20,10 +27,39 @@ PYPROJECT = nox.project.load_toml("pyproject.toml")
 ORCHESTRATOR_DEPS = PYPROJECT["project"]["dependencies"]
 
 
+SHOOTOUT_EXIT_CODES = (1, 2, 3, 130)
+
+
 def _orchestrator(session: nox.Session, *groups: str) -> None:
     session.install(*ORCHESTRATOR_DEPS)
     for group in groups:
         session.install(*nox.project.dependency_groups(PYPROJECT, group))
+
+
+def _forward_sigterm() -> None:
+    """nox has no SIGTERM handler: without this, `kill <nox>` would leave the orchestrator running orphaned.
+    Forward it to our children, which archive what finished and exit 130."""
+
+    def forward(signum, frame):
+        for children in Path("/proc/self/task").glob("*/children"):
+            for pid in children.read_text().split():
+                try:
+                    os.kill(int(pid), signum)
+                except ProcessLookupError:
+                    pass
+
+    signal.signal(signal.SIGTERM, forward)
+
+
+def _shootout(session: nox.Session, *args: str, **kwargs) -> None:
+    """python -m shootout ...; the session (and nox) then exit with its exit code."""
+    _forward_sigterm()
+    try:
+        session.run("python", "-m", "shootout", *args, *session.posargs, **kwargs)
+    except nox.command.CommandFailed as exc:
+        if exc.return_code in SHOOTOUT_EXIT_CODES:
+            raise SystemExit(exc.return_code) from None
+        raise
 
 
 @nox.session
@@ -31,25 +67,21 @@ def compare(session: nox.Session) -> None:
     """Create CPython and PyPy envs, build every variant, run, verify, archive under results/, render the report."""
     _orchestrator(session)
     # Ctrl-C: give the orchestrator time to stop workers and archive what finished (nox's default is 0.3 s).
-    session.run(
-        "python", "-m", "shootout", "compare", *session.posargs, interrupt_timeout=120, terminate_timeout=60
-    )
+    _shootout(session, "compare", interrupt_timeout=120, terminate_timeout=60)
 
 
 @nox.session
 def report(session: nox.Session) -> None:
     """Re-render report.html from archive(s) alone: nox -s report -- results/<run-id>."""
-    if not session.posargs:
-        session.error("usage: nox -s report -- results/<run-id> [more archives]")
     _orchestrator(session)
-    session.run("python", "-m", "shootout", "report", *session.posargs)
+    _shootout(session, "report")  # no archive given: the orchestrator's one-line usage error, exit 2
 
 
 @nox.session
 def profile(session: nox.Session) -> None:
     """The tutorial's profilers (own envs, never timing envs): nox -s profile [-- --size 1000x300 --into results/X]."""
     _orchestrator(session)
-    session.run("python", "-m", "shootout", "profile", *session.posargs)
+    _shootout(session, "profile", interrupt_timeout=120, terminate_timeout=60)
 
 
 @nox.session
