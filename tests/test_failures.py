@@ -31,6 +31,7 @@ def _by_variant(path):
     return {row.variant: row for row in summary.itertuples()}
 
 
+@pytest.mark.slow
 def test_crash_and_hang_are_recorded_and_the_rest_still_runs(tmp_path):
     started = time.monotonic()
     proc = _compare(tmp_path, "--variant", "crash_abort,hang_forever,pure_python,cffi_c", "--timeout", "8")
@@ -45,6 +46,19 @@ def test_crash_and_hang_are_recorded_and_the_rest_still_runs(tmp_path):
     assert not cells["crash_abort"].verified and cells["crash_abort"].speedup != cells["crash_abort"].speedup  # NaN
 
 
+@pytest.mark.slow
+def test_a_worker_that_exits_0_with_a_bad_record_is_crashed_and_the_run_goes_on(tmp_path):
+    proc = _compare(tmp_path, "--variant", "truncated_record,malformed_record,pure_python")
+    assert proc.returncode == 1, proc.stderr[-3000:]
+    cells = _by_variant(only_archive(tmp_path))
+    assert cells["truncated_record"].status == "crashed"
+    assert "worker exited 0 with no readable record (JSONDecodeError" in cells["truncated_record"].error
+    assert cells["malformed_record"].status == "crashed"
+    assert "worker exited 0 with a malformed record (field 'times_seconds'" in cells["malformed_record"].error
+    assert cells["pure_python"].status == "ok" and cells["pure_python"].verified
+
+
+@pytest.mark.slow
 def test_build_failure_is_recorded_with_its_log(tmp_path):
     proc = _compare(tmp_path, "--variant", "broken_build,pure_python")
     assert proc.returncode == 1, proc.stderr[-3000:]
@@ -69,36 +83,49 @@ def test_missing_compiler_is_a_usage_error(tmp_path):
     assert not (tmp_path / "r").exists()
 
 
-@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
-def test_interrupt_archives_partial_run_then_resume_completes_it(tmp_path, sig):
-    results = tmp_path / "results"
+def _start_compare(results, *args, env=None):
     cmd = [
         sys.executable, "-m", "shootout", "compare", "--sizes", "200x300", "--processes", "3", "--calls", "3",
-        "--jit-calls", "3", "--interpreter", sys.executable, "--variant", "pure_python,pure_python_expanded_math",
-        "--seed", "3", "-o", str(results), "--work-dir", str(WORK_DIR),
+        "--jit-calls", "3", "--interpreter", sys.executable, "--seed", "3", "-o", str(results),
+        "--work-dir", str(WORK_DIR), *args,
     ]
-    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    # wait for the first finished worker, then interrupt mid-run
-    deadline = time.monotonic() + 300
+    return subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env=dict(os.environ, **(env or {})), start_new_session=True)
+
+
+def _wait_for_line(proc, prefix, timeout=600):
+    """Read stderr until a line starts with prefix; everything read so far."""
+    deadline = time.monotonic() + timeout
     seen = ""
     while time.monotonic() < deadline:
         line = proc.stderr.readline()
-        seen += line
-        if line.startswith("[1/"):
+        if not line and proc.poll() is not None:
             break
-    else:
-        proc.kill()
-        pytest.fail(f"no worker finished: {seen[-2000:]}")
+        seen += line
+        if line.startswith(prefix):
+            return seen
+    proc.kill()
+    pytest.fail(f"never saw {prefix!r}: {seen[-2000:]}")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_interrupt_archives_partial_run_then_resume_completes_it(tmp_path, sig):
+    results = tmp_path / "results"
+    proc = _start_compare(results, "--variant", "pure_python,pure_python_expanded_math")
+    _wait_for_line(proc, "[1/")  # the first worker finished: interrupt mid-run
     proc.send_signal(sig)
     _out, err = proc.communicate(timeout=300)
-    assert proc.returncode in (1, 130), err[-2000:]
+    assert proc.returncode == 130, err[-2000:]
+    assert "Exception ignored" not in err and "Traceback" not in err
     path = only_archive(results)
     manifest = json.loads((path / "manifest.json").read_text())
     assert manifest["status"] == "incomplete" and manifest["missing_cells"]
     assert (path / "report.html").read_text().count("incomplete") >= 1
-    assert not list(results.glob(".*.tmp"))
+    assert not [p for p in results.iterdir() if p.name.startswith(".")]
     before = {p.name: p.read_bytes() for p in (path / "records").glob("*.json")}
     assert before, "at least one finished process must be archived"
+    assert all(json.loads(data)["status"] == "ok" for data in before.values())  # the killed one is not counted
 
     resumed = run_shootout("compare", "--resume", str(path), "--work-dir", str(WORK_DIR))
     assert resumed.returncode == 0, resumed.stderr[-3000:]
@@ -113,6 +140,53 @@ def test_interrupt_archives_partial_run_then_resume_completes_it(tmp_path, sig):
     }
     for name in complete_before:
         assert (path / "records" / name).read_bytes() == before[name]
+
+
+@pytest.mark.slow
+def test_interrupt_during_a_build_is_not_a_build_failure(tmp_path):
+    results = tmp_path / "results"
+    proc = _start_compare(results, "--variant", "pure_python,cffi_c,cython_memoryview")
+    _wait_for_line(proc, "build ")
+    proc.send_signal(signal.SIGINT)
+    _out, err = proc.communicate(timeout=300)
+    assert proc.returncode == 130, err[-2000:]
+    path = only_archive(results)
+    data = archive.read(path)
+    assert data.manifest["status"] == "incomplete"
+    assert all(r["status"] != "build_failed" for r in data.records)
+    assert all(b["status"] != "build_failed" for b in data.builds)
+
+
+@pytest.mark.slow
+def test_second_signal_while_archiving_warns_and_the_archive_completes(tmp_path):
+    results = tmp_path / "results"
+    proc = _start_compare(results, "--variant", "pure_python", env={"PYSHOOTOUT_TEST_ARCHIVE_PAUSE": "3"})
+    _wait_for_line(proc, "[1/")
+    proc.send_signal(signal.SIGINT)
+    _wait_for_line(proc, "archiving ")
+    proc.send_signal(signal.SIGINT)
+    _out, err = proc.communicate(timeout=300)
+    assert proc.returncode == 130
+    assert "still archiving: press Ctrl-C again to abandon" in err
+    path = only_archive(results)
+    assert archive.read(path).manifest["status"] == "incomplete"
+
+
+@pytest.mark.slow
+def test_third_signal_while_archiving_abandons_without_a_trace(tmp_path):
+    results = tmp_path / "results"
+    runs_before = set((WORK_DIR / "runs").glob("*"))
+    proc = _start_compare(results, "--variant", "pure_python", env={"PYSHOOTOUT_TEST_ARCHIVE_PAUSE": "30"})
+    _wait_for_line(proc, "[1/")
+    proc.send_signal(signal.SIGINT)
+    _wait_for_line(proc, "archiving ")
+    proc.send_signal(signal.SIGINT)
+    _wait_for_line(proc, "still archiving")
+    proc.send_signal(signal.SIGINT)
+    _out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130 and "abandoned: no archive written" in err
+    assert not results.exists() or not list(results.iterdir())
+    assert set((WORK_DIR / "runs").glob("*")) == runs_before  # the staged archive was removed too
 
 
 def _archive_copy(quick_archive, tmp_path):
@@ -176,3 +250,27 @@ def test_archive_is_read_without_pickle_or_eval():
                   for node in ast.walk(tree) if isinstance(node, ast.Call)}
         assert not {"pickle", "marshal", "shelve"} & imported, module
         assert not {"eval", "exec", "read_pickle"} & called, module
+
+
+@pytest.mark.slow
+def test_two_compares_at_once_share_a_fresh_work_dir_safely(tmp_path):
+    """Both create the same env and the same reference at the same moment: one waits for the other's lock,
+    both archives complete and verify, and the env is whole (its marker written once it was)."""
+    from test_exit_codes import _env, nox_cmd
+
+    work, results = tmp_path / "work", tmp_path / "results"
+    args = ["compare", "--sizes", "40x30", "--processes", "2", "--calls", "2", "--interpreter", sys.executable,
+            "--variant", "pure_python,cffi_c", "-o", str(results), "--work-dir", str(work)]
+    procs = [subprocess.Popen(nox_cmd(*args), cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                              text=True, env=_env()) for _ in range(2)]
+    outputs = [p.communicate(timeout=1200)[0] for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], outputs[0][-2000:] + outputs[1][-2000:]
+    assert any("waiting for another pyshootout run using" in out for out in outputs)
+    archives = sorted(p for p in results.iterdir() if not p.name.startswith("."))
+    assert len(archives) == 2 and not [p for p in results.iterdir() if p.name.startswith(".")]
+    for path in archives:
+        data = archive.read(path)
+        assert data.manifest["status"] == "complete"
+        assert all(r["status"] == "ok" and r["verified"] for r in data.records)
+    marker = next((work / "envs").glob("*/.shootout-env.json"))
+    assert json.loads(marker.read_text())["executable"]

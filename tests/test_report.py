@@ -309,7 +309,8 @@ def test_full_size_report_stays_under_6_mb(report_archive, tmp_path):
                 cell = {"schema_version": 1, "run_id": template["run_id"], "workload": "julia", "variant": name,
                         "technology": info.technology, "interpreter": {"name": interp, "implementation": impl},
                         "params": {"width": width, "max_iterations": max_iterations},
-                        "threads": 2 if info.parallel else 1, "build": {"seconds": 3.2}}
+                        "threads": 2 if info.parallel else 1, "build": {"seconds": 3.2},
+                        "import_seconds": None, "first_call_seconds": None, "error": None}
                 if info.reason_unsupported(impl):
                     records.append({**cell, "process_index": 0, "status": "unsupported", "verified": False,
                                     "times_seconds": [], "error": info.reason_unsupported(impl)})

@@ -170,6 +170,12 @@ FIXTURE_VARIANTS = {
     "hang_forever": _variant(
         "python", "none", [_F + "hang_forever.py"],
         description="sleeps forever in calculate()"),
+    "truncated_record": _variant(
+        "python", "none", [_F + "truncated_record.py"],
+        description="pure Python kernel; cuts its own record in half at exit and exits 0"),
+    "malformed_record": _variant(
+        "python", "none", [_F + "malformed_record.py"],
+        description="pure Python kernel; rewrites its record with non-numeric times at exit and exits 0"),
     "broken_build": _variant(
         "cython", "cython", [_F + "broken_build.py", _F + "julia_broken_build.pyx"],
         extension_module="julia_broken_build",
@@ -179,6 +185,8 @@ FIXTURE_VARIANTS["wrong_kernel"]["expected_status"] = "wrong_output"
 FIXTURE_VARIANTS["crash_abort"]["expected_status"] = "crashed"
 FIXTURE_VARIANTS["hang_forever"]["expected_status"] = "timeout"
 FIXTURE_VARIANTS["broken_build"]["expected_status"] = "build_failed"
+FIXTURE_VARIANTS["truncated_record"]["expected_status"] = "crashed"
+FIXTURE_VARIANTS["malformed_record"]["expected_status"] = "crashed"
 
 for _name, _entry in VARIANTS.items():
     _entry["module"] = "workloads.julia." + _name
