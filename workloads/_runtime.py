@@ -9,6 +9,7 @@ import json
 import os
 import platform
 import sys
+import sysconfig
 import tempfile
 
 
@@ -36,15 +37,39 @@ def write_json_atomic(path, data):
     write_bytes_atomic(path, text.encode("utf-8"))
 
 
+def free_threaded():
+    """A CPython built with --disable-gil (PEP 703), whatever the GIL's state right now."""
+    return sysconfig.get_config_var("Py_GIL_DISABLED") == 1
+
+
+def gil_enabled():
+    """Whether the GIL is on now (None before 3.13: always on): an extension may switch it back on at import."""
+    check = getattr(sys, "_is_gil_enabled", None)
+    return check() if check is not None else None
+
+
+def platform_keys():
+    """The keys a variant's `unsupported` map is looked up with here: the implementation, and "free-threaded"."""
+    return [sys.implementation.name] + (["free-threaded"] if free_threaded() else [])
+
+
 def interpreter_info():
     info = {"implementation": sys.implementation.name,
             "version": platform.python_version(),
-            "executable": sys.executable}
+            "executable": sys.executable,
+            "free_threaded": free_threaded(),
+            "gil_enabled": gil_enabled()}
     if hasattr(sys, "pypy_version_info"):
         v = sys.pypy_version_info
         info["pypy_version"] = f"{v.major}.{v.minor}.{v.micro}"
     return info
 
 
-def load_spec(workload):
-    return importlib.import_module(f"workloads.{workload}.spec")
+def load_workload(name):
+    """The Workload contract declared by workloads/<name>/spec.py (or by a folder on PYSHOOTOUT_WORKLOADS_PATH)."""
+    return importlib.import_module(f"workloads.{name}.spec").WORKLOAD
+
+
+def workload_dir(name):
+    """The folder of a workload (its sources are named relative to it)."""
+    return os.path.abspath(next(iter(importlib.import_module(f"workloads.{name}").__path__)))

@@ -1,6 +1,6 @@
 """Build one variant of one workload inside the target interpreter (CPython or PyPy 3.9).
 
-    python workloads/build.py --workload julia --variant NAME --build-dir DIR --record OUT.json
+    python workloads/build.py --workload W --variant NAME --build-dir DIR --record OUT.json
 
 The compiled module lands directly in DIR (the harness puts DIR on sys.path).  Compiler
 output goes to this process's stdout/stderr.  OUT.json is always written (atomically):
@@ -31,13 +31,15 @@ import traceback
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 if sys.path and os.path.abspath(sys.path[0] or ".") == os.path.dirname(os.path.abspath(__file__)):
-    sys.path[0] = REPO_ROOT          # import workloads.* as a package, not julia as top level
+    sys.path[0] = REPO_ROOT          # import workloads.* as a package, not as top-level modules
 elif REPO_ROOT not in sys.path:
     sys.path.insert(0, REPO_ROOT)
 
-from workloads._runtime import interpreter_info, load_spec, write_json_atomic
+from workloads._runtime import interpreter_info, load_workload, platform_keys, workload_dir, write_json_atomic
 
 TOOLS = ("cython", "pythran", "cffi", "numpy", "numba")
+# Every Cython variant is compiled with these (the profiler's `cython -a` annotates with the same).
+CYTHON_DIRECTIVES = {"boundscheck": False, "wraparound": False, "cdivision": True, "initializedcheck": False}
 
 
 class BuildError(Exception):
@@ -128,14 +130,25 @@ def run_command(cmd, env=None, cwd=None, keep_lines=40):
                          f"--- last {len(tail)} lines of its output ---\n" + "".join(tail))
 
 
-def build_cython(entry, build_dir, info):
+def compile_flags(workload, variant):
+    """The workload's flags for every compiled variant (no fast-math, no FMA contraction), + OpenMP, + extras."""
+    return (list(workload.cflags) + (list(workload.openmp_flags) if variant.openmp else [])
+            + list(variant.build_options.get("extra_cflags", ())))
+
+
+def sources(workload, variant, suffix):
+    return [os.path.normpath(os.path.join(workload_dir(workload.name), s)) for s in variant.sources
+            if s.endswith(suffix)]
+
+
+def build_cython(workload, variant, build_dir, info):
     """cythonize + setuptools build_ext --build-lib DIR, -O3 -ffp-contract=off [-fopenmp]."""
-    module = entry["extension_module"]
-    pyx = [os.path.join(REPO_ROOT, s) for s in entry["sources"] if s.endswith(".pyx")]
+    module = variant.extension_module
+    pyx = sources(workload, variant, ".pyx")
     if len(pyx) != 1:
         raise BuildError(f"expected exactly one .pyx source, got {pyx!r}")
-    flags = list(info["spec"].BASE_CFLAGS) + (list(info["spec"].OPENMP_FLAGS) if entry["openmp"] else [])
-    link_flags = list(info["spec"].OPENMP_FLAGS) if entry["openmp"] else []
+    flags = compile_flags(workload, variant)
+    link_flags = list(workload.openmp_flags) if variant.openmp else []
     info["flags"] = flags + [f for f in link_flags if f not in flags]
     cc = compiler_command()
     info["compiler"] = " ".join(cc)
@@ -151,8 +164,7 @@ def build_cython(entry, build_dir, info):
     ext = Extension(module, [pyx[0]], extra_compile_args=flags, extra_link_args=link_flags)
     ext_modules = cythonize(
         [ext], build_dir=cdir, force=True, quiet=False, language_level=3,
-        compiler_directives={"boundscheck": False, "wraparound": False, "cdivision": True,
-                             "initializedcheck": False})
+        compiler_directives=CYTHON_DIRECTIVES)
     os.makedirs(temp, exist_ok=True)
     cwd = os.getcwd()
     os.chdir(temp)  # setuptools reads setup.cfg from the working directory: use an empty one
@@ -165,14 +177,13 @@ def build_cython(entry, build_dir, info):
         os.chdir(cwd)
 
 
-def build_pythran(entry, build_dir, info):
+def build_pythran(workload, variant, build_dir, info):
     """The venv's pythran CLI, -O3 -ffp-contract=off [-fopenmp], -o DIR/<module><EXT_SUFFIX>."""
-    module = entry["extension_module"]
-    src = [os.path.join(REPO_ROOT, s) for s in entry["sources"]
-           if os.path.basename(s) == module + ".py"]
+    module = variant.extension_module
+    src = [s for s in sources(workload, variant, ".py") if os.path.basename(s) == module + ".py"]
     if len(src) != 1:
-        raise BuildError("pythran source {}.py not in sources {!r}".format(module, entry["sources"]))
-    flags = list(info["spec"].BASE_CFLAGS) + (list(info["spec"].OPENMP_FLAGS) if entry["openmp"] else [])
+        raise BuildError(f"pythran source {module}.py not in sources {variant.sources!r}")
+    flags = compile_flags(workload, variant)
     info["flags"] = flags
     cxx = compiler_command(cxx=True)
     info["compiler"] = " ".join(cxx)
@@ -195,18 +206,17 @@ def build_pythran(entry, build_dir, info):
     run_command(cmd + ["-v"] + flags + ["-o", out, src[0]], env=env, cwd=work)
 
 
-def build_cffi(entry, build_dir, info):
-    """cffi_ext/build_<workload>.py: ffibuilder.set_source(...) + compile(tmpdir=DIR/...)."""
-    module = entry["extension_module"]
-    scripts = [os.path.join(REPO_ROOT, s) for s in entry["sources"]
-               if s.startswith("cffi_ext/") and s.endswith(".py")]
-    if len(scripts) != 1:
-        raise BuildError("expected one cffi_ext build script in {!r}".format(entry["sources"]))
-    # Optional entry keys (absent: the plain scalar build): "cffi_kernel" is passed to the
-    # script as --kernel, "extra_cflags" (e.g. ["-march=native"]) as --extra-cflag=FLAG.
-    extra = list(entry.get("extra_cflags", ()))
-    flags = (list(info["spec"].BASE_CFLAGS)
-             + (list(info["spec"].OPENMP_FLAGS) if entry["openmp"] else []) + extra)
+def build_cffi(workload, variant, build_dir, info):
+    """The variant's cffi build script (build_options["script"]): set_source(...) + compile(tmpdir=DIR/...).
+
+    build_options["kernel"] is passed to the script as --kernel, "extra_cflags" as --extra-cflag=FLAG."""
+    module = variant.extension_module
+    options = variant.build_options
+    if "script" not in options:
+        raise BuildError("a cffi variant needs build_options['script'] (its cffi build script)")
+    script = os.path.normpath(os.path.join(workload_dir(workload.name), options["script"]))
+    extra = list(options.get("extra_cflags", ()))
+    flags = compile_flags(workload, variant)
     info["flags"] = flags
     cc = compiler_command()
     info["compiler"] = " ".join(cc)
@@ -214,11 +224,11 @@ def build_cffi(entry, build_dir, info):
     tmpdir = os.path.join(build_dir, "cffi-tmp", module)
     if os.path.isdir(tmpdir):
         shutil.rmtree(tmpdir)
-    cmd = [sys.executable, scripts[0], "--module", module, "--tmpdir", tmpdir]
-    if entry["openmp"]:
+    cmd = [sys.executable, script, "--module", module, "--tmpdir", tmpdir]
+    if variant.openmp:
         cmd.append("--openmp")
-    if entry.get("cffi_kernel"):
-        cmd += ["--kernel", entry["cffi_kernel"]]
+    if options.get("kernel"):
+        cmd += ["--kernel", options["kernel"]]
     cmd += ["--extra-cflag=" + flag for flag in extra]
     run_command(cmd, cwd=build_dir)
     built = extension_files(tmpdir, module)
@@ -241,24 +251,24 @@ def build(workload, variant, build_dir):
         "interpreter": interpreter_info(), "error": None,
     }
     try:
-        spec = load_spec(workload)
-        entry = spec.get_variant(variant)
-        record["technology"] = entry["technology"]
-        record["extension_module"] = entry["extension_module"]
-        reason = spec.unsupported_reason(variant, sys.implementation.name)
+        contract = load_workload(workload)
+        entry = contract.variant(variant)
+        record["technology"] = entry.technology
+        record["extension_module"] = entry.extension_module
+        reason = entry.unsupported_on(platform_keys())
         if reason:
             record["status"] = "unsupported"
             record["error"] = reason
-        elif entry["build"] == "none":
+        elif entry.build == "none":
             record["status"] = "not_needed"
         else:
             build_dir = os.path.abspath(build_dir)
             os.makedirs(build_dir, exist_ok=True)
-            module = entry["extension_module"]
+            module = entry.extension_module
             remove_stale(build_dir, module)
-            info = {"spec": spec}
+            info = {}
             try:
-                BUILDERS[entry["build"]](entry, build_dir, info)
+                BUILDERS[entry.build](contract, entry, build_dir, info)
             finally:
                 for key in ("compiler", "compiler_version", "flags"):
                     if key in info:
@@ -283,7 +293,7 @@ def build(workload, variant, build_dir):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description="Build one workload variant in this interpreter.")
-    parser.add_argument("--workload", default="julia")
+    parser.add_argument("--workload", required=True)
     parser.add_argument("--variant", required=True)
     parser.add_argument("--build-dir", required=True)
     parser.add_argument("--record", required=True, help="where to write the build record (JSON)")

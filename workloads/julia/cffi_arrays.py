@@ -1,8 +1,16 @@
-"""Shared by the cffi adapters: the kernels take split real/imaginary C double arrays (untimed prepare).
+"""Shared by the cffi adapters: the C memory the kernels read and write, laid out the same on every interpreter.
 
-The arrays are 64-byte aligned: ffi.new() gives 64-byte aligned blocks on CPython but only 16-byte aligned ones
-on PyPy, which made every AVX-512 load of cffi_simd straddle two cache lines there (~20% slower on PyPy with the
-identical C). Aligning here gives both interpreters the same memory layout, as a C program would.
+Inputs: four split real/imaginary C double arrays, built once per process (untimed prepare).
+Output: one int array per call, allocated inside the timed calculate() and freed by to_list().
+
+Both are 64-byte aligned: ffi.new() gives 16-byte aligned blocks on PyPy, and on CPython too once its allocator
+recycles memory (only a fresh mmap is 64-byte aligned there); aligning here gives both interpreters the same
+layout, as a C program would (benchmarks/cffi_identical_c.py measured no effect of the alignment itself).
+
+The output's memory is released as soon as to_list() has copied it (ffi.release). Without that, PyPy frees an
+ffi.new() block only at its next major collection, so every call's fresh 4 MB output (1000x1000) came straight
+from the kernel as untouched zero pages: ~950 first-touch page faults inside the timed C call, ~1.3 ms per call
+that CPython (refcounting: the block is freed and recycled at once) never pays -- 18% of cffi_simd's time.
 """
 
 ALIGNMENT = 64
@@ -32,5 +40,53 @@ def split(ffi, zs, cs):
     return tuple(pointer for _owner, pointer in columns) + (len(zs), [owner for owner, _ in columns])
 
 
+_SPARE = {}  # (ffi, n) -> output blocks whose values to_list() has copied out: reused by the next call
+_ZEROS = {}  # (ffi, n) -> a zero block of the same size, to clear a reused block with
+
+
+class Output:
+    """One call's output: `pointer` (int *, 64-byte aligned, zero-filled) to n ints, until to_list() takes it.
+
+    The block is recycled explicitly: to_list() puts it back in _SPARE and the next call clears and reuses it,
+    the way CPython's allocator recycles a block freed by refcounting. PyPy frees an ffi.new() block only at a
+    major collection, and by then the harness's own garbage has taken the memory: without the recycling, a PyPy
+    call's output came as fresh zero pages whose first-touch page faults were timed inside the C kernel.
+    """
+
+    __slots__ = ("owner", "pointer", "n", "_key")
+
+    def __init__(self, ffi, n):
+        key = (ffi, n)
+        spare = _SPARE.get(key)
+        if spare:
+            owner = spare.pop()
+            ffi.memmove(owner, _ZEROS[key], ffi.sizeof(owner))  # zero-filled, as ffi.new() gives it
+        else:
+            owner = ffi.new("int[]", n + ALIGNMENT // 4)  # zero-filled: a kernel that writes nothing fails
+        address = int(ffi.cast("uintptr_t", owner))
+        self.owner, self.n, self._key = owner, n, key
+        self.pointer = ffi.cast("int *", (address + ALIGNMENT - 1) // ALIGNMENT * ALIGNMENT)
+
+    def __len__(self):
+        return self.n
+
+
+def new_output(ffi, n):
+    """The output array of one call (pass output.pointer to C; return the Output from calculate())."""
+    return Output(ffi, n)
+
+
 def unpack(ffi, output):
-    return ffi.unpack(output, len(output))
+    """The output as a list of ints; its block then goes back to _SPARE for the next call (not readable again)."""
+    if output.owner is None:
+        raise ValueError("this output was already converted: to_list() handed its memory to the next call")
+    values = ffi.unpack(output.pointer, output.n)
+    owner, output.owner, output.pointer = output.owner, None, None
+    key = output._key
+    if key not in _ZEROS:  # once per process, untimed: map the zero block now (its first read faults its pages)
+        _ZEROS[key] = ffi.new("char[]", ffi.sizeof(owner))
+        ffi.memmove(owner, _ZEROS[key], ffi.sizeof(owner))
+    spare = _SPARE.setdefault(key, [])
+    if len(spare) < 2:
+        spare.append(owner)
+    return values

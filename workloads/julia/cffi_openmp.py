@@ -7,14 +7,16 @@ ffi = KERNEL_MODULE.ffi
 lib = KERNEL_MODULE.lib
 
 
-def prepare(zs, cs):
+def prepare(inputs, params):
+    zs, cs = inputs
     return cffi_arrays.split(ffi, zs, cs)
 
 
-def calculate(maxiter, args, threads=1):
+def calculate(args, params, threads=1):
+    maxiter = params["max_iterations"]
     zr, zi, cr, ci, n, _owners = args
-    output = ffi.new("int[]", n)
-    lib.julia_calculate_z_openmp(maxiter, zr, zi, cr, ci, output, n, threads)
+    output = cffi_arrays.new_output(ffi, n)
+    lib.julia_calculate_z_openmp(maxiter, zr, zi, cr, ci, output.pointer, n, threads)
     return output
 
 

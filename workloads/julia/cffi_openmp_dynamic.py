@@ -12,14 +12,16 @@ lib = KERNEL_MODULE.lib
 SCHEDULE = b"dynamic"
 
 
-def prepare(zs, cs):
+def prepare(inputs, params):
+    zs, cs = inputs
     return cffi_arrays.split(ffi, zs, cs)
 
 
-def calculate(maxiter, args, threads=1):
+def calculate(args, params, threads=1):
+    maxiter = params["max_iterations"]
     zr, zi, cr, ci, n, _owners = args
-    output = ffi.new("int[]", n)
-    if lib.julia_calculate_z_openmp_schedule(maxiter, zr, zi, cr, ci, output, n, threads,
+    output = cffi_arrays.new_output(ffi, n)
+    if lib.julia_calculate_z_openmp_schedule(maxiter, zr, zi, cr, ci, output.pointer, n, threads,
                                              SCHEDULE) != 0:
         raise ValueError(f"unknown OpenMP schedule {SCHEDULE!r}")
     return output

@@ -2,10 +2,12 @@
 import julia_cython_lists as KERNEL_MODULE
 
 
-def prepare(zs, cs):
+def prepare(inputs, params):
+    zs, cs = inputs
     return zs, cs
 
 
-def calculate(maxiter, args, threads=1):
+def calculate(args, params, threads=1):
+    maxiter = params["max_iterations"]
     zs, cs = args
     return KERNEL_MODULE.calculate_z(maxiter, zs, cs)

@@ -1,4 +1,4 @@
-# cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True, initializedcheck=False
+# cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True, initializedcheck=False, freethreading_compatible=True
 """As julia_cython_memoryview, with an OpenMP prange (schedule="guided")."""
 import numpy as np
 from cython.parallel import prange

@@ -25,11 +25,13 @@ def calculate_z(maxiter, zs, cs):
     return output
 
 
-def prepare(zs, cs):
+def prepare(inputs, params):
+    zs, cs = inputs
     return np.array(zs, dtype=np.complex128), np.array(cs, dtype=np.complex128)
 
 
-def calculate(maxiter, args, threads=1):
+def calculate(args, params, threads=1):
+    maxiter = params["max_iterations"]
     numba.set_num_threads(threads)
     zs, cs = args
     return calculate_z(maxiter, zs, cs)

@@ -15,10 +15,12 @@ def calculate_z_serial_purepython(maxiter, zs, cs):
     return output
 
 
-def prepare(zs, cs):
+def prepare(inputs, params):
+    zs, cs = inputs
     return zs, cs
 
 
-def calculate(maxiter, args, threads=1):
+def calculate(args, params, threads=1):
+    maxiter = params["max_iterations"]
     zs, cs = args
     return calculate_z_serial_purepython(maxiter, zs, cs)

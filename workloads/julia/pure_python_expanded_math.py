@@ -26,10 +26,12 @@ def calculate_z(maxiter, zs, cs):
     return output
 
 
-def prepare(zs, cs):
+def prepare(inputs, params):
+    zs, cs = inputs
     return zs, cs
 
 
-def calculate(maxiter, args, threads=1):
+def calculate(args, params, threads=1):
+    maxiter = params["max_iterations"]
     zs, cs = args
     return calculate_z(maxiter, zs, cs)

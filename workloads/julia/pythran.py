@@ -3,10 +3,12 @@ import julia_pythran as KERNEL_MODULE
 import numpy as np
 
 
-def prepare(zs, cs):
+def prepare(inputs, params):
+    zs, cs = inputs
     return np.array(zs, dtype=np.complex128), np.array(cs, dtype=np.complex128)
 
 
-def calculate(maxiter, args, threads=1):
+def calculate(args, params, threads=1):
+    maxiter = params["max_iterations"]
     zs, cs = args
     return KERNEL_MODULE.calculate_z(maxiter, zs, cs)

@@ -1,0 +1,172 @@
+"""A workload's reference output, and the verdict on one call's output against it (the contract's policy).
+
+The reference is the reference variant's output on the orchestrator's CPython, stored once per parameter set as
+REF.json plus the output as a gzip'd little-endian array. Stdlib only, Python 3.9 syntax.
+"""
+from __future__ import annotations
+
+import gzip
+import hashlib
+import importlib
+import json
+import os
+import sys
+import time
+from array import array
+
+from workloads._runtime import interpreter_info, write_bytes_atomic, write_json_atomic
+from workloads.contract import OUTPUT_TYPES
+
+
+class ReferenceError_(Exception):
+    """The reference file is missing, inconsistent or for other parameters."""
+
+
+def to_values(module, output):
+    """A variant's output as a flat list of Python numbers (its own to_list, else numpy's or list())."""
+    convert = getattr(module, "to_list", None)
+    if convert is not None:
+        return list(convert(output))
+    if hasattr(output, "ravel"):
+        return output.ravel().tolist()
+    if hasattr(output, "tolist"):
+        return output.tolist()
+    return list(output)
+
+
+def array_bytes(output, reference):
+    """An array output (numpy and alike) as the declared little-endian element type, in row-major order; None
+    for anything else. Called only with method names, so nothing here imports numpy."""
+    astype = getattr(output, "astype", None)
+    if astype is None or not hasattr(output, "tobytes"):
+        return None
+    code = {"int32": "<i4", "float64": "<f8"}[reference.policy.output_type]
+    return astype(code, order="C").tobytes()
+
+
+def pack(values, output_type):
+    """The values as little-endian bytes of the declared element type (the form hashed and stored)."""
+    arr = array(OUTPUT_TYPES[output_type], values)
+    if sys.byteorder != "little":
+        arr.byteswap()
+    return arr.tobytes()
+
+
+def unpack(data, output_type):
+    arr = array(OUTPUT_TYPES[output_type])
+    arr.frombytes(data)
+    if sys.byteorder != "little":
+        arr.byteswap()
+    return arr
+
+
+def sha256_hex(data):
+    return hashlib.sha256(data).hexdigest()
+
+
+class Verdict:
+    """What one call's output is, measured against the reference."""
+
+    def __init__(self, ok, checksum, sha256, points, differing=0, max_abs_difference=None, how="identical",
+                 work_units=None):
+        self.ok, self.checksum, self.sha256, self.points = ok, checksum, sha256, points
+        self.differing, self.max_abs_difference, self.how = differing, max_abs_difference, how
+        self.work_units = work_units
+        self.call_index = None
+
+    def explain(self):
+        return (f"{self.differing} of {self.points} values differ ({self.how}); checksum {self.checksum}, "
+                f"sha256 {self.sha256[:16]}…")
+
+
+class Reference:
+    def __init__(self, data, path, workload, params):
+        self.data, self.path, self.workload, self.params = data, path, workload, params
+        self.checksum, self.sha256, self.points = data["checksum"], data["output_sha256"], data["points"]
+        self.policy = workload.verification
+        self._values = None
+
+    @classmethod
+    def load(cls, path, workload, params):
+        try:
+            with open(path) as f:
+                data = json.load(f)
+        except (OSError, ValueError) as exc:
+            raise ReferenceError_(f"cannot read {path}: {exc}") from None
+        if (data.get("workload"), data.get("params")) != (workload.name, params):
+            raise ReferenceError_(f"{path} is for {data.get('workload')!r} {data.get('params')!r}, "
+                                  f"not for {workload.name!r} {params!r}")
+        known = workload.known_checksum(params)
+        if known is not None and data["checksum"] != known:
+            raise ReferenceError_(f"{path} has checksum {data['checksum']!r}, the published one is {known}")
+        return cls(data, path, workload, params)
+
+    def values(self):
+        if self._values is None:
+            output_path = os.path.join(os.path.dirname(os.path.abspath(self.path)), self.data["output_file"])
+            with open(output_path, "rb") as f:
+                raw = gzip.decompress(f.read())
+            if sha256_hex(raw) != self.sha256:
+                raise ReferenceError_("stored reference output does not match its sha256")
+            self._values = unpack(raw, self.policy.output_type)
+        return self._values
+
+    def judge(self, values):
+        data = pack(values, self.policy.output_type)
+        digest, checksum = sha256_hex(data), sum(values)
+        if digest == self.sha256 and len(values) == self.points:
+            return Verdict(True, checksum, digest, len(values), work_units=self._work(values))
+        differing, largest = self._compare(values)
+        within = self.policy.kind == "tolerance" and differing == 0 and len(values) == self.points
+        how = (f"within rtol={self.policy.rtol:g}, atol={self.policy.atol:g}; max |difference| {largest:.3g}"
+               if self.policy.kind == "tolerance" else "exact comparison")
+        return Verdict(within, checksum, digest, len(values), differing, largest, how,
+                       work_units=self._work(values) if within else None)
+
+    def judge_bytes(self, data):
+        """As judge(), from the output's bytes: the hash alone when they are identical."""
+        values = unpack(data, self.policy.output_type)
+        if len(values) == self.points and sha256_hex(data) == self.sha256:
+            return Verdict(True, sum(values), self.sha256, len(values), work_units=self._work(values))
+        return self.judge(list(values))
+
+    def _compare(self, values):
+        """(values out of policy, largest absolute difference); a length mismatch counts every missing value."""
+        ref = self.values()
+        rtol, atol = self.policy.rtol, self.policy.atol
+        exact = self.policy.kind != "tolerance"
+        differing, largest = abs(len(values) - len(ref)), 0.0
+        for got, want in zip(values, ref):
+            diff = abs(got - want)
+            largest = max(largest, diff)
+            if (got != want) if exact else not (diff <= atol + rtol * abs(want)):
+                differing += 1
+        return differing, largest
+
+    def _work(self, values):
+        return self.workload.count_work(self.params, values)
+
+
+def make_reference(workload, params, out):
+    """Run the reference variant once (untimed purpose) and write REF.json + the gzip'd output."""
+    variant = workload.variant(workload.roles.reference)
+    module = importlib.import_module(workload.module(variant))
+    start = time.perf_counter()
+    output = module.calculate(module.prepare(workload.make_inputs(params), params), params, 1)
+    values = to_values(module, output)
+    seconds = time.perf_counter() - start
+    checksum = sum(values)
+    known = workload.known_checksum(params)
+    if known is not None and checksum != known:
+        raise AssertionError(f"reference checksum {checksum} != published {known} for {params}")
+    data = pack(values, workload.verification.output_type)
+    stem = os.path.basename(out)[: -len(".json")] if out.endswith(".json") else os.path.basename(out)
+    output_file = f"{stem}.{workload.verification.output_type}le.gz"
+    write_bytes_atomic(os.path.join(os.path.dirname(os.path.abspath(out)), output_file), gzip.compress(data, mtime=0))
+    ref = {"workload": workload.name, "params": params, "label": workload.format_label(params),
+           "checksum": checksum, "output_sha256": sha256_hex(data), "output_file": output_file,
+           "output_type": workload.verification.output_type, "points": len(values),
+           "reference_variant": variant.name, "known_checksum": known, "seconds": seconds,
+           "interpreter": interpreter_info()}
+    write_json_atomic(out, ref)
+    return ref
