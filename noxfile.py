@@ -78,10 +78,36 @@ def report(session: nox.Session) -> None:
 
 
 @nox.session
+def diff(session: nox.Session) -> None:
+    """Archives side by side, A the baseline: nox -s diff -- results/A results/B [...] [--markdown]."""
+    _orchestrator(session)
+    _shootout(session, "diff")
+
+
+@nox.session
+def reproduce(session: nox.Session) -> None:
+    """Run an archive again as it was recorded, then compare: nox -s reproduce -- results/<run-id>."""
+    _orchestrator(session)
+    _shootout(session, "reproduce", interrupt_timeout=120, terminate_timeout=60)
+
+
+@nox.session
 def profile(session: nox.Session) -> None:
     """The tutorial's profilers (own envs, never timing envs): nox -s profile [-- --size 1000x300 --into results/X]."""
     _orchestrator(session)
     _shootout(session, "profile", interrupt_timeout=120, terminate_timeout=60)
+
+
+@nox.session
+def interpreters(session: nox.Session) -> None:
+    """Provision CPython builds into .nox/shootout/pythons/: nox -s interpreters -- 3.13 3.13t [--fast]."""
+    _orchestrator(session)
+    try:
+        session.run("python", "-m", "shootout.provision", *session.posargs)
+    except nox.command.CommandFailed as exc:  # keep its exit code: 1 build failed, 2 usage error
+        if exc.return_code in (1, 2):
+            raise SystemExit(exc.return_code) from None
+        raise
 
 
 @nox.session

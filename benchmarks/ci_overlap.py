@@ -1,7 +1,11 @@
-"""Reproducibility check between two archives of the same cells (issue 3): for each cell verified in both,
-does each run's median fall inside the other's bootstrap 95% CI? Also lists warm-up classes per cell.
+"""Run-to-run reproducibility of the numbers that carry: the speedup ratios (each cell over its workload's baseline
+cell, within one run). For every cell verified in both archives: do the two runs' 95% CIs of that ratio overlap,
+and how wide are they (relative half-width)? Absolute times drift with the machine; ratios taken within one
+run should not.
 
     python benchmarks/ci_overlap.py results/<run-a> results/<run-b>
+
+The last line reads `<k> of <n> speedup ratios (<p>%) have overlapping 95% CIs; median half-width <h>%`.
 """
 
 from __future__ import annotations
@@ -13,23 +17,29 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from shootout import archive, stats
 
-KEYS = ["workload", "variant", "interpreter", "threads", "width", "max_iterations"]
+
+def ratios(path: str):
+    data = archive.read(Path(path))
+    summary = stats.summarise(data.records, data.roles)
+    summary = summary[summary["verified"] & summary["speedup_low"].notna()]
+    half = (summary["speedup_high"] - summary["speedup_low"]) / 2 / summary["speedup"]
+    return summary.assign(half_width=half)[stats.CELL_KEYS + ["speedup", "speedup_low", "speedup_high",
+                                                              "half_width", "disturbed", "no_steady_state"]]
 
 
 def main(a: str, b: str) -> int:
-    first = stats.summarise(archive.read(Path(a)).records)
-    second = stats.summarise(archive.read(Path(b)).records)
-    both = first.merge(second, on=KEYS, suffixes=("_a", "_b"))
-    both = both[both["verified_a"] & both["verified_b"]]
-    inside = (
-        both["median_seconds_a"].between(both["ci_low_b"], both["ci_high_b"])
-        & both["median_seconds_b"].between(both["ci_low_a"], both["ci_high_a"])
-    )
-    both = both.assign(mutually_inside=inside, ratio_b_over_a=both["median_seconds_b"] / both["median_seconds_a"])
-    columns = ["variant", "interpreter", "threads", "median_seconds_a", "median_seconds_b", "ratio_b_over_a",
-               "mutually_inside", "warmup_classes_a", "warmup_classes_b"]
+    both = ratios(a).merge(ratios(b), on=stats.CELL_KEYS, suffixes=("_a", "_b"))
+    overlap = (both["speedup_low_a"] <= both["speedup_high_b"]) & (both["speedup_low_b"] <= both["speedup_high_a"])
+    both = both.assign(overlap=overlap, shift=both["speedup_b"] / both["speedup_a"] - 1)
+    columns = ["variant", "interpreter", "threads", "size", "speedup_a", "speedup_b", "shift", "half_width_a",
+               "half_width_b", "overlap"]
     print(both[columns].to_string(index=False, float_format=lambda v: f"{v:.4g}"))
-    print(f"\n{int(inside.sum())} of {len(both)} cells ({inside.mean():.0%}) have medians inside each other's 95% CI")
+    widths = list(both["half_width_a"]) + list(both["half_width_b"])
+    median_width = sorted(widths)[len(widths) // 2] if widths else float("nan")
+    print(f"\nwidest half-width {max(widths, default=float('nan')):.2%}; "
+          f"median |shift| {both['shift'].abs().median():.2%}")
+    print(f"{int(overlap.sum())} of {len(both)} speedup ratios ({overlap.mean():.0%}) have overlapping 95% CIs; "
+          f"median half-width {median_width:.2%}")
     return 0
 
 

@@ -10,7 +10,9 @@ Schema-version policy (as asv's results `api_version`): SCHEMA_VERSION is bumped
 would misread (a field renamed, removed or given a new meaning; a new required file). Adding an optional field
 is not a bump. The reader takes every version from 1 up to its own: an older archive is upgraded in memory by
 MIGRATIONS[v] (v → v+1), one small function per bump, and is never rewritten on disk. A newer version is refused
-with the version that wrote it. tests/fixtures/archive-v1 must keep rendering.
+with the version that wrote it. tests/fixtures/archive-v1 must keep rendering. The bumps so far:
+  1 → 2  the workload contract: generic parameters (`size` label), work_units, values_differing, the contract
+         snapshot in metadata (migrations.v1_to_v2).
 """
 
 from __future__ import annotations
@@ -26,14 +28,16 @@ import shutil
 import sys
 import zlib
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pandas as pd
 
+from . import migrations
 from . import records as records_mod
+from .snapshot import ContractSnapshot, RolesSnapshot, SnapshotError
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = records_mod.SCHEMA_VERSION  # archive and record format move together
 MANIFEST = "manifest.json"
 REPORT = "report.html"  # derived from the other files, so not itself in the hash list
 ARCHIVE_STATUSES = ("complete", "incomplete")
@@ -80,9 +84,17 @@ class Archive:
     records: list[dict]
     builds: list[dict]
     timings: pd.DataFrame
+    contracts: dict[str, ContractSnapshot]  # by workload name, in the run's order
 
     def text(self, relative: str) -> str:
         return (self.path / relative).read_text(errors="replace")
+
+    @property
+    def roles(self) -> dict[str, RolesSnapshot]:
+        """Each workload's roles, with the run's baseline interpreter (None: the default rule, stats.py)."""
+        chosen = self.metadata.get("baseline_interpreter")
+        chosen = chosen if isinstance(chosen, str) else None
+        return {name: replace(contract.roles, baseline_interpreter=chosen) for name, contract in self.contracts.items()}
 
 
 # ---------------------------------------------------------------- writing
@@ -186,7 +198,9 @@ def write_file_atomic(target: Path, data: bytes) -> None:
 
 # ---------------------------------------------------------------- reading
 
-MIGRATIONS: dict[int, Callable[[dict], dict]] = {}  # v -> upgrade of the raw archive parts from v to v+1
+MIGRATIONS: dict[int, Callable[[dict], dict]] = {  # v -> upgrade of the raw archive parts from v to v+1
+    1: migrations.v1_to_v2,
+}
 
 
 def _load_json(path: Path, relative: str):
@@ -261,16 +275,32 @@ def read(path: Path) -> Archive:
     for version in range(manifest["schema_version"], SCHEMA_VERSION):
         parts = MIGRATIONS[version](parts)
     _check_parts(path, parts)
+    contracts = _contracts(path, parts["metadata"], parts["records"])
     timings = _read_timings(path)
     _check_timings(path, timings, parts["records"])
     return Archive(path, parts["manifest"], parts["metadata"], list(parts["records"].values()), parts["builds"],
-                   timings)
+                   timings, contracts)
+
+
+def _contracts(path: Path, meta: dict, records: dict) -> dict[str, ContractSnapshot]:
+    raw = meta.get("contracts")
+    if not isinstance(raw, dict):
+        raise ArchiveError(f"{path}/metadata.json: no 'contracts' object")
+    try:
+        contracts = {str(name): ContractSnapshot.from_json(data) for name, data in raw.items()}
+    except SnapshotError as exc:
+        raise ArchiveError(f"{path}/metadata.json: {exc}") from None
+    for relative, record in records.items():
+        if record["workload"] not in contracts:
+            raise ArchiveError(f"{path}/{relative}: workload {record['workload']!r} has no contract in metadata.json")
+    return contracts
 
 
 # ---------------------------------------------------------------- checks of what was read
 
 _METADATA_TYPES = {
-    "run_id": str, "workload": str, "variants": list, "sizes": list, "threads": list, "method": dict,
+    "run_id": str, "workloads": list, "contracts": dict, "variants": dict, "sizes": dict, "threads": list,
+    "method": dict,
     "machine": dict, "interpreters": list, "environments": dict, "environment_failures": dict,
     "planned_cells": list, "git": dict, "command_line": list, "seed": int,
 }

@@ -1,17 +1,20 @@
-"""Build each variant inside each target env, timed, with its log kept whether it worked or not."""
+"""Build each variant inside each target env, timed, with its log kept whether it worked or not; reuse a build
+from the content-keyed cache when everything that can change the binary is the same (build_cache.py)."""
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from . import build_cache
+from .catalog import BUILDER, ROOT
 from .environments import TargetEnv
 from .interrupts import NO_STOP, StopRequest
 from .logged import run_logged
-from .workloads import BUILDER, ROOT
 
 
 @dataclass
@@ -29,6 +32,8 @@ class BuildResult:
     tool_versions: dict = field(default_factory=dict)
     extension_sha256: str | None = None
     error: str | None = None
+    cached: bool = False  # reused from the build cache (seconds, log and flags are the original build's)
+    key: str | None = None  # the build-cache key
 
     @property
     def usable(self) -> bool:
@@ -47,6 +52,7 @@ class BuildResult:
             "compiler_version": self.compiler_version,
             "tool_versions": self.tool_versions,
             "extension_sha256": self.extension_sha256,
+            "cached": self.cached,
         }
 
 
@@ -54,25 +60,52 @@ def log_name(env: str, workload: str, variant: str) -> str:
     return f"build-{env}-{workload}-{variant}.log"
 
 
-def build_variant(
-    env: TargetEnv, workload: str, variant: str, builds_dir: Path, logs_dir: Path, timeout: float,
-    stop: StopRequest = NO_STOP,
-) -> BuildResult:
-    """Build in the env's interpreter. When `stop` is requested meanwhile the result means nothing: check it."""
-    build_dir = builds_dir / env.name / workload / variant
+@dataclass(frozen=True)
+class BuildRequest:
+    env: TargetEnv
+    workload: object  # workloads.contract.Workload
+    variant: str
+    builds_dir: Path
+    logs_dir: Path
+    timeout: float
+    cache_dir: Path | None = None  # None: --no-build-cache (always build, never store)
+
+
+def build_variant(request: BuildRequest, stop: StopRequest = NO_STOP) -> BuildResult:
+    """A cached build when the cache has this exact one, else a build in the env's interpreter (then cached).
+
+    When `stop` is requested meanwhile the result means nothing: check it."""
+    r = request
+    build_key = build_cache.key(r.env, r.workload, r.variant)
+    log_path = r.logs_dir / log_name(r.env.name, r.workload.name, r.variant)
+    entry = build_cache.lookup(r.cache_dir, build_key) if r.cache_dir else None
+    if entry is not None:
+        shutil.copy2(entry / "build.log", log_path)
+        record = json.loads((entry / "build-record.json").read_text())
+        return _result(r, record, None, float(record.get("seconds") or 0.0), entry, log_path,
+                       cached=True, key=build_key)
+    build_dir = r.builds_dir / r.env.name / r.workload.name / r.variant
     build_dir.mkdir(parents=True, exist_ok=True)
+    result = _build(r, build_dir, log_path, stop)
+    result.key = build_key
+    if result.status in ("ok", "not_needed") and not stop.requested and r.cache_dir is not None:
+        build_cache.store(r.cache_dir, build_key, build_dir, r.workload.variant(r.variant).extension_module,
+                          log_path)
+    return result
+
+
+def _build(r: BuildRequest, build_dir: Path, log_path: Path, stop: StopRequest) -> BuildResult:
     record_path = build_dir / "build-record.json"
     record_path.unlink(missing_ok=True)
-    log_path = logs_dir / log_name(env.name, workload, variant)
     cmd = [
-        str(env.python), str(BUILDER), "--workload", workload, "--variant", variant,
+        str(r.env.python), str(BUILDER), "--workload", r.workload.name, "--variant", r.variant,
         "--build-dir", str(build_dir), "--record", str(record_path),
     ]
     started = time.perf_counter()
     returncode = run_logged(
-        cmd, log_path, timeout=timeout, cwd=ROOT, env=dict(os.environ, PYTHONDONTWRITEBYTECODE="1"), stop=stop
+        cmd, log_path, timeout=r.timeout, cwd=ROOT, env=dict(os.environ, PYTHONDONTWRITEBYTECODE="1"), stop=stop
     )
-    error = f"build timed out after {timeout:.0f} s" if returncode is None else None
+    error = f"build timed out after {r.timeout:.0f} s" if returncode is None else None
     seconds = time.perf_counter() - started
     record: dict = {}
     if record_path.exists():
@@ -82,21 +115,21 @@ def build_variant(
             error = error or f"unreadable build record: {exc}"
     if not record and error is None:
         error = f"builder exited {returncode} without a record; see the log"
+    if record and error is None:
+        record["seconds"] = round(seconds, 3)  # what the build cost as the orchestrator saw it (kept when cached)
+        record_path.write_text(json.dumps(record, indent=1, sort_keys=True))
+    return _result(r, record, error, seconds, build_dir, log_path, returncode=returncode)
+
+
+def _result(r: BuildRequest, record: dict, error: str | None, seconds: float, build_dir: Path, log_path: Path,
+            returncode: int | None = None, cached: bool = False, key: str | None = None) -> BuildResult:
     status = record.get("status", "build_failed") if error is None else "build_failed"
     if status == "build_failed" and not error:
         error = record.get("error") or f"builder exited {returncode}"
     return BuildResult(
-        workload=workload,
-        variant=variant,
-        env=env.name,
-        status=status,
-        seconds=round(seconds, 3),
-        build_dir=str(build_dir),
-        log_file=f"logs/{log_path.name}",
-        compiler=record.get("compiler"),
-        compiler_version=record.get("compiler_version"),
-        flags=list(record.get("flags") or []),
-        tool_versions=dict(record.get("tool_versions") or {}),
-        extension_sha256=record.get("extension_sha256"),
-        error=error if status in ("build_failed",) else record.get("error"),
+        workload=r.workload.name, variant=r.variant, env=r.env.name, status=status, seconds=round(seconds, 3),
+        build_dir=str(build_dir), log_file=f"logs/{log_path.name}", compiler=record.get("compiler"),
+        compiler_version=record.get("compiler_version"), flags=list(record.get("flags") or []),
+        tool_versions=dict(record.get("tool_versions") or {}), extension_sha256=record.get("extension_sha256"),
+        error=error if status == "build_failed" else record.get("error"), cached=cached, key=key,
     )

@@ -10,6 +10,7 @@ archived with status "incomplete" (`--resume` runs the rest).
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import os
 import shutil
@@ -17,32 +18,41 @@ import socket
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from . import archive, environments, metadata, pyperf_export, stats
-from .build import BuildResult, build_variant
+from . import archive, catalog, environments, metadata, pyperf_export, stats
+from .build import BuildRequest, BuildResult, build_variant
+from .catalog import HARNESS, ROOT
 from .console import say
 from .interpreters import Interpreter
 from .interrupts import StopRequest
 from .locking import exclusive
 from .logged import run_logged
-from .matrix import Cell, Method, PlannedCell, plan
+from .matrix import Cell, Method, ParamSet, PlannedCell, plan
 from .records import NOT_RUN, Status
-from .runner import Job, run_all, run_job, schedule, synthetic_record
-from .workloads import HARNESS, ROOT, variants
+from .runner import Job, run_job, synthetic_record
+from .sampling import Sampler
+from .snapshot import RolesSnapshot
 
 EXIT_OK, EXIT_FAILED, EXIT_INTERRUPTED = 0, 1, 130
 ARCHIVE_PAUSE_ENV = "PYSHOOTOUT_TEST_ARCHIVE_PAUSE"  # tests only: seconds to hold the archiving phase open
 
 
 @dataclass
-class CompareOptions:
-    workload: str
+class WorkloadSelection:
+    """One workload of a run: its contract, the variants and the parameter sets to run."""
+
+    workload: object  # workloads.contract.Workload
     variant_names: list[str]
+    sizes: list[ParamSet]
+
+
+@dataclass
+class CompareOptions:
+    selections: list[WorkloadSelection]
     interpreters: list[Interpreter]
     threads: list[int]
-    sizes: list[tuple[int, int]]
     method: Method
     results_dir: Path
     work_dir: Path
@@ -52,6 +62,9 @@ class CompareOptions:
     command_line: list[str]
     include_test_only: bool = False
     recreate_envs: bool = False
+    build_cache: bool = True
+    locks: dict[str, str] = field(default_factory=dict)  # interpreter name -> exact pins (reproduce)
+    baseline_interpreter: str | None = None  # speedups over the baseline variant there (None: first GIL CPython)
     run_id: str | None = None
     resume: Path | None = None
     extra_metadata: dict = field(default_factory=dict)
@@ -71,9 +84,13 @@ class RunState:
     previous: dict[str, list[dict]] = field(default_factory=dict)
     envs: dict[str, environments.TargetEnv] = field(default_factory=dict)
     env_failures: dict[str, str] = field(default_factory=dict)
-    references: dict[tuple[int, int], Path] = field(default_factory=dict)
-    builds: dict[tuple[str, str], BuildResult] = field(default_factory=dict)
+    references: dict[tuple[str, ParamSet], Path] = field(default_factory=dict)  # (workload, size)
+    builds: dict[tuple[str, str, str], BuildResult] = field(default_factory=dict)  # (interpreter, workload, variant)
     records: list[dict] = field(default_factory=list)
+    sampling: dict[str, str] = field(default_factory=dict)  # cell key -> why it stopped getting processes
+
+    def contract(self, workload: str):
+        return next(sel.workload for sel in self.options.selections if sel.workload.name == workload)
 
     @property
     def staging(self) -> Path:
@@ -125,16 +142,15 @@ def start(options: CompareOptions, stop: StopRequest) -> RunState:
 
 def plan_cells(state: RunState) -> None:
     o = state.options
-    table = variants(o.workload, include_test_only=o.include_test_only)
-    selected = {name: table[name] for name in o.variant_names}
-    state.planned = plan(o.workload, selected, o.interpreters, o.threads, o.sizes)
+    state.planned = [cell for sel in o.selections
+                     for cell in plan(sel.workload, sel.variant_names, o.interpreters, o.threads, sel.sizes)]
 
 
 def resume_previous(state: RunState) -> None:
     """A resumed archive's finished cells are kept as they are: no rebuild, no rerun; its logs are kept."""
     if not state.options.resume:
         return
-    state.previous = _previous_records(state.options.resume, state.options.method.processes)
+    state.previous, state.sampling = _previous_records(state.options.resume)
     for sub in ("logs", "locks"):
         if (state.options.resume / sub).is_dir():
             shutil.copytree(state.options.resume / sub, state.staging / sub, dirs_exist_ok=True)
@@ -153,10 +169,13 @@ def create_environments(state: RunState) -> None:
         if not any(p.cell.interpreter == interp.name and p.status == "pending" for p in state.planned):
             continue
         say(f"environment {interp.name}: {interp.executable}")
+        lock = state.options.locks.get(interp.name)
+        envs_dir, pinned = (environments.pinned_requirements(state.options.work_dir, lock) if lock
+                            else (state.options.work_dir / "envs", None))
         try:
             state.envs[interp.name] = environments.ensure(
-                interp, state.options.work_dir / "envs", state.logs_dir / f"env-{interp.name}.log",
-                recreate=state.options.recreate_envs, stop=state.stop,
+                interp, envs_dir, state.logs_dir / f"env-{interp.name}.log",
+                recreate=state.options.recreate_envs, stop=state.stop, requirements=pinned,
             )
         except environments.EnvironmentError_ as exc:
             if state.stop.requested:
@@ -165,38 +184,60 @@ def create_environments(state: RunState) -> None:
             say(f"environment {interp.name} failed: {exc}")
 
 
+class ReferenceFailed(Exception):
+    """The reference output for a parameter set could not be computed: its cells cannot be verified."""
+
+
+def reference_name(workload, size: ParamSet) -> str:
+    """<workload>-<label>-<hash>: the hash covers the parameters, spec.py (inputs, verification) and the reference
+    variant's sources, so editing any of them computes a new reference instead of judging against a stale one."""
+    reference = workload.variant(workload.roles.reference)
+    basis = {"params": size.params, "spec": catalog.spec_hash(workload),
+             "sources": catalog.source_hashes(workload, reference)}
+    digest = hashlib.sha256(json.dumps(basis, sort_keys=True).encode()).hexdigest()[:12]
+    return archive.safe_run_id(f"{workload.name}-{size.label}-{digest}")
+
+
 def ensure_reference(
-    workload: str, width: int, max_iterations: int, references_dir: Path, log: Path, stop: StopRequest
+    workload, size: ParamSet, references_dir: Path, log: Path, stop: StopRequest
 ) -> Path | None:
-    """Pure-Python output of this size on the orchestrator's CPython, computed once and cached (under a lock,
-    so concurrent runs compute it once); None when a stop interrupted it."""
-    path = references_dir / f"{workload}-{width}x{max_iterations}.json"
+    """The reference variant's output for this parameter set on the orchestrator's CPython, computed once and
+    cached (under a lock, so concurrent runs compute it once); None when a stop interrupted it."""
+    path = references_dir / f"{reference_name(workload, size)}.json"
     with exclusive(references_dir / f".{path.stem}.lock", f"reference {path.stem}"):
         if path.exists():
             return path
-        say(f"computing the pure-Python reference for {workload} {width}x{max_iterations} (cached afterwards)")
+        say(f"computing the reference output for {workload.name} {size.label} (cached afterwards)")
         cmd = [
-            sys.executable, str(HARNESS), "--workload", workload, "--make-reference", "--width", str(width),
-            "--max-iterations", str(max_iterations), "--out", str(path),
+            sys.executable, str(HARNESS), "--workload", workload.name, "--make-reference",
+            "--params", json.dumps(size.params, sort_keys=True), "--out", str(path),
         ]
         returncode = run_logged(cmd, log, mode="a", cwd=ROOT, stop=stop)
     if stop.requested:
         return None
     if returncode != 0 or not path.exists():
-        raise RuntimeError(f"reference computation failed (exit {returncode}); see {log}")
+        raise ReferenceFailed(f"the reference variant failed on the orchestrator's CPython (exit {returncode}); "
+                              f"see logs/{log.name}")
     return path
 
 
 def prepare_references(state: RunState) -> None:
-    """One reference per size, copied into the archive (the report draws the Julia set from its output)."""
-    for width, max_iterations in state.options.sizes:
-        ref = ensure_reference(
-            state.options.workload, width, max_iterations, state.options.work_dir / "references",
-            state.logs_dir / "references.log", state.stop,
-        )
+    """One reference per parameter set, copied into the archive (figures are drawn from its output)."""
+    for workload, size in [(sel.workload, size) for sel in state.options.selections for size in sel.sizes]:
+        name = workload.name
+        try:
+            ref = ensure_reference(
+                workload, size, state.options.work_dir / "references", state.logs_dir / "references.log", state.stop,
+            )
+        except ReferenceFailed as exc:
+            say(f"reference for {name} {size.label} failed: {exc}")
+            for p in state.planned:
+                if (p.cell.workload, p.cell.size) == (name, size) and p.status == "pending":
+                    p.status, p.reason = "crashed", str(exc)
+            continue
         if ref is None:
             return
-        state.references[(width, max_iterations)] = ref
+        state.references[(name, size)] = ref
         shutil.copy(ref, state.staging / "references" / ref.name)
         output_file = json.loads(ref.read_text()).get("output_file")
         if output_file:
@@ -208,16 +249,17 @@ def build_variants(state: RunState) -> None:
     for p in state.planned:
         if p.status != "pending" or state.stop.requested:
             continue
-        key = (p.cell.interpreter, p.cell.variant)
+        key = (p.cell.interpreter, p.cell.workload, p.cell.variant)
         if p.cell.interpreter in state.env_failures:
             p.status, p.reason = "build_failed", f"environment: {state.env_failures[p.cell.interpreter]}"
             continue
         if key not in state.builds:
             say(f"build {p.cell.variant} in {p.cell.interpreter}")
-            result = build_variant(
-                state.envs[p.cell.interpreter], state.options.workload, p.cell.variant, state.builds_dir,
-                state.logs_dir, state.options.build_timeout, stop=state.stop,
-            )
+            result = build_variant(BuildRequest(
+                state.envs[p.cell.interpreter], state.contract(p.cell.workload), p.cell.variant, state.builds_dir,
+                state.logs_dir, state.options.build_timeout,
+                state.options.work_dir / "build-cache" if state.options.build_cache else None,
+            ), stop=state.stop)
             if state.stop.requested:
                 return  # an interrupted build is not a failed one: the cell stays missing
             state.builds[key] = result
@@ -233,21 +275,24 @@ def build_variants(state: RunState) -> None:
 def run_workers(state: RunState) -> None:
     """Every worker process of every runnable cell, interleaved in the seed's random order."""
     o = state.options
-    def runner(job: Job) -> dict | None:
+    def run_one(job: Job) -> dict | None:
         cell = job.planned.cell
         env = state.envs[cell.interpreter]
         record = run_job(
-            job, env, state.builds[(cell.interpreter, cell.variant)],
-            state.references[(cell.width, cell.max_iterations)], state.records_dir, state.run_id, o.timeout,
+            job, env, state.builds[(cell.interpreter, cell.workload, cell.variant)],
+            state.references[(cell.workload, cell.size)], state.records_dir, state.run_id, o.timeout,
             stop=state.stop,
         )
         if record is not None:
             record["environment"] = {"name": env.name, "seconds": env.created_seconds, "reused": env.reused}
         return record
 
-    jobs = schedule(state.planned, o.method, o.seed)
-    say(f"running {len(jobs)} worker processes ({o.method.name} method, seed {o.seed})")
-    state.records = run_all(jobs, runner, state.stop)
+    roles = {sel.workload.name: replace(RolesSnapshot.from_json(sel.workload.to_json()["roles"]),
+                                        baseline_interpreter=o.baseline_interpreter) for sel in o.selections}
+    sampler = Sampler(state.planned, o.method, o.seed, roles, run_one, state.stop)
+    say(f"running {len(sampler.cells)} cells ({o.method.name} method: {describe(o.method)}; seed {o.seed})")
+    state.records = sampler.run()
+    state.sampling.update(sampler.stop_reasons())
 
 
 STEPS: list[Callable[[RunState], None]] = [
@@ -262,8 +307,8 @@ def collect_records(state: RunState) -> list[dict]:
     """Worker records + one record per cell that could not run + the resumed archive's finished cells."""
     collected = list(state.records)
     for p in state.planned:
-        if p.status in ("unsupported", "skipped", "build_failed"):
-            build = state.builds.get((p.cell.interpreter, p.cell.variant))
+        if p.status in ("unsupported", "skipped", "build_failed", "crashed"):
+            build = state.builds.get((p.cell.interpreter, p.cell.workload, p.cell.variant))
             collected.append(
                 synthetic_record(
                     p, state.run_id, p.status, p.reason,
@@ -276,15 +321,16 @@ def collect_records(state: RunState) -> list[dict]:
     return sorted(collected, key=_record_name)
 
 
-def missing_cells(state: RunState, collected: list[dict]) -> list[str]:
-    """Cells that should have run but have fewer finished processes than the method asks for."""
-    done: dict[str, int] = {}
-    for r in collected:
-        done[_cell_key(r)] = done.get(_cell_key(r), 0) + 1
-    return sorted(
-        p.cell.key for p in state.planned
-        if p.status in ("pending", "resumed") and done.get(p.cell.key, 0) < state.options.method.processes
-    )
+def missing_cells(state: RunState) -> list[str]:
+    """Cells that should have run but did not finish sampling (a signal stopped the run first)."""
+    return sorted(p.cell.key for p in state.planned if p.status == "pending" and p.cell.key not in state.sampling)
+
+
+def describe(method: Method) -> str:
+    if method.precision is None:
+        return f"{method.processes} processes per cell"
+    return (f"processes until the speedup CI is within ±{method.precision:.1%} ({method.processes} to "
+            f"{method.max_processes} per cell, {method.cell_seconds:g} s budget)")
 
 
 def _build_entries(state: RunState) -> list[dict]:
@@ -299,9 +345,13 @@ def run_metadata(state: RunState, finished_at: str, git: dict) -> dict:
     o = state.options
     return {
         "run_id": state.run_id,
-        "workload": o.workload,
-        "variants": o.variant_names,
-        "sizes": [list(s) for s in o.sizes],
+        "workloads": [sel.workload.name for sel in o.selections],
+        "workloads_path": os.environ.get(catalog.WORKLOADS_PATH_ENV) or None,
+        "baseline_interpreter": o.baseline_interpreter,
+        "contracts": {sel.workload.name: catalog.snapshot(sel.workload, sel.variant_names) for sel in o.selections},
+        "variants": {sel.workload.name: sel.variant_names for sel in o.selections},
+        "sizes": {sel.workload.name: [{"label": s.label, "params": s.params} for s in sel.sizes]
+                  for sel in o.selections},
         "threads": o.threads,
         "method": o.method.to_json(),
         "seed": o.seed,
@@ -310,7 +360,8 @@ def run_metadata(state: RunState, finished_at: str, git: dict) -> dict:
         "interpreters": [i.to_json() for i in o.interpreters],
         "environments": {name: env.to_json() for name, env in state.envs.items()},
         "environment_failures": state.env_failures,
-        "planned_cells": [{**p.cell.to_json(), "status": p.status, "reason": p.reason} for p in state.planned],
+        "planned_cells": [{**p.cell.to_json(), "status": p.status, "reason": p.reason,
+                           "sampling": state.sampling.get(p.cell.key)} for p in state.planned],
         "git": git,
         "command_line": o.command_line,
         "started_at": state.started_at,
@@ -338,7 +389,7 @@ def archive_files(state: RunState, collected: list[dict], finished_at: str, git:
 def write_archive(state: RunState, render: Callable[[Path], bytes]) -> Outcome:
     """Stage every file, then publish; signals now only warn (a second one abandons, publishing nothing)."""
     collected = collect_records(state)
-    missing = missing_cells(state, collected)
+    missing = missing_cells(state)
     complete = not state.stop.requested and not missing
     finished_at = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
     git = metadata.git_info()
@@ -391,19 +442,22 @@ def _build_key(build: dict) -> tuple:
     return (build["env"], build["workload"], build["variant"])
 
 
-def _previous_records(path: Path, processes: int) -> dict[str, list[dict]]:
-    """Records of an earlier (interrupted) archive, by cell, for --resume.
+def _previous_records(path: Path) -> tuple[dict[str, list[dict]], dict[str, str]]:
+    """Records of an earlier (interrupted) archive, by cell, for --resume, and their sampling stop reasons.
 
-    A cell counts as done when all its worker processes finished; a half-run cell is run again whole, so a
-    cell's processes always come from one sitting.
+    A cell counts as done when its sampling finished (it has a stop reason) or it could not run at all; a
+    half-sampled cell is run again whole, so a cell's processes always come from one sitting.
     """
     old = archive.read(path)
+    reasons: dict[str, str] = {}
+    for planned in old.metadata.get("planned_cells") or []:
+        if isinstance(planned, dict) and planned.get("sampling"):
+            key = Cell(planned["workload"], planned["variant"], planned["interpreter"], planned["threads"],
+                       ParamSet(planned["size"], tuple(sorted(planned["params"].items())))).key
+            reasons[key] = planned["sampling"]
     by_cell: dict[str, list[dict]] = {}
     for record in old.records:
         by_cell.setdefault(_cell_key(record), []).append(record)
-    return {
-        key: records
-        for key, records in by_cell.items()
-        if len({r.get("process_index") for r in records}) >= processes
-        or any(r.get("status") in ("unsupported", "skipped") for r in records)
-    }
+    done = {key: records for key, records in by_cell.items()
+            if key in reasons or any(r.get("status") in ("unsupported", "skipped") for r in records)}
+    return done, {key: reasons[key] for key in done if key in reasons}

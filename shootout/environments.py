@@ -24,6 +24,7 @@ from .interpreters import Interpreter
 from .interrupts import NO_STOP, StopRequest
 from .locking import Lock
 from .logged import run_logged
+from .uvbin import find_uv
 
 REQUIREMENTS_DIR = Path(__file__).parent / "requirements"
 MARKER = ".shootout-env.json"
@@ -61,17 +62,24 @@ class TargetEnv:
 
 
 def requirements_for(interp: Interpreter, purpose: str = "") -> Path:
-    """purpose "" for timing envs, "profile-" for profiling envs (never mixed: profilers perturb timings)."""
-    return REQUIREMENTS_DIR / (purpose + ("pypy.txt" if interp.implementation == "pypy" else "cpython.txt"))
+    """purpose "" for timing envs, "profile-" for profiling envs (never mixed: profilers perturb timings).
+    Free-threaded CPython has its own pins: no numba or cffi build exists for it."""
+    kind = "pypy" if interp.implementation == "pypy" else "cpython-freethreaded" if interp.free_threaded else "cpython"
+    path = REQUIREMENTS_DIR / f"{purpose}{kind}.txt"
+    return path if path.exists() else REQUIREMENTS_DIR / f"{kind}.txt"
 
 
-def find_uv() -> str | None:
-    try:
-        from uv import find_uv_bin  # the pinned uv wheel of the orchestrator's env
-
-        return find_uv_bin()
-    except (ImportError, FileNotFoundError):
-        return shutil.which("uv")
+def pinned_requirements(work_dir: Path, lock: str) -> tuple[Path, Path]:
+    """An archive's lock as a requirements file, and the envs dir for envs built from exactly it (`reproduce`):
+    keyed by the lock's hash, so they never replace the timing envs made from the project's own pins."""
+    pins = "".join(line + "\n" for line in lock.splitlines() if "==" in line and not line.lstrip().startswith("#"))
+    digest = hashlib.sha256(pins.encode()).hexdigest()[:12]
+    envs_dir = work_dir / "envs-locked" / digest
+    envs_dir.mkdir(parents=True, exist_ok=True)
+    requirements = envs_dir / "requirements.txt"
+    if not requirements.exists() or requirements.read_text() != pins:
+        requirements.write_text(pins)
+    return envs_dir, requirements
 
 
 def _run(cmd: list[str], log: Path, stop: StopRequest) -> None:
@@ -98,7 +106,7 @@ def _fingerprint(interp: Interpreter, requirements: Path) -> dict:
 
 def ensure(
     interp: Interpreter, envs_dir: Path, log: Path, recreate: bool = False, purpose: str = "",
-    stop: StopRequest = NO_STOP,
+    stop: StopRequest = NO_STOP, requirements: Path | None = None,
 ) -> TargetEnv:
     """Create (or reuse) the env for one interpreter and hold it (shared) until `release()`.
 
@@ -107,7 +115,7 @@ def ensure(
     path = envs_dir / interp.name
     lease = Lock(envs_dir / f".{interp.name}.lock", f"environment {interp.name}").acquire()
     try:
-        env = _ensure_locked(interp, path, log, recreate, purpose, stop)
+        env = _ensure_locked(interp, path, log, recreate, requirements or requirements_for(interp, purpose), stop)
     except BaseException:
         lease.release()
         raise
@@ -116,10 +124,9 @@ def ensure(
 
 
 def _ensure_locked(
-    interp: Interpreter, path: Path, log: Path, recreate: bool, purpose: str, stop: StopRequest
+    interp: Interpreter, path: Path, log: Path, recreate: bool, requirements: Path, stop: StopRequest
 ) -> TargetEnv:
     python = path / "bin" / "python"
-    requirements = requirements_for(interp, purpose)
     fingerprint = _fingerprint(interp, requirements)
     marker = path / MARKER
     uv = find_uv()

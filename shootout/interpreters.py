@@ -9,9 +9,11 @@ import sys
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from . import provision
+
 INSTALL_HINTS = {
     "pypy": "apt-get install pypy3 pypy3-dev pypy3-venv (or: uv python install pypy)",
-    "cpython": "apt-get install python3 python3-dev python3-venv (or: uv python install 3.11)",
+    "cpython": "apt-get install python3 python3-dev python3-venv (or: nox -s interpreters -- 3.13 3.13t)",
 }
 
 # Stdlib-only, valid on Python 3.9: prints what the orchestrator needs to know about an interpreter.
@@ -27,6 +29,8 @@ info = {
     "cache_tag": sys.implementation.cache_tag,
     "pypy_version": ".".join(map(str, sys.pypy_version_info[:3])) if hasattr(sys, "pypy_version_info") else None,
     "include_dir": sysconfig.get_paths().get("include"),
+    "gil_enabled": sys._is_gil_enabled() if hasattr(sys, "_is_gil_enabled") else None,
+    "free_threaded": sysconfig.get_config_var("Py_GIL_DISABLED") == 1,
 }
 print(json.dumps(info))
 """
@@ -40,7 +44,7 @@ class InterpreterError(ValueError):
 class Interpreter:
     """One target interpreter column of the comparison."""
 
-    name: str  # "cpython3.11", "pypy3.9": the column label and the env name
+    name: str  # "cpython3.11", "pypy3.9", "cpython3.13t" (free-threaded): the column label and the env name
     requested: str  # what the user (or the default) asked for
     executable: str | None = None
     implementation: str | None = None
@@ -49,6 +53,15 @@ class Interpreter:
     reason: str | None = None  # why it is not available
     install_hint: str | None = None
     info: dict = field(default_factory=dict)
+
+    @property
+    def free_threaded(self) -> bool:
+        return bool(self.info.get("free_threaded"))
+
+    @property
+    def platform_keys(self) -> list[str]:
+        """What a variant's `unsupported` map is looked up with for this column (workloads/_runtime.py alike)."""
+        return [str(self.implementation)] + (["free-threaded"] if self.free_threaded else [])
 
     def to_json(self) -> dict:
         return asdict(self)
@@ -66,33 +79,59 @@ def _kind_of(requested: str) -> str:
     return "pypy" if "pypy" in Path(requested).name.lower() else "cpython"
 
 
-def resolve(requested: str) -> Interpreter:
-    """Turn a name ("pypy3", "python3.12") or a path into a probed Interpreter, or an unavailable one."""
-    kind = _kind_of(requested)
-    executable = requested if ("/" in requested) else shutil.which(requested)
-    if requested == "current":  # the interpreter under nox's venv, not the venv: target envs are made from it
-        executable = getattr(sys, "_base_executable", None) or sys.executable
-    if not executable or not Path(executable).exists():
-        return Interpreter(
-            name=_fallback_name(requested),
-            requested=requested,
-            reason=f"interpreter {requested!r} not found on PATH",
-            install_hint=INSTALL_HINTS[kind],
-        )
+def _locate(requested: str) -> str | None:
+    """A path as given, a name via PATH, "current" as the CPython under nox's venv (target envs come from it)."""
+    if requested == "current":
+        return getattr(sys, "_base_executable", None) or sys.executable
+    executable = requested if "/" in requested else shutil.which(requested)
+    return executable if executable and Path(executable).exists() else None
+
+
+def _probe_or_error(executable: str) -> tuple[dict | None, str | None]:
     try:
-        info = probe(executable)
+        return probe(executable), None
     except (OSError, subprocess.SubprocessError, json.JSONDecodeError) as exc:
+        return None, str(exc)
+
+
+def resolve(requested: str, pythons_dir: Path | None = None) -> Interpreter:
+    """Turn a name ("pypy3", "python3.12", "3.13t") or a path into a probed Interpreter, or an unavailable one.
+
+    A name that PATH lacks (or whose PATH entry does not run, e.g. a pyenv shim) is looked up among the
+    provisioned interpreters (`nox -s interpreters -- 3.13t`): "3.13t", "cpython3.13t", "python3.13t".
+    """
+    kind = _kind_of(requested)
+    executable = _locate(requested)
+    info, error = _probe_or_error(executable) if executable else (None, None)
+    built = None
+    if info is None and "/" not in requested and requested != "current":
+        built = provision.find(requested, pythons_dir or provision.DEFAULT_PYTHONS_DIR)
+        if built is not None:
+            executable = str(built.executable)
+            info, error = _probe_or_error(executable)
+    elif info is not None:
+        built = provision.owning(executable)
+    if info is None:
+        reason = f"does not run: {error}" if executable else "not found on PATH nor provisioned"
         return Interpreter(
             name=_fallback_name(requested),
             requested=requested,
             executable=executable,
-            reason=f"interpreter {requested!r} does not run: {exc}",
+            reason=f"interpreter {requested!r} {reason}",
             install_hint=INSTALL_HINTS[kind],
         )
+    if built is not None:
+        info["provision"] = {"dir": str(built.path), **built.record}
+    return _interpreter(requested, executable, info, built)
+
+
+def _interpreter(requested: str, executable: str, info: dict, built: provision.Provisioned | None) -> Interpreter:
     impl = info["implementation"]
     major, minor = info["version_info"][:2]
+    threaded = "t" if info.get("free_threaded") else ""
+    fast = "-fast" if built is not None and not built.optimized else ""  # never mistaken for a timing build
     interp = Interpreter(
-        name=f"{impl}{major}.{minor}",
+        name=f"{impl}{major}.{minor}{threaded}{fast}",
         requested=requested,
         executable=executable,
         implementation=impl,

@@ -1,44 +1,77 @@
-"""The cells of a comparison (workload × variant × interpreter × threads × size) and how each is measured."""
+"""The cells of a comparison (workload × variant × interpreter × threads × parameter set) and how each is measured."""
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import asdict, dataclass
 
 from .interpreters import Interpreter
-from .workloads import VariantInfo
 
 
 @dataclass(frozen=True)
 class Method:
-    """How many fresh processes and calls per cell; JIT cells (PyPy, Numba) get more calls to reach steady state."""
+    """How many fresh processes each cell gets and how many calls each process makes.
+
+    Sequential (precision set): cells get processes in interleaved random rounds until the CI of their speedup
+    ratio is within `precision` (relative half-width), after at least `processes` and at most `max_processes`
+    processes, or until `cell_seconds` of worker time went into them. Fixed (precision None): exactly `processes`.
+    Per process: AOT cells make `warmups` + up to `calls` calls, stopping after the first timed one once
+    `call_seconds` went into the kernel (the precision comes from more processes, not more calls of one);
+    JIT cells (PyPy, Numba) up to `jit_calls`, stopping after `jit_min_calls` once `jit_seconds` went in.
+    """
 
     name: str
-    processes: int
-    warmups: int  # leading calls of an AOT cell not used for steady state (the JIT ones are detected instead)
-    calls: int  # timed calls per process after the warmups (AOT cells)
-    jit_calls: int  # at most this many calls per process for JIT cells...
-    jit_seconds: float = 20.0  # ...but no more calls once this much time went into them (after warmups+calls)
+    processes: int  # fixed design: processes per cell; sequential: the minimum
+    warmups: int  # AOT: leading calls reported apart (the first call)
+    calls: int  # AOT: timed calls after the warmups, at most
+    jit_calls: int  # JIT: calls per process, at most...
+    jit_seconds: float = 20.0  # ...but no more once this much time went into calls, after jit_min_calls
+    jit_min_calls: int = 8
+    call_seconds: float = 3.0
+    precision: float | None = None
+    max_processes: int = 30
+    cell_seconds: float = 120.0
 
     @staticmethod
     def is_jit(implementation: str, technology: str) -> bool:
         return implementation == "pypy" or technology == "numba"
 
-    def calls_for(self, implementation: str, technology: str) -> int:
+    def calls_for(self, implementation: str, technology: str) -> tuple[int, int, float]:
+        """(at most, at least, seconds after which no more calls are started once `at least` were made)."""
         if self.is_jit(implementation, technology):
-            return max(self.jit_calls, self.warmups + self.calls)
-        return self.warmups + self.calls
+            most = max(self.jit_calls, self.warmups + self.calls)
+            return most, min(self.jit_min_calls, most), self.jit_seconds
+        most = self.warmups + self.calls
+        return most, min(self.warmups + 1, most), self.call_seconds
 
     def to_json(self) -> dict:
         return asdict(self)
 
 
 METHODS = {
-    "quick": Method("quick", processes=2, warmups=1, calls=3, jit_calls=8, jit_seconds=3.0),
-    "default": Method("default", processes=10, warmups=1, calls=5, jit_calls=20, jit_seconds=20.0),
-    "rigorous": Method("rigorous", processes=20, warmups=1, calls=10, jit_calls=40, jit_seconds=60.0),
+    "quick": Method("quick", processes=2, warmups=1, calls=3, jit_calls=8, jit_seconds=2.0, jit_min_calls=6,
+                    call_seconds=1.0),
+    "default": Method("default", processes=5, warmups=1, calls=5, jit_calls=10, jit_seconds=4.0, jit_min_calls=4,
+                      call_seconds=2.0, precision=0.01, max_processes=30, cell_seconds=90.0),
+    "rigorous": Method("rigorous", processes=10, warmups=1, calls=10, jit_calls=40, jit_seconds=30.0,
+                       jit_min_calls=15, call_seconds=10.0, precision=0.005, max_processes=60, cell_seconds=600.0),
 }
 
-QUICK_SIZE = (300, 300)
+
+@dataclass(frozen=True, order=True)
+class ParamSet:
+    """One point of a workload's parameter space, with the workload's label for it ("1000x300")."""
+
+    label: str
+    items: tuple  # ((name, value), ...) sorted by name: hashable and comparable
+
+    @classmethod
+    def of(cls, workload, params: dict) -> ParamSet:
+        return cls(workload.format_label(params), tuple(sorted(params.items())))
+
+    @property
+    def params(self) -> dict:
+        return dict(self.items)
 
 
 @dataclass(frozen=True, order=True)
@@ -47,26 +80,22 @@ class Cell:
     variant: str
     interpreter: str  # env / column name, e.g. "pypy3.9"
     threads: int
-    width: int
-    max_iterations: int
+    size: ParamSet
 
     @classmethod
     def of_record(cls, record: dict) -> Cell:
         """The cell a worker record belongs to (records carry it spread over several fields)."""
-        return cls(
-            record["workload"], record["variant"], record["interpreter"]["name"], record.get("threads", 1),
-            record["params"]["width"], record["params"]["max_iterations"],
-        )
+        params = record["params"]
+        return cls(record["workload"], record["variant"], record["interpreter"]["name"], record.get("threads", 1),
+                   ParamSet(record.get("size") or "-".join(map(str, params.values())), tuple(sorted(params.items()))))
 
     @property
     def key(self) -> str:
-        return (
-            f"{self.workload}-{self.variant}-{self.interpreter}-t{self.threads}-"
-            f"{self.width}x{self.max_iterations}"
-        )
+        return f"{self.workload}-{self.variant}-{self.interpreter}-t{self.threads}-{self.size.label}"
 
     def to_json(self) -> dict:
-        return asdict(self)
+        return {"workload": self.workload, "variant": self.variant, "interpreter": self.interpreter,
+                "threads": self.threads, "size": self.size.label, "params": self.size.params}
 
 
 @dataclass
@@ -75,34 +104,51 @@ class PlannedCell:
     technology: str
     implementation: str | None
     parallel: bool
-    status: str  # "pending" (to build and run) | "unsupported" | "skipped"
+    status: str  # "pending" (to build and run) | "unsupported" | "skipped" | "build_failed" | "resumed"
     reason: str | None = None
 
 
+def parameter_sets(workload, explicit: list[dict], swept: dict[str, list], quick: bool) -> list[ParamSet]:
+    """Every parameter set to run: each explicit one (--sizes shorthand), crossed with every swept value
+    (--param name=a,b); parameters given neither way take the workload's default (or quick) value."""
+    base = workload.defaults(quick)
+    names = sorted(swept)
+    sets = []
+    for fixed in explicit or [{}]:
+        for values in itertools.product(*(swept[n] for n in names)):
+            sets.append(ParamSet.of(workload, {**base, **fixed, **dict(zip(names, values))}))
+    unique = sorted(set(sets), key=sets.index)
+    labels = [s.label for s in unique]
+    clash = next((label for label in labels if labels.count(label) > 1), None)
+    if clash is not None:
+        raise ValueError(f"two parameter sets share the label {clash!r}: the workload's label must name every "
+                         "parameter that varies")
+    return unique
+
+
 def plan(
-    workload: str,
-    variants: dict[str, VariantInfo],
+    workload,
+    variant_names: list[str],
     interpreters: list[Interpreter],
     threads: list[int],
-    sizes: list[tuple[int, int]],
+    sizes: list[ParamSet],
 ) -> list[PlannedCell]:
     """Every requested cell, including those that cannot run (with the reason), so nothing silently vanishes."""
+    table = workload.table(include_fixtures=True)
     cells: list[PlannedCell] = []
-    for variant in variants.values():
+    for variant in (table[name] for name in variant_names):
         for interp in interpreters:
             for thread_count in threads if variant.parallel else [1]:
-                for width, max_iterations in sizes:
-                    cell = Cell(workload, variant.name, interp.name, thread_count, width, max_iterations)
+                for size in sizes:
+                    cell = Cell(workload.name, variant.name, interp.name, thread_count, size)
                     status, reason = "pending", None
                     if not interp.available:
                         status = "skipped"
                         reason = f"{interp.reason}; install: {interp.install_hint}"
-                    elif variant.reason_unsupported(interp.implementation):
+                    elif variant.unsupported_on(interp.platform_keys):
                         status = "unsupported"
-                        reason = variant.reason_unsupported(interp.implementation)
+                        reason = variant.unsupported_on(interp.platform_keys)
                     cells.append(
-                        PlannedCell(
-                            cell, variant.technology, interp.implementation, variant.parallel, status, reason
-                        )
+                        PlannedCell(cell, variant.technology, interp.implementation, variant.parallel, status, reason)
                     )
     return cells

@@ -9,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from .workloads import ROOT
+from .catalog import ROOT
 
 
 def _read(path: str) -> str:

@@ -18,8 +18,7 @@ from . import stats
 
 
 def benchmark_name(record: dict) -> str:
-    p = record["params"]
-    return f"{record['workload']}-{record['variant']}-t{record.get('threads', 1)}-{p['width']}x{p['max_iterations']}"
+    return f"{record['workload']}-{record['variant']}-t{record.get('threads', 1)}-{record['size']}"
 
 
 def export(records: list[dict]) -> dict[str, bytes]:
@@ -29,7 +28,7 @@ def export(records: list[dict]) -> dict[str, bytes]:
         times = record.get("times_seconds") or []
         if record.get("status") != "ok" or not record.get("verified") or not times:
             continue
-        start = stats.classify(times).steady_start
+        start = stats.split(record).steady_start
         steady = times[start:] or times[-1:]
         warmups = [(1, float(v)) for v in times[:start]]
         interp = record["interpreter"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from enum import Enum
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 
 class Status(str, Enum):
@@ -49,6 +49,7 @@ def _typed(record: dict) -> str | None:
          and isinstance(v.get("implementation"), (str, type(None)))),
         ("params", lambda v: isinstance(v, dict) and all(isinstance(k, str) and isinstance(x, _SCALAR)
                                                          for k, x in v.items())),
+        ("size", lambda v: isinstance(v, str) and v != ""),
         ("threads", lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 1),
         ("process_index", lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 0),
         ("times_seconds", lambda v: isinstance(v, list) and all(_number(t, allow_none=False) for t in v)),
@@ -57,7 +58,10 @@ def _typed(record: dict) -> str | None:
         ("error", lambda v: v is None or isinstance(v, str)),
         ("build", lambda v: v is None or isinstance(v, dict)),
         ("import_seconds", _number),
+        ("prepare_seconds", _number),
         ("first_call_seconds", _number),
+        ("output_seconds", lambda v: isinstance(v, list) and all(_number(t, allow_none=False) for t in v)),
+        ("work_units", _number),
     ]
     for key, valid in checks:
         if key not in record:
@@ -91,7 +95,7 @@ def mismatch(record: dict, expected: dict) -> str | None:
 
 def synthetic(
     *, run_id: str, workload: str, variant: str, technology: str | None, interpreter: str,
-    implementation: str | None, params: dict, threads: int, status: Status, error: str | None,
+    implementation: str | None, params: dict, size: str, threads: int, status: Status, error: str | None,
     process_index: int = 0, **extra,
 ) -> dict:
     """The record of a cell or process that produced none of its own (unsupported, build_failed, crashed...)."""
@@ -103,15 +107,19 @@ def synthetic(
         "technology": technology,
         "interpreter": {"name": interpreter, "implementation": implementation},
         "params": dict(params),
+        "size": size,
         "threads": threads,
         "process_index": process_index,
         "build": None,
         "import_seconds": None,
+        "prepare_seconds": None,
         "first_call_seconds": None,
         "times_seconds": [],
+        "output_seconds": [],
         "checksum": None,
         "output_sha256": None,
-        "pixels_differing": None,
+        "values_differing": None,
+        "work_units": None,
         "verified": False,
         "status": str(status),
         "error": error,

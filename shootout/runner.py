@@ -2,29 +2,28 @@
 
 A worker that dies, hangs, or writes no record or a malformed one still yields a record (crashed/timeout with
 the reason): nothing is dropped. A worker killed because the user stopped the run yields none (it is re-run by
---resume). Single-threaded workers are pinned to one CPU; the orchestrator prints progress, workers print nothing.
+--resume). Every worker is pinned: a serial one to one CPU, a parallel one to N CPUs with OpenMP threads bound
+to them; the load average before it started and what it saw while it ran (harness: CPU share, context switches,
+steal) go into its record. The orchestrator prints progress, workers print nothing.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import random
 import signal
 import subprocess
-import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 from . import records
 from .build import BuildResult
+from .catalog import HARNESS, ROOT
 from .environments import TargetEnv
 from .interrupts import NO_STOP, StopRequest, kill_group
-from .matrix import Cell, Method, PlannedCell
+from .matrix import Cell, PlannedCell
 from .records import Status
-from .workloads import HARNESS, ROOT
 
 
 @dataclass
@@ -44,44 +43,38 @@ def synthetic_record(
     return records.synthetic(
         run_id=run_id, workload=cell.workload, variant=cell.variant, technology=planned.technology,
         interpreter=cell.interpreter, implementation=planned.implementation,
-        params={"width": cell.width, "max_iterations": cell.max_iterations}, threads=cell.threads,
+        params=cell.size.params, size=cell.size.label, threads=cell.threads,
         status=Status(status), error=error, process_index=process_index, **extra,
     )
 
 
-def schedule(planned: list[PlannedCell], method: Method, seed: int) -> list[Job]:
-    """All worker processes of all runnable cells, shuffled so drift and heat spread over every cell."""
-    jobs = []
-    for p in planned:
-        if p.status != "pending":
-            continue
-        jit = method.is_jit(p.implementation or "", p.technology)
-        for index in range(method.processes):
-            jobs.append(
-                Job(
-                    p, index, method.calls_for(p.implementation or "", p.technology),
-                    min_calls=method.warmups + method.calls if jit else None,
-                    max_seconds=method.jit_seconds if jit else None,
-                )
-            )
-    random.Random(seed).shuffle(jobs)
-    return jobs
-
-
-def _pinned_cpu() -> int | None:
+def cpus_for(threads: int) -> list[int]:
+    """The CPUs a worker is pinned to: the last `threads` of the orchestrator's own affinity (all of them when it
+    asks for more), so serial and parallel workers alike always run on the same cores."""
     try:
-        return max(os.sched_getaffinity(0))
-    except (AttributeError, ValueError):
-        return None
+        allowed = sorted(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return []
+    return allowed[-threads:] if threads <= len(allowed) else allowed
+
+
+def worker_environment(threads: int, cpus: list[int]) -> dict:
+    """Thread counts for every runtime, OpenMP threads bound one per pinned CPU."""
+    env = dict(os.environ, OMP_NUM_THREADS=str(threads), NUMBA_NUM_THREADS=str(threads),
+               PYTHONDONTWRITEBYTECODE="1", PYTHONHASHSEED="0")
+    if cpus:
+        env.update(OMP_PROC_BIND="close", OMP_PLACES=",".join(f"{{{c}}}" for c in cpus))
+    return env
 
 
 def _worker_command(job: Job, env: TargetEnv, build: BuildResult, reference: Path, out: Path, run_id: str) -> list:
     cell: Cell = job.planned.cell
     cmd = [
         str(env.python), str(HARNESS), "--workload", cell.workload, "--variant", cell.variant,
-        "--width", str(cell.width), "--max-iterations", str(cell.max_iterations),
+        "--params", json.dumps(cell.size.params, sort_keys=True),
         "--threads", str(cell.threads), "--calls", str(job.calls), "--build-dir", build.build_dir,
         "--reference", str(reference), "--out", str(out), "--run-id", run_id,
+        "--inputs-cache", str(reference.parent.parent / "inputs"),
         "--process-index", str(job.process_index),
     ]
     if job.max_seconds:
@@ -103,14 +96,15 @@ def _read_record(out: Path, job: Job) -> tuple[dict | None, str | None]:
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         return None, f"no readable record ({exc.__class__.__name__}: {str(exc)[:120]})"
     if isinstance(record, dict) and isinstance(record.get("interpreter"), dict):
-        record["interpreter"]["name"] = job.planned.cell.interpreter  # the column name is ours, not the worker's
+        record["interpreter"]["name"] = job.planned.cell.interpreter  # the column and size names are ours
+        record["size"] = job.planned.cell.size.label
     wrong = records.problem(record)
     if wrong is None:
         cell = job.planned.cell
         wrong = records.mismatch(record, {
             "workload": cell.workload, "variant": cell.variant, "threads": cell.threads,
             "process_index": job.process_index,
-            "params": {"width": cell.width, "max_iterations": cell.max_iterations},
+            "params": cell.size.params,
         })
     return (None, f"a malformed record ({wrong})") if wrong else (record, None)
 
@@ -129,23 +123,18 @@ def run_job(
     cell: Cell = job.planned.cell
     out = records_dir / f"{cell.key}-p{job.process_index:02d}.json"
     out.unlink(missing_ok=True)
-    worker_env = dict(
-        os.environ,
-        OMP_NUM_THREADS=str(cell.threads),
-        NUMBA_NUM_THREADS=str(cell.threads),
-        PYTHONDONTWRITEBYTECODE="1",
-        PYTHONHASHSEED="0",
-    )
-    cpu = None if job.planned.parallel else _pinned_cpu()
+    cpus = cpus_for(cell.threads)
+    worker_env = worker_environment(cell.threads, cpus)
 
     def pin() -> None:
-        if cpu is not None:
-            os.sched_setaffinity(0, {cpu})
+        if cpus:
+            os.sched_setaffinity(0, set(cpus))
 
     def failed(status: Status, error: str, **extra) -> dict:
         return synthetic_record(job.planned, run_id, status, error, job.process_index,
                                 build=build.record_field(), **extra)
 
+    load_before = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
     started = time.perf_counter()
     proc = subprocess.Popen(
         _worker_command(job, env, build, reference, out, run_id), cwd=ROOT, env=worker_env,
@@ -176,31 +165,6 @@ def run_job(
                       process_wall_seconds=wall)
     record["build"] = build.record_field()
     record["process_wall_seconds"] = wall
-    record["cpu_pinned"] = cpu
+    record["cpu_pinned"] = cpus
+    record["load_before"] = load_before
     return record
-
-
-def run_all(
-    jobs: list[Job],
-    runner: Callable[[Job], dict | None],
-    stop: StopRequest = NO_STOP,
-    progress: Callable[[str], None] = lambda line: print(line, file=sys.stderr, flush=True),
-) -> list[dict]:
-    """Run jobs in order until all are done or a stop is requested; the records of the finished ones."""
-    done: list[dict] = []
-    for number, job in enumerate(jobs, 1):
-        if stop.requested:
-            break
-        record = runner(job)
-        if record is None:
-            break
-        done.append(record)
-        times = record.get("times_seconds") or []
-        best = f"{min(times):.4f} s" if times else "-"
-        progress(
-            f"[{number}/{len(jobs)}] {job.planned.cell.key} p{job.process_index}: "
-            f"{record['status']} (best {best})"
-        )
-    if stop.requested:
-        progress(f"interrupted after {len(done)} of {len(jobs)} worker processes; archiving what finished")
-    return done

@@ -1,287 +1,124 @@
-"""From raw records to the numbers the report states: tidy table, warm-up split, medians, CIs, significance.
+"""From raw records to the numbers the report states: tidy tables, steady-state process means, cell summaries
+with CIs, ratios with CIs, interpreter comparisons, interference.
 
-Warm-up detection (documented heuristic, after Barrett et al., OOPSLA 2017 "Virtual machine warmup blows hot
-and cold"): per process, the steady level is the median of the second half of its calls. The steady state
-starts at the first call from which WINDOW consecutive calls are within TOLERANCE above that level (the first
-call is never steady: it is reported apart as first call; a lone later outlier does not move the start).
-A process is
-  flat           if every call after the first is already at the steady level,
-  warmup         if earlier calls were slower than the steady level,
-  slowdown       if earlier calls were faster (the steady level is > TOLERANCE above the early median),
-  no steady state if the second half itself spreads more than 2×TOLERANCE (IQR/median) or the steady part
-                 is shorter than MIN_STEADY calls; then every call after the first is used, and the class
-                 is shown next to the number.
-Steady-state summaries use only the steady calls.
+One number per worker process: the mean of its steady calls (warmup.py says which: the last change-point
+segment for JIT cells, every call after the first for AOT ones). A cell's time is the median of its process
+means, with the order-statistic CI of that median (estimates.median_ci; none below n = 6). Every ratio the
+report states — speedup over the baseline cell, PyPy vs CPython, thread scaling — has a bootstrap CI that
+resamples both cells' process means (estimates.ratio_ci). Only ok + verified cells get any of these.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats as scipy_stats
 
-TOLERANCE = 0.05
-MIN_STEADY = 2
-WINDOW = 3
-UNSTABLE_CI = 0.10
-BOOTSTRAP_RESAMPLES = 2000
-BOOTSTRAP_SEED = 20140827  # EuroSciPy 2014: fixed so re-rendering an archive gives identical numbers
+from . import estimates, warmup
+from .snapshot import RolesSnapshot
 
-
-@dataclass(frozen=True)
-class Warmup:
-    steady_start: int
-    classification: str  # flat | warmup | slowdown | no steady state
-
-
-def classify(times: list[float]) -> Warmup:
-    n = len(times)
-    if n < 2:
-        return Warmup(n, "no steady state")
-    values = np.asarray(times, dtype=float)
-    later = values[1:]
-    second_half = later[len(later) // 2 :]
-    level = float(np.median(second_half))
-    band = level * (1 + TOLERANCE)
-    # first call from which WINDOW consecutive calls sit in the band: a lone outlier later on is noise in the
-    # steady state, not a reason to throw away everything before it
-    start = next(
-        (i for i in range(1, n) if np.all(values[i : i + WINDOW] <= band)),
-        n,
-    )
-    q75, q25 = np.percentile(second_half, [75, 25])
-    spread = (q75 - q25) / level if level > 0 else 0.0
-    early = values[1 : max(2, 1 + len(later) // 2)]
-    if n - start < MIN_STEADY or spread > 2 * TOLERANCE:
-        # No steady state: summaries still need numbers, so everything after the first call counts, flagged.
-        return Warmup(1, "no steady state")
-    if start == 1 and float(np.median(early)) < level * (1 - TOLERANCE):
-        return Warmup(start, "slowdown")
-    if start > 1 and float(np.median(values[1:start])) > band:
-        return Warmup(start, "warmup")
-    return Warmup(start, "flat")
+CELL_KEYS = ["workload", "variant", "interpreter", "threads", "size"]
+TOLERANCE = warmup.EQUIVALENT  # segments within this relative difference are one level
+UNSTABLE_CI = 0.10  # a cell whose median CI half-width exceeds 10% of the median is flagged unstable
+KERNEL_QUALITY_BOUND = 1.5
+COMPILED_TECHNOLOGIES = ("cython", "pythran", "numba", "cffi")
+STATUS_ORDER = ["build_failed", "crashed", "timeout", "wrong_output", "unsupported", "skipped", "ok"]
+# A process saw interference when it got less of its CPUs than it asked for, or the hypervisor stole time.
+DISTURBED_CPU_SHARE = {True: 0.75, False: 0.85}  # parallel (threads > 1) / serial
+DISTURBED_STEAL = 0.02
 
 
-RECORD_COLUMNS = [
-    "run_id", "workload", "variant", "technology", "interpreter", "implementation", "threads", "width",
-    "max_iterations", "process_index", "status", "verified", "checksum", "inner_iterations",
-    "import_seconds", "first_call_seconds", "process_seconds", "process_wall_seconds", "build_seconds",
-    "environment_seconds", "steady_start", "warmup_class",
-]
+def cell_of(record: dict) -> tuple:
+    """A record's cell as a CELL_KEYS tuple (what per-process groupbys yield as keys)."""
+    return (record["workload"], record["variant"], record["interpreter"].get("name"), record.get("threads", 1),
+            record["size"])
+
+
+def split(record: dict) -> warmup.Warmup:
+    if record.get("status") != "ok":
+        return warmup.Warmup(len(record.get("times_seconds") or []), "")
+    return warmup.steady_part(record)
+
+
+def interference(record: dict) -> str | None:
+    """Why this process was disturbed (one phrase with the evidence), or None."""
+    seen = record.get("interference") or {}
+    wall, cpu = seen.get("wall_seconds"), seen.get("cpu_seconds")
+    threads = max(1, int(record.get("threads", 1)))
+    reasons = []
+    if wall and cpu is not None:
+        share = cpu / (wall * threads)
+        if share < DISTURBED_CPU_SHARE[threads > 1]:
+            reasons.append(f"got {share:.0%} of its {threads} CPU(s)")
+    if wall and seen.get("steal_seconds") and seen["steal_seconds"] / wall > DISTURBED_STEAL:
+        reasons.append(f"{seen['steal_seconds'] / wall:.1%} steal")
+    return "; ".join(reasons) or None
+
+
+def _process_row(r: dict, warm: warmup.Warmup) -> dict:
+    build = r.get("build") or {}
+    seen = r.get("interference") or {}
+    return {
+        "run_id": r.get("run_id"), "workload": r["workload"], "variant": r["variant"],
+        "technology": r.get("technology"), "interpreter": r["interpreter"].get("name"),
+        "implementation": r["interpreter"].get("implementation"), "threads": r.get("threads", 1), "size": r["size"],
+        "process_index": r.get("process_index", 0), "status": r.get("status"), "verified": bool(r.get("verified")),
+        "checksum": r.get("checksum"), "work_units": r.get("work_units") if r.get("verified") else None,
+        "import_seconds": r.get("import_seconds"), "prepare_seconds": r.get("prepare_seconds"),
+        "output_seconds": float(np.median(r["output_seconds"])) if r.get("output_seconds") else None,
+        "first_call_seconds": r.get("first_call_seconds"), "process_seconds": r.get("process_seconds"),
+        "process_wall_seconds": r.get("process_wall_seconds"), "build_seconds": build.get("seconds"),
+        "environment_seconds": (r.get("environment") or {}).get("seconds"), "steady_start": warm.steady_start,
+        "warmup_class": warm.classification, "cpu_seconds": seen.get("cpu_seconds"),
+        "involuntary_switches": seen.get("involuntary_switches"), "load_before": r.get("load_before"),
+        "disturbed": interference(r),
+        "gil_reenabled": bool(r["interpreter"].get("free_threaded") and r.get("gil_enabled_after")),
+        "free_threaded": bool(r["interpreter"].get("free_threaded")),
+    }
+
+
+PROCESS_COLUMNS = list(_process_row({"workload": "", "variant": "", "interpreter": {}, "size": ""},
+                                    warmup.Warmup(0, "")))
 
 
 def record_rows(records: list[dict]) -> pd.DataFrame:
     """One row per worker process (what every record says once)."""
-    rows = []
-    for r in records:
-        times = r.get("times_seconds") or []
-        warm = classify(times) if r.get("status") == "ok" else Warmup(len(times), "")
-        build = r.get("build") or {}
-        rows.append(
-            {
-                "run_id": r.get("run_id"),
-                "workload": r["workload"],
-                "variant": r["variant"],
-                "technology": r.get("technology"),
-                "interpreter": r["interpreter"].get("name"),
-                "implementation": r["interpreter"].get("implementation"),
-                "threads": r.get("threads", 1),
-                "width": r["params"]["width"],
-                "max_iterations": r["params"]["max_iterations"],
-                "process_index": r.get("process_index", 0),
-                "status": r.get("status"),
-                "verified": bool(r.get("verified")),
-                "checksum": r.get("checksum"),
-                "inner_iterations": r.get("inner_iterations") if r.get("verified") else None,
-                "import_seconds": r.get("import_seconds"),
-                "first_call_seconds": r.get("first_call_seconds"),
-                "process_seconds": r.get("process_seconds"),
-                "process_wall_seconds": r.get("process_wall_seconds"),
-                "build_seconds": build.get("seconds"),
-                "environment_seconds": (r.get("environment") or {}).get("seconds"),
-                "steady_start": warm.steady_start,
-                "warmup_class": warm.classification,
-            }
-        )
-    frame = pd.DataFrame(rows, columns=RECORD_COLUMNS)
+    frame = pd.DataFrame([_process_row(r, split(r)) for r in records], columns=PROCESS_COLUMNS)
     return frame.sort_values(CELL_KEYS + ["process_index"], kind="stable").reset_index(drop=True)
 
 
-CELL_KEYS = ["workload", "variant", "interpreter", "threads", "width", "max_iterations"]
-
-
 def tidy(records: list[dict]) -> pd.DataFrame:
-    """One row per (record, call): every plot and summary is a groupby of this."""
+    """One row per (record, call): every plot is a groupby of this."""
     rows = []
     for r in records:
         times = r.get("times_seconds") or []
-        start = classify(times).steady_start if r.get("status") == "ok" else len(times)
+        start = split(r).steady_start
+        base = dict(zip(CELL_KEYS, cell_of(r)))
         for index, seconds in enumerate(times):
-            rows.append(
-                {
-                    "workload": r["workload"],
-                    "variant": r["variant"],
-                    "interpreter": r["interpreter"].get("name"),
-                    "implementation": r["interpreter"].get("implementation"),
-                    "threads": r.get("threads", 1),
-                    "width": r["params"]["width"],
-                    "max_iterations": r["params"]["max_iterations"],
-                    "process_index": r.get("process_index", 0),
-                    "call_index": index,
-                    "seconds": seconds,
-                    "steady": index >= start,
-                    "status": r.get("status"),
-                    "verified": bool(r.get("verified")),
-                }
-            )
+            rows.append({**base, "implementation": r["interpreter"].get("implementation"),
+                         "process_index": r.get("process_index", 0), "call_index": index, "seconds": seconds,
+                         "steady": index >= start, "status": r.get("status"), "verified": bool(r.get("verified"))})
     columns = CELL_KEYS + ["implementation", "process_index", "call_index", "seconds", "steady", "status", "verified"]
     frame = pd.DataFrame(rows, columns=columns)
     return frame.sort_values(CELL_KEYS + ["process_index", "call_index"], kind="stable").reset_index(drop=True)
 
 
-STATUS_ORDER = ["build_failed", "crashed", "timeout", "wrong_output", "unsupported", "skipped", "ok"]
+def process_means(records: list[dict]) -> dict[tuple, np.ndarray]:
+    """Per ok + verified cell: the steady-state mean of each of its processes (process order)."""
+    means: dict[tuple, list[float]] = {}
+    for r in sorted(records, key=lambda r: r.get("process_index", 0)):
+        times = r.get("times_seconds") or []
+        if r.get("status") != "ok" or not r.get("verified") or not times:
+            continue
+        steady = times[split(r).steady_start:] or times[-1:]
+        means.setdefault(cell_of(r), []).append(float(np.mean(steady)))
+    return {key: np.asarray(values) for key, values in means.items()}
 
 
 def _cell_status(statuses: pd.Series) -> str:
     present = set(statuses)
-    for status in STATUS_ORDER:
-        if status in present:
-            return status
-    return min(present)
-
-
-def bootstrap_ci(values: np.ndarray) -> tuple[float, float]:
-    if len(values) < 2 or np.all(values == values[0]):
-        v = float(values[0]) if len(values) else math.nan
-        return (v, v) if len(values) >= 2 else (math.nan, math.nan)
-    result = scipy_stats.bootstrap(
-        (values,), np.median, confidence_level=0.95, n_resamples=BOOTSTRAP_RESAMPLES,
-        method="percentile", rng=np.random.default_rng(BOOTSTRAP_SEED),
-    )
-    return float(result.confidence_interval.low), float(result.confidence_interval.high)
-
-
-def process_means(tidy_frame: pd.DataFrame) -> pd.DataFrame:
-    """Mean steady-state time of each ok, verified process."""
-    good = tidy_frame[tidy_frame["steady"] & (tidy_frame["status"] == "ok") & tidy_frame["verified"]]
-    return good.groupby(CELL_KEYS + ["process_index"], as_index=False)["seconds"].mean()
-
-
-def summarise(records: list[dict], baseline_variant: str = "pure_python") -> pd.DataFrame:
-    """One row per cell. Only ok+verified cells get a median, speedup and rank; others keep status and error."""
-    per_process = record_rows(records)
-    calls = tidy(records)
-    means = {key: group["seconds"].to_numpy() for key, group in process_means(calls).groupby(CELL_KEYS)}
-    steady_counts = calls.groupby(CELL_KEYS)["steady"].sum()
-    first_error: dict[tuple, str] = {}
-    for r in records:
-        if r.get("error"):
-            first_error.setdefault(_cell_of(r), r["error"])
-    rows = []
-    for key, group in per_process.groupby(CELL_KEYS, sort=True):
-        cell = dict(zip(CELL_KEYS, key))
-        status = _cell_status(group["status"])
-        verified = bool(group["verified"].all()) and status == "ok"
-        values = means.get(key, np.array([]))
-        median = float(np.median(values)) if verified and len(values) else math.nan
-        low, high = bootstrap_ci(values) if verified and len(values) else (math.nan, math.nan)
-        inner = group["inner_iterations"].dropna()
-        inner_iterations = float(inner.iloc[0]) if len(inner) else math.nan
-        classes = group["warmup_class"][group["warmup_class"] != ""]
-        rows.append(
-            {
-                **cell,
-                "technology": group["technology"].iloc[0],
-                "implementation": group["implementation"].iloc[0],
-                "status": status,
-                "verified": verified,
-                "processes": len(group),
-                "steady_values": int(steady_counts.get(key, 0)) if verified else 0,
-                "median_seconds": median,
-                "ci_low": low,
-                "ci_high": high,
-                "unstable": bool(verified and len(values) >= 2 and (high - low) / 2 > UNSTABLE_CI * median),
-                "ns_per_inner_iteration": median / inner_iterations * 1e9 if verified else math.nan,
-                "inner_iterations": inner_iterations,
-                "import_seconds": _median(group["import_seconds"]),
-                "first_call_seconds": _median(group["first_call_seconds"]),
-                "process_seconds": _median(group["process_wall_seconds"]),
-                "build_seconds": _median(group["build_seconds"]),
-                "environment_seconds": _median(group["environment_seconds"]),
-                "warmup_classes": ", ".join(
-                    f"{name}: {count}" for name, count in sorted(classes.value_counts().items())
-                ),
-                "steady_start_median": _median(group["steady_start"]) if verified else math.nan,
-                "error": first_error.get(key),
-            }
-        )
-    summary = pd.DataFrame(rows)
-    if summary.empty:
-        return summary
-    summary["speedup"] = math.nan
-    for (workload, width, max_iterations), group in summary.groupby(["workload", "width", "max_iterations"]):
-        base = group[(group["variant"] == baseline_variant) & (group["implementation"] == "cpython") & group["verified"]]
-        if base.empty:
-            continue
-        baseline = float(base.sort_values("interpreter")["median_seconds"].iloc[0])
-        idx = group.index[group["verified"]]
-        summary.loc[idx, "speedup"] = baseline / summary.loc[idx, "median_seconds"]
-    return add_limits(summary)
-
-
-# The machine's ruler: the SIMD C kernel at the same interpreter, size and thread count (issue 7).
-LIMIT_VARIANTS = {1: "cffi_simd", "parallel": "cffi_simd_openmp"}
-SCALAR_C = "cffi_c"
-KERNEL_QUALITY_BOUND = 1.5
-
-
-def add_limits(summary: pd.DataFrame) -> pd.DataFrame:
-    """percent_of_limit: limit time / cell time × 100, the limit being cffi_simd (1 thread) or cffi_simd_openmp
-    at the same thread count; vs_cffi_c: cell time / cffi_c time for single-thread compiled cells."""
-    summary["percent_of_limit"] = math.nan
-    summary["vs_cffi_c"] = math.nan
-    verified = summary[summary["verified"]]
-    keys = ["workload", "interpreter", "width", "max_iterations"]
-    for key, group in verified.groupby(keys):
-        for idx, row in group.iterrows():
-            limit_name = LIMIT_VARIANTS[1] if row["threads"] == 1 else LIMIT_VARIANTS["parallel"]
-            limit = group[(group["variant"] == limit_name) & (group["threads"] == row["threads"])]
-            if row["threads"] == 1 and limit.empty:
-                limit = group[(group["variant"] == LIMIT_VARIANTS["parallel"]) & (group["threads"] == 1)]
-            if not limit.empty:
-                summary.loc[idx, "percent_of_limit"] = 100 * float(limit["median_seconds"].iloc[0]) / row["median_seconds"]
-            scalar = group[(group["variant"] == SCALAR_C) & (group["threads"] == 1)]
-            if not scalar.empty and row["threads"] == 1 and row["technology"] in ("cython", "pythran", "numba", "cffi"):
-                summary.loc[idx, "vs_cffi_c"] = row["median_seconds"] / float(scalar["median_seconds"].iloc[0])
-    return summary
-
-
-def thread_scaling(summary: pd.DataFrame) -> pd.DataFrame:
-    """Speedup and efficiency of each parallel cell against the same variant at 1 thread."""
-    rows = []
-    verified = summary[summary["verified"]]
-    keys = ["workload", "variant", "interpreter", "width", "max_iterations"]
-    for key, group in verified.groupby(keys):
-        one = group[group["threads"] == 1]
-        if one.empty or len(group) < 2:
-            continue
-        base = float(one["median_seconds"].iloc[0])
-        for _, row in group.sort_values("threads").iterrows():
-            speedup = base / row["median_seconds"]
-            rows.append({**dict(zip(keys, key)), "threads": int(row["threads"]), "median_seconds": row["median_seconds"],
-                         "speedup": speedup, "efficiency": speedup / row["threads"]})
-    return pd.DataFrame(rows)
-
-
-def _cell_of(record: dict) -> tuple:
-    """A record's cell as a CELL_KEYS tuple (what per-process groupbys yield as keys)."""
-    return (
-        record["workload"], record["variant"], record["interpreter"].get("name"), record.get("threads", 1),
-        record["params"]["width"], record["params"]["max_iterations"],
-    )
+    return next((s for s in STATUS_ORDER if s in present), min(present))
 
 
 def _median(series: pd.Series) -> float:
@@ -289,28 +126,155 @@ def _median(series: pd.Series) -> float:
     return float(values.median()) if len(values) else math.nan
 
 
-def compare_interpreters(records: list[dict], a: str, b: str) -> pd.DataFrame:
-    """Mann-Whitney U on per-process steady means, per variant present on both interpreters (A vs B)."""
-    means = process_means(tidy(records))
+def _warmup_text(classes: pd.Series) -> tuple[str, bool]:
+    """'warmup: 8, flat: 2' and whether every process agrees (Barrett et al.'s cell-level consistency)."""
+    counts = classes[classes != ""].value_counts()
+    return ", ".join(f"{name}: {n}" for name, n in sorted(counts.items())), len(counts) <= 1
+
+
+def _cell_row(key: tuple, group: pd.DataFrame, values: np.ndarray, first_error: dict) -> dict:
+    status = _cell_status(group["status"])
+    verified = bool(group["verified"].all()) and status == "ok" and len(values) > 0
+    median = float(np.median(values)) if verified else math.nan
+    ci = estimates.median_ci(values) if verified else estimates.NO_INTERVAL
+    units = group["work_units"].dropna()
+    work_units = float(units.iloc[0]) if len(units) else math.nan
+    classes, consistent = _warmup_text(group["warmup_class"])
+    disturbed = [d for d in group["disturbed"] if isinstance(d, str) and d]
+    return {
+        **dict(zip(CELL_KEYS, key)), "technology": group["technology"].iloc[0],
+        "implementation": group["implementation"].iloc[0], "free_threaded": bool(group["free_threaded"].any()),
+        "status": status, "verified": verified,
+        "processes": len(group), "median_seconds": median, "ci_low": ci.low, "ci_high": ci.high,
+        "ci_method": ci.method if verified else "", "unstable": bool(verified and ci.coverage is not None
+                                                                    and ci.half_width > UNSTABLE_CI * median),
+        "ns_per_unit": median / work_units * 1e9 if verified else math.nan, "work_units": work_units,
+        "prepare_seconds": _median(group["prepare_seconds"]), "output_seconds": _median(group["output_seconds"]),
+        "import_seconds": _median(group["import_seconds"]), "first_call_seconds": _median(group["first_call_seconds"]),
+        "process_seconds": _median(group["process_wall_seconds"]), "build_seconds": _median(group["build_seconds"]),
+        "environment_seconds": _median(group["environment_seconds"]), "warmup_classes": classes,
+        "warmup_consistent": consistent, "no_steady_state": "no steady state" in classes,
+        "steady_start_median": _median(group["steady_start"]) if verified else math.nan,
+        "disturbed": f"{len(disturbed)} of {len(group)} processes: {disturbed[0]}" if disturbed else "",
+        "gil_reenabled": int(group["gil_reenabled"].fillna(False).astype(bool).sum()),
+        "error": first_error.get(key),
+    }
+
+
+def summarise(records: list[dict], roles: dict[str, RolesSnapshot]) -> pd.DataFrame:
+    """One row per cell. Only ok+verified cells get a median, CI, speedup and rank; others keep status and error.
+
+    Speedups are over each workload's baseline cell (baseline_cells) at the same parameter set, with the
+    bootstrap CI of that ratio."""
+    per_process = record_rows(records)
+    means = process_means(records)
+    first_error: dict[tuple, str] = {}
+    for r in records:
+        if r.get("error"):
+            first_error.setdefault(cell_of(r), r["error"])
+    rows = [_cell_row(key, group, means.get(key, np.array([])), first_error)
+            for key, group in per_process.groupby(CELL_KEYS, sort=True)]
+    summary = pd.DataFrame(rows)
+    if summary.empty:
+        return summary
+    return add_limits(add_speedups(summary, means, roles), roles)
+
+
+def baseline_cells(summary: pd.DataFrame, roles: dict[str, RolesSnapshot]) -> dict[tuple, pd.Series]:
+    """(workload, size) -> the verified baseline row: the contract's baseline variant, at 1 thread, on the run's
+    baseline interpreter if it chose one, else on the first CPython column by name that has a GIL (cpython3.11
+    before cpython3.13; free-threaded builds are what is studied, not the yardstick)."""
+    found = {}
+    for (workload, size), group in summary.groupby(["workload", "size"]):
+        role = roles[workload]
+        base = group[(group["variant"] == role.baseline) & group["verified"] & (group["threads"] == 1)]
+        if role.baseline_interpreter:
+            base = base[base["interpreter"] == role.baseline_interpreter]
+        else:
+            base = base[(base["implementation"] == "cpython")]
+            base = base.assign(_ft=base["free_threaded"].astype(bool)).sort_values(["_ft", "interpreter"])
+        if not base.empty:
+            found[(workload, size)] = base.iloc[0]
+    return found
+
+
+def add_speedups(summary: pd.DataFrame, means: dict, roles: dict[str, RolesSnapshot]) -> pd.DataFrame:
+    summary = summary.assign(speedup=math.nan, speedup_low=math.nan, speedup_high=math.nan, speedup_method="")
+    for (workload, size), base in baseline_cells(summary, roles).items():
+        base_values = means[tuple(base[k] for k in CELL_KEYS)]
+        for idx in summary.index[(summary["workload"] == workload) & (summary["size"] == size) & summary["verified"]]:
+            values = means[tuple(summary.loc[idx, k] for k in CELL_KEYS)]
+            ci = estimates.ratio_ci(base_values, values)
+            summary.loc[idx, ["speedup", "speedup_low", "speedup_high"]] = [
+                float(np.median(base_values) / np.median(values)), ci.low, ci.high]
+            summary.loc[idx, "speedup_method"] = ci.method
+    return summary
+
+
+def add_limits(summary: pd.DataFrame, all_roles: dict[str, RolesSnapshot]) -> pd.DataFrame:
+    """percent_of_limit: limit time / cell time × 100, the limit being the contract's limit variant at the same
+    interpreter, size and thread count (the serial one, else the parallel one at 1 thread);
+    vs_scalar_c: cell time / the scalar-C variant's time for single-thread compiled cells."""
+    summary["percent_of_limit"] = math.nan
+    summary["vs_scalar_c"] = math.nan
+    for (workload, _interp, _size), group in summary[summary["verified"]].groupby(["workload", "interpreter", "size"]):
+        roles = all_roles[workload]
+        for idx, row in group.iterrows():
+            limit = group[(group["variant"] == roles.limit_for(row["threads"])) & (group["threads"] == row["threads"])]
+            if row["threads"] == 1 and limit.empty:
+                limit = group[(group["variant"] == roles.limit_parallel) & (group["threads"] == 1)]
+            if not limit.empty:
+                summary.loc[idx, "percent_of_limit"] = 100 * float(limit["median_seconds"].iloc[0]) / row["median_seconds"]
+            scalar = group[(group["variant"] == roles.scalar_c) & (group["threads"] == 1)]
+            if not scalar.empty and row["threads"] == 1 and row["technology"] in COMPILED_TECHNOLOGIES:
+                summary.loc[idx, "vs_scalar_c"] = row["median_seconds"] / float(scalar["median_seconds"].iloc[0])
+    return summary
+
+
+def thread_scaling(summary: pd.DataFrame, records: list[dict] | None = None) -> pd.DataFrame:
+    """Speedup and efficiency of each parallel cell against the same variant at 1 thread, with bootstrap CIs
+    (from the records' process means; without records, the ratio of medians alone)."""
+    means = process_means(records or [])
     rows = []
-    keys = ["workload", "variant", "threads", "width", "max_iterations"]
-    for key, group in means.groupby(keys):
-        xa = group[group["interpreter"] == a]["seconds"].to_numpy()
-        xb = group[group["interpreter"] == b]["seconds"].to_numpy()
-        if len(xa) < 2 or len(xb) < 2:
+    keys = ["workload", "variant", "interpreter", "size"]
+    for key, group in summary[summary["verified"]].groupby(keys):
+        one = group[group["threads"] == 1]
+        if one.empty or len(group) < 2:
             continue
-        test = scipy_stats.mannwhitneyu(xa, xb, alternative="two-sided")
-        rows.append(
-            {
-                **dict(zip(keys, key)),
-                "a": a,
-                "b": b,
-                "median_a": float(np.median(xa)),
-                "median_b": float(np.median(xb)),
-                "ratio_a_over_b": float(np.median(xa) / np.median(xb)),
-                "mann_whitney_u": float(test.statistic),
-                "p_value": float(test.pvalue),
-                "significant": bool(test.pvalue < 0.05),
-            }
-        )
+        base = means.get((*key[:3], 1, key[3]), np.array([float(one["median_seconds"].iloc[0])]))
+        for _, row in group.sort_values("threads").iterrows():
+            values = means.get((*key[:3], int(row["threads"]), key[3]), np.array([float(row["median_seconds"])]))
+            ci = estimates.ratio_ci(base, values)
+            speedup = float(np.median(base) / np.median(values))
+            rows.append({**dict(zip(keys, key)), "threads": int(row["threads"]), "median_seconds": row["median_seconds"],
+                         "speedup": speedup, "speedup_low": ci.low, "speedup_high": ci.high,
+                         "efficiency": speedup / row["threads"], "efficiency_low": ci.low / row["threads"],
+                         "efficiency_high": ci.high / row["threads"], "ci_method": ci.method})
     return pd.DataFrame(rows)
+
+
+def compare_interpreters(records: list[dict], a: str, b: str) -> pd.DataFrame:
+    """Per variant present on both interpreters: time ratio a/b with its bootstrap CI, Mann-Whitney U (exact for
+    small n) on per-process means, and Holm's adjustment across the family of variants compared."""
+    means = process_means(records)
+    rows = []
+    for key_a, xa in sorted(means.items()):
+        if key_a[2] != a:
+            continue
+        key_b = (key_a[0], key_a[1], b, key_a[3], key_a[4])
+        xb = means.get(key_b)
+        test = estimates.mann_whitney(xa, xb) if xb is not None else None
+        if test is None:
+            continue
+        ci = estimates.ratio_ci(xa, xb)
+        rows.append({"workload": key_a[0], "variant": key_a[1], "threads": key_a[3], "size": key_a[4], "a": a, "b": b,
+                     "median_a": float(np.median(xa)), "median_b": float(np.median(xb)),
+                     "ratio_a_over_b": float(np.median(xa) / np.median(xb)), "ratio_low": ci.low,
+                     "ratio_high": ci.high, "ratio_method": ci.method, "mann_whitney_u": test.statistic,
+                     "p_value": test.p_value, "test_method": test.method, "n_a": len(xa), "n_b": len(xb)})
+    frame = pd.DataFrame(rows)
+    if frame.empty:
+        return frame
+    frame["p_holm"] = estimates.holm(list(frame["p_value"]))
+    frame["significant"] = frame["p_holm"] < 0.05
+    return frame

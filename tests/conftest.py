@@ -16,13 +16,13 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from shootout import archive
-from shootout.workloads import variants
+from shootout import archive, catalog
 
 WORK_DIR = ROOT / ".nox" / "shootout"
 SMALL = "80x60"
 SMALLER = "48x40"  # a second size, so the size sweep is exercised too
-ALL_VARIANTS = list(variants("julia"))
+JULIA = catalog.load("julia")
+ALL_VARIANTS = list(JULIA.table())
 PYPY = shutil.which("pypy3")
 
 

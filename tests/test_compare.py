@@ -8,15 +8,18 @@ import shutil
 import subprocess
 import sys
 
+import pytest
 from conftest import ALL_VARIANTS, ROOT, run_shootout
 
 from shootout import archive, stats
 
 NUMBA = {"numba_njit", "numba_parallel"}
 
+pytestmark = pytest.mark.slow  # a real compare of every variant in both interpreters
+
 
 def test_every_variant_verified_on_cpython_and_pypy(quick_data):
-    summary = stats.summarise(quick_data.records)
+    summary = stats.summarise(quick_data.records, quick_data.roles)
     summary = summary[summary["variant"] != "wrong_kernel"]
     seen = set()
     for row in summary.itertuples():
@@ -39,20 +42,20 @@ def test_compiled_variants_really_are_extensions(quick_data):
 
 
 def test_wrong_kernel_is_detected_and_never_ranked(quick_data):
-    summary = stats.summarise(quick_data.records)
+    summary = stats.summarise(quick_data.records, quick_data.roles)
     wrong = summary[summary["variant"] == "wrong_kernel"]
     assert set(wrong["status"]) == {"wrong_output"}
     assert not wrong["verified"].any()
     assert wrong["median_seconds"].isna().all() and wrong["speedup"].isna().all()
     records = [r for r in quick_data.records if r["variant"] == "wrong_kernel"]
-    assert records and all(r["pixels_differing"] > 0 for r in records)
+    assert records and all(r["values_differing"] > 0 for r in records)
     html = (quick_data.path / "report.html").read_text()
     headline = html.split("<h2>All cells</h2>")[0]
     assert "wrong_kernel" not in headline
 
 
 def test_speedups_are_relative_to_pure_python_on_cpython(quick_data):
-    summary = stats.summarise(quick_data.records)
+    summary = stats.summarise(quick_data.records, quick_data.roles)
     base = summary[(summary["variant"] == "pure_python") & (summary["implementation"] == "cpython")]
     assert len(base) == 2 and all(math.isclose(float(v), 1.0) for v in base["speedup"])  # one per size
     ok = summary[summary["verified"]]

@@ -44,7 +44,7 @@ def run(cmd: list[str]) -> subprocess.CompletedProcess:
 def readme_codes() -> dict[int, str]:
     text = (ROOT / "README.md").read_text()
     table = text.split("## Exit codes", 1)[1].split("\n## ", 1)[0]
-    return {int(m.group(1)): m.group(2) for m in re.finditer(r"^\| `(\d+)` \| (.+?) \|$", table, re.M)}
+    return {int(m.group(1)): m.group(2) for m in re.finditer(r"^\| `(\d+)` \| (.+?) \|$", table, re.MULTILINE)}
 
 
 CASES = {
@@ -85,12 +85,12 @@ def test_exit_code_130_on_ctrl_c(via, tmp_path):
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                             env=_env(), start_new_session=True)
     deadline, seen = time.monotonic() + 600, ""
-    while time.monotonic() < deadline and "[1/" not in seen:
+    while time.monotonic() < deadline and "[1]" not in seen:
         line = proc.stdout.readline()
         if not line:
             break
         seen += line
-    assert "[1/" in seen, seen[-2000:]
+    assert "[1]" in seen, seen[-2000:]
     os.killpg(proc.pid, signal.SIGINT)
     out, _ = proc.communicate(timeout=300)
     assert proc.returncode == 130, (seen + out)[-3000:]

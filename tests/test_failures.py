@@ -27,7 +27,8 @@ def _compare(results, *args, timeout=900):
 
 
 def _by_variant(path):
-    summary = stats.summarise(archive.read(path).records)
+    data = archive.read(path)
+    summary = stats.summarise(data.records, data.roles)
     return {row.variant: row for row in summary.itertuples()}
 
 
@@ -113,7 +114,7 @@ def _wait_for_line(proc, prefix, timeout=600):
 def test_interrupt_archives_partial_run_then_resume_completes_it(tmp_path, sig):
     results = tmp_path / "results"
     proc = _start_compare(results, "--variant", "pure_python,pure_python_expanded_math")
-    _wait_for_line(proc, "[1/")  # the first worker finished: interrupt mid-run
+    _wait_for_line(proc, "[1]")  # the first worker finished: interrupt mid-run
     proc.send_signal(sig)
     _out, err = proc.communicate(timeout=300)
     assert proc.returncode == 130, err[-2000:]
@@ -161,7 +162,7 @@ def test_interrupt_during_a_build_is_not_a_build_failure(tmp_path):
 def test_second_signal_while_archiving_warns_and_the_archive_completes(tmp_path):
     results = tmp_path / "results"
     proc = _start_compare(results, "--variant", "pure_python", env={"PYSHOOTOUT_TEST_ARCHIVE_PAUSE": "3"})
-    _wait_for_line(proc, "[1/")
+    _wait_for_line(proc, "[1]")
     proc.send_signal(signal.SIGINT)
     _wait_for_line(proc, "archiving ")
     proc.send_signal(signal.SIGINT)
@@ -177,7 +178,7 @@ def test_third_signal_while_archiving_abandons_without_a_trace(tmp_path):
     results = tmp_path / "results"
     runs_before = set((WORK_DIR / "runs").glob("*"))
     proc = _start_compare(results, "--variant", "pure_python", env={"PYSHOOTOUT_TEST_ARCHIVE_PAUSE": "30"})
-    _wait_for_line(proc, "[1/")
+    _wait_for_line(proc, "[1]")
     proc.send_signal(signal.SIGINT)
     _wait_for_line(proc, "archiving ")
     proc.send_signal(signal.SIGINT)
@@ -189,9 +190,10 @@ def test_third_signal_while_archiving_abandons_without_a_trace(tmp_path):
     assert set((WORK_DIR / "runs").glob("*")) == runs_before  # the staged archive was removed too
 
 
-def _archive_copy(quick_archive, tmp_path):
+def _archive_copy(tmp_path):
+    """A copy of the small real v1 fixture archive (fast: no compare needed)."""
     copy = tmp_path / "archive"
-    shutil.copytree(quick_archive, copy)
+    shutil.copytree(ROOT / "tests" / "fixtures" / "archive-v1", copy)
     return copy
 
 
@@ -210,22 +212,22 @@ def _report_fails(path, needle):
     assert "Traceback" not in proc.stderr
 
 
-def test_corrupt_archive_missing_file(quick_archive, tmp_path):
-    path = _archive_copy(quick_archive, tmp_path)
+def test_corrupt_archive_missing_file(tmp_path):
+    path = _archive_copy(tmp_path)
     (path / "metadata.json").unlink()
     _report_fails(path, "manifest lists metadata.json but the file is missing")
 
 
-def test_corrupt_archive_unknown_schema(quick_archive, tmp_path):
-    path = _archive_copy(quick_archive, tmp_path)
+def test_corrupt_archive_unknown_schema(tmp_path):
+    path = _archive_copy(tmp_path)
     manifest = json.loads((path / "manifest.json").read_text())
     manifest["schema_version"] = 99
     (path / "manifest.json").write_text(json.dumps(manifest))
     _report_fails(path, "unknown schema_version 99")
 
 
-def test_corrupt_archive_truncated_gzip(quick_archive, tmp_path):
-    path = _archive_copy(quick_archive, tmp_path)
+def test_corrupt_archive_truncated_gzip(tmp_path):
+    path = _archive_copy(tmp_path)
     data = (path / "timings.csv.gz").read_bytes()
     (path / "timings.csv.gz").write_bytes(data[: len(data) // 2])
     _report_fails(path, "timings.csv.gz does not match its sha256")
@@ -233,8 +235,8 @@ def test_corrupt_archive_truncated_gzip(quick_archive, tmp_path):
     _report_fails(path, "timings.csv.gz: unreadable")
 
 
-def test_corrupt_archive_manifest_is_not_json(quick_archive, tmp_path):
-    path = _archive_copy(quick_archive, tmp_path)
+def test_corrupt_archive_manifest_is_not_json(tmp_path):
+    path = _archive_copy(tmp_path)
     (path / "manifest.json").write_text("{not json")
     _report_fails(path, "manifest.json: not valid JSON")
 

@@ -1,0 +1,48 @@
+"""The one place tests make records and roles by hand (everything else comes from real runs)."""
+
+from __future__ import annotations
+
+import json
+
+from shootout import records
+from shootout.snapshot import RolesSnapshot
+
+JULIA_ROLES = {"julia": RolesSnapshot("pure_python", "pure_python", "cffi_c", "cffi_simd", "cffi_simd_openmp")}
+
+
+def make_record(variant: str, interpreter: str, implementation: str, times: list[float], *, status: str = "ok",
+                process_index: int = 0, workload: str = "julia", size: str = "10x5", threads: int = 1,
+                technology: str = "python", work_units: int = 1000, **fields) -> dict:
+    """A record as a worker writes it: ok ones verified with their times, others with an error."""
+    ok = status == "ok"
+    record = records.synthetic(
+        run_id="test", workload=workload, variant=variant, technology=technology, interpreter=interpreter,
+        implementation=implementation, params={"size": size}, size=size, threads=threads,
+        status=records.Status(status), error=None if ok else "boom", process_index=process_index,
+    )
+    record.update(times_seconds=list(times), verified=ok, work_units=work_units if ok else None,
+                  first_call_seconds=times[0] if times else None)
+    record.update(fields)
+    return record
+
+
+def forge_archive(source, target, records: list[dict]):
+    """A copy of a real archive with these records instead of its own (timings and processes tables rebuilt,
+    manifest re-hashed), so statistics can be tested on archives whose numbers are known."""
+    import shutil
+
+    from shootout import archive, stats
+
+    shutil.copytree(source, target, ignore=shutil.ignore_patterns(archive.REPORT))
+    shutil.rmtree(target / "records")
+    (target / "records").mkdir()
+    for index, record in enumerate(records):
+        (target / "records" / f"{index:05d}.json").write_bytes(archive.dumps(record))
+    (target / "timings.csv.gz").write_bytes(archive.gzip_bytes(stats.tidy(records).to_csv(index=False).encode()))
+    (target / "processes.csv").write_bytes(stats.record_rows(records).to_csv(index=False).encode())
+    manifest = json.loads((target / archive.MANIFEST).read_text())
+    extra = {k: v for k, v in manifest.items() if k not in ("files", "schema_version")}
+    fresh = archive.build_manifest(target, extra)
+    fresh["schema_version"] = manifest["schema_version"]
+    (target / archive.MANIFEST).write_bytes(archive.dumps(fresh))
+    return archive.read(target)

@@ -1,0 +1,46 @@
+"""The measurement conditions, provoked for real: a CPU burner on a worker's CPU makes its cell `disturbed`;
+every call's output is verified; timed regions and interference are in every record."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+from conftest import WORK_DIR, only_archive, run_shootout
+
+from shootout import archive, runner, stats
+
+
+@pytest.mark.slow
+def test_a_burner_on_the_workers_cpu_flags_the_cell_disturbed_with_evidence(tmp_path):
+    cpu = runner.cpus_for(1)[0]  # where a serial worker is pinned
+    burner = subprocess.Popen([sys.executable, "-c", "while True: pass"],
+                              preexec_fn=lambda: os.sched_setaffinity(0, {cpu}))  # noqa: PLW1509
+    try:
+        proc = run_shootout("compare", "--sizes", "150x300", "--processes", "1", "--calls", "4", "--variant",
+                            "pure_python", "--interpreter", sys.executable, "-o", str(tmp_path),
+                            "--work-dir", str(WORK_DIR))
+    finally:
+        burner.kill()
+        burner.wait()
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    data = archive.read(only_archive(tmp_path))
+    record = data.records[0]
+    seen = record["interference"]
+    assert record["cpu_pinned"] == [cpu] and record["load_before"] is not None
+    assert seen["cpu_seconds"] < 0.8 * seen["wall_seconds"] and seen["involuntary_switches"] > 0
+    row = stats.summarise(data.records, data.roles).iloc[0]
+    assert row["disturbed"].startswith("1 of 1 processes: got ") and "of its 1 CPU(s)" in row["disturbed"]
+
+
+@pytest.mark.slow
+def test_every_call_is_verified_and_timed_regions_are_recorded(quick_data):
+    for r in quick_data.records:
+        if r["status"] != "ok":
+            continue
+        assert r["calls_verified"] == len(r["times_seconds"]) == len(r["output_seconds"])
+        assert r["prepare_seconds"] is not None and r["interference"]["wall_seconds"] > 0
+        threads = r["threads"]
+        assert len(r["cpu_pinned"]) == min(threads, len(os.sched_getaffinity(0)))
