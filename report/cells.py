@@ -1,0 +1,208 @@
+"""The cells of an archive as typed rows, and the order the report shows them in.
+
+One Cell per (workload, variant, interpreter, threads, size) from shootout.stats.summarise, plus the column the
+report derives itself: the cost of one call when the data starts as Python lists (input conversion, once per
+process + the kernel + the output conversion back to a list) and its speedup over the baseline's same cost.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, replace
+
+import pandas as pd
+
+from shootout import records, stats
+from shootout.snapshot import ContractSnapshot, RolesSnapshot
+
+from .formatting import optional
+
+FAILED = tuple(sorted(str(s) for s in records.FAILED))
+NOT_RUN = tuple(sorted(str(s) for s in records.NOT_RUN))
+IMPLEMENTATION_RANK = {"cpython": 0, "pypy": 1}
+
+
+@dataclass(frozen=True)
+class Cell:
+    workload: str
+    variant: str
+    technology: str
+    interpreter: str
+    implementation: str
+    threads: int
+    size: str
+    status: str
+    verified: bool
+    processes: int
+    median: float | None = None
+    ci_low: float | None = None
+    ci_high: float | None = None
+    ci_method: str = ""
+    unstable: bool = False
+    speedup: float | None = None
+    speedup_low: float | None = None
+    speedup_high: float | None = None
+    ns_per_unit: float | None = None
+    work_units: float | None = None
+    percent_of_limit: float | None = None
+    vs_scalar_c: float | None = None
+    prepare: float | None = None  # input conversion, once per process (median over processes)
+    output: float | None = None  # output conversion, per call (median)
+    import_seconds: float | None = None
+    first_call: float | None = None
+    process: float | None = None
+    build: float | None = None
+    environment: float | None = None
+    warmup_classes: str = ""
+    disturbed: str = ""
+    from_lists: float | None = None  # prepare + median + output: one call from Python lists and back
+    from_lists_speedup: float | None = None  # the baseline's from_lists ÷ this one's
+
+    @property
+    def ok(self) -> bool:
+        """Ran, verified and timed: the only cells ranked, charted or compared."""
+        return self.status == "ok" and self.verified and self.median is not None
+
+    @property
+    def failed(self) -> bool:
+        return self.status in FAILED or (self.status == "ok" and not self.verified)
+
+    @property
+    def label(self) -> str:
+        return self.variant + (f" ({self.threads} threads)" if self.threads > 1 else "")
+
+    @property
+    def row_class(self) -> str:
+        return "bad" if self.failed else ("muted" if self.status != "ok" else "")
+
+    @property
+    def key(self) -> tuple:
+        return (self.workload, self.variant, self.interpreter, self.threads, self.size)
+
+
+# Cell field -> summary column, for the fields that are plain numbers or text
+NUMBERS = {
+    "median": "median_seconds", "ci_low": "ci_low", "ci_high": "ci_high", "speedup": "speedup",
+    "speedup_low": "speedup_low", "speedup_high": "speedup_high", "ns_per_unit": "ns_per_unit",
+    "work_units": "work_units", "percent_of_limit": "percent_of_limit", "vs_scalar_c": "vs_scalar_c",
+    "prepare": "prepare_seconds", "output": "output_seconds", "import_seconds": "import_seconds",
+    "first_call": "first_call_seconds", "process": "process_seconds", "build": "build_seconds",
+    "environment": "environment_seconds",
+}
+TEXTS = {"ci_method": "ci_method", "warmup_classes": "warmup_classes", "disturbed": "disturbed"}
+
+
+def _text(value) -> str:
+    return "" if value is None or (isinstance(value, float) and math.isnan(value)) else str(value)
+
+
+def _cell(row: dict) -> Cell:
+    return Cell(
+        workload=str(row["workload"]), variant=str(row["variant"]), technology=_text(row.get("technology")),
+        interpreter=str(row["interpreter"]), implementation=_text(row.get("implementation")),
+        threads=int(row["threads"]), size=str(row["size"]), status=str(row["status"]),
+        verified=bool(row["verified"]), processes=int(row.get("processes") or 0),
+        unstable=bool(row.get("unstable")),
+        **{name: optional(row.get(column)) for name, column in NUMBERS.items()},
+        **{name: _text(row.get(column)) for name, column in TEXTS.items()},
+    )
+
+
+def baselines(summary: pd.DataFrame, roles: dict[str, RolesSnapshot]) -> dict[tuple[str, str], tuple]:
+    """(workload, size) -> the baseline cell's key, as stats chooses it (the speedups' denominator)."""
+    if summary.empty:
+        return {}
+    found = stats.baseline_cells(summary, roles)
+    return {where: tuple(row[k] for k in stats.CELL_KEYS) for where, row in found.items()}
+
+
+def from_summary(summary: pd.DataFrame, roles: dict[str, RolesSnapshot]) -> list[Cell]:
+    """Every cell of the summary, with the cost from Python lists and its speedup over the baseline's."""
+    if summary.empty:
+        return []
+    cells = [_cell(row) for row in summary.to_dict("records")]
+    cells = [replace(c, from_lists=_from_lists(c)) for c in cells]
+    by_key = {c.key: c for c in cells}
+    base = {where: by_key[key].from_lists for where, key in baselines(summary, roles).items() if key in by_key}
+    out = []
+    for c in cells:
+        reference = base.get((c.workload, c.size))
+        speedup = reference / c.from_lists if reference and c.from_lists else None
+        out.append(replace(c, from_lists_speedup=speedup))
+    return out
+
+
+def _from_lists(cell: Cell) -> float | None:
+    if not cell.ok or cell.prepare is None or cell.output is None:
+        return None
+    return cell.prepare + cell.median + cell.output
+
+
+# ---------------------------------------------------------------- order
+
+
+@dataclass(frozen=True)
+class Order:
+    """Display order: variants as the contract lists them, CPython before PyPy, sizes by increasing work."""
+
+    variants: dict  # name -> rank
+    interpreters: tuple
+    sizes: tuple
+
+    def variant(self, name: str) -> int:
+        return self.variants.get(name, len(self.variants))
+
+    def interpreter(self, name: str) -> int:
+        return self.interpreters.index(name) if name in self.interpreters else len(self.interpreters)
+
+    def size(self, label: str) -> int:
+        return self.sizes.index(label) if label in self.sizes else len(self.sizes)
+
+    def cell(self, c: Cell) -> tuple:
+        return (self.size(c.size), self.variant(c.variant), c.threads, self.interpreter(c.interpreter))
+
+
+def interpreter_order(meta: dict, cells: list[Cell]) -> tuple:
+    """Interpreters that have cells: CPython ones first, then PyPy, then anything else; by name within each."""
+    implementation = {c.interpreter: c.implementation for c in cells}
+    for info in meta.get("interpreters") or []:
+        if isinstance(info, dict) and info.get("name"):
+            implementation.setdefault(str(info["name"]), str(info.get("implementation") or ""))
+    present = {c.interpreter for c in cells}
+    return tuple(sorted(present, key=lambda n: (IMPLEMENTATION_RANK.get(implementation[n], 2), n)))
+
+
+def workload_order(contract: ContractSnapshot, declared, cells: list[Cell], interpreters: tuple,
+                   declared_sizes) -> Order:
+    """The order of one workload's cells: the contract's variants, then the run's, then any other by name."""
+    names = [v.name for v in contract.variants]
+    names += [str(v) for v in (declared if isinstance(declared, list) else []) if isinstance(v, str)]
+    names += sorted({c.variant for c in cells})
+    rank: dict[str, int] = {}
+    for name in names:
+        rank.setdefault(name, len(rank))
+    return Order(rank, interpreters, size_order(cells, declared_sizes))
+
+
+def size_order(cells: list[Cell], declared_sizes) -> tuple:
+    """Size labels by increasing work (the verified cells' work units), then as the run declared them."""
+    declared = [str(s.get("label")) for s in (declared_sizes if isinstance(declared_sizes, list) else [])
+                if isinstance(s, dict)]
+    work: dict[str, float] = {}
+    for c in cells:
+        if c.work_units is not None:
+            work[c.size] = max(work.get(c.size, 0.0), c.work_units)
+    labels = sorted({c.size for c in cells},
+                    key=lambda s: (work.get(s, math.inf), declared.index(s) if s in declared else len(declared), s))
+    return tuple(labels)
+
+
+def implementations(cells: list[Cell]) -> dict[str, str]:
+    return {c.interpreter: c.implementation for c in cells}
+
+
+def interpreter_pairs(interpreters: tuple, implementation: dict[str, str]) -> list[tuple[str, str]]:
+    """(pypy, cpython) name pairs present in the run, in display order."""
+    cpythons = [i for i in interpreters if implementation.get(i) == "cpython"]
+    pypys = [i for i in interpreters if implementation.get(i) == "pypy"]
+    return [(p, c) for c in cpythons for p in pypys]

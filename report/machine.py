@@ -1,0 +1,147 @@
+"""The run's context, from metadata.json, builds.json and locks/: machine, interpreters, environments, builds, and
+how to reproduce it. Every field is archive text, shown escaped.
+"""
+
+from __future__ import annotations
+
+import shlex
+from dataclasses import dataclass
+
+from shootout.archive import Archive
+
+from .formatting import DASH, flatten
+
+
+@dataclass(frozen=True)
+class InterpreterInfo:
+    name: str
+    implementation: str
+    version: str
+    executable: str
+    available: bool
+    reason: str
+    details: list[tuple[str, str]]
+
+
+@dataclass(frozen=True)
+class EnvironmentInfo:
+    name: str
+    details: list[tuple[str, str]]
+
+
+@dataclass(frozen=True)
+class BuildRow:
+    env: str
+    workload: str
+    variant: str
+    status: str
+    seconds: float | None
+    compiler: str
+    flags: str
+    sha256: str
+
+
+@dataclass(frozen=True)
+class Machine:
+    summary: str
+    rows: list[tuple[str, str]]
+    interpreters: list[InterpreterInfo]
+    environments: list[EnvironmentInfo]
+    builds: list[BuildRow]
+    locks: list[tuple[str, str]]  # (environment, pinned packages)
+
+
+@dataclass(frozen=True)
+class Reproduce:
+    command: str
+    rerender: str
+    git_commit: str
+    git_dirty: bool
+
+
+def dict_of(value) -> dict:
+    return value if isinstance(value, dict) else {}
+
+
+def machine_summary(machine: dict) -> str:
+    cpu, memory = dict_of(machine.get("cpu")), dict_of(machine.get("memory"))
+    parts = [str(cpu.get("model") or "unknown CPU")]
+    if cpu.get("logical_cpus"):
+        parts.append(f"{cpu['logical_cpus']} logical CPUs")
+    total = str(memory.get("MemTotal") or "")
+    if total.endswith(" kB") and total[:-3].strip().isdigit():
+        parts.append(f"{int(total[:-3]) / 1024 / 1024:.1f} GiB RAM")
+    if machine.get("kernel"):
+        parts.append(str(machine["kernel"]).split(" #")[0])
+    if machine.get("hostname"):
+        parts.append(f"host {machine['hostname']}")
+    return ", ".join(parts)
+
+
+def _interpreter(info: dict) -> InterpreterInfo:
+    return InterpreterInfo(
+        name=str(info.get("name")), implementation=str(info.get("implementation") or DASH),
+        version=str(info.get("version") or DASH), executable=str(info.get("executable") or DASH),
+        available=bool(info.get("available")), reason=str(info.get("reason") or ""),
+        details=flatten(info.get("info") or {}),
+    )
+
+
+def _build(b: dict) -> BuildRow:
+    seconds = b.get("seconds")
+    return BuildRow(
+        env=str(b.get("env")), workload=str(b.get("workload") or ""), variant=str(b.get("variant")),
+        status=str(b.get("status")),
+        seconds=float(seconds) if isinstance(seconds, (int, float)) and not isinstance(seconds, bool) else None,
+        compiler=str(b.get("compiler_version") or b.get("compiler") or DASH),
+        flags=" ".join(str(f) for f in b["flags"]) if isinstance(b.get("flags"), list) else str(b.get("flags") or ""),
+        sha256=str(b.get("extension_sha256") or DASH)[:16],
+    )
+
+
+def machine(data: Archive, variant_rank) -> Machine:
+    """variant_rank(workload, variant) orders the builds as the report orders the variants."""
+    meta = dict_of(data.metadata)
+    info = dict_of(meta.get("machine"))
+    environments = dict_of(meta.get("environments"))
+    builds = sorted((b for b in data.builds if isinstance(b, dict)),
+                    key=lambda b: (str(b.get("env")), str(b.get("workload") or ""),
+                                   variant_rank(str(b.get("workload") or ""), str(b.get("variant")))))
+    return Machine(
+        summary=machine_summary(info), rows=flatten(info),
+        interpreters=[_interpreter(i) for i in meta.get("interpreters") or [] if isinstance(i, dict)],
+        environments=[EnvironmentInfo(str(name), flatten({k: v for k, v in env.items() if k != "lock"})
+                                      if isinstance(env, dict) else [("", str(env))])
+                      for name, env in sorted(environments.items(), key=lambda kv: str(kv[0]))],
+        builds=[_build(b) for b in builds],
+        locks=[(rel.removeprefix("locks/").removesuffix(".txt"), data.text(rel))
+               for rel in sorted(data.manifest.get("files", {})) if rel.startswith("locks/")],
+    )
+
+
+def _number(value) -> float | None:
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+
+def method_text(method: dict, seed) -> str:
+    """How the run measured, in one sentence (metadata.json "method", written by shootout.matrix.Method)."""
+    processes, most, precision = _number(method.get("processes")), _number(method.get("max_processes")), \
+        _number(method.get("precision"))
+    count = "?" if processes is None else f"{processes:g}"
+    if precision and most is not None:
+        count += f" to {most:g} fresh processes per cell (until the speedup's 95% CI is within ±{precision:.1%})"
+    else:
+        count += " fresh processes per cell"
+    calls, jit = _number(method.get("calls")), _number(method.get("jit_calls"))
+    return (f"Method {method.get('name') or '?'}: {count}, up to {'?' if calls is None else f'{calls:g}'} timed "
+            f"calls each ({'?' if jit is None else f'{jit:g}'} for JIT cells: PyPy and Numba), interleaved in random "
+            f"order (seed {seed}).")
+
+
+def reproduce(data: Archive) -> Reproduce:
+    meta = dict_of(data.metadata)
+    command_line = meta.get("command_line") or data.manifest.get("command_line") or []
+    command = shlex.join(str(p) for p in command_line) if isinstance(command_line, list) else str(command_line)
+    git = dict_of(meta.get("git"))
+    return Reproduce(command, f"nox -s report -- results/{data.manifest.get('run_id') or data.path.name}",
+                     str(git.get("commit") or "unknown"), bool(git.get("dirty")))
