@@ -40,7 +40,8 @@ def test_every_call_is_verified_and_timed_regions_are_recorded(quick_data):
     for r in quick_data.records:
         if r["status"] != "ok":
             continue
-        assert r["calls_verified"] == len(r["times_seconds"]) == len(r["output_seconds"])
+        assert r["calls_verified"] == len(r["times_seconds"])
+        assert len(r["output_seconds"]) in (1, len(r["times_seconds"]))  # first call, or every call (own to_list)
         assert r["prepare_seconds"] is not None and r["interference"]["wall_seconds"] > 0
         threads = r["threads"]
         assert len(r["cpu_pinned"]) == min(threads, len(os.sched_getaffinity(0)))

@@ -14,7 +14,8 @@ variant, whatever its technology:
     import the variant                             import_seconds
     prepared = prepare(inputs, params)             prepare_seconds (input conversion, once per process)
     K times: output = calculate(prepared, ...)     times_seconds (the kernel)
-             values = to_list(output)              output_seconds (output conversion, per call)
+             values = to_list(output)              output_seconds (output conversion: first call, or every
+                                                   call when the variant has its own to_list())
              verify values                         untimed: sha256 (and, for a tolerance policy, elementwise)
 
 Every call's output is verified; the first that differs ends the process as wrong_output. The record is
