@@ -102,12 +102,7 @@ def profile(session: nox.Session) -> None:
 def interpreters(session: nox.Session) -> None:
     """Provision CPython builds into .nox/shootout/pythons/: nox -s interpreters -- 3.13 3.13t [--fast]."""
     _orchestrator(session)
-    try:
-        session.run("python", "-m", "shootout.provision", *session.posargs)
-    except nox.command.CommandFailed as exc:  # keep its exit code: 1 build failed, 2 usage error
-        if exc.return_code in (1, 2):
-            raise SystemExit(exc.return_code) from None
-        raise
+    _shootout(session, "interpreters")  # exit codes: 0 ok, 1 a build failed, 2 usage error
 
 
 @nox.session

@@ -97,6 +97,11 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--fail-on-slowdown", metavar="PERCENT",
                    help="exit 1 when any cell is significantly slower (absolute view) by more than this")
 
+    ip = sub.add_parser("interpreters", add_help=False,
+                        help="provision CPython builds (3.13, 3.13t, ...) into .nox/shootout/pythons/; "
+                             "'interpreters --help' for its options")
+    ip.add_argument("provision_args", nargs=argparse.REMAINDER)
+
     r = sub.add_parser("report", help="re-render report.html from archive(s) alone")
     r.add_argument("archives", nargs="+")
     r.add_argument("-o", "--output", help="output file (one archive only; default ARCHIVE/report.html)")
@@ -265,7 +270,18 @@ def cmd_profile(args: argparse.Namespace) -> int:
     return code
 
 
+def cmd_interpreters(provision_args: list[str]) -> int:
+    """Provisioning has its own options and exit codes (0 ok, 1 a build failed, 2 usage): shootout/provision.py.
+    Handed over before argparse, which cannot pass options such as --list through a subcommand untouched."""
+    from . import provision
+
+    return provision.main(provision_args)
+
+
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["interpreters"]:
+        return cmd_interpreters(argv[1:])
     parser = build_parser()
     args = parser.parse_args(argv)
     commands = {"compare": cmd_compare, "profile": cmd_profile, "report": cmd_report, "diff": cmd_diff,

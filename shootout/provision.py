@@ -835,7 +835,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="python -m shootout.provision", description=__doc__,
+    parser = _Parser(prog="pyshootout interpreters", description=__doc__,
                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("versions", nargs="*", help="3.13, 3.13t, 3.13.5, cpython3.13t ...")
     parser.add_argument("--fast", action="store_true", help="source build without PGO/LTO: minutes, not an hour (for tests)")

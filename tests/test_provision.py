@@ -179,6 +179,19 @@ def test_usage_errors_exit_2_in_one_line(capsys, monkeypatch, pythons, no_real_b
     assert not provision.available(pythons)  # "3.13" was not built before "3.99" was found unknown
 
 
+def test_orchestrator_subcommand_hands_over_to_provisioning(capsys, pythons, no_real_builds):
+    """`python -m shootout interpreters ...` (what `nox -s interpreters` runs) keeps provisioning's options and
+    exit codes, --list included, which argparse would reject as an unknown option of a subcommand."""
+    from shootout import cli
+
+    fake_prefix(pythons / "cpython3.13t-fast")
+    assert cli.main(["interpreters", "--list", "--pythons-dir", str(pythons)]) == 0
+    assert capsys.readouterr().out.startswith("nothing provisioned in ")  # no manifest: incomplete, not listed
+    assert cli.main(["interpreters", "3.x", "--pythons-dir", str(pythons)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("provision: error: '3.x' is not a CPython version") and err.count("\n") == 1
+
+
 def test_build_then_cache_hit_then_resolve(monkeypatch, pythons, no_real_builds):
     calls: list = []
     monkeypatch.setattr(provision, "source_step", fake_step(calls))
