@@ -13,7 +13,13 @@ from the kernel as untouched zero pages: ~950 first-touch page faults inside the
 that CPython (refcounting: the block is freed and recycled at once) never pays -- 18% of cffi_simd's time.
 """
 
+import cffi
+
 ALIGNMENT = 64
+
+_LIBC = cffi.FFI()
+_LIBC.cdef("void *memset(void *s, int c, size_t n);")
+_libc = _LIBC.dlopen(None)  # memset clears a recycled output exactly as ffi.new() clears a new one
 
 
 def aligned_doubles(ffi, values):
@@ -41,7 +47,6 @@ def split(ffi, zs, cs):
 
 
 _SPARE = {}  # (ffi, n) -> output blocks whose values to_list() has copied out: reused by the next call
-_ZEROS = {}  # (ffi, n) -> a zero block of the same size, to clear a reused block with
 
 
 class Output:
@@ -53,14 +58,14 @@ class Output:
     call's output came as fresh zero pages whose first-touch page faults were timed inside the C kernel.
     """
 
-    __slots__ = ("owner", "pointer", "n", "_key")
+    __slots__ = ("_key", "n", "owner", "pointer")
 
     def __init__(self, ffi, n):
         key = (ffi, n)
         spare = _SPARE.get(key)
         if spare:
             owner = spare.pop()
-            ffi.memmove(owner, _ZEROS[key], ffi.sizeof(owner))  # zero-filled, as ffi.new() gives it
+            _libc.memset(_LIBC.cast("void *", int(ffi.cast("uintptr_t", owner))), 0, ffi.sizeof(owner))
         else:
             owner = ffi.new("int[]", n + ALIGNMENT // 4)  # zero-filled: a kernel that writes nothing fails
         address = int(ffi.cast("uintptr_t", owner))
@@ -82,11 +87,7 @@ def unpack(ffi, output):
         raise ValueError("this output was already converted: to_list() handed its memory to the next call")
     values = ffi.unpack(output.pointer, output.n)
     owner, output.owner, output.pointer = output.owner, None, None
-    key = output._key
-    if key not in _ZEROS:  # once per process, untimed: map the zero block now (its first read faults its pages)
-        _ZEROS[key] = ffi.new("char[]", ffi.sizeof(owner))
-        ffi.memmove(owner, _ZEROS[key], ffi.sizeof(owner))
-    spare = _SPARE.setdefault(key, [])
+    spare = _SPARE.setdefault(output._key, [])
     if len(spare) < 2:
         spare.append(owner)
     return values
