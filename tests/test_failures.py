@@ -13,7 +13,7 @@ import time
 import pytest
 from conftest import ROOT, WORK_DIR, only_archive, run_shootout
 
-from shootout import archive, stats
+from shootout import archive, cli, stats
 
 TINY = "40x30"
 
@@ -74,13 +74,12 @@ def test_build_failure_is_recorded_with_its_log(tmp_path):
     assert build["log_file"] in html  # linked from the report
 
 
-def test_missing_compiler_is_a_usage_error(tmp_path):
-    env = dict(os.environ, CC="/nonexistent/gcc-99")
-    proc = subprocess.run(
-        [sys.executable, "-m", "shootout", "compare", "--variant", "cffi_c", "-o", str(tmp_path / "r")],
-        cwd=ROOT, capture_output=True, text=True, env=env, check=False)
-    assert proc.returncode == 2
-    assert proc.stderr.strip().count("\n") == 0 and "'/nonexistent/gcc-99'" in proc.stderr
+def test_missing_compiler_is_a_usage_error(tmp_path, monkeypatch, capsys):
+    """In-process (the fast tier): test_exit_codes checks the same exit code through real processes."""
+    monkeypatch.setenv("CC", "/nonexistent/gcc-99")
+    assert cli.main(["compare", "--variant", "cffi_c", "-o", str(tmp_path / "r")]) == 2
+    err = capsys.readouterr().err
+    assert err.strip().count("\n") == 0 and "'/nonexistent/gcc-99'" in err
     assert not (tmp_path / "r").exists()
 
 
@@ -204,41 +203,43 @@ def _rehash(path):
     (path / "manifest.json").write_bytes(archive.dumps(fresh))
 
 
-def _report_fails(path, needle):
-    proc = run_shootout("report", str(path))
-    assert proc.returncode == 2, proc.stdout + proc.stderr
-    lines = proc.stderr.strip().splitlines()
+def _report_fails(path, needle, capsys):
+    """`report` on a damaged archive, in-process (test_exit_codes runs the real commands): exit 2, one line on
+    stderr naming the damage, no traceback, and no report written."""
+    assert cli.main(["report", str(path)]) == 2
+    err = capsys.readouterr().err
+    lines = err.strip().splitlines()
     assert len(lines) == 1 and needle in lines[0], lines
-    assert "Traceback" not in proc.stderr
+    assert "Traceback" not in err and not (path / "report.html").exists()
 
 
-def test_corrupt_archive_missing_file(tmp_path):
+def test_corrupt_archive_missing_file(tmp_path, capsys):
     path = _archive_copy(tmp_path)
     (path / "metadata.json").unlink()
-    _report_fails(path, "manifest lists metadata.json but the file is missing")
+    _report_fails(path, "manifest lists metadata.json but the file is missing", capsys)
 
 
-def test_corrupt_archive_unknown_schema(tmp_path):
+def test_corrupt_archive_unknown_schema(tmp_path, capsys):
     path = _archive_copy(tmp_path)
     manifest = json.loads((path / "manifest.json").read_text())
     manifest["schema_version"] = 99
     (path / "manifest.json").write_text(json.dumps(manifest))
-    _report_fails(path, "unknown schema_version 99")
+    _report_fails(path, "unknown schema_version 99", capsys)
 
 
-def test_corrupt_archive_truncated_gzip(tmp_path):
+def test_corrupt_archive_truncated_gzip(tmp_path, capsys):
     path = _archive_copy(tmp_path)
     data = (path / "timings.csv.gz").read_bytes()
     (path / "timings.csv.gz").write_bytes(data[: len(data) // 2])
-    _report_fails(path, "timings.csv.gz does not match its sha256")
+    _report_fails(path, "timings.csv.gz does not match its sha256", capsys)
     _rehash(path)  # even with a consistent manifest, the truncated gzip is refused in one line
-    _report_fails(path, "timings.csv.gz: unreadable")
+    _report_fails(path, "timings.csv.gz: unreadable", capsys)
 
 
-def test_corrupt_archive_manifest_is_not_json(tmp_path):
+def test_corrupt_archive_manifest_is_not_json(tmp_path, capsys):
     path = _archive_copy(tmp_path)
     (path / "manifest.json").write_text("{not json")
-    _report_fails(path, "manifest.json: not valid JSON")
+    _report_fails(path, "manifest.json: not valid JSON", capsys)
 
 
 def test_archive_is_read_without_pickle_or_eval():

@@ -22,6 +22,9 @@ FIXTURE_PATH = ROOT / "tests" / "fixtures" / "workloads"
 INTERPRETERS = f"{sys.executable},{shutil.which('pypy3')}"
 
 
+pytestmark = pytest.mark.slow  # real profiling envs and profiler runs on both interpreters
+
+
 def _profile(tmp_path_factory, name: str, *args: str):
     results = tmp_path_factory.mktemp(name)
     proc = run_shootout("profile", *args, "--interpreter", INTERPRETERS, "-o", str(results),
