@@ -9,7 +9,7 @@ under Failures. Everything returned is typed data (numbers and archive strings) 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -144,6 +144,7 @@ class ScalingRow:
     speedup_low: float | None
     speedup_high: float | None
     efficiency: float
+    gil_flag: str = ""  # 'GIL re-enabled in k of n processes' (a free-threaded cell that ran with the GIL)
 
 
 @dataclass(frozen=True)
@@ -207,14 +208,17 @@ def thread_scaling(summary: pd.DataFrame, records: list[dict], cells: list[Cell]
     scaling = stats.thread_scaling(summary, records) if not summary.empty else pd.DataFrame()
     if scaling.empty or int(scaling["threads"].max()) < 2:
         return None
-    table = _scaling_rows(scaling, contract, order)
+    flags = {(c.variant, c.interpreter, c.threads, c.size): c.gil_flag for c in cells if c.gil_flag}
+    table = [replace(r, gil_flag=flags.get((r.variant, r.interpreter, r.threads, r.size), ""))
+             for r in _scaling_rows(scaling, contract, order)]
     chart_size = table[0].size  # the largest work
     families = list(dict.fromkeys((r.variant, r.interpreter) for r in table if r.size == chart_size))
     families.sort(key=lambda f: (order.variant(f[0]), order.interpreter(f[1])))
     lines = [figures.Series(v, i, [(r.threads, r.speedup, r.efficiency, r.median) for r in table
                                    if (r.variant, r.interpreter, r.size) == (v, i, chart_size)], _schedule(contract, v))
              for v, i in families]
-    speed, efficiency = figures.thread_figures(f"{prefix}-0", f"{prefix}-1", lines, order.interpreters)
+    speed, efficiency = figures.thread_figures(f"{prefix}-0", f"{prefix}-1", lines, order.interpreters,
+                                               order.labels())
     names = sorted({r.variant for r in table}, key=order.variant)
     return ThreadScaling(speed, efficiency, chart_size, len({r.size for r in table}) > 1, table,
                          schedule_groups(cells, contract, order), [(v, _schedule(contract, v)) for v in names])
@@ -276,7 +280,7 @@ def size_scaling(cells: list[Cell], order: Order, fits: dict, work_unit: str, pr
         series = [figures.Series(v, interp, sorted((c.work_units, c.median, c.ns_per_unit, c.size)
                                                    for c in mine if c.variant == v))
                   for v in variants if any(c.variant == v for c in mine)]
-        fig = figures.size_figure(f"{prefix}-{len(charts)}", interp, series, styles, work_unit)
+        fig = figures.size_figure(f"{prefix}-{len(charts)}", order.label(interp), series, styles, work_unit)
         if fig is not None:
             charts.append(SizeChart(interp, fig))
     if not charts:

@@ -8,7 +8,7 @@ process + the kernel + the output conversion back to a list) and its speedup ove
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import pandas as pd
 
@@ -57,6 +57,7 @@ class Cell:
     disturbed: str = ""
     from_lists: float | None = None  # prepare + median + output: one call from Python lists and back
     from_lists_speedup: float | None = None  # the baseline's from_lists ÷ this one's
+    gil_reenabled: int = 0  # of its processes, those whose GIL was back on after the run (free-threaded builds)
 
     @property
     def ok(self) -> bool:
@@ -74,6 +75,11 @@ class Cell:
     @property
     def row_class(self) -> str:
         return "bad" if self.failed else ("muted" if self.status != "ok" else "")
+
+    @property
+    def gil_flag(self) -> str:
+        """'GIL re-enabled in k of n processes', or '' (then the cell ran free-threaded, or on a GIL build)."""
+        return f"GIL re-enabled in {self.gil_reenabled} of {self.processes} processes" if self.gil_reenabled else ""
 
     @property
     def key(self) -> tuple:
@@ -102,7 +108,7 @@ def _cell(row: dict) -> Cell:
         interpreter=str(row["interpreter"]), implementation=_text(row.get("implementation")),
         threads=int(row["threads"]), size=str(row["size"]), status=str(row["status"]),
         verified=bool(row["verified"]), processes=int(row.get("processes") or 0),
-        unstable=bool(row.get("unstable")),
+        unstable=bool(row.get("unstable")), gil_reenabled=int(optional(row.get("gil_reenabled")) or 0),
         **{name: optional(row.get(column)) for name, column in NUMBERS.items()},
         **{name: _text(row.get(column)) for name, column in TEXTS.items()},
     )
@@ -143,11 +149,24 @@ def _from_lists(cell: Cell) -> float | None:
 
 @dataclass(frozen=True)
 class Order:
-    """Display order: variants as the contract lists them, CPython before PyPy, sizes by increasing work."""
+    """Display order: variants as the contract lists them, CPython before PyPy, sizes by increasing work; and what
+    the report says beside a column's name (report/columns.py: "free-threaded, GIL off")."""
 
     variants: dict  # name -> rank
     interpreters: tuple
     sizes: tuple
+    notes: dict = field(default_factory=dict)  # interpreter name -> note
+
+    def note(self, interpreter: str) -> str:
+        return self.notes.get(interpreter, "")
+
+    def label(self, interpreter: str) -> str:
+        """'cpython3.13t (free-threaded, GIL off)': a column's name wherever one is named."""
+        note = self.note(interpreter)
+        return f"{interpreter} ({note})" if note else interpreter
+
+    def labels(self) -> dict[str, str]:
+        return {name: self.label(name) for name in self.interpreters}
 
     def variant(self, name: str) -> int:
         return self.variants.get(name, len(self.variants))
@@ -173,7 +192,7 @@ def interpreter_order(meta: dict, cells: list[Cell]) -> tuple:
 
 
 def workload_order(contract: ContractSnapshot, declared, cells: list[Cell], interpreters: tuple,
-                   declared_sizes) -> Order:
+                   declared_sizes, notes: dict | None = None) -> Order:
     """The order of one workload's cells: the contract's variants, then the run's, then any other by name."""
     names = [v.name for v in contract.variants]
     names += [str(v) for v in (declared if isinstance(declared, list) else []) if isinstance(v, str)]
@@ -181,7 +200,7 @@ def workload_order(contract: ContractSnapshot, declared, cells: list[Cell], inte
     rank: dict[str, int] = {}
     for name in names:
         rank.setdefault(name, len(rank))
-    return Order(rank, interpreters, size_order(cells, declared_sizes))
+    return Order(rank, interpreters, size_order(cells, declared_sizes), dict(notes or {}))
 
 
 def size_order(cells: list[Cell], declared_sizes) -> tuple:

@@ -18,6 +18,8 @@ from shootout.snapshot import ContractSnapshot, RolesSnapshot
 
 from . import analysis, figures, machine, output_image, quality, sidebyside, warmup_panels
 from . import cells as cells_mod
+from . import columns as columns_mod
+from . import gil as gil_mod
 from .cells import Cell, Order
 from .formatting import params_text
 from .problems import Problem, problems
@@ -71,6 +73,7 @@ class Analyses:
     quality: quality.Quality | None
     threads: analysis.ThreadScaling | None
     size_scaling: analysis.SizeScaling | None
+    gil: gil_mod.GilStudy | None
 
 
 @dataclass(frozen=True)
@@ -130,10 +133,16 @@ class Report:
     tolerance: float
     unstable_ci: float
     quality_bound: float
+    columns: dict  # interpreter name -> columns.Column
 
     @property
     def has_cells(self) -> bool:
         return any(w.has_cells for w in self.workloads)
+
+    def label(self, interpreter: str) -> str:
+        """'cpython3.13t (free-threaded, GIL off)': a column's name wherever one is named."""
+        found = self.columns.get(interpreter)
+        return found.label if found is not None else interpreter
 
 
 @dataclass(frozen=True)
@@ -149,6 +158,12 @@ class Run:
     references: list[output_image.Reference]
     reference_problems: list[str]
     several: bool
+    columns: dict  # interpreter name -> columns.Column
+    means: dict  # cell key -> its per-process steady means (stats.process_means)
+
+    @property
+    def labels(self) -> dict[str, str]:
+        return {name: self.columns[name].label if name in self.columns else name for name in self.interpreters}
 
     @property
     def meta(self) -> dict:
@@ -204,10 +219,11 @@ def _baseline_text(run: Run, contract: ContractSnapshot, size: str | None) -> st
 def _size_section(run: Run, contract: ContractSnapshot, cells: list[Cell], size: str, ids: str) -> SizeSection:
     mine = [c for c in cells if c.size == size]
     baseline = _baseline_text(run, contract, size)
-    chart = figures.speedup_figure(f"speedup-{ids}", mine, run.interpreters, baseline, contract.work_unit)
+    chart = figures.speedup_figure(f"speedup-{ids}", mine, run.interpreters, baseline, contract.work_unit,
+                                   run.labels)
     kind = "speedup"
     if chart is None:
-        chart, kind = figures.time_figure(f"times-{ids}", mine, run.interpreters), "time"
+        chart, kind = figures.time_figure(f"times-{ids}", mine, run.interpreters, run.labels), "time"
     params = next((s.get("params") for s in _list(_declared(run, "sizes", contract.name))
                    if isinstance(s, dict) and s.get("label") == size), None)
     return SizeSection(size, params_text(params), baseline, _headline(run, contract, mine), chart, kind,
@@ -226,12 +242,13 @@ def _analyses(run: Run, contract: ContractSnapshot, cells: list[Cell], order: Or
         quality=quality.kernel_quality(cells, contract, order, fits),
         threads=analysis.thread_scaling(summary, run.data.records, cells, contract, order, f"threads-{index}"),
         size_scaling=analysis.size_scaling(cells, order, fits, contract.work_unit, f"sizes-{index}"),
+        gil=gil_mod.study(cells, run.means, run.columns, order),
     )
 
 
 def _order(run: Run, contract: ContractSnapshot, cells: list[Cell]) -> Order:
     return cells_mod.workload_order(contract, _declared(run, "variants", contract.name), cells, run.interpreters,
-                                    _declared(run, "sizes", contract.name))
+                                    _declared(run, "sizes", contract.name), columns_mod.notes(run.columns))
 
 
 def _workload(run: Run, name: str, index: int) -> WorkloadReport:
@@ -269,7 +286,8 @@ def _run(data: Archive) -> Run:
     references, reference_problems = output_image.read_references(data, names) if names else ([], [])
     return Run(data, summary, cells, interpreters, pairs,
                {pair: stats.compare_interpreters(data.records, *pair) for pair in pairs},
-               references, reference_problems, len(names) > 1)
+               references, reference_problems, len(names) > 1,
+               columns_mod.columns(machine.dict_of(data.metadata), data.records), stats.process_means(data.records))
 
 
 def _side_by_side(run: Run, workloads: list[WorkloadReport]) -> list[sidebyside.SideBySide]:
@@ -298,7 +316,8 @@ def build(data: Archive) -> Report:
         env_failures=sorted((str(k), str(v)) for k, v in failures.items()),
         missing_interpreters=[i for i in _list(meta.get("interpreters"))
                               if isinstance(i, dict) and i.get("available") is False],
-        machine=machine.machine(data, lambda w, v: ranks[w].variant(v) if w in ranks else 0),
+        machine=machine.machine(data, lambda w, v: ranks[w].variant(v) if w in ranks else 0, run.columns),
         reproduce=machine.reproduce(data),
         tolerance=stats.TOLERANCE, unstable_ci=stats.UNSTABLE_CI, quality_bound=stats.KERNEL_QUALITY_BOUND,
+        columns=run.columns,
     )

@@ -131,6 +131,7 @@ def _bar_order(cells: list[Cell], value) -> list[str]:
 
 
 def _speedup_bar(interp: str, mine: list[Cell], colour: str, work_unit: str) -> go.Bar:
+    """interp: the column's label ('cpython3.13t (free-threaded, GIL off)'), as the legend names it."""
     speed = [c.speedup for c in mine]
     high = [c.speedup_high if c.speedup_high is not None else s for c, s in zip(mine, speed)]
     low = [c.speedup_low if c.speedup_low is not None else s for c, s in zip(mine, speed)]
@@ -155,8 +156,10 @@ def _ci_text(cell: Cell) -> str:
     return f"95% CI {formatting.seconds_range(cell.ci_low, cell.ci_high)}"
 
 
-def speedup_figure(div_id: str, cells: list[Cell], interpreters, baseline: str, work_unit: str) -> Figure | None:
-    """Horizontal grouped bars, log x: speedup of every ok cell over the baseline, with the ratio's CI."""
+def speedup_figure(div_id: str, cells: list[Cell], interpreters, baseline: str, work_unit: str,
+                   labels: dict | None = None) -> Figure | None:
+    """Horizontal grouped bars, log x: speedup of every ok cell over the baseline, with the ratio's CI; the legend
+    names each interpreter by its label (labels: name -> label, report/columns.py)."""
     good = [c for c in cells if c.ok and c.speedup is not None]
     if not good:
         return None
@@ -166,7 +169,7 @@ def speedup_figure(div_id: str, cells: list[Cell], interpreters, baseline: str, 
     present = [i for i in interpreters if any(c.interpreter == i for c in good)]
     for interp in present:
         mine = sorted((c for c in good if c.interpreter == interp), key=lambda c: order.index(c.label))
-        fig.add_trace(_speedup_bar(interp, mine, colours[interp], work_unit))
+        fig.add_trace(_speedup_bar((labels or {}).get(interp, interp), mine, colours[interp], work_unit))
     return finish(
         div_id, fig, int(110 + len(order) * max(22, 15 * len(present) + 8)),
         barmode="group", bargap=0.22, bargroupgap=0.05, margin={"l": 10, "r": 40, "t": 30, "b": 50},
@@ -180,7 +183,7 @@ def speedup_figure(div_id: str, cells: list[Cell], interpreters, baseline: str, 
     )
 
 
-def time_figure(div_id: str, cells: list[Cell], interpreters) -> Figure | None:
+def time_figure(div_id: str, cells: list[Cell], interpreters, labels: dict | None = None) -> Figure | None:
     """Fallback when there is no verified baseline: steady median seconds, log x."""
     good = [c for c in cells if c.ok]
     if not good:
@@ -191,9 +194,10 @@ def time_figure(div_id: str, cells: list[Cell], interpreters) -> Figure | None:
     present = [i for i in interpreters if any(c.interpreter == i for c in good)]
     for interp in present:
         mine = sorted((c for c in good if c.interpreter == interp), key=lambda c: order.index(c.label))
-        fig.add_trace(go.Bar(name=text(interp), orientation="h", y=[text(c.label) for c in mine],
+        name = text((labels or {}).get(interp, interp))
+        fig.add_trace(go.Bar(name=name, orientation="h", y=[text(c.label) for c in mine],
                              x=[c.median for c in mine], marker_color=colours[interp],
-                             hovertemplate="%{y}: %{x:.3g} s<extra>" + text(interp) + "</extra>"))
+                             hovertemplate="%{y}: %{x:.3g} s<extra>" + name + "</extra>"))
     return finish(
         div_id, fig, int(110 + len(order) * max(22, 15 * len(present) + 8)),
         barmode="group", margin={"l": 10, "r": 40, "t": 30, "b": 50},
@@ -208,7 +212,8 @@ def time_figure(div_id: str, cells: list[Cell], interpreters) -> Figure | None:
 # ---------------------------------------------------------------- analysis sections
 
 
-def thread_figures(speed_id: str, eff_id: str, lines: list[Series], interpreters) -> tuple[Figure, Figure]:
+def thread_figures(speed_id: str, eff_id: str, lines: list[Series], interpreters,
+                   labels: dict | None = None) -> tuple[Figure, Figure]:
     """Speedup and parallel efficiency against thread count: one line per parallel variant × interpreter
     (colour per variant, dash per interpreter), with the ideal line. Points: (threads, speedup, efficiency,
     median seconds)."""
@@ -224,7 +229,7 @@ def thread_figures(speed_id: str, eff_id: str, lines: list[Series], interpreters
         for line in lines:
             colour, symbol = style(variants.index(line.variant))
             interp_index = list(interpreters).index(line.interpreter) if line.interpreter in interpreters else 0
-            name = f"{text(line.variant)} · {text(line.interpreter)}"
+            name = f"{text(line.variant)} · {text((labels or {}).get(line.interpreter, line.interpreter))}"
             fig.add_trace(go.Scatter(
                 x=[p[0] for p in line.points], y=[p[column] for p in line.points], mode="lines+markers", name=name,
                 line_color=colour, line_width=2, line_dash=DASHES[interp_index % len(DASHES)],

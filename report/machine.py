@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from shootout.archive import Archive
 
+from .columns import Build, Column
 from .formatting import DASH, flatten
 
 
@@ -21,6 +22,8 @@ class InterpreterInfo:
     available: bool
     reason: str
     details: list[tuple[str, str]]
+    label: str = ""  # 'cpython3.13t (free-threaded, GIL off)' (report/columns.py); the name when plain
+    build: Build | None = None  # how a provisioned CPython was built; None when the run found it installed
 
 
 @dataclass(frozen=True)
@@ -78,12 +81,14 @@ def machine_summary(machine: dict) -> str:
     return ", ".join(parts)
 
 
-def _interpreter(info: dict) -> InterpreterInfo:
+def _interpreter(info: dict, column: Column | None) -> InterpreterInfo:
     return InterpreterInfo(
         name=str(info.get("name")), implementation=str(info.get("implementation") or DASH),
         version=str(info.get("version") or DASH), executable=str(info.get("executable") or DASH),
         available=bool(info.get("available")), reason=str(info.get("reason") or ""),
         details=flatten(info.get("info") or {}),
+        label=column.label if column is not None else str(info.get("name")),
+        build=column.build if column is not None else None,
     )
 
 
@@ -99,8 +104,9 @@ def _build(b: dict) -> BuildRow:
     )
 
 
-def machine(data: Archive, variant_rank) -> Machine:
-    """variant_rank(workload, variant) orders the builds as the report orders the variants."""
+def machine(data: Archive, variant_rank, columns: dict[str, Column] | None = None) -> Machine:
+    """variant_rank(workload, variant) orders the builds as the report orders the variants; columns (by name) say
+    which interpreter is a free-threaded build and how each provisioned one was built."""
     meta = dict_of(data.metadata)
     info = dict_of(meta.get("machine"))
     environments = dict_of(meta.get("environments"))
@@ -109,7 +115,8 @@ def machine(data: Archive, variant_rank) -> Machine:
                                    variant_rank(str(b.get("workload") or ""), str(b.get("variant")))))
     return Machine(
         summary=machine_summary(info), rows=flatten(info),
-        interpreters=[_interpreter(i) for i in meta.get("interpreters") or [] if isinstance(i, dict)],
+        interpreters=[_interpreter(i, (columns or {}).get(str(i.get("name"))))
+                      for i in meta.get("interpreters") or [] if isinstance(i, dict)],
         environments=[EnvironmentInfo(str(name), flatten({k: v for k, v in env.items() if k != "lock"})
                                       if isinstance(env, dict) else [("", str(env))])
                       for name, env in sorted(environments.items(), key=lambda kv: str(kv[0]))],

@@ -9,7 +9,8 @@ through report.figures.to_spec (JSON with <, >, & escaped) and is parsed with JS
 Nothing depends on the render time, the host, random ids or set ordering, so re-rendering gives the same bytes.
 
 Sections, per workload: headline, speedup chart, all cells, warm-up, the contract's figures, failures, then (each
-only when the archive has data for it) PyPy vs CPython per variant, kernel quality, thread scaling, size scaling;
+only when the archive has data for it) PyPy vs CPython per variant, kernel quality, thread scaling, the GIL study
+(report/gil.py: free-threaded columns, pure-Python threads), size scaling;
 then, across workloads: workloads side by side (several workloads only), where the time goes (profiles/,
 report/profiles.py), machine and reproduce.
 """
