@@ -18,7 +18,7 @@ import socket
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import archive, catalog, environments, metadata, pyperf_export, stats
@@ -33,7 +33,6 @@ from .matrix import Cell, Method, ParamSet, PlannedCell, plan
 from .records import NOT_RUN, Status
 from .runner import Job, run_job, synthetic_record
 from .sampling import Sampler
-from .snapshot import RolesSnapshot
 
 EXIT_OK, EXIT_FAILED, EXIT_INTERRUPTED = 0, 1, 130
 ARCHIVE_PAUSE_ENV = "PYSHOOTOUT_TEST_ARCHIVE_PAUSE"  # tests only: seconds to hold the archiving phase open
@@ -287,9 +286,7 @@ def run_workers(state: RunState) -> None:
             record["environment"] = {"name": env.name, "seconds": env.created_seconds, "reused": env.reused}
         return record
 
-    roles = {sel.workload.name: replace(RolesSnapshot.from_json(sel.workload.to_json()["roles"]),
-                                        baseline_interpreter=o.baseline_interpreter) for sel in o.selections}
-    sampler = Sampler(state.planned, o.method, o.seed, roles, run_one, state.stop)
+    sampler = Sampler(state.planned, o.method, o.seed, run_one, state.stop)
     say(f"running {len(sampler.cells)} cells ({o.method.name} method: {describe(o.method)}; seed {o.seed})")
     state.records = sampler.run()
     state.sampling.update(sampler.stop_reasons())
@@ -329,7 +326,7 @@ def missing_cells(state: RunState) -> list[str]:
 def describe(method: Method) -> str:
     if method.precision is None:
         return f"{method.processes} processes per cell"
-    return (f"processes until the speedup CI is within ±{method.precision:.1%} ({method.processes} to "
+    return (f"processes until the CI of each cell's median is within ±{method.precision:.1%} ({method.processes} to "
             f"{method.max_processes} per cell, {method.cell_seconds:g} s budget)")
 
 

@@ -52,7 +52,7 @@ METHODS = {
     "quick": Method("quick", processes=2, warmups=1, calls=3, jit_calls=8, jit_seconds=2.0, jit_min_calls=6,
                     call_seconds=1.0),
     "default": Method("default", processes=5, warmups=1, calls=5, jit_calls=10, jit_seconds=4.0, jit_min_calls=4,
-                      call_seconds=2.0, precision=0.01, max_processes=30, cell_seconds=90.0),
+                      call_seconds=2.0, precision=0.02, max_processes=30, cell_seconds=60.0),
     "rigorous": Method("rigorous", processes=10, warmups=1, calls=10, jit_calls=40, jit_seconds=30.0,
                        jit_min_calls=15, call_seconds=10.0, precision=0.005, max_processes=60, cell_seconds=600.0),
 }

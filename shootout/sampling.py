@@ -1,18 +1,22 @@
 """Which worker process runs next: interleaved random rounds, and a cell stops getting processes once its
-speedup ratio is known well enough.
+median is known well enough.
 
 Each round runs one process of every still-active cell, in an order shuffled by the run's seed, so drift and
 heat spread over all cells. After a round, a cell with at least `method.processes` processes stops when the
-bootstrap CI of its speedup over the baseline cell (same workload and size) has a relative half-width within
-`method.precision`; the baseline cell itself, and a cell whose baseline did not verify, use the CI of their own
-median ratio (resampled against itself). Whatever the precision, a cell stops at `method.max_processes`
-processes or once `method.cell_seconds` of worker time went into it, and at its first failed process (a failed
-cell is not ranked, more processes would not change that). With no precision (a fixed design, `--processes N`
-or --quick) every cell gets exactly `method.processes`. Each cell's stop reason goes into the archive.
+distribution-free 95% CI of its own median (order statistics, estimates.median_ci) has a relative half-width
+within `method.precision`. The rule is the cell's own, not its speedup's: a speedup CI also carries the baseline
+cell's uncertainty, which more processes of the other cell cannot reduce (measured on a shared 2-vCPU VM:
+pure_python's calls there vary by ±15% from process to process, so with a speedup rule no cell stopped before its
+cap). Each cell's and the baseline's halves combine: a speedup CI is about √(h_cell² + h_base²) wide. Whatever
+the precision, a cell stops at `method.max_processes` processes or once `method.cell_seconds` of worker time went
+into it, and at its first failed process (a failed cell is not ranked, more processes would not change that).
+With no precision (a fixed design, `--processes N` or --quick) every cell gets exactly `method.processes`. Each
+cell's stop reason goes into the archive.
 """
 
 from __future__ import annotations
 
+import math
 import random
 import sys
 import time
@@ -23,7 +27,6 @@ from . import estimates, stats
 from .interrupts import StopRequest
 from .matrix import Method, PlannedCell
 from .runner import Job
-from .snapshot import RolesSnapshot
 
 
 @dataclass
@@ -40,10 +43,10 @@ class CellSampling:
 
 
 class Sampler:
-    def __init__(self, planned: list[PlannedCell], method: Method, seed: int, roles: dict[str, RolesSnapshot],
+    def __init__(self, planned: list[PlannedCell], method: Method, seed: int,
                  run_one: Callable[[Job], dict | None], stop: StopRequest):
         self.cells = [CellSampling(p) for p in planned if p.status == "pending"]
-        self.method, self.seed, self.roles, self.run_one, self.stop = method, seed, roles, run_one, stop
+        self.method, self.seed, self.run_one, self.stop = method, seed, run_one, stop
         self.done = 0
         self.started = time.monotonic()
         self.progress = Progress(self)
@@ -104,45 +107,36 @@ class Sampler:
             return None
         half = self.relative_half_width(cell)
         if half is not None and half <= m.precision:
-            return f"speedup CI ±{half:.2%} within ±{m.precision:.2%} after {n} processes"
+            return f"median CI ±{half:.2%} within ±{m.precision:.2%} after {n} processes"
         return None
 
     def relative_half_width(self, cell: CellSampling) -> float | None:
-        """Relative half-width of the 95% CI of this cell's speedup over its baseline cell (or of itself)."""
+        """Relative half-width of the 95% CI of this cell's median process mean (None: n too small)."""
         mine = stats.process_means(cell.records).get(cell.key)
-        base_cell = self.baseline_of(cell)
-        base = stats.process_means(base_cell.records).get(base_cell.key) if base_cell else None
         if mine is None:
             return None
-        ci = estimates.ratio_ci(base if base is not None else mine, mine)
-        if ci is estimates.NO_INTERVAL:
+        ci = estimates.median_ci(mine)
+        if ci is estimates.NO_INTERVAL or math.isnan(ci.low):
             return None
         centre = (ci.low + ci.high) / 2
         return ci.half_width / centre if centre > 0 else None
-
-    def baseline_of(self, cell: CellSampling) -> CellSampling | None:
-        c = cell.planned.cell
-        role = self.roles[c.workload].baseline
-        chosen = self.roles[c.workload].baseline_interpreter
-        candidates = [o for o in self.cells if o.planned.cell.workload == c.workload and o.planned.cell.size == c.size
-                      and o.planned.cell.variant == role and o.planned.cell.threads == 1 and o is not cell
-                      and (o.planned.cell.interpreter == chosen if chosen else o.planned.implementation == "cpython")]
-        return min(candidates, key=lambda o: (o.planned.cell.interpreter.endswith(("t", "t-fast")),
-                                              o.planned.cell.interpreter)) if candidates else None
 
     def stop_reasons(self) -> dict[str, str]:
         """cell key -> why it stopped (cells still active when a signal came have none)."""
         return {c.planned.cell.key: c.stopped for c in self.cells if c.stopped}
 
-    def eta_seconds(self) -> float:
-        """Seconds left if every active cell needs at least one more process, or up to the minimum."""
+    def eta_seconds(self) -> tuple[float, float]:
+        """(at least, at most) seconds left: every active cell needs at least one more process, or up to the
+        minimum; at most up to its cap of processes or its time budget, whichever comes first."""
         mean = [c.seconds / len(c.records) for c in self.cells if c.records]
         typical = sum(mean) / len(mean) if mean else 10.0
-        left = 0.0
+        least = most = 0.0
+        m = self.method
         for c in self.active():
             per = c.seconds / len(c.records) if c.records else typical
-            left += per * max(1, self.method.processes - len(c.records))
-        return left
+            least += per * max(1, m.processes - len(c.records))
+            most += max(per, min(per * (m.max_processes - len(c.records)), m.cell_seconds - c.seconds + per))
+        return (least, least) if m.precision is None else (least, max(least, most))  # fixed: exactly the minimum
 
 
 class Progress:
@@ -180,8 +174,9 @@ class Progress:
         finished = sum(1 for c in s.cells if c.stopped)
         times = record.get("times_seconds") or []
         best = f"{min(times):.4g} s" if times else "-"
-        eta = s.eta_seconds()
+        least, most = s.eta_seconds()
         self.line(f"[{s.done}] {cell.planned.cell.key} p{record['process_index']}: {record['status']} "
-                  f"(best {best}); cells done {finished}/{len(s.cells)}, at least {eta / 60:.1f} min left")
+                  f"(best {best}); cells done {finished}/{len(s.cells)}, "
+                  f"{least / 60:.1f} to {most / 60:.1f} min left")
         if self.bar is not None:
             self.bar.update(self.task, completed=finished)
