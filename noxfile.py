@@ -112,6 +112,15 @@ def tests(session: nox.Session) -> None:
     session.run("python", "-m", "pytest", *session.posargs)
 
 
+@nox.session(name="tests-freethreaded", default=False)
+def tests_freethreaded(session: nox.Session) -> None:
+    """Off by default: build CPython 3.13t (the fast profile, ~5 min; cached) and run the compare tests on it."""
+    _orchestrator(session, "test")
+    session.run("python", "-m", "shootout", "interpreters", "--fast", "3.13t")
+    session.run("python", "-m", "pytest", "-m", "slow", "tests/test_freethreaded.py",
+                "tests/test_provision.py::test_real_free_threaded_build_resolves", *session.posargs)
+
+
 @nox.session
 def lint(session: nox.Session) -> None:
     session.install(*nox.project.dependency_groups(PYPROJECT, "lint"))

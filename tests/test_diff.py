@@ -89,3 +89,28 @@ def test_markdown_and_table_outputs(pair, tmp_path):
 def test_diff_needs_two_archives(pair, capsys):
     assert cli.main(["diff", str(pair[0].path)]) == 2
     assert "at least two archives" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_html_comparison_in_headless_chromium(pair, tmp_path):
+    """Like report.html: offline (no request leaves the page), every forest plot drawn, and a string from an
+    archive (here B's CPU model, shown under "what differs") escaped, shown as text, never run."""
+    import json
+    import shutil
+
+    from test_report import EVIL, assert_clean_page, open_in_chromium
+
+    source = tmp_path / "evil-source"
+    shutil.copytree(FIXTURE, source)
+    meta = json.loads((source / "metadata.json").read_text())
+    meta["machine"]["cpu"]["model"] = EVIL
+    (source / "metadata.json").write_text(json.dumps(meta))
+    evil = forge_archive(source, tmp_path / "evil", _records({"*": 1.05}, 3))
+    page = tmp_path / "comparison.html"
+    code, _out, err = _run("diff", str(pair[0].path), str(evil.path), "--html", str(page))
+    assert code == 0, err
+    assert EVIL not in page.read_text()  # escaped in the file
+    seen = open_in_chromium(page, tmp_path / "comparison.png")
+    assert_clean_page(seen)
+    assert seen["plots"], "no forest plot"
+    assert EVIL in seen["text"]  # shown as text
