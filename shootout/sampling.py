@@ -5,9 +5,9 @@ Each round runs one process of every still-active cell, in an order shuffled by 
 heat spread over all cells. After a round, a cell with at least `method.processes` processes stops when the
 distribution-free 95% CI of its own median (order statistics, estimates.median_ci) has a relative half-width
 within `method.precision`. The rule is the cell's own, not its speedup's: a speedup CI also carries the baseline
-cell's uncertainty, which more processes of the other cell cannot reduce (measured on a shared 2-vCPU VM:
-pure_python's calls there vary by ±15% from process to process, so with a speedup rule no cell stopped before its
-cap). Each cell's and the baseline's halves combine: a speedup CI is about √(h_cell² + h_base²) wide. Whatever
+cell's uncertainty, which more processes of the other cell cannot reduce (measured on a shared 2-vCPU VM: the
+baseline variant's calls vary by ±15% from process to process there, so under a speedup rule no cell stopped
+before its cap). Each cell's and the baseline's halves combine: a speedup CI is about √(h_cell² + h_base²) wide. Whatever
 the precision, a cell stops at `method.max_processes` processes or once `method.cell_seconds` of worker time went
 into it, and at its first failed process (a failed cell is not ranked, more processes would not change that).
 With no precision (a fixed design, `--processes N` or --quick) every cell gets exactly `method.processes`. Each
