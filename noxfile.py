@@ -30,10 +30,15 @@ ORCHESTRATOR_DEPS = PYPROJECT["project"]["dependencies"]
 SHOOTOUT_EXIT_CODES = (1, 2, 3, 130)
 
 
+# uv installs no .pyc files; where PYTHONDONTWRITEBYTECODE is set none are ever written, and every start of the
+# orchestrator compiled scipy and pandas again (3.7 s measured).
+COMPILED = {"UV_COMPILE_BYTECODE": "1"}
+
+
 def _orchestrator(session: nox.Session, *groups: str) -> None:
-    session.install(*ORCHESTRATOR_DEPS)
+    session.install(*ORCHESTRATOR_DEPS, env=COMPILED)
     for group in groups:
-        session.install(*nox.project.dependency_groups(PYPROJECT, group))
+        session.install(*nox.project.dependency_groups(PYPROJECT, group), env=COMPILED)
 
 
 def _forward_sigterm() -> None:
