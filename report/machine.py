@@ -135,8 +135,10 @@ def method_text(method: dict, seed) -> str:
     processes, most, precision = _number(method.get("processes")), _number(method.get("max_processes")), \
         _number(method.get("precision"))
     count = "?" if processes is None else f"{processes:g}"
+    budget = _number(method.get("run_seconds"))
     if precision and most is not None:
-        count += f" to {most:g} fresh processes per cell (until the speedup's 95% CI is within ±{precision:.1%})"
+        count += f" to {most:g} fresh processes per cell (until the 95% CI of its median is within ±{precision:.1%}"
+        count += f"; none past the minimum after {budget / 60:g} min)" if budget else ")"
     else:
         count += " fresh processes per cell"
     calls, jit = _number(method.get("calls")), _number(method.get("jit_calls"))

@@ -58,6 +58,8 @@ def _compare_parser(sub) -> None:
     c.add_argument("--precision", help="stop sampling a cell once the CI of its median is within this (default 2%%)")
     c.add_argument("--processes", help="fresh worker processes per cell: a fixed design (with --precision: the "
                                        "minimum)")
+    c.add_argument("--budget", help="minutes of sampling after which no process past a cell's minimum starts "
+                                    "(default 9; 0: none; every cell still gets its minimum)")
     c.add_argument("--calls", help="timed calls per process for AOT cells (overrides the preset)")
     c.add_argument("--jit-calls", help="calls per process for PyPy/Numba cells (overrides the preset)")
     c.add_argument("-o", "--output", default=str(ROOT / "results"), help="results directory")

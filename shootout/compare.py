@@ -271,6 +271,20 @@ def build_variants(state: RunState) -> None:
             p.status, p.reason = "build_failed", result.error or "build failed"
 
 
+def baseline_weights(state: RunState) -> dict[str, int]:
+    """Cell key -> how many speedups divide by it: the baseline cell of each workload and size, on the column
+    stats.baseline_cells will take (the run's baseline interpreter, else the first CPython by name with a GIL)."""
+    o = state.options
+    cpythons = sorted(i.name for i in o.interpreters if i.implementation == "cpython" and not i.free_threaded)
+    column = o.baseline_interpreter or (cpythons[0] if cpythons else None)
+    pending = [p.cell for p in state.planned if p.status == "pending"]
+    weights = {}
+    for c in pending:
+        if (c.variant, c.threads, c.interpreter) == (state.contract(c.workload).roles.baseline, 1, column):
+            weights[c.key] = sum(1 for other in pending if (other.workload, other.size) == (c.workload, c.size)) - 1
+    return weights
+
+
 def run_workers(state: RunState) -> None:
     """Every worker process of every runnable cell, interleaved in the seed's random order."""
     o = state.options
@@ -286,7 +300,7 @@ def run_workers(state: RunState) -> None:
             record["environment"] = {"name": env.name, "seconds": env.created_seconds, "reused": env.reused}
         return record
 
-    sampler = Sampler(state.planned, o.method, o.seed, run_one, state.stop)
+    sampler = Sampler(state.planned, o.method, o.seed, run_one, state.stop, baselines=baseline_weights(state))
     say(f"running {len(sampler.cells)} cells ({o.method.name} method: {describe(o.method)}; seed {o.seed})")
     state.records = sampler.run()
     state.sampling.update(sampler.stop_reasons())
@@ -326,8 +340,9 @@ def missing_cells(state: RunState) -> list[str]:
 def describe(method: Method) -> str:
     if method.precision is None:
         return f"{method.processes} processes per cell"
-    return (f"processes until the CI of each cell's median is within ±{method.precision:.1%} ({method.processes} to "
-            f"{method.max_processes} per cell, {method.cell_seconds:g} s budget)")
+    budget = f", no extra process past {method.run_seconds / 60:g} min" if method.run_seconds is not None else ""
+    return (f"{method.processes} processes per cell, then more until the CI of each cell's median is within "
+            f"±{method.precision:.1%} (at most {method.max_processes} and {method.cell_seconds:g} s per cell{budget})")
 
 
 def _build_entries(state: RunState) -> list[dict]:

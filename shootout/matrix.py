@@ -12,11 +12,13 @@ from .interpreters import Interpreter
 class Method:
     """How many fresh processes each cell gets and how many calls each process makes.
 
-    Sequential (precision set): cells get processes in interleaved random rounds until the CI of their speedup
-    ratio is within `precision` (relative half-width), after at least `processes` and at most `max_processes`
-    processes, or until `cell_seconds` of worker time went into them. Fixed (precision None): exactly `processes`.
+    Sequential (precision set): every cell gets `processes` in interleaved random rounds; then more, allocated
+    by sampling.Sampler, until the CI of its own median is within `precision` (relative half-width), at most
+    `max_processes`, `cell_seconds` of worker time per cell, and none past the minimum that would end after
+    `run_seconds` of sampling (wall). Fixed (precision None): exactly `processes`.
     Per process: AOT cells make `warmups` + up to `calls` calls, stopping after the first timed one once
     `call_seconds` went into the kernel (the precision comes from more processes, not more calls of one);
+    interpreted cells (pure Python on CPython) the same with no warmups;
     JIT cells (PyPy, Numba) up to `jit_calls`, stopping after `jit_min_calls` once `jit_seconds` went in.
     """
 
@@ -31,28 +33,27 @@ class Method:
     precision: float | None = None
     max_processes: int = 30
     cell_seconds: float = 120.0
+    run_seconds: float | None = None  # sequential: no process past a cell's minimum would end after this (wall)
 
-    @staticmethod
-    def is_jit(implementation: str, technology: str) -> bool:
-        return implementation == "pypy" or technology == "numba"
-
-    def calls_for(self, implementation: str, technology: str) -> tuple[int, int, float]:
-        """(at most, at least, seconds after which no more calls are started once `at least` were made)."""
-        if self.is_jit(implementation, technology):
+    def calls_for(self, rule: str) -> tuple[int, int, float]:
+        """(at most, at least, seconds after which no more calls are started once `at least` were made), for a
+        cell under warm-up rule `rule` (warmup.rule_for): interpreted cells have no first call to set apart."""
+        if rule == "jit":
             most = max(self.jit_calls, self.warmups + self.calls)
             return most, min(self.jit_min_calls, most), self.jit_seconds
-        most = self.warmups + self.calls
-        return most, min(self.warmups + 1, most), self.call_seconds
+        warmups = 0 if rule == "interpreted" else self.warmups
+        most = warmups + self.calls
+        return most, min(warmups + 1, most), self.call_seconds
 
     def to_json(self) -> dict:
         return asdict(self)
 
 
 METHODS = {
-    "quick": Method("quick", processes=2, warmups=1, calls=3, jit_calls=8, jit_seconds=2.0, jit_min_calls=6,
-                    call_seconds=1.0),
-    "default": Method("default", processes=5, warmups=1, calls=5, jit_calls=10, jit_seconds=4.0, jit_min_calls=4,
-                      call_seconds=2.0, precision=0.02, max_processes=30, cell_seconds=60.0),
+    "quick": Method("quick", processes=2, warmups=1, calls=2, jit_calls=6, jit_seconds=0.5, jit_min_calls=4,
+                    call_seconds=0.5),
+    "default": Method("default", processes=6, warmups=1, calls=5, jit_calls=10, jit_seconds=2.0, jit_min_calls=4,
+                      call_seconds=2.0, precision=0.02, max_processes=30, cell_seconds=120.0, run_seconds=540.0),
     "rigorous": Method("rigorous", processes=10, warmups=1, calls=10, jit_calls=40, jit_seconds=30.0,
                        jit_min_calls=15, call_seconds=10.0, precision=0.005, max_processes=60, cell_seconds=600.0),
 }

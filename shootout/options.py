@@ -134,8 +134,29 @@ def method_of(args: argparse.Namespace) -> Method:
         precision = precision_of(args.precision)
     elif args.processes:
         precision = None
-    changed = any(overrides.values()) or args.precision
-    return replace(base, name="custom" if changed else base.name, precision=precision, **values)
+    run_seconds = base.run_seconds
+    budget = getattr(args, "budget", None)
+    if budget:
+        run_seconds = budget_of(budget) or None
+    changed = any(overrides.values()) or args.precision or budget
+    return replace(base, name="custom" if changed else base.name, precision=precision, run_seconds=run_seconds,
+                   **values)
+
+
+def budget_of(text: str) -> float:
+    """--budget 9 (minutes), 9min or 540s: seconds; 0 for no budget."""
+    number, scale = text.strip(), 60.0
+    for suffix, factor in (("min", 60.0), ("m", 60.0), ("s", 1.0)):
+        if number.endswith(suffix):
+            number, scale = number[: -len(suffix)], factor
+            break
+    try:
+        value = float(number) * scale
+    except ValueError:
+        raise UsageError(f"--budget {text!r} is not a number of minutes (e.g. 9, 9min or 540s)") from None
+    if not 0 <= value < float("inf"):
+        raise UsageError(f"--budget {text!r} must be 0 (none) or a positive time")
+    return value
 
 
 def seconds(text: str, option: str) -> float:

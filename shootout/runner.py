@@ -33,6 +33,7 @@ class Job:
     calls: int
     min_calls: int | None = None  # JIT cells: calls always made before the time budget applies
     max_seconds: float | None = None
+    warmup_rule: str | None = None  # warmup.rule_for: how the record's calls are split (kept in the record)
 
 
 def synthetic_record(
@@ -165,6 +166,8 @@ def run_job(
                       process_wall_seconds=wall)
     record["build"] = build.record_field()
     record["process_wall_seconds"] = wall
+    if job.warmup_rule:
+        record["warmup_rule"] = job.warmup_rule
     record["cpu_pinned"] = cpus
     record["load_before"] = load_before
     return record

@@ -1,15 +1,22 @@
-"""Which worker process runs next: interleaved random rounds, and a cell stops getting processes once its
-median is known well enough.
+"""Which worker process runs next: interleaved random rounds up to each cell's minimum, then processes where
+they narrow the speedup CIs most, until each cell's median is known well enough or the run's time is spent.
 
-Each round runs one process of every still-active cell, in an order shuffled by the run's seed, so drift and
-heat spread over all cells. After a round, a cell with at least `method.processes` processes stops when the
-distribution-free 95% CI of its own median (order statistics, estimates.median_ci) has a relative half-width
-within `method.precision`. The rule is the cell's own, not its speedup's: a speedup CI also carries the baseline
-cell's uncertainty, which more processes of the other cell cannot reduce (measured on a shared 2-vCPU VM: the
-baseline variant's calls vary by ±15% from process to process there, so under a speedup rule no cell stopped
-before its cap). Each cell's and the baseline's halves combine: a speedup CI is about √(h_cell² + h_base²) wide. Whatever
-the precision, a cell stops at `method.max_processes` processes or once `method.cell_seconds` of worker time went
-into it, and at its first failed process (a failed cell is not ranked, more processes would not change that).
+Phase 1: each round runs one process of every cell still below `method.processes`, in an order shuffled by the
+run's seed, so drift and heat spread over all cells. Below 6 processes there is no distribution-free 95% CI of
+a median, so this phase is never cut short by a time budget.
+
+Phase 2 (precision set): a cell is done when the 95% CI of its own median (order statistics,
+estimates.median_ci) has a relative half-width within `method.precision`, at `method.max_processes`, or once
+`method.cell_seconds` of worker time went into it. The rule is the cell's own, not its speedup's: a speedup CI
+also carries the baseline's uncertainty, which more processes of the other cell cannot reduce (the two combine
+to about √(h_cell² + h_base²)). The next process goes to the cell furthest behind its share of the phase's
+time (deficit scheduling, so cells stay interleaved), the share being a Neyman allocation: time ∝ w·s·√c, with
+s the relative spread of the cell's process means (1.4826·MAD/median), c its seconds per process and w = √k for a baseline that k
+speedups divide by (1 for the others). That minimises the sum of the squared speedup half-widths for the time spent,
+which is why a noisy baseline gets most of it. A process that would end after `method.run_seconds` of sampling
+is not started: its cell stops with "run budget spent".
+
+A failed process stops its cell at once (a failed cell is not ranked; more processes would not change that).
 With no precision (a fixed design, `--processes N` or --quick) every cell gets exactly `method.processes`. Each
 cell's stop reason goes into the archive.
 """
@@ -23,7 +30,9 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from . import estimates, stats
+import numpy as np
+
+from . import estimates, stats, warmup
 from .interrupts import StopRequest
 from .matrix import Method, PlannedCell
 from .runner import Job
@@ -35,6 +44,8 @@ class CellSampling:
     records: list[dict] = field(default_factory=list)
     seconds: float = 0.0
     stopped: str | None = None  # why it stopped getting processes; None while active
+    half_width: float | None = None  # relative half-width of its median's CI, kept up to date past the minimum
+    spread: float = 0.5  # relative spread of its process means (1.4826·MAD/median); 50% until known
 
     @property
     def key(self) -> tuple:
@@ -44,37 +55,92 @@ class CellSampling:
 
 class Sampler:
     def __init__(self, planned: list[PlannedCell], method: Method, seed: int,
-                 run_one: Callable[[Job], dict | None], stop: StopRequest):
+                 run_one: Callable[[Job], dict | None], stop: StopRequest, baselines: dict[str, int] | None = None):
+        """`baselines`: cell key -> how many speedups divide by that cell (their weight in phase 2)."""
         self.cells = [CellSampling(p) for p in planned if p.status == "pending"]
         self.method, self.seed, self.run_one, self.stop = method, seed, run_one, stop
+        self.baselines = baselines or {}
         self.done = 0
         self.started = time.monotonic()
+        self.extra_seconds: dict[tuple, float] = {}  # phase 2: wall seconds given to each cell
         self.progress = Progress(self)
 
     # ------------------------------------------------------------ the loop
 
     def run(self) -> list[dict]:
-        round_number = 0
         with self.progress:
-            while self.active() and not self.stop.requested:
-                order = self.active()
-                random.Random(self.seed * 1000 + round_number).shuffle(order)
-                for cell in order:
-                    if self.stop.requested or not self._run_process(cell):
-                        break
+            self._minimum_rounds()
+            if self.method.precision is not None:
                 self._decide()
-                round_number += 1
+                while not self.stop.requested and self._next_extra():
+                    pass
         if self.stop.requested:
             self.progress.line(f"interrupted after {self.done} worker processes; archiving what finished")
         return [r for cell in self.cells for r in cell.records]
+
+    def _minimum_rounds(self) -> None:
+        round_number = 0
+        while not self.stop.requested:
+            order = [c for c in self.active() if len(c.records) < self.method.processes]
+            if not order:
+                return
+            random.Random(self.seed * 1000 + round_number).shuffle(order)
+            for cell in order:
+                if self.stop.requested or not self._run_process(cell):
+                    return
+            round_number += 1
+
+    def _next_extra(self) -> bool:
+        """Run one phase-2 process; False when every cell is done."""
+        active = self.active()
+        if not active:
+            return False
+        fits = [c for c in active if self._fits_budget(c)]
+        for cell in active:
+            if cell not in fits:
+                cell.stopped = f"run budget of {self.method.run_seconds:g} s spent after {len(cell.records)} processes"
+        if not fits:
+            return False
+        weights = {c.key: self.allocation_weight(c) for c in active}
+        cell = max(fits, key=lambda c: self._deficit(c, weights))
+        before = cell.seconds
+        if self._run_process(cell):
+            self.extra_seconds[cell.key] = self.extra_seconds.get(cell.key, 0.0) + cell.seconds - before
+            if cell.stopped is None:
+                cell.stopped = self._stop_reason(cell)
+        return True
+
+    def _fits_budget(self, cell: CellSampling) -> bool:
+        budget = self.method.run_seconds
+        return budget is None or time.monotonic() - self.started + self.per_process(cell) <= budget
+
+    def _deficit(self, cell: CellSampling, weights: dict[tuple, float]) -> tuple[float, float]:
+        """How far the cell is behind its Neyman share of phase 2's time among the active cells (`weights`);
+        ties go by the seeded order."""
+        total = sum(weights.values())
+        spent = sum(self.extra_seconds.get(key, 0.0) for key in weights)
+        share = weights[cell.key] / total if total > 0 else 1 / len(weights)
+        tie = random.Random(f"{self.seed}-{self.done}-{cell.key}").random()
+        return share * (spent + self.per_process(cell)) - self.extra_seconds.get(cell.key, 0.0), tie
+
+    def allocation_weight(self, cell: CellSampling) -> float:
+        """w·s·√c (see the module docstring)."""
+        return math.sqrt(self.baselines.get(cell.planned.cell.key, 1)) * cell.spread * math.sqrt(self.per_process(cell))
+
+    def per_process(self, cell: CellSampling) -> float:
+        if cell.records:
+            return cell.seconds / len(cell.records)
+        known = [c.seconds / len(c.records) for c in self.cells if c.records]
+        return sum(known) / len(known) if known else 10.0
 
     def active(self) -> list[CellSampling]:
         return [c for c in self.cells if c.stopped is None]
 
     def _job(self, cell: CellSampling) -> Job:
         p = cell.planned
-        most, least, seconds = self.method.calls_for(p.implementation or "", p.technology)
-        return Job(p, len(cell.records), most, min_calls=least, max_seconds=seconds)
+        rule = warmup.rule_for(p.implementation, p.technology)
+        most, least, seconds = self.method.calls_for(rule)
+        return Job(p, len(cell.records), most, min_calls=least, max_seconds=seconds, warmup_rule=rule)
 
     def _run_process(self, cell: CellSampling) -> bool:
         started = time.monotonic()
@@ -84,8 +150,12 @@ class Sampler:
         cell.seconds += time.monotonic() - started
         cell.records.append(record)
         self.done += 1
+        if len(cell.records) >= self.method.processes and self.method.precision is not None:
+            self._update_estimates(cell)
         if record["status"] != "ok":
             cell.stopped = f"process {record['process_index']} {record['status']}"
+        elif self.method.precision is None and len(cell.records) >= self.method.processes:
+            cell.stopped = f"fixed design: {len(cell.records)} processes"
         self.progress.process(cell, record)
         return True
 
@@ -97,46 +167,49 @@ class Sampler:
 
     def _stop_reason(self, cell: CellSampling) -> str | None:
         m, n = self.method, len(cell.records)
-        if m.precision is None:
-            return f"fixed design: {n} processes" if n >= m.processes else None
         if n >= m.max_processes:
             return f"cap of {m.max_processes} processes reached"
         if cell.seconds >= m.cell_seconds:
             return f"time budget of {m.cell_seconds:g} s reached after {n} processes"
-        if n < m.processes:
-            return None
-        half = self.relative_half_width(cell)
+        half = cell.half_width
         if half is not None and half <= m.precision:
             return f"median CI ±{half:.2%} within ±{m.precision:.2%} after {n} processes"
         return None
 
-    def relative_half_width(self, cell: CellSampling) -> float | None:
-        """Relative half-width of the 95% CI of this cell's median process mean (None: n too small)."""
+    def _update_estimates(self, cell: CellSampling) -> None:
+        """The relative half-width of the 95% CI of the cell's median process mean (None: n too small), and the
+        relative spread of those means."""
         mine = stats.process_means(cell.records).get(cell.key)
-        if mine is None:
-            return None
+        if mine is None or len(mine) == 0:
+            return
+        middle = float(np.median(mine))
+        if middle > 0:
+            cell.spread = 1.4826 * float(np.median(np.abs(mine - middle))) / middle
         ci = estimates.median_ci(mine)
         if ci is estimates.NO_INTERVAL or math.isnan(ci.low):
-            return None
+            cell.half_width = None
+            return
         centre = (ci.low + ci.high) / 2
-        return ci.half_width / centre if centre > 0 else None
+        cell.half_width = ci.half_width / centre if centre > 0 else None
 
     def stop_reasons(self) -> dict[str, str]:
         """cell key -> why it stopped (cells still active when a signal came have none)."""
         return {c.planned.cell.key: c.stopped for c in self.cells if c.stopped}
 
     def eta_seconds(self) -> tuple[float, float]:
-        """(at least, at most) seconds left: every active cell needs at least one more process, or up to the
-        minimum; at most up to its cap of processes or its time budget, whichever comes first."""
-        mean = [c.seconds / len(c.records) for c in self.cells if c.records]
-        typical = sum(mean) / len(mean) if mean else 10.0
-        least = most = 0.0
+        """(at least, at most) seconds left: every active cell still needs its minimum; at most, each goes on to
+        its cap or its time budget, and never past the run's budget once the minimum is done."""
         m = self.method
+        least = most = 0.0
         for c in self.active():
-            per = c.seconds / len(c.records) if c.records else typical
-            least += per * max(1, m.processes - len(c.records))
+            per = self.per_process(c)
+            least += per * max(0, m.processes - len(c.records))
             most += max(per, min(per * (m.max_processes - len(c.records)), m.cell_seconds - c.seconds + per))
-        return (least, least) if m.precision is None else (least, max(least, most))  # fixed: exactly the minimum
+        if m.precision is None:
+            return least, least
+        if m.run_seconds is not None:
+            most = min(most, max(least, m.run_seconds - (time.monotonic() - self.started)))
+        return least, max(least, most)
 
 
 class Progress:

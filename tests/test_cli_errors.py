@@ -34,6 +34,8 @@ def run_cli(capsys, *args: str) -> tuple[int, str]:
         (["--threads", "0"], "--threads '0' must be >= 1"),
         (["--processes", "-1"], "--processes '-1' must be >= 1"),
         (["--timeout", "soon"], "--timeout"),
+        (["--budget", "soon"], "--budget 'soon' is not a number of minutes"),
+        (["--budget", "-3"], "--budget '-3' must be 0 (none) or a positive time"),
         (["--no-such-option"], "unrecognized arguments: --no-such-option"),
     ],
 )

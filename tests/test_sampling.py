@@ -11,14 +11,26 @@ from shootout.matrix import Cell, Method, ParamSet, PlannedCell
 from shootout.sampling import Sampler
 
 SIZE = ParamSet("10x5", (("size", "10x5"),))
-NOISE = {"stable": 0.002, "noisy": 0.25, "baseline": 0.15}
+NOISE = {"stable": 0.002, "noisy": 0.25, "baseline": 0.15, "other": 0.15}
+COST = {"stable": 1.0, "noisy": 1.0, "baseline": 10.0, "other": 10.0}  # simulated seconds per process
 
 
 def planned(variant: str) -> PlannedCell:
     return PlannedCell(Cell("julia", variant, "cpython3.11", 1, SIZE), "python", "cpython", False, "pending")
 
 
-def simulated_worker(failing: str | None = None, stop: StopRequest | None = None, stop_after: int = 0):
+class FakeClock:
+    """time.monotonic for the sampler: simulated workers advance it by their variant's COST."""
+
+    def __init__(self):
+        self.now = 0.0
+
+    def monotonic(self) -> float:
+        return self.now
+
+
+def simulated_worker(failing: str | None = None, stop: StopRequest | None = None, stop_after: int = 0,
+                     clock: FakeClock | None = None):
     """A run_one that returns a record whose times have the variant's known relative noise (seeded)."""
     rng = np.random.default_rng(7)
     calls = []
@@ -26,6 +38,8 @@ def simulated_worker(failing: str | None = None, stop: StopRequest | None = None
     def run_one(job):
         variant = job.planned.cell.variant
         calls.append(variant)
+        if clock is not None:
+            clock.now += COST[variant]
         if stop is not None and len(calls) > stop_after:
             stop.count += 1  # as a SIGINT would: the loop reads `requested`
             return None
@@ -42,10 +56,10 @@ def method(**kw) -> Method:
                              "max_processes": 12, "cell_seconds": 600.0, **kw})
 
 
-def sample(variants, m: Method, **worker):
+def sample(variants, m: Method, baselines=None, **worker):
     run_one, calls = simulated_worker(**worker)
     sampler = Sampler([planned(v) for v in variants], m, seed=1, run_one=run_one,
-                      stop=worker.get("stop") or StopRequest())
+                      stop=worker.get("stop") or StopRequest(), baselines=baselines)
     records = sampler.run()
     return sampler.stop_reasons(), records, calls
 
@@ -71,8 +85,9 @@ def test_a_noisy_baseline_does_not_keep_other_cells_running():
 
 
 def test_time_budget_and_first_failure_stop_a_cell():
+    """A cell's time budget applies past its minimum (below 6 processes there would be no CI at all)."""
     reasons, _, _ = sample(["stable"], method(cell_seconds=0.0))
-    assert _reason(reasons, "stable") == "time budget of 0 s reached after 1 processes"
+    assert _reason(reasons, "stable") == "time budget of 0 s reached after 5 processes"
     reasons, records, _ = sample(["stable", "noisy"], method(), failing="noisy")
     assert _reason(reasons, "noisy") == "process 0 crashed"
     assert sum(r["variant"] == "noisy" for r in records) == 1
@@ -89,3 +104,42 @@ def test_rounds_interleave_cells_and_a_stop_request_ends_the_loop():
     stop = StopRequest()
     reasons, records, calls = sample(["stable", "noisy"], method(), stop=stop, stop_after=3)
     assert stop.requested and len(records) == 3 and len(calls) == 4 and reasons == {}
+
+
+def test_the_run_budget_never_cuts_the_minimum_and_stops_what_would_end_after_it(monkeypatch):
+    clock = FakeClock()
+    monkeypatch.setattr("shootout.sampling.time", clock)
+    reasons, records, _ = sample(["noisy", "other"], method(processes=6, run_seconds=30.0), clock=clock)
+    assert sum(r["variant"] == "other" for r in records) == 6  # 60 simulated s: over the budget, still 6
+    assert _reason(reasons, "other") == "run budget of 30 s spent after 6 processes"
+    assert _reason(reasons, "noisy").startswith("run budget of 30 s spent after")
+    assert clock.now <= 6 * COST["other"] + 6 * COST["noisy"] + COST["noisy"]
+
+
+def test_a_baseline_that_many_speedups_divide_by_gets_most_of_the_extra_time(monkeypatch):
+    """Neyman allocation: same noise and cost, but 16 speedups depend on the baseline: √16 = 4 times the share."""
+    clock = FakeClock()
+    monkeypatch.setattr("shootout.sampling.time", clock)
+    key = "julia-baseline-cpython3.11-t1-10x5"
+    m = method(processes=6, run_seconds=600.0, max_processes=100, cell_seconds=10_000.0)
+    _, records, calls = sample(["baseline", "other"], m, baselines={key: 16}, clock=clock)
+    extra = {v: sum(r["variant"] == v for r in records) - 6 for v in ("baseline", "other")}
+    assert extra["other"] >= 1 and 2.5 <= extra["baseline"] / extra["other"] <= 8, extra
+    tail = calls[12:]
+    assert "other" in tail[: len(tail) // 2]  # interleaved, not all of the baseline's processes first
+
+
+def test_budget_option_reads_minutes_and_seconds_and_zero_means_none():
+    import argparse
+
+    from shootout.options import method_of
+
+    def method_for(**kw):
+        base = {"quick": False, "rigorous": False, "processes": None, "calls": None, "jit_calls": None,
+                "precision": None, "budget": None}
+        return method_of(argparse.Namespace(**{**base, **kw}))
+
+    assert method_for().run_seconds == 540.0 and method_for().name == "default"
+    assert method_for(budget="20").run_seconds == 1200.0
+    assert method_for(budget="90s").run_seconds == 90.0 and method_for(budget="90s").name == "custom"
+    assert method_for(budget="0").run_seconds is None

@@ -9,6 +9,7 @@ import pytest
 from factories import JULIA_ROLES, make_record
 
 from shootout import estimates, stats, warmup
+from shootout.matrix import METHODS
 
 # ------------------------------------------------------------------ warm-up (JIT cells)
 
@@ -56,6 +57,26 @@ def test_aot_cells_only_set_the_first_call_apart():
     assert warmup.steady_part(record) == warmup.Warmup(1, "first call")
     numba = make_record("numba_njit", "cpython3.11", "cpython", [5.0, 3.0, 1.0, 1.0], technology="numba")
     assert warmup.steady_part(numba).classification != "first call"
+
+
+def test_interpreted_cells_keep_every_call_and_old_records_keep_their_rule():
+    """Pure Python on CPython compiles nothing at run time: a record run under the interpreted rule keeps call 1;
+    a record from before the rule existed (no warmup_rule) is split as it was when it was recorded."""
+    assert warmup.rule_for("cpython", "python") == "interpreted"
+    assert warmup.rule_for("cpython", "cython") == "aot" and warmup.rule_for("cpython", "numpy") == "aot"
+    assert warmup.rule_for("pypy", "python") == "jit" and warmup.rule_for("cpython", "numba") == "jit"
+    new = make_record("pure_python", "cpython3.11", "cpython", [4.2, 4.0], warmup_rule="interpreted")
+    old = make_record("pure_python", "cpython3.11", "cpython", [4.2, 4.0])
+    assert warmup.steady_part(new) == warmup.Warmup(0, "interpreted")
+    assert warmup.steady_part(old) == warmup.Warmup(1, "first call")
+    assert stats.process_means([new])[stats.cell_of(new)][0] == pytest.approx(4.1)
+
+
+def test_calls_per_process_follow_the_rule():
+    m = METHODS["default"]
+    assert m.calls_for("interpreted") == (m.calls, 1, m.call_seconds)  # one call can already be measured
+    assert m.calls_for("aot") == (m.warmups + m.calls, m.warmups + 1, m.call_seconds)
+    assert m.calls_for("jit") == (m.jit_calls, m.jit_min_calls, m.jit_seconds)
 
 
 # ------------------------------------------------------------------ intervals
