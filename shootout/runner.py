@@ -164,10 +164,7 @@ def run_job(
     if record is None:
         return failed(Status.CRASHED, f"worker exited {proc.returncode} with {why}\n{tail}".strip(),
                       process_wall_seconds=wall)
-    record["build"] = build.record_field()
-    record["process_wall_seconds"] = wall
+    record.update(build=build.record_field(), process_wall_seconds=wall, cpu_pinned=cpus, load_before=load_before)
     if job.warmup_rule:
         record["warmup_rule"] = job.warmup_rule
-    record["cpu_pinned"] = cpus
-    record["load_before"] = load_before
     return record
