@@ -29,11 +29,9 @@ import time
 _HARNESS_START = time.perf_counter()
 
 import argparse
-import hashlib
 import importlib
 import importlib.machinery
 import json
-import marshal
 import os
 import resource
 import sys
@@ -45,13 +43,12 @@ if sys.path and os.path.abspath(sys.path[0] or ".") == os.path.dirname(os.path.a
 elif REPO_ROOT not in sys.path:
     sys.path.insert(0, REPO_ROOT)
 
+from workloads import inputs_cache
 from workloads._runtime import (
     gil_enabled,
     interpreter_info,
     load_workload,
     platform_keys,
-    workload_dir,
-    write_bytes_atomic,
     write_json_atomic,
 )
 from workloads.verify import Reference, ReferenceError_, array_bytes, make_reference, to_values
@@ -129,30 +126,6 @@ def check_extension(variant_module, variant, build_dir):
         if os.path.dirname(os.path.realpath(path)) != real_dir:
             raise BuildFailed(f"kernel module {name!r} comes from {path}, not from the build dir {real_dir}")
     return path
-
-
-def cached_inputs(workload, params, directory):
-    """make_inputs(params), or the same values marshalled by an earlier process of this interpreter (building a
-    million complex numbers in pure Python costs half a second per process; loading them, 0.1 s). The key
-    covers the workload's spec.py, the parameters and the interpreter's marshal format."""
-    if not directory:
-        return workload.make_inputs(params)
-    with open(os.path.join(workload_dir(workload.name), "spec.py"), "rb") as f:
-        spec = f.read()
-    key = hashlib.sha256(json.dumps([workload.name, params, sys.implementation.cache_tag, marshal.version],
-                                    sort_keys=True).encode() + spec).hexdigest()[:24]
-    path = os.path.join(directory, f"{workload.name}-{key}.marshal")
-    try:
-        with open(path, "rb") as f:
-            return marshal.loads(f.read())  # marshal.load(f) reads in small pieces: 8x slower on CPython 3.11
-    except (OSError, EOFError, ValueError, TypeError):
-        pass
-    inputs = workload.make_inputs(params)
-    try:
-        write_bytes_atomic(path, marshal.dumps(inputs))
-    except (OSError, ValueError):  # not marshallable, or no room: the cache is only a shortcut
-        pass
-    return inputs
 
 
 def new_record(args):
@@ -247,7 +220,7 @@ def run(args):
         record.update(expected_checksum=reference.checksum, expected_sha256=reference.sha256,
                       reference_source=os.path.abspath(args.reference))
         stage = "inputs"
-        inputs = cached_inputs(workload, args.params, args.inputs_cache)
+        inputs = inputs_cache.load(workload, args.params, args.inputs_cache)
         stage = "import"
         t0 = time.perf_counter()
         module = import_variant(workload, variant, args.build_dir)
