@@ -143,3 +143,29 @@ def test_budget_option_reads_minutes_and_seconds_and_zero_means_none():
     assert method_for(budget="20").run_seconds == 1200.0
     assert method_for(budget="90s").run_seconds == 90.0 and method_for(budget="90s").name == "custom"
     assert method_for(budget="0").run_seconds is None
+
+
+def test_the_baseline_weight_goes_to_the_cell_the_speedups_divide_by(tmp_path):
+    """compare.baseline_weights picks the column stats.baseline_cells will: the first CPython with a GIL by name,
+    never a free-threaded build; its weight is the number of other cells at that workload and size."""
+    from shootout import compare
+    from shootout.interpreters import Interpreter
+    from shootout.matrix import METHODS, plan
+    from workloads._runtime import load_workload
+
+    julia = load_workload("julia")
+    size = ParamSet.of(julia, {"width": 40, "max_iterations": 30})
+    columns = [Interpreter(name, name, "/x", impl, "3", available=True, info=info) for name, impl, info in (
+        ("cpython3.13t", "cpython", {"free_threaded": True}), ("pypy3.9", "pypy", {}),
+        ("cpython3.13", "cpython", {}), ("cpython3.11", "cpython", {}))]
+    variants = ["pure_python", "cffi_c", "cython_openmp"]
+    options = compare.CompareOptions(
+        selections=[compare.WorkloadSelection(julia, variants, [size])], interpreters=columns, threads=[1, 2],
+        method=METHODS["default"], results_dir=tmp_path, work_dir=tmp_path, timeout=1.0, build_timeout=1.0,
+        seed=1, command_line=[])
+    state = compare.RunState(options, StopRequest(), "run", tmp_path, "now", 0.0)
+    state.planned = plan(julia, variants, columns, [1, 2], [size])
+    pending = sum(p.status == "pending" for p in state.planned)
+    assert compare.baseline_weights(state) == {f"julia-pure_python-cpython3.11-t1-{size.label}": pending - 1}
+    options.baseline_interpreter = "cpython3.13"
+    assert list(compare.baseline_weights(state)) == [f"julia-pure_python-cpython3.13-t1-{size.label}"]

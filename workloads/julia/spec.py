@@ -144,7 +144,7 @@ WORKLOAD = Workload(
             "300 iterations, sum of the output 33219980). Compute-bound: each point iterates independently, "
             "on a few floats held in registers.",
     parameters=(
-        Parameter("width", 1000, 300, "grid points per side"),
+        Parameter("width", 1000, 200, "grid points per side"),
         Parameter("max_iterations", 300, 300, "iterations before a point counts as inside the set"),
     ),
     label="{width}x{max_iterations}",
