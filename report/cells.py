@@ -58,6 +58,7 @@ class Cell:
     from_lists: float | None = None  # prepare + median + output: one call from Python lists and back
     from_lists_speedup: float | None = None  # the baseline's from_lists ÷ this one's
     gil_reenabled: int = 0  # of its processes, those whose GIL was back on after the run (free-threaded builds)
+    sampling: str = ""  # why the cell stopped getting processes (metadata planned_cells), "" when not recorded
 
     @property
     def ok(self) -> bool:
@@ -112,6 +113,16 @@ def _cell(row: dict) -> Cell:
         **{name: optional(row.get(column)) for name, column in NUMBERS.items()},
         **{name: _text(row.get(column)) for name, column in TEXTS.items()},
     )
+
+
+def with_stop_reasons(cells: list[Cell], planned: list) -> list[Cell]:
+    """Each cell with the reason the sampler gave for its last process (older archives have none)."""
+    reasons = {}
+    for p in planned:
+        if isinstance(p, dict) and p.get("sampling"):
+            key = (p.get("workload"), p.get("variant"), p.get("interpreter"), p.get("threads"), p.get("size"))
+            reasons[key] = str(p["sampling"])
+    return [replace(c, sampling=reasons.get(c.key, "")) for c in cells]
 
 
 def baselines(summary: pd.DataFrame, roles: dict[str, RolesSnapshot]) -> dict[tuple[str, str], tuple]:

@@ -280,6 +280,7 @@ def workload_names(meta: dict, contracts: dict) -> list[str]:
 def _run(data: Archive) -> Run:
     summary = stats.summarise(data.records, data.roles) if data.records else pd.DataFrame()
     cells = cells_mod.from_summary(summary, data.roles)
+    cells = cells_mod.with_stop_reasons(cells, _list(machine.dict_of(data.metadata).get("planned_cells")))
     interpreters = cells_mod.interpreter_order(machine.dict_of(data.metadata), cells)
     pairs = cells_mod.interpreter_pairs(interpreters, cells_mod.implementations(cells))
     names = workload_names(machine.dict_of(data.metadata), data.contracts)
