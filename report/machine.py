@@ -135,9 +135,11 @@ def method_text(method: dict, seed) -> str:
     processes, most, precision = _number(method.get("processes")), _number(method.get("max_processes")), \
         _number(method.get("precision"))
     count = "?" if processes is None else f"{processes:g}"
+    baseline = _number(method.get("baseline_processes"))
     budget = _number(method.get("run_seconds"))
     if precision and most is not None:
         count += f" to {most:g} fresh processes per cell (until the 95% CI of its median is within ±{precision:.1%}"
+        count += f"; at least {baseline:g} for the baseline cell" if baseline else ""
         count += f"; none past the minimum after {budget / 60:g} min)" if budget else ")"
     else:
         count += " fresh processes per cell"

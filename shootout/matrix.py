@@ -34,6 +34,7 @@ class Method:
     max_processes: int = 30
     cell_seconds: float = 120.0
     run_seconds: float | None = None  # sequential: no process past a cell's minimum would end after this (wall)
+    baseline_processes: int | None = None  # sequential: the minimum of a cell the speedups divide by
 
     def calls_for(self, rule: str) -> tuple[int, int, float]:
         """(at most, at least, seconds after which no more calls are started once `at least` were made), for a
@@ -53,7 +54,8 @@ METHODS = {
     "quick": Method("quick", processes=2, warmups=1, calls=2, jit_calls=6, jit_seconds=0.5, jit_min_calls=4,
                     call_seconds=0.5),
     "default": Method("default", processes=6, warmups=1, calls=3, jit_calls=6, jit_seconds=2.0, jit_min_calls=4,
-                      call_seconds=2.0, precision=0.02, max_processes=30, cell_seconds=120.0, run_seconds=540.0),
+                      call_seconds=2.0, precision=0.02, max_processes=30, cell_seconds=120.0, run_seconds=540.0,
+                      baseline_processes=12),
     "rigorous": Method("rigorous", processes=10, warmups=1, calls=10, jit_calls=40, jit_seconds=30.0,
                        jit_min_calls=15, call_seconds=10.0, precision=0.005, max_processes=60, cell_seconds=600.0),
 }

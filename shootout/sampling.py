@@ -1,9 +1,11 @@
 """Which worker process runs next: interleaved random rounds up to each cell's minimum, then processes where
 they narrow the speedup CIs most, until each cell's median is known well enough or the run's time is spent.
 
-Phase 1: each round runs one process of every cell still below `method.processes`, in an order shuffled by the
-run's seed, so drift and heat spread over all cells. Below 6 processes there is no distribution-free 95% CI of
-a median, so this phase is never cut short by a time budget.
+Phase 1: each round runs one process of every cell still below its minimum, in an order shuffled by the run's
+seed, so drift and heat spread over all cells. The minimum is `method.processes`, and `method.baseline_processes`
+for a baseline cell (every speedup's CI contains the baseline's: at 6 processes a median's 95% CI is the range
+[min, max], at 12 it is [x(3), x(10)]). Below 6 processes there is no distribution-free 95% CI of a median, so
+this phase is never cut short by a time budget.
 
 Phase 2 (precision set): a cell is done when the 95% CI of its own median (order statistics,
 estimates.median_ci) has a relative half-width within `method.precision`, at `method.max_processes`, or once
@@ -78,10 +80,18 @@ class Sampler:
             self.progress.line(f"interrupted after {self.done} worker processes; archiving what finished")
         return [r for cell in self.cells for r in cell.records]
 
+    def minimum(self, cell: CellSampling) -> int:
+        """Processes before any stop rule but a failure: `processes`, or `baseline_processes` for a cell that
+        speedups divide by (with a precision target): its CI is part of every speedup's."""
+        m = self.method
+        if m.precision is not None and m.baseline_processes and cell.planned.cell.key in self.baselines:
+            return max(m.processes, m.baseline_processes)
+        return m.processes
+
     def _minimum_rounds(self) -> None:
         round_number = 0
         while not self.stop.requested:
-            order = [c for c in self.active() if len(c.records) < self.method.processes]
+            order = [c for c in self.active() if len(c.records) < self.minimum(c)]
             if not order:
                 return
             random.Random(self.seed * 1000 + round_number).shuffle(order)
@@ -203,7 +213,7 @@ class Sampler:
         least = most = 0.0
         for c in self.active():
             per = self.per_process(c)
-            least += per * max(0, m.processes - len(c.records))
+            least += per * max(0, self.minimum(c) - len(c.records))
             most += max(per, min(per * (m.max_processes - len(c.records)), m.cell_seconds - c.seconds + per))
         if m.precision is None:
             return least, least

@@ -1,8 +1,8 @@
 """The inputs cache must give every later process the very values make_inputs gives (PyPy's array form too)."""
 from __future__ import annotations
 
-import math
 import marshal
+import math
 
 import pytest
 

@@ -169,3 +169,14 @@ def test_the_baseline_weight_goes_to_the_cell_the_speedups_divide_by(tmp_path):
     assert compare.baseline_weights(state) == {f"julia-pure_python-cpython3.11-t1-{size.label}": pending - 1}
     options.baseline_interpreter = "cpython3.13"
     assert list(compare.baseline_weights(state)) == [f"julia-pure_python-cpython3.13-t1-{size.label}"]
+
+
+def test_a_baseline_cell_gets_its_own_larger_minimum():
+    key = "julia-baseline-cpython3.11-t1-10x5"
+    m = method(processes=6, baseline_processes=12, max_processes=12, run_seconds=0.0)
+    _, records, _ = sample(["baseline", "other"], m, baselines={key: 1})
+    assert sum(r["variant"] == "baseline" for r in records) == 12
+    assert sum(r["variant"] == "other" for r in records) == 6
+    _, records, _ = sample(["baseline", "other"], method(precision=None, processes=3, baseline_processes=12),
+                           baselines={key: 1})
+    assert len(records) == 6  # a fixed design is exactly what it says
