@@ -17,11 +17,9 @@ import math
 import sys
 from pathlib import Path
 
-import numpy as np
-
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from shootout import archive, stats
+from shootout import archive, estimates, stats
 from shootout.options import precision_of
 
 
@@ -37,8 +35,7 @@ def main(argv: list[str] | None = None) -> int:
     for (workload, size), row in stats.baseline_cells(summary, data.roles).items():
         key = tuple(row[k] for k in stats.CELL_KEYS)
         values = means[key]
-        middle = float(np.median(values))
-        spread = 1.4826 * float(np.median(np.abs(values - middle))) / middle
+        spread = estimates.relative_spread(values)
         walls = [r.get("process_wall_seconds") or 0.0 for r in data.records if stats.cell_of(r) == key]
         per_process = sum(walls) / len(walls)
         needed = math.ceil((1.96 * 1.2533 * spread / (target / math.sqrt(2))) ** 2)

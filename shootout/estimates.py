@@ -57,6 +57,15 @@ def median_order_indices(n: int, confidence: float = CONFIDENCE) -> tuple[int, f
     return best
 
 
+def relative_spread(values) -> float:
+    """1.4826·MAD/median: a robust relative standard deviation (nan for no values or a median of 0)."""
+    x = np.asarray(values, dtype=float)
+    if len(x) == 0:
+        return math.nan
+    middle = float(np.median(x))
+    return 1.4826 * float(np.median(np.abs(x - middle))) / middle if middle > 0 else math.nan
+
+
 def median_ci(values) -> Interval:
     x = np.sort(np.asarray(values, dtype=float))
     found = median_order_indices(len(x))

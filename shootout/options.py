@@ -135,7 +135,7 @@ def method_of(args: argparse.Namespace) -> Method:
     elif args.processes:
         precision = None
     run_seconds = base.run_seconds
-    budget = getattr(args, "budget", None)
+    budget = args.budget
     if budget:
         run_seconds = budget_of(budget) or None
     changed = any(overrides.values()) or args.precision or budget

@@ -32,8 +32,6 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-import numpy as np
-
 from . import estimates, stats, warmup
 from .interrupts import StopRequest
 from .matrix import Method, PlannedCell
@@ -112,7 +110,9 @@ class Sampler:
         if not fits:
             return False
         weights = {c.key: self.allocation_weight(c) for c in active}
-        cell = max(fits, key=lambda c: self._deficit(c, weights))
+        total, spent = sum(weights.values()), sum(self.extra_seconds.get(key, 0.0) for key in weights)
+        shares = {key: w / total if total > 0 else 1 / len(weights) for key, w in weights.items()}
+        cell = max(fits, key=lambda c: self._deficit(c, shares[c.key], spent))
         before = cell.seconds
         if self._run_process(cell):
             self.extra_seconds[cell.key] = self.extra_seconds.get(cell.key, 0.0) + cell.seconds - before
@@ -124,12 +124,9 @@ class Sampler:
         budget = self.method.run_seconds
         return budget is None or time.monotonic() - self.started + self.per_process(cell) <= budget
 
-    def _deficit(self, cell: CellSampling, weights: dict[tuple, float]) -> tuple[float, float]:
-        """How far the cell is behind its Neyman share of phase 2's time among the active cells (`weights`);
-        ties go by the seeded order."""
-        total = sum(weights.values())
-        spent = sum(self.extra_seconds.get(key, 0.0) for key in weights)
-        share = weights[cell.key] / total if total > 0 else 1 / len(weights)
+    def _deficit(self, cell: CellSampling, share: float, spent: float) -> tuple[float, float]:
+        """How far the cell is behind its Neyman `share` of the `spent` phase-2 time of the active cells; ties go
+        by the seeded order."""
         tie = random.Random(f"{self.seed}-{self.done}-{cell.key}").random()
         return share * (spent + self.per_process(cell)) - self.extra_seconds.get(cell.key, 0.0), tie
 
@@ -192,9 +189,9 @@ class Sampler:
         mine = stats.process_means(cell.records).get(cell.key)
         if mine is None or len(mine) == 0:
             return
-        middle = float(np.median(mine))
-        if middle > 0:
-            cell.spread = 1.4826 * float(np.median(np.abs(mine - middle))) / middle
+        spread = estimates.relative_spread(mine)
+        if not math.isnan(spread):
+            cell.spread = spread
         ci = estimates.median_ci(mine)
         if ci is estimates.NO_INTERVAL or math.isnan(ci.low):
             cell.half_width = None

@@ -188,3 +188,11 @@ def test_interpreter_comparison_has_ratio_ci_exact_test_and_holm():
     assert row["test_method"] == "exact" and row["p_value"] == pytest.approx(2 / 924)
     assert row["p_holm"] == pytest.approx(2 * 2 / 924) and row["significant"]
     assert row["ratio_low"] <= row["ratio_a_over_b"] <= row["ratio_high"]
+
+
+def test_relative_spread_is_a_robust_relative_standard_deviation():
+    rng = np.random.default_rng(3)
+    values = 10.0 * (1 + 0.05 * rng.standard_normal(4000))
+    assert estimates.relative_spread(values) == pytest.approx(0.05, rel=0.08)
+    assert estimates.relative_spread(list(values[:50]) + [1e9] * 5) < 0.1  # outliers barely move it
+    assert math.isnan(estimates.relative_spread([]))

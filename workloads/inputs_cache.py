@@ -16,6 +16,7 @@ from array import array
 
 from workloads._runtime import workload_dir, write_bytes_atomic
 
+FORMAT = 2  # in the key: files of the plain-marshal format 1 are never read as this one
 AS_ARRAYS = sys.implementation.name == "pypy"
 SHORTEST = 1024  # shorter lists are not worth converting
 
@@ -27,7 +28,7 @@ def load(workload, params, directory):
         return workload.make_inputs(params)
     with open(os.path.join(workload_dir(workload.name), "spec.py"), "rb") as f:
         spec = f.read()
-    key = hashlib.sha256(json.dumps([workload.name, params, sys.implementation.cache_tag, marshal.version],
+    key = hashlib.sha256(json.dumps([workload.name, params, sys.implementation.cache_tag, marshal.version, FORMAT],
                                     sort_keys=True).encode() + spec).hexdigest()[:24]
     path = os.path.join(directory, f"{workload.name}-{key}.marshal")
     try:

@@ -127,8 +127,7 @@ class Reference:
         if digest == self.sha256 and len(values) == self.points:
             if self._identical is None:  # the sums of identical outputs are the same: taken once per process
                 self._identical = Verdict(True, sum(values), digest, len(values), work_units=self._work(values))
-            same = self._identical
-            return Verdict(True, same.checksum, same.sha256, same.points, work_units=same.work_units)
+            return self._identical_verdict()
         checksum = sum(values)
         differing, largest = self._compare(values)
         within = self.policy.kind == "tolerance" and differing == 0 and len(values) == self.points
@@ -142,9 +141,13 @@ class Reference:
         checksum and work units are then those of the identical output judged before, not summed again)."""
         itemsize = array(OUTPUT_TYPES[self.policy.output_type]).itemsize
         if len(data) == self.points * itemsize and sha256_hex(data) == self.sha256 and self._identical is not None:
-            same = self._identical
-            return Verdict(True, same.checksum, same.sha256, same.points, work_units=same.work_units)
+            return self._identical_verdict()
         return self.judge(list(unpack(data, self.policy.output_type)))
+
+    def _identical_verdict(self):
+        """A fresh copy of the verdict on an output identical to the reference (the caller may annotate it)."""
+        same = self._identical
+        return Verdict(True, same.checksum, same.sha256, same.points, work_units=same.work_units)
 
     def _compare(self, values):
         """(values out of policy, largest absolute difference); a length mismatch counts every missing value."""
