@@ -172,7 +172,18 @@ def test_a_process_that_did_not_get_its_cpu_is_disturbed_with_the_evidence():
                 for i in range(3)]
     summary = stats.summarise(records, JULIA_ROLES).set_index("variant")
     assert summary.loc["a", "disturbed"] == ""
-    assert summary.loc["b", "disturbed"] == "1 of 3 processes: got 50% of its 1 CPU(s)"
+    assert summary.loc["b", "disturbed"] == "1 of 3 processes: got 50% of its CPU"
+
+
+def test_a_parallel_process_held_back_by_its_own_gil_is_not_disturbed_but_cpu_pressure_is_evidence():
+    gil_bound = {"wall_seconds": 2.0, "cpu_seconds": 2.0, "steal_seconds": 0.0, "cpu_pressure_seconds": 0.4}
+    crowded = {"wall_seconds": 2.0, "cpu_seconds": 3.0, "steal_seconds": 0.0, "cpu_pressure_seconds": 0.8}
+    records = [make_record(v, "cpython3.11", "cpython", [1.0, 1.0], process_index=i, threads=2,
+                           interference=crowded if (v == "b" and i == 0) else gil_bound)
+               for i in range(3) for v in ("a", "b")]
+    summary = stats.summarise(records, JULIA_ROLES).set_index("variant")
+    assert summary.loc["a", "disturbed"] == ""  # 2 threads, 50% of 2 CPUs: the GIL, not a neighbour
+    assert summary.loc["b", "disturbed"] == "1 of 3 processes: tasks waited for a CPU 40% of the time"
 
 
 def test_interpreter_comparison_has_ratio_ci_exact_test_and_holm():

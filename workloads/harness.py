@@ -92,11 +92,23 @@ def steal_seconds():
         return 0.0
 
 
+def cpu_pressure_seconds():
+    """Seconds so far in which some runnable task of this machine waited for a CPU (Linux PSI,
+    /proc/pressure/cpu "some total"); None where the kernel has no PSI. A thread waiting for a lock or the GIL is
+    asleep, not runnable, so this counts competition for CPUs, not a program's own serial parts."""
+    try:
+        with open("/proc/pressure/cpu") as f:
+            return int(f.readline().split("total=")[1]) / 1e6
+    except (OSError, ValueError, IndexError):
+        return None
+
+
 class Interference:
-    """What else happened while the calls ran: CPU time got vs wall time, context switches, steal."""
+    """What else happened while the calls ran: CPU time got vs wall time, context switches, steal, CPU pressure."""
 
     def __enter__(self):
         self.usage, self.cpu, self.steal = resource.getrusage(resource.RUSAGE_SELF), time.process_time(), steal_seconds()
+        self.pressure = cpu_pressure_seconds()
         self.wall = time.perf_counter()
         return self
 
@@ -107,8 +119,13 @@ class Interference:
             "involuntary_switches": usage.ru_nivcsw - self.usage.ru_nivcsw,
             "voluntary_switches": usage.ru_nvcsw - self.usage.ru_nvcsw,
             "steal_seconds": max(0.0, steal_seconds() - self.steal),
+            "cpu_pressure_seconds": _delta(self.pressure, cpu_pressure_seconds()),
         }
         return False
+
+
+def _delta(before, after):
+    return None if before is None or after is None else max(0.0, after - before)
 
 
 def check_extension(variant_module, variant, build_dir):
