@@ -130,6 +130,14 @@ def _number(value) -> float | None:
     return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
 
 
+def _precise_enough(method: dict, precision: float) -> str:
+    """The stop rule the run used (archives before "stop_rule" used the cell's own median)."""
+    if method.get("stop_rule") == "speedup":
+        return (f"the 95% CI of its speedup is within ±{precision:.1%} or its median's within ±{precision / 2:.1%}, "
+                f"the baseline's within ±{precision / 2:.1%}")
+    return f"the 95% CI of its median is within ±{precision:.1%}"
+
+
 def method_text(method: dict, seed) -> str:
     """How the run measured, in one sentence (metadata.json "method", written by shootout.matrix.Method)."""
     processes, most, precision = _number(method.get("processes")), _number(method.get("max_processes")), \
@@ -138,7 +146,7 @@ def method_text(method: dict, seed) -> str:
     baseline = _number(method.get("baseline_processes"))
     budget = _number(method.get("run_seconds"))
     if precision and most is not None:
-        count += f" to {most:g} fresh processes per cell (until the 95% CI of its median is within ±{precision:.1%}"
+        count += f" to {most:g} fresh processes per cell (until {_precise_enough(method, precision)}"
         count += f"; at least {baseline:g} for the baseline cell" if baseline else ""
         count += f"; none past the minimum after {budget / 60:g} min)" if budget else ")"
     else:

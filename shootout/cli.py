@@ -55,7 +55,8 @@ def _compare_parser(sub) -> None:
     preset = c.add_mutually_exclusive_group()
     preset.add_argument("--quick", action="store_true", help="the workload's quick parameters, few processes")
     preset.add_argument("--rigorous", action="store_true", help="more processes and calls")
-    c.add_argument("--precision", help="stop sampling a cell once the CI of its median is within this (default 2%%)")
+    c.add_argument("--precision", help="stop sampling a cell once its speedup CI is within this, or its own median CI "
+                   "within half of it (default 2%%)")
     c.add_argument("--processes", help="fresh worker processes per cell: a fixed design (with --precision: the "
                                        "minimum)")
     c.add_argument("--budget", help="minutes of sampling after which no process past a cell's minimum starts "

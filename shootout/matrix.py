@@ -13,7 +13,9 @@ class Method:
     """How many fresh processes each cell gets and how many calls each process makes.
 
     Sequential (precision set): every cell gets `processes` in interleaved random rounds; then more, allocated
-    by sampling.Sampler, until the CI of its own median is within `precision` (relative half-width), at most
+    by sampling.Sampler, until its speedup's CI is within `precision` (relative half-width) or its own median's
+    within half of it (`stop_rule` "speedup"; archives from before it, without the field, used "median": the
+    cell's own median CI within `precision`), at most
     `max_processes`, `cell_seconds` of worker time per cell, and none past the minimum that would end after
     `run_seconds` of sampling (wall). Fixed (precision None): exactly `processes`.
     Per process: AOT cells make `warmups` + up to `calls` calls, stopping after the first timed one once
@@ -35,6 +37,7 @@ class Method:
     cell_seconds: float = 120.0
     run_seconds: float | None = None  # sequential: no process past a cell's minimum would end after this (wall)
     baseline_processes: int | None = None  # sequential: the minimum of a cell the speedups divide by
+    stop_rule: str = "speedup"  # sequential: what "precise enough" means (see above)
 
     def calls_for(self, rule: str) -> tuple[int, int, float]:
         """(at most, at least, seconds after which no more calls are started once `at least` were made), for a

@@ -106,7 +106,7 @@ def reproduce_options(path: Path, results_dir: Path | None, work_dir: Path, work
              if f"locks/{env}.txt" in data.manifest["files"]}
     return data, CompareOptions(
         selections=selections, interpreters=interpreters, threads=meta["threads"],
-        method=Method(**meta["method"]), results_dir=results_dir or path.parent, work_dir=work_dir,
+        method=Method(**{"stop_rule": "median", **meta["method"]}), results_dir=results_dir or path.parent, work_dir=work_dir,
         timeout=float(meta.get("timeout_seconds") or 900), build_timeout=900.0, seed=int(meta["seed"]),
         command_line=["nox", "-s", "reproduce", "--", str(path)], include_test_only=True, locks=locks,
         baseline_interpreter=meta.get("baseline_interpreter"),

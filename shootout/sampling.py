@@ -7,11 +7,13 @@ for a baseline cell (every speedup's CI contains the baseline's: at 6 processes 
 [min, max], at 12 it is [x(3), x(10)]). Below 6 processes there is no distribution-free 95% CI of a median, so
 this phase is never cut short by a time budget.
 
-Phase 2 (precision set): a cell is done when the 95% CI of its own median (order statistics,
-estimates.median_ci) has a relative half-width within `method.precision`, at `method.max_processes`, or once
-`method.cell_seconds` of worker time went into it. The rule is the cell's own, not its speedup's: a speedup CI
-also carries the baseline's uncertainty, which more processes of the other cell cannot reduce (the two combine
-to about √(h_cell² + h_base²)). The next process goes to the cell furthest behind its share of the phase's
+Phase 2 (precision p set): a cell is done when the 95% CI of its speedup (estimates.ratio_ci over its
+baseline cell) has a relative half-width within p, or when its own median's CI (order statistics,
+estimates.median_ci) is within p/2: the two CIs combine to about √(h_cell² + h_base²), so past that point more
+processes of this cell barely narrow its speedup, and the rest is the baseline's. The baseline is done at p/2 of
+its own, which leaves √(p² − p²/4) ≈ 0.87p to every cell. A cell without a baseline in the run is done at p of
+its own. Any cell is also done at `method.max_processes`, or once `method.cell_seconds` of worker time went into
+it. The next process goes to the cell furthest behind its share of the phase's
 time (deficit scheduling, so cells stay interleaved), the share being a Neyman allocation: time ∝ w·s·√c, with
 s the relative spread of the cell's process means (1.4826·MAD/median), c its seconds per process and w = √k for a baseline that k
 speedups divide by (1 for the others). That minimises the sum of the squared speedup half-widths for the time spent,
@@ -45,6 +47,7 @@ class CellSampling:
     seconds: float = 0.0
     stopped: str | None = None  # why it stopped getting processes; None while active
     half_width: float | None = None  # relative half-width of its median's CI, kept up to date past the minimum
+    means: list[float] = field(default_factory=list)  # its process means (the unit of every CI)
     spread: float = 0.5  # relative spread of its process means (1.4826·MAD/median); 50% until known
 
     @property
@@ -116,8 +119,10 @@ class Sampler:
         before = cell.seconds
         if self._run_process(cell):
             self.extra_seconds[cell.key] = self.extra_seconds.get(cell.key, 0.0) + cell.seconds - before
-            if cell.stopped is None:
-                cell.stopped = self._stop_reason(cell)
+            # a baseline's process narrows every speedup that divides by it
+            for changed in [cell, *(c for c in self.active() if self.baseline_of(c) is cell)]:
+                if changed.stopped is None:
+                    changed.stopped = self._stop_reason(changed)
         return True
 
     def _fits_budget(self, cell: CellSampling) -> bool:
@@ -178,10 +183,41 @@ class Sampler:
             return f"cap of {m.max_processes} processes reached"
         if cell.seconds >= m.cell_seconds:
             return f"time budget of {m.cell_seconds:g} s reached after {n} processes"
-        half = cell.half_width
-        if half is not None and half <= m.precision:
-            return f"median CI ±{half:.2%} within ±{m.precision:.2%} after {n} processes"
+        return self._precise_enough(cell)
+
+    def _precise_enough(self, cell: CellSampling) -> str | None:
+        """The precision rule of the module docstring, as a stop reason (None: not yet)."""
+        p, n, half = self.method.precision, len(cell.records), cell.half_width
+        by_speedup = self.method.stop_rule == "speedup"  # else "median" (older archives): its own CI within p
+        base = self.baseline_of(cell) if by_speedup else None
+        own_target = p / 2 if by_speedup and (base is not None or self.is_baseline(cell)) else p
+        if base is not None:
+            speedup = self._speedup_half_width(cell, base)
+            if speedup is not None and speedup <= p:
+                return f"speedup CI ±{speedup:.2%} within ±{p:.2%} after {n} processes"
+        if half is not None and half <= own_target:
+            rest = " (the rest of its speedup CI is the baseline's)" if base is not None else ""
+            return f"median CI ±{half:.2%} within ±{own_target:.2%} after {n} processes{rest}"
         return None
+
+    def is_baseline(self, cell: CellSampling) -> bool:
+        return cell.planned.cell.key in self.baselines
+
+    def baseline_of(self, cell: CellSampling) -> CellSampling | None:
+        """The baseline cell this cell's speedup divides by (same workload and size), None for a baseline."""
+        if self.is_baseline(cell):
+            return None
+        c = cell.planned.cell
+        return next((b for b in self.cells if self.is_baseline(b) and (b.planned.cell.workload, b.planned.cell.size)
+                     == (c.workload, c.size)), None)
+
+    @staticmethod
+    def _speedup_half_width(cell: CellSampling, base: CellSampling) -> float | None:
+        ci = estimates.ratio_ci(base.means, cell.means)
+        if ci is estimates.NO_INTERVAL or math.isnan(ci.low):
+            return None
+        centre = (ci.low + ci.high) / 2
+        return ci.half_width / centre if centre > 0 else None
 
     def _update_estimates(self, cell: CellSampling) -> None:
         """The relative half-width of the 95% CI of the cell's median process mean (None: n too small), and the
@@ -189,6 +225,7 @@ class Sampler:
         mine = stats.process_means(cell.records).get(cell.key)
         if mine is None or len(mine) == 0:
             return
+        cell.means = [float(v) for v in mine]
         spread = estimates.relative_spread(mine)
         if not math.isnan(spread):
             cell.spread = spread

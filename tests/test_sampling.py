@@ -11,8 +11,8 @@ from shootout.matrix import Cell, Method, ParamSet, PlannedCell
 from shootout.sampling import Sampler
 
 SIZE = ParamSet("10x5", (("size", "10x5"),))
-NOISE = {"stable": 0.002, "noisy": 0.25, "baseline": 0.15, "other": 0.15}
-COST = {"stable": 1.0, "noisy": 1.0, "baseline": 10.0, "other": 10.0}  # simulated seconds per process
+NOISE = {"stable": 0.002, "noisy": 0.25, "baseline": 0.15, "other": 0.15, "calm": 0.002, "mild": 0.012}
+COST = {"stable": 1.0, "noisy": 1.0, "baseline": 10.0, "other": 10.0, "calm": 10.0, "mild": 1.0}  # seconds/process
 
 
 def planned(variant: str) -> PlannedCell:
@@ -77,11 +77,32 @@ def test_a_stable_cell_stops_once_its_median_ci_is_within_the_target_and_a_noisy
     assert sum(r["variant"] == "noisy" for r in records) == 12
 
 
+def _baseline_key(variant: str) -> dict:
+    return {f"julia-{variant}-cpython3.11-t1-10x5": 1}
+
+
 def test_a_noisy_baseline_does_not_keep_other_cells_running():
-    """The rule is each cell's own: a stable cell stops at 6 processes whatever its baseline's noise."""
-    reasons, records, _ = sample(["baseline", "stable"], method())
-    assert _reason(reasons, "stable").endswith("after 6 processes")
+    """A stable cell stops at 6 processes whatever its baseline's noise: once its own CI is within p/2, more of
+    its processes would barely narrow its speedup; the baseline goes on to its own p/2 or its cap."""
+    reasons, records, _ = sample(["baseline", "stable"], method(), baselines=_baseline_key("baseline"))
+    assert _reason(reasons, "stable").endswith("within ±1.00% after 6 processes "
+                                               "(the rest of its speedup CI is the baseline's)")
     assert sum(r["variant"] == "stable" for r in records) == 6
+    assert _reason(reasons, "baseline") == "cap of 12 processes reached"
+
+
+def test_the_median_stop_rule_of_older_archives_is_still_honoured():
+    """`nox -s reproduce` of an archive from before stop_rule re-runs it under that archive's rule."""
+    reasons, _, _ = sample(["baseline", "stable"], method(stop_rule="median"), baselines=_baseline_key("baseline"))
+    assert _reason(reasons, "stable").endswith("within ±2.00% after 6 processes")
+
+
+def test_a_cell_stops_once_its_speedup_ci_is_within_the_target():
+    """A calm baseline and a mildly noisy cell (1.2%): the speedup rule, checked first, is what stops it."""
+    reasons, _, _ = sample(["calm", "mild"], method(), baselines=_baseline_key("calm"))
+    mild = _reason(reasons, "mild")
+    assert mild.startswith("speedup CI ±") and "within ±2.00% after" in mild, mild
+    assert _reason(reasons, "calm").startswith("median CI ±") and "within ±1.00% after 6" in _reason(reasons, "calm")
 
 
 def test_time_budget_and_first_failure_stop_a_cell():
