@@ -343,7 +343,8 @@ def describe(method: Method) -> str:
     budget = f", no extra process past {method.run_seconds / 60:g} min" if method.run_seconds is not None else ""
     return (f"{method.processes} processes per cell, then more until each speedup's CI is within "
             f"±{method.precision:.1%} or the cell's own median's within ±{method.precision / 2:.1%} "
-            f"(at most {method.max_processes} and {method.cell_seconds:g} s per cell{budget})")
+            f"(at most {method.max_processes} and {method.cell_seconds:g} s per cell, √k times both for a baseline "
+            f"k speedups divide by{budget})")
 
 
 def _build_entries(state: RunState) -> list[dict]:

@@ -13,7 +13,9 @@ estimates.median_ci) is within p/2: the two CIs combine to about √(h_cell² + 
 processes of this cell barely narrow its speedup, and the rest is the baseline's. The baseline is done at p/2 of
 its own, which leaves √(p² − p²/4) ≈ 0.87p to every cell. A cell without a baseline in the run is done at p of
 its own. Any cell is also done at `method.max_processes`, or once `method.cell_seconds` of worker time went into
-it. The next process goes to the cell furthest behind its share of the phase's
+it; a baseline's two caps are √k times larger, as its share is (20261128-140617-vm: a baseline with a 7.9%
+spread stopped at the plain 120 s after 29 processes, which left all 46 speedup CIs at about ±4% with 20
+minutes of budget unspent on it). The next process goes to the cell furthest behind its share of the phase's
 time (deficit scheduling, so cells stay interleaved), the share being a Neyman allocation: time ∝ w·s·√c, with
 s the relative spread of the cell's process means (1.4826·MAD/median), c its seconds per process and w = √k for a baseline that k
 speedups divide by (1 for the others). That minimises the sum of the squared speedup half-widths for the time spent,
@@ -178,12 +180,19 @@ class Sampler:
             cell.stopped = self._stop_reason(cell)
 
     def _stop_reason(self, cell: CellSampling) -> str | None:
-        m, n = self.method, len(cell.records)
-        if n >= m.max_processes:
-            return f"cap of {m.max_processes} processes reached"
-        if cell.seconds >= m.cell_seconds:
-            return f"time budget of {m.cell_seconds:g} s reached after {n} processes"
+        n = len(cell.records)
+        most, seconds = self.caps(cell)
+        if n >= most:
+            return f"cap of {most} processes reached"
+        if cell.seconds >= seconds:
+            return f"time budget of {seconds:g} s reached after {n} processes"
         return self._precise_enough(cell)
+
+    def caps(self, cell: CellSampling) -> tuple[int, float]:
+        """(most processes, most worker seconds) for this cell: √k times the method's for a baseline that k
+        speedups divide by."""
+        scale = math.sqrt(self.baselines.get(cell.planned.cell.key, 1)) if self.method.stop_rule == "speedup" else 1
+        return math.ceil(self.method.max_processes * scale), self.method.cell_seconds * scale
 
     def _precise_enough(self, cell: CellSampling) -> str | None:
         """The precision rule of the module docstring, as a stop reason (None: not yet)."""
@@ -248,7 +257,8 @@ class Sampler:
         for c in self.active():
             per = self.per_process(c)
             least += per * max(0, self.minimum(c) - len(c.records))
-            most += max(per, min(per * (m.max_processes - len(c.records)), m.cell_seconds - c.seconds + per))
+            cap, seconds = self.caps(c)
+            most += max(per, min(per * (cap - len(c.records)), seconds - c.seconds + per))
         if m.precision is None:
             return least, least
         if m.run_seconds is not None:

@@ -91,6 +91,18 @@ def test_a_noisy_baseline_does_not_keep_other_cells_running():
     assert _reason(reasons, "baseline") == "cap of 12 processes reached"
 
 
+def test_a_baseline_that_k_speedups_divide_by_has_caps_sqrt_k_times_larger(monkeypatch):
+    """20261128-140617-vm: a noisy baseline stopped at the plain per-cell caps left every speedup CI at ±4%."""
+    key = {"julia-baseline-cpython3.11-t1-10x5": 4}
+    reasons, records, _ = sample(["baseline", "stable"], method(cell_seconds=10_000.0), baselines=key)
+    assert _reason(reasons, "baseline") == "cap of 24 processes reached"
+    assert sum(r["variant"] == "baseline" for r in records) == 24
+    clock = FakeClock()
+    monkeypatch.setattr("shootout.sampling.time", clock)
+    reasons, _, _ = sample(["baseline"], method(cell_seconds=35.0), baselines=key, clock=clock)
+    assert _reason(reasons, "baseline") == "time budget of 70 s reached after 7 processes"  # 10 s each
+
+
 def test_the_median_stop_rule_of_older_archives_is_still_honoured():
     """`nox -s reproduce` of an archive from before stop_rule re-runs it under that archive's rule."""
     reasons, _, _ = sample(["baseline", "stable"], method(stop_rule="median"), baselines=_baseline_key("baseline"))
