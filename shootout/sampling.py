@@ -118,13 +118,15 @@ class Sampler:
         total, spent = sum(weights.values()), sum(self.extra_seconds.get(key, 0.0) for key in weights)
         shares = {key: w / total if total > 0 else 1 / len(weights) for key, w in weights.items()}
         cell = max(fits, key=lambda c: self._deficit(c, shares[c.key], spent))
+        if self.baseline_of(cell) is not None:  # the baseline's processes since its last one may have done it
+            cell.stopped = self._stop_reason(cell)
+            if cell.stopped is not None:
+                return True
         before = cell.seconds
         if self._run_process(cell):
             self.extra_seconds[cell.key] = self.extra_seconds.get(cell.key, 0.0) + cell.seconds - before
-            # a baseline's process narrows every speedup that divides by it
-            for changed in [cell, *(c for c in self.active() if self.baseline_of(c) is cell)]:
-                if changed.stopped is None:
-                    changed.stopped = self._stop_reason(changed)
+            if cell.stopped is None:
+                cell.stopped = self._stop_reason(cell)
         return True
 
     def _fits_budget(self, cell: CellSampling) -> bool:
