@@ -37,6 +37,12 @@ class Interval:
     def half_width(self) -> float:
         return (self.high - self.low) / 2
 
+    @property
+    def relative_half_width(self) -> float | None:
+        """Half-width over the interval's centre; None for no interval (or a centre <= 0)."""
+        centre = (self.low + self.high) / 2
+        return self.half_width / centre if centre > 0 else None  # nan > 0 is False: no interval gives None
+
 
 NO_INTERVAL = Interval(math.nan, math.nan, "n too small")
 

@@ -65,6 +65,9 @@ class Sampler:
         self.cells = [CellSampling(p) for p in planned if p.status == "pending"]
         self.method, self.seed, self.run_one, self.stop = method, seed, run_one, stop
         self.baselines = baselines or {}
+        by_place = {(c.planned.cell.workload, c.planned.cell.size): c for c in self.cells if self.is_baseline(c)}
+        self._baseline_of = {c.key: by_place.get((c.planned.cell.workload, c.planned.cell.size))
+                             for c in self.cells if not self.is_baseline(c)}
         self.done = 0
         self.started = time.monotonic()
         self.extra_seconds: dict[tuple, float] = {}  # phase 2: wall seconds given to each cell
@@ -193,17 +196,16 @@ class Sampler:
     def caps(self, cell: CellSampling) -> tuple[int, float]:
         """(most processes, most worker seconds) for this cell: √k times the method's for a baseline that k
         speedups divide by."""
-        scale = math.sqrt(self.baselines.get(cell.planned.cell.key, 1)) if self.method.stop_rule == "speedup" else 1
+        scale = math.sqrt(self.baselines.get(cell.planned.cell.key, 1)) if self.by_speedup else 1
         return math.ceil(self.method.max_processes * scale), self.method.cell_seconds * scale
 
     def _precise_enough(self, cell: CellSampling) -> str | None:
         """The precision rule of the module docstring, as a stop reason (None: not yet)."""
         p, n, half = self.method.precision, len(cell.records), cell.half_width
-        by_speedup = self.method.stop_rule == "speedup"  # else "median" (older archives): its own CI within p
-        base = self.baseline_of(cell) if by_speedup else None
-        own_target = p / 2 if by_speedup and (base is not None or self.is_baseline(cell)) else p
+        base = self.baseline_of(cell) if self.by_speedup else None
+        own_target = p / 2 if self.by_speedup and (base is not None or self.is_baseline(cell)) else p
         if base is not None:
-            speedup = self._speedup_half_width(cell, base)
+            speedup = estimates.ratio_ci(base.means, cell.means).relative_half_width
             if speedup is not None and speedup <= p:
                 return f"speedup CI ±{speedup:.2%} within ±{p:.2%} after {n} processes"
         if half is not None and half <= own_target:
@@ -211,24 +213,18 @@ class Sampler:
             return f"median CI ±{half:.2%} within ±{own_target:.2%} after {n} processes{rest}"
         return None
 
+    @property
+    def by_speedup(self) -> bool:
+        """The "speedup" stop rule; else "median" (older archives): a cell's own CI within p, plain caps."""
+        return self.method.stop_rule == "speedup"
+
     def is_baseline(self, cell: CellSampling) -> bool:
         return cell.planned.cell.key in self.baselines
 
     def baseline_of(self, cell: CellSampling) -> CellSampling | None:
         """The baseline cell this cell's speedup divides by (same workload and size), None for a baseline."""
-        if self.is_baseline(cell):
-            return None
-        c = cell.planned.cell
-        return next((b for b in self.cells if self.is_baseline(b) and (b.planned.cell.workload, b.planned.cell.size)
-                     == (c.workload, c.size)), None)
+        return self._baseline_of.get(cell.key)
 
-    @staticmethod
-    def _speedup_half_width(cell: CellSampling, base: CellSampling) -> float | None:
-        ci = estimates.ratio_ci(base.means, cell.means)
-        if ci is estimates.NO_INTERVAL or math.isnan(ci.low):
-            return None
-        centre = (ci.low + ci.high) / 2
-        return ci.half_width / centre if centre > 0 else None
 
     def _update_estimates(self, cell: CellSampling) -> None:
         """The relative half-width of the 95% CI of the cell's median process mean (None: n too small), and the
@@ -240,12 +236,7 @@ class Sampler:
         spread = estimates.relative_spread(mine)
         if not math.isnan(spread):
             cell.spread = spread
-        ci = estimates.median_ci(mine)
-        if ci is estimates.NO_INTERVAL or math.isnan(ci.low):
-            cell.half_width = None
-            return
-        centre = (ci.low + ci.high) / 2
-        cell.half_width = ci.half_width / centre if centre > 0 else None
+        cell.half_width = estimates.median_ci(mine).relative_half_width
 
     def stop_reasons(self) -> dict[str, str]:
         """cell key -> why it stopped (cells still active when a signal came have none)."""

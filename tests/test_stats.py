@@ -207,3 +207,8 @@ def test_relative_spread_is_a_robust_relative_standard_deviation():
     assert estimates.relative_spread(values) == pytest.approx(0.05, rel=0.08)
     assert estimates.relative_spread(list(values[:50]) + [1e9] * 5) < 0.1  # outliers barely move it
     assert math.isnan(estimates.relative_spread([]))
+
+
+def test_relative_half_width_is_over_the_centre_and_none_without_an_interval():
+    assert estimates.Interval(0.9, 1.1, "x").relative_half_width == pytest.approx(0.1)
+    assert estimates.NO_INTERVAL.relative_half_width is None
