@@ -129,4 +129,4 @@ def tests_freethreaded(session: nox.Session) -> None:
 @nox.session
 def lint(session: nox.Session) -> None:
     session.install(*nox.project.dependency_groups(PYPROJECT, "lint"))
-    session.run("ruff", "check", "shootout", "report", "workloads", "cffi_ext", "tests", "noxfile.py")
+    session.run("ruff", "check", "shootout", "report", "workloads", "cffi_ext", "tests", "benchmarks", "noxfile.py")

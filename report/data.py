@@ -16,7 +16,7 @@ from shootout import stats
 from shootout.archive import Archive
 from shootout.snapshot import ContractSnapshot, RolesSnapshot
 
-from . import analysis, figures, machine, output_image, quality, sidebyside, warmup_panels
+from . import analysis, drift_panel, figures, machine, output_image, quality, sidebyside, warmup_panels
 from . import cells as cells_mod
 from . import columns as columns_mod
 from . import gil as gil_mod
@@ -130,6 +130,7 @@ class Report:
     missing_interpreters: list[dict]
     machine: machine.Machine
     reproduce: machine.Reproduce
+    drift: drift_panel.DriftView | None
     tolerance: float
     unstable_ci: float
     quality_bound: float
@@ -319,6 +320,7 @@ def build(data: Archive) -> Report:
                               if isinstance(i, dict) and i.get("available") is False],
         machine=machine.machine(data, lambda w, v: ranks[w].variant(v) if w in ranks else 0, run.columns),
         reproduce=machine.reproduce(data),
+        drift=drift_panel.view(data.records, run.summary, data.roles),
         tolerance=stats.TOLERANCE, unstable_ci=stats.UNSTABLE_CI, quality_bound=stats.KERNEL_QUALITY_BOUND,
         columns=run.columns,
     )

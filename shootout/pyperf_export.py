@@ -8,6 +8,7 @@ benchmark then has one value per process on every interpreter.
 
 from __future__ import annotations
 
+import datetime
 import json
 import tempfile
 from pathlib import Path
@@ -21,6 +22,11 @@ def benchmark_name(record: dict) -> str:
     return f"{record['workload']}-{record['variant']}-t{record.get('threads', 1)}-{record['size']}"
 
 
+def _pyperf_date(unix_seconds: float) -> str:
+    """pyperf's date format (ISO with a space), in UTC: the process's start, so `pyperf dump` shows when it ran."""
+    return datetime.datetime.fromtimestamp(unix_seconds, datetime.timezone.utc).replace(tzinfo=None).isoformat(" ")
+
+
 def export(records: list[dict]) -> dict[str, bytes]:
     """{interpreter name: pyperf JSON bytes} for every interpreter with at least one verified cell."""
     by_interp: dict[str, dict[str, list[pyperf.Run]]] = {}
@@ -32,6 +38,7 @@ def export(records: list[dict]) -> dict[str, bytes]:
         steady = times[start:] or times[-1:]
         warmups = [(1, float(v)) for v in times[:start]]
         interp = record["interpreter"]
+        when = {"date": _pyperf_date(record["started_at"])} if record.get("started_at") else {}
         run = pyperf.Run(
             [sum(steady) / len(steady)],
             warmups=warmups or None,
@@ -42,6 +49,7 @@ def export(records: list[dict]) -> dict[str, bytes]:
                 "python_version": interp.get("version") or "unknown",
                 "python_executable": interp.get("executable") or "unknown",
                 "unit": "second",
+                **when,
             },
             collect_metadata=False,
         )

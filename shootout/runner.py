@@ -3,8 +3,8 @@
 A worker that dies, hangs, or writes no record or a malformed one still yields a record (crashed/timeout with
 the reason): nothing is dropped. A worker killed because the user stopped the run yields none (it is re-run by
 --resume). Every worker is pinned: a serial one to one CPU, a parallel one to N CPUs with OpenMP threads bound
-to them; the load average before it started and what it saw while it ran (harness: CPU share, context switches,
-steal) go into its record. The orchestrator prints progress, workers print nothing.
+to them; when it started (`started_at`, Unix seconds), the load average before it started and what it saw while it
+ran (harness: CPU share, context switches, steal, CPU pressure) go into its record. The orchestrator prints progress, workers print nothing.
 """
 
 from __future__ import annotations
@@ -133,9 +133,10 @@ def run_job(
 
     def failed(status: Status, error: str, **extra) -> dict:
         return synthetic_record(job.planned, run_id, status, error, job.process_index,
-                                build=build.record_field(), **extra)
+                                build=build.record_field(), started_at=started_at, **extra)
 
     load_before = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
+    started_at = time.time()  # wall clock: when in the run, and of the day, this process ran (drift, pyperf date)
     started = time.perf_counter()
     proc = subprocess.Popen(
         _worker_command(job, env, build, reference, out, run_id), cwd=ROOT, env=worker_env,
@@ -164,7 +165,8 @@ def run_job(
     if record is None:
         return failed(Status.CRASHED, f"worker exited {proc.returncode} with {why}\n{tail}".strip(),
                       process_wall_seconds=wall)
-    record.update(build=build.record_field(), process_wall_seconds=wall, cpu_pinned=cpus, load_before=load_before)
+    record.update(build=build.record_field(), process_wall_seconds=wall, cpu_pinned=cpus, load_before=load_before,
+                  started_at=started_at)
     if job.warmup_rule:
         record["warmup_rule"] = job.warmup_rule
     return record

@@ -77,6 +77,7 @@ def _process_row(r: dict, warm: warmup.Warmup) -> dict:
         "warmup_class": warm.classification, "cpu_seconds": seen.get("cpu_seconds"),
         "cpu_pressure_seconds": seen.get("cpu_pressure_seconds"),
         "involuntary_switches": seen.get("involuntary_switches"), "load_before": r.get("load_before"),
+        "started_at": r.get("started_at"),
         "disturbed": interference(r),
         "gil_reenabled": bool(r["interpreter"].get("free_threaded") and r.get("gil_enabled_after")),
         "free_threaded": bool(r["interpreter"].get("free_threaded")),
@@ -109,15 +110,22 @@ def tidy(records: list[dict]) -> pd.DataFrame:
     return frame.sort_values(CELL_KEYS + ["process_index", "call_index"], kind="stable").reset_index(drop=True)
 
 
+def process_mean(record: dict) -> float | None:
+    """The one number a process contributes: the mean of its steady calls; None unless ok + verified."""
+    times = record.get("times_seconds") or []
+    if record.get("status") != "ok" or not record.get("verified") or not times:
+        return None
+    steady = times[split(record).steady_start:] or times[-1:]
+    return float(np.mean(steady))
+
+
 def process_means(records: list[dict]) -> dict[tuple, np.ndarray]:
     """Per ok + verified cell: the steady-state mean of each of its processes (process order)."""
     means: dict[tuple, list[float]] = {}
     for r in sorted(records, key=lambda r: r.get("process_index", 0)):
-        times = r.get("times_seconds") or []
-        if r.get("status") != "ok" or not r.get("verified") or not times:
-            continue
-        steady = times[split(r).steady_start:] or times[-1:]
-        means.setdefault(cell_of(r), []).append(float(np.mean(steady)))
+        mean = process_mean(r)
+        if mean is not None:
+            means.setdefault(cell_of(r), []).append(mean)
     return {key: np.asarray(values) for key, values in means.items()}
 
 

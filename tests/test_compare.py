@@ -115,3 +115,11 @@ def test_pyperf_compare_to_runs_on_the_export(quick_archive):
         capture_output=True, text=True, cwd=ROOT, check=False)
     assert proc.returncode == 0, proc.stderr
     assert "julia-pure_python-t1-80x60" in proc.stdout
+
+
+def test_pyperf_runs_carry_the_date_their_process_started(quick_archive):
+    import pyperf
+
+    suite = pyperf.BenchmarkSuite.load(str(min((quick_archive / "pyperf").glob("*.json"))))
+    dates = [run.get_metadata()["date"] for bench in suite.get_benchmarks() for run in bench.get_runs()]
+    assert dates and all(re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(\.\d+)?", d) for d in dates)

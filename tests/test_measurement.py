@@ -47,3 +47,12 @@ def test_every_call_is_verified_and_timed_regions_are_recorded(quick_data):
         assert r["prepare_seconds"] is not None and r["interference"]["wall_seconds"] > 0
         threads = r["threads"]
         assert len(r["cpu_pinned"]) == min(threads, len(os.sched_getaffinity(0)))
+
+
+@pytest.mark.slow
+def test_every_record_says_when_its_process_started_and_processes_never_overlap(quick_data):
+    timed = sorted((r["started_at"], r.get("process_wall_seconds") or 0.0, r["status"]) for r in quick_data.records
+                   if r["status"] not in ("unsupported", "skipped", "build_failed"))
+    assert timed and all(isinstance(t, float) for t, _, _ in timed)
+    for (start, wall, _), (next_start, _, _) in zip(timed, timed[1:]):
+        assert next_start >= start + wall - 0.01  # one worker at a time: timing is never shared with another

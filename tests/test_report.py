@@ -860,3 +860,24 @@ def test_each_cell_says_why_it_got_no_more_processes():
     (found,) = cells_mod.with_stop_reasons([cell], planned)
     assert found.sampling == "run budget of 540 s spent after 6 processes"
     assert cells_mod.with_stop_reasons([cell], [])[0].sampling == ""  # archives from before: nothing claimed
+
+
+def test_the_machine_over_the_run_shows_each_process_and_says_when_the_baseline_drifted(report_archive, tmp_path):
+    def drifting_baseline(path: Path) -> None:
+        records = _records(path)
+        base = next(r for r in records if r["variant"] == "pure_python" and r["interpreter"]["name"] == "cpython3.11")
+        others = [r for r in records if r is not base and not (
+            r["variant"] == "pure_python" and r["interpreter"]["name"] == "cpython3.11")]
+        episodes = [worker_record("pure_python", "cpython", [level, level], params=base["params"], process_index=i,
+                                  warmup_rule="interpreted") for i, level in enumerate([4.0] * 6 + [5.0] * 6)]
+        records = others + episodes
+        for i, r in enumerate(records):
+            r["started_at"] = 1_800_000_000.0 + 10 * i
+        _write_records(path, records)
+
+    html = render_archive(forge(report_archive, tmp_path / "drift", drifting_baseline)).decode()
+    section = html[html.index('id="drift"'):]
+    assert 'data-plot="drift-0"' in section
+    assert "its 12 process means in the order they ran is r = 0.75" in section  # 10 of 11 neighbours agree
+    assert "its processes drifted together" in section
+    assert "Not recorded" in render_archive(report_archive).decode()  # the fixture predates started_at
