@@ -273,10 +273,11 @@ def build_variants(state: RunState) -> None:
 
 def baseline_weights(state: RunState) -> dict[str, int]:
     """Cell key -> how many speedups divide by it: the baseline cell of each workload and size, on the column
-    stats.baseline_cells will take (the run's baseline interpreter, else the first CPython by name with a GIL)."""
+    stats.baseline_cells will take if that cell verifies (stats.baseline_columns: one rule for both)."""
     o = state.options
-    cpythons = sorted(i.name for i in o.interpreters if i.implementation == "cpython" and not i.free_threaded)
-    column = o.baseline_interpreter or (cpythons[0] if cpythons else None)
+    ranked = stats.baseline_columns(((i.name, i.implementation, i.free_threaded) for i in o.interpreters),
+                                    o.baseline_interpreter)
+    column = ranked[0] if ranked else None
     pending = [p.cell for p in state.planned if p.status == "pending"]
     weights = {}
     for c in pending:

@@ -11,6 +11,7 @@ resamples both cells' process means (estimates.ratio_ci). Only ok + verified cel
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 
 import numpy as np
 import pandas as pd
@@ -193,21 +194,29 @@ def summarise(records: list[dict], roles: dict[str, RolesSnapshot]) -> pd.DataFr
     return add_limits(add_speedups(summary, means, roles), roles)
 
 
+def baseline_columns(columns: Iterable[tuple[str, str, bool]], chosen: str | None) -> list[str]:
+    """The interpreter columns a speedup's baseline may come from, best first, given (name, implementation,
+    free_threaded) of each: the run's baseline interpreter if it chose one, else the CPython columns with a GIL
+    by name (cpython3.11 before cpython3.13), then the free-threaded ones (what is studied, not the yardstick).
+    The one rule for the sampler's plan (compare.baseline_weights) and for the speedups (baseline_cells)."""
+    if chosen:
+        return [chosen]
+    return [name for name, implementation, free_threaded in sorted(columns, key=lambda c: (bool(c[2]), c[0]))
+            if implementation == "cpython"]
+
+
 def baseline_cells(summary: pd.DataFrame, roles: dict[str, RolesSnapshot]) -> dict[tuple, pd.Series]:
-    """(workload, size) -> the verified baseline row: the contract's baseline variant, at 1 thread, on the run's
-    baseline interpreter if it chose one, else on the first CPython column by name that has a GIL (cpython3.11
-    before cpython3.13; free-threaded builds are what is studied, not the yardstick)."""
+    """(workload, size) -> the verified baseline row: the contract's baseline variant, at 1 thread, on the best
+    column of baseline_columns that has it verified."""
     found = {}
     for (workload, size), group in summary.groupby(["workload", "size"]):
         role = roles[workload]
         base = group[(group["variant"] == role.baseline) & group["verified"] & (group["threads"] == 1)]
-        if role.baseline_interpreter:
-            base = base[base["interpreter"] == role.baseline_interpreter]
-        else:
-            base = base[(base["implementation"] == "cpython")]
-            base = base.assign(_ft=base["free_threaded"].astype(bool)).sort_values(["_ft", "interpreter"])
-        if not base.empty:
-            found[(workload, size)] = base.iloc[0]
+        ranked = baseline_columns(zip(base["interpreter"], base["implementation"], base["free_threaded"]),
+                                  role.baseline_interpreter)
+        rows = base[base["interpreter"] == ranked[0]] if ranked else base.iloc[:0]
+        if not rows.empty:
+            found[(workload, size)] = rows.iloc[0]
     return found
 
 

@@ -180,7 +180,8 @@ def test_budget_option_reads_minutes_and_seconds_and_zero_means_none():
 
 def test_the_baseline_weight_goes_to_the_cell_the_speedups_divide_by(tmp_path):
     """compare.baseline_weights picks the column stats.baseline_cells will: the first CPython with a GIL by name,
-    never a free-threaded build; its weight is the number of other cells at that workload and size."""
+    a free-threaded build only when there is no other CPython; its weight is the number of other cells at that
+    workload and size."""
     from shootout import compare
     from shootout.interpreters import Interpreter
     from shootout.matrix import METHODS, plan
@@ -202,6 +203,20 @@ def test_the_baseline_weight_goes_to_the_cell_the_speedups_divide_by(tmp_path):
     assert compare.baseline_weights(state) == {f"julia-pure_python-cpython3.11-t1-{size.label}": pending - 1}
     options.baseline_interpreter = "cpython3.13"
     assert list(compare.baseline_weights(state)) == [f"julia-pure_python-cpython3.13-t1-{size.label}"]
+    options.baseline_interpreter = None
+    options.interpreters = [c for c in columns if c.name in ("cpython3.13t", "pypy3.9")]  # no CPython with a GIL
+    state.planned = plan(julia, variants, options.interpreters, [1, 2], [size])
+    assert list(compare.baseline_weights(state)) == [f"julia-pure_python-cpython3.13t-t1-{size.label}"]
+
+
+def test_one_rule_orders_the_baseline_columns():
+    from shootout.stats import baseline_columns
+
+    columns = [("cpython3.13t", "cpython", True), ("pypy3.9", "pypy", False), ("cpython3.13", "cpython", False),
+               ("cpython3.11", "cpython", False)]
+    assert baseline_columns(columns, None) == ["cpython3.11", "cpython3.13", "cpython3.13t"]
+    assert baseline_columns(columns, "pypy3.9") == ["pypy3.9"]  # the run's choice, whatever it is
+    assert baseline_columns([("pypy3.9", "pypy", False)], None) == []
 
 
 def test_a_baseline_cell_gets_its_own_larger_minimum():
