@@ -37,6 +37,7 @@ class PairRow:
     p_value: float
     p_holm: float | None
     significant: bool  # after Holm's adjustment across the pair's comparisons
+    gil_flag: str = ""  # the CPython side is free-threaded but an extension turned the GIL back on (Cell.gil_flag)
 
     @property
     def pypy_faster(self) -> bool:
@@ -81,16 +82,16 @@ def _pair_row(t: dict) -> PairRow:
 def interpreter_comparison(tests: dict[tuple[str, str], pd.DataFrame], cells: list[Cell],
                            order: Order) -> list[PairTable]:
     """Per (pypy, cpython) pair: ratio and Mann-Whitney U per (variant, threads, size), cells verified on both."""
-    verified = {c.key for c in cells if c.ok}
+    verified = {c.key: c for c in cells if c.ok}
     workload = cells[0].workload if cells else None
     out = []
     for (pypy, cpython), test in tests.items():
         rows = []
         for t in ([] if test.empty else test[test["workload"] == workload].to_dict("records")):
             row = _pair_row(t)
-            if ((workload, row.variant, pypy, row.threads, row.size) in verified
-                    and (workload, row.variant, cpython, row.threads, row.size) in verified):
-                rows.append(row)
+            on_cpython = verified.get((workload, row.variant, cpython, row.threads, row.size))
+            if (workload, row.variant, pypy, row.threads, row.size) in verified and on_cpython is not None:
+                rows.append(replace(row, gil_flag=on_cpython.gil_flag))
         rows.sort(key=lambda r: (-order.size(r.size), order.variant(r.variant), r.threads))
         counts = [c.processes for c in cells if c.ok and c.interpreter in (pypy, cpython)]
         out.append(PairTable(pypy, cpython, rows, min(counts) if counts else 0))

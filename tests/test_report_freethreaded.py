@@ -219,6 +219,16 @@ def test_a_cell_whose_gil_came_back_on_is_flagged_in_the_cell_table(legacy):
     assert table.count("GIL re-enabled") == 1
 
 
+def test_the_pypy_vs_cpython_table_flags_a_free_threaded_cell_whose_gil_came_back_on(threaded_back_on):
+    html, _ = threaded_back_on
+    pairs = section(html, "interpreters")
+    (block,) = [b for b in pairs.split("<h4>")[1:] if b.startswith("pypy3.9 vs " + FT)]
+    flagged = [r for r in rows(block) if any("GIL re-enabled" in c for c in r)]
+    assert len(flagged) == 1 and flagged[0][0].startswith(THREADED) and flagged[0][1] == "2"
+    assert "GIL re-enabled in 3 of 6 processes" in flagged[0][0]
+    assert pairs.count("GIL re-enabled") == 1  # the other pairs' CPython columns ran as built
+
+
 def test_the_gil_study_says_which_cells_it_left_out_and_why(legacy):
     html, _ = legacy
     study = section(html, "gil")
