@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from shootout import stats
+from shootout import stats, warmup
 from shootout.archive import Archive
 from shootout.snapshot import ContractSnapshot, RolesSnapshot
 
@@ -134,6 +134,7 @@ class Report:
     tolerance: float
     unstable_ci: float
     quality_bound: float
+    drift_min_calls: int  # warmup.DRIFT_MIN_CALLS: the shortest last segment tested for drift
     columns: dict  # interpreter name -> columns.Column
 
     @property
@@ -322,5 +323,6 @@ def build(data: Archive) -> Report:
         reproduce=machine.reproduce(data),
         drift=drift_panel.view(data.records, run.summary, data.roles),
         tolerance=stats.TOLERANCE, unstable_ci=stats.UNSTABLE_CI, quality_bound=stats.KERNEL_QUALITY_BOUND,
+        drift_min_calls=warmup.DRIFT_MIN_CALLS,
         columns=run.columns,
     )

@@ -6,6 +6,7 @@ import itertools
 from dataclasses import asdict, dataclass
 
 from .interpreters import Interpreter
+from .warmup import JIT_RULES
 
 
 @dataclass(frozen=True)
@@ -42,7 +43,7 @@ class Method:
     def calls_for(self, rule: str) -> tuple[int, int, float]:
         """(at most, at least, seconds after which no more calls are started once `at least` were made), for a
         cell under warm-up rule `rule` (warmup.rule_for): interpreted cells have no first call to set apart."""
-        if rule == "jit":
+        if rule in JIT_RULES:
             most = max(self.jit_calls, self.warmups + self.calls)
             return most, min(self.jit_min_calls, most), self.jit_seconds
         warmups = 0 if rule == "interpreted" else self.warmups

@@ -9,9 +9,14 @@ state is the last segment. A process is
   flat             when every segment is equivalent to the last,
   warmup           when the last segment is the fastest (earlier ones slower),
   slowdown         when some earlier segment is faster than the last,
-  no steady state  when the last segment is shorter than max(MIN_STEADY, STEADY_FRACTION of the calls), or its
-                   two halves differ by more than EQUIVALENT (a drift) — the series was still changing at its
-                   end; its calls after the first are used, and flagged.
+  no steady state  when the last segment is shorter than max(MIN_STEADY, STEADY_FRACTION of the calls), or it
+                   has at least DRIFT_MIN_CALLS calls and its two halves' medians differ by more than EQUIVALENT
+                   (a drift) — the series was still changing at its end; its calls after the first are used,
+                   and flagged.
+The drift test needs halves of 3 calls or more ("jit-v2", since 2026-11-28). With halves of one or two calls it
+compared single calls: series of pure noise at 2% per call, as PyPy's 90 ms calls have on a shared VM, came out
+"no steady state" in 34–50% of 4- and 6-call processes (and 2–15% at 1%), a claim the data cannot carry. Records
+run under the first rule ("jit", or no rule) keep it, so re-rendering an old archive does not change it.
 A slower segment that comes after the process had already reached its final level (a mid-run transient, not a
 warm-up) leaves the class flat; the steady state is still the last segment. Lone spikes (a call SPIKE slower
 than both neighbours, e.g. a garbage collection) are left out of the segmentation, as Barrett et al. set
@@ -43,6 +48,9 @@ STEADY_FRACTION = 0.25
 EQUIVALENT = 0.02  # relative difference of segment means below which two segments are one level
 NOISE_FLOOR = 0.002  # σ never below 0.2%: a perfectly flat series must not split on rounding
 SPIKE = 0.2  # a call this much slower than both its neighbours is a lone spike
+DRIFT_MIN_CALLS = 6  # a last segment is tested for drift only from here: halves of 3 calls, medians not single calls
+JIT_RULE = "jit-v2"  # what new JIT records are split by; "jit" (first rule) tested drift at any length
+JIT_RULES = ("jit", JIT_RULE)
 
 
 @dataclass(frozen=True)
@@ -96,8 +104,9 @@ def _pelt(values: np.ndarray) -> list[tuple[int, int, float]]:
     return [(s, e, float(values[s:e].mean())) for s, e in zip(starts, ends)]
 
 
-def classify(times: list[float]) -> Warmup:
-    """JIT cells: Barrett et al.'s classes from the change points of one process's calls after the first."""
+def classify(times: list[float], drift_min_calls: int = DRIFT_MIN_CALLS) -> Warmup:
+    """JIT cells: Barrett et al.'s classes from the change points of one process's calls after the first
+    (`drift_min_calls` 0: the first rule's drift test, for records run under it)."""
     later = list(times[1:])
     n = len(later)
     if n < MIN_STEADY:
@@ -105,7 +114,8 @@ def classify(times: list[float]) -> Warmup:
     cut = [(s + 1, e + 1, m) for s, e, m in segments(later)]
     start, end, level = cut[-1]
     found = tuple((s, e, round(m, 9)) for s, e, m in cut)
-    if end - start < max(MIN_STEADY, math.ceil(STEADY_FRACTION * n)) or _drifting(times[start:end], level):
+    drifting = end - start >= drift_min_calls and _drifting(times[start:end], level)
+    if end - start < max(MIN_STEADY, math.ceil(STEADY_FRACTION * n)) or drifting:
         return Warmup(1, "no steady state", found)
     others = [m for _s, _e, m in cut[:-1]]
     if any(m < level * (1 - EQUIVALENT) for m in others):
@@ -127,9 +137,9 @@ def is_jit(implementation: str | None, technology: str | None) -> bool:
 
 
 def rule_for(implementation: str | None, technology: str | None) -> str:
-    """"jit", "interpreted" (pure Python on CPython) or "aot": which split a new cell's processes get."""
+    """JIT_RULE, "interpreted" (pure Python on CPython) or "aot": which split a new cell's processes get."""
     if is_jit(implementation, technology):
-        return "jit"
+        return JIT_RULE
     return "interpreted" if (implementation, technology) == ("cpython", "python") else "aot"
 
 
@@ -138,8 +148,10 @@ def steady_part(record: dict) -> Warmup:
     times = record.get("times_seconds") or []
     rule = record.get("warmup_rule") or ("jit" if is_jit(record["interpreter"].get("implementation"),
                                                          record.get("technology")) else "aot")
-    if rule == "jit":
+    if rule == JIT_RULE:
         return classify(times)
+    if rule == "jit":
+        return classify(times, drift_min_calls=0)
     if rule == "interpreted":
         return Warmup(0, "interpreted")
     return aot(times)
