@@ -3,8 +3,9 @@
 A worker that dies, hangs, or writes no record or a malformed one still yields a record (crashed/timeout with
 the reason): nothing is dropped. A worker killed because the user stopped the run yields none (it is re-run by
 --resume). Every worker is pinned: a serial one to one CPU, a parallel one to N CPUs with OpenMP threads bound
-to them; when it started (`started_at`, Unix seconds), the load average before it started and what it saw while it
-ran (harness: CPU share, context switches, steal, CPU pressure) go into its record. The orchestrator prints progress, workers print nothing.
+to them; when it started (`started_at`, Unix seconds), the load average before it started and what it saw while
+it ran (harness: CPU share, context switches, steal, CPU pressure) go into its record. The orchestrator prints
+progress, workers print nothing.
 """
 
 from __future__ import annotations

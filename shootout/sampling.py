@@ -17,9 +17,9 @@ it; a baseline's two caps are √k times larger, as its share is (20261128-14061
 spread stopped at the plain 120 s after 29 processes, which left all 46 speedup CIs at about ±4% with 20
 minutes of budget unspent on it). The next process goes to the cell furthest behind its share of the phase's
 time (deficit scheduling, so cells stay interleaved), the share being a Neyman allocation: time ∝ w·s·√c, with
-s the relative spread of the cell's process means (1.4826·MAD/median), c its seconds per process and w = √k for a baseline that k
-speedups divide by (1 for the others). That minimises the sum of the squared speedup half-widths for the time spent,
-which is why a noisy baseline gets most of it. A process that would end after `method.run_seconds` of sampling
+s the relative spread of the cell's process means (1.4826·MAD/median), c its seconds per process and w = √k for a
+baseline that k speedups divide by (1 for the others). That minimises the sum of the squared speedup half-widths
+for the time spent, which is why a noisy baseline gets most of it. A process that would end after `method.run_seconds` of sampling
 is not started: its cell stops with "run budget spent".
 
 A failed process stops its cell at once (a failed cell is not ranked; more processes would not change that).
@@ -224,7 +224,6 @@ class Sampler:
     def baseline_of(self, cell: CellSampling) -> CellSampling | None:
         """The baseline cell this cell's speedup divides by (same workload and size), None for a baseline."""
         return self._baseline_of.get(cell.key)
-
 
     def _update_estimates(self, cell: CellSampling) -> None:
         """The relative half-width of the 95% CI of the cell's median process mean (None: n too small), and the

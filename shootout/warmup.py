@@ -16,10 +16,10 @@ state is the last segment. A process is
                    last is more than SHORT_DRIFT away from the first.
 Why two tests ("jit-v2", since 2026-11-28): the first rule compared the halves of any segment, and with 3 to 5
 calls that compared single calls. Series of pure noise at 2% per call, as PyPy's 90 ms calls have on a shared VM,
-came out "no steady state" in 34–50% of 4- and 6-call processes, a claim the data cannot carry; now 2.8% and 0.9% of them
-(simulated, 2000 series each), while a kernel still speeding up by 10% a call, as
-numpy on PyPy does over its first calls, is still caught. Records run under the first rule ("jit", or no rule)
-keep it, so re-rendering an old archive does not change it.
+came out "no steady state" in 34–50% of 4- and 6-call processes, a claim the data cannot carry; now 2.8% and
+0.9% of them (simulated, 2000 series each), while a kernel still speeding up by 10% a call, as numpy on PyPy
+does over its first calls, is still caught. Records run under the first rule ("jit", or no rule) keep it, so
+re-rendering an old archive does not change it.
 A slower segment that comes after the process had already reached its final level (a mid-run transient, not a
 warm-up) leaves the class flat; the steady state is still the last segment. Lone spikes (a call SPIKE slower
 than both neighbours, e.g. a garbage collection) are left out of the segmentation, as Barrett et al. set
