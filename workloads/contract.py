@@ -134,6 +134,10 @@ class Workload:
     fixtures: tuple = ()  # test-only variants (of Variant), run only with --include-test-variants
     figures: tuple = ()  # of Figure
     known_checksums: tuple = ()  # ((params dict items as a tuple), sum of the output): published values
+    # a standalone script in the workload's folder that runs the baseline variant's kernel without the harness
+    # (`python FILE PARAMS_JSON CALLS` prints {"times_seconds": [...], "checksum": ...}): the yardstick of
+    # the harness-overhead check; None: the check is not made for this workload
+    plain_program: str | None = None
     cflags: tuple = ("-O3", "-ffp-contract=off")  # for every compiled variant: no fast-math, no FMA contraction
     openmp_flags: tuple = ("-fopenmp",)
 
@@ -211,4 +215,5 @@ class Workload:
             "figures": [{"title": f.title, "caption": f.caption, "rows": f.rows, "scale": f.scale,
                          "invert": f.invert} for f in self.figures],
             "cflags": list(self.cflags), "openmp_flags": list(self.openmp_flags),
+            "plain_program": self.plain_program,
         }

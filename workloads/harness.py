@@ -16,7 +16,8 @@ variant, whatever its technology:
     K times: output = calculate(prepared, ...)     times_seconds (the kernel)
              values = to_list(output)              output_seconds (output conversion: first call, or every
                                                    call when the variant has its own to_list())
-             verify values                         untimed: sha256 (and, for a tolerance policy, elementwise)
+             verify values                         untimed: bytes against the reference's (and, for a
+                                                   tolerance policy, elementwise); digests after the last call
 
 Every call's output is verified; the first that differs ends the process as wrong_output. The record is
 written atomically. Exit status: 0 ok, 3 wrong_output, 4 anything else (crashed, build_failed, unsupported,
@@ -255,7 +256,7 @@ def run(args):
         record["gil_enabled_after"] = gil_enabled()  # an extension may have switched it back on
         record["first_call_seconds"] = record["times_seconds"][0]
         stage = "verify"
-        return record, fill_verdict(record, verdict, workload, args.params)
+        return record, fill_verdict(record, reference.seal(verdict), workload, args.params)
     except BuildFailed:
         record.update(status="build_failed", error=traceback.format_exc())
         return record, EXIT_OTHER

@@ -4,14 +4,18 @@ worker process (untimed set-up; stdlib only, Python 3.9 syntax).
 Stored with marshal. On PyPy a long list of floats or complex numbers is stored as arrays of doubles instead:
 PyPy's marshal builds a million complex numbers in 0.15 s, `map(complex, re, im)` over two arrays in 0.035 s
 (measured on PyPy 7.3.11), and the values and the list of distinct objects are the same either way.
+
+The file name's key is a CRC of the spec and parameters, not a sha256: this runs in the worker before its timed
+calls, and hashlib must not be imported there (verify.py says why). A collision would only hand a worker wrong
+inputs, which its verification catches.
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import marshal
 import os
 import sys
+import zlib
 from array import array
 
 from workloads._runtime import workload_dir, write_bytes_atomic
@@ -28,8 +32,9 @@ def load(workload, params, directory):
         return workload.make_inputs(params)
     with open(os.path.join(workload_dir(workload.name), "spec.py"), "rb") as f:
         spec = f.read()
-    key = hashlib.sha256(json.dumps([workload.name, params, sys.implementation.cache_tag, marshal.version, FORMAT],
-                                    sort_keys=True).encode() + spec).hexdigest()[:24]
+    described = json.dumps([workload.name, params, sys.implementation.cache_tag, marshal.version, FORMAT],
+                           sort_keys=True).encode()
+    key = f"{zlib.crc32(described):08x}{zlib.crc32(spec):08x}{zlib.adler32(described + spec):08x}"
     path = os.path.join(directory, f"{workload.name}-{key}.marshal")
     try:
         with open(path, "rb") as f:

@@ -2,11 +2,16 @@
 
 The reference is the reference variant's output on the orchestrator's CPython, stored once per parameter set as
 REF.json plus the output as a gzip'd little-endian array. Stdlib only, Python 3.9 syntax.
+
+Nothing here hashes while a worker is still calling its kernel: on PyPy, importing hashlib loads `_hashlib`,
+whose cffi callback switches on thread support, and from then on every loop the JIT compiles decrements a
+thread-switch counter on each iteration (loops compiled before are thrown away and rebuilt with it). Outputs are
+compared with the reference's bytes during the calls; sha256 digests (the reference's integrity, a differing
+output's digest) are taken by `seal()` after the last timed call. tests/test_harness_jit.py guards this.
 """
 from __future__ import annotations
 
 import gzip
-import hashlib
 import importlib
 import json
 import os
@@ -70,22 +75,32 @@ def unpack(data, output_type):
 
 
 def sha256_hex(data):
+    """Imported here, not at the top: see the module docstring (only after the last timed call, or outside
+    workers)."""
+    import hashlib
+
     return hashlib.sha256(data).hexdigest()
 
 
 class Verdict:
-    """What one call's output is, measured against the reference."""
+    """What one call's output is, measured against the reference. `data` keeps the bytes of an output that is
+    not identical to the reference (its digest is taken by Reference.seal, after the calls); None otherwise."""
 
-    def __init__(self, ok, checksum, sha256, points, differing=0, max_abs_difference=None, how="identical",
-                 work_units=None):
-        self.ok, self.checksum, self.sha256, self.points = ok, checksum, sha256, points
+    def __init__(self, ok, checksum, points, differing=0, max_abs_difference=None, how="identical",
+                 work_units=None, data=None):
+        self.ok, self.checksum, self.points = ok, checksum, points
         self.differing, self.max_abs_difference, self.how = differing, max_abs_difference, how
-        self.work_units = work_units
+        self.work_units, self.data = work_units, data
+        self.sha256 = None  # set by Reference.seal
         self.call_index = None
 
+    @property
+    def identical(self):
+        return self.data is None
+
     def explain(self):
-        return (f"{self.differing} of {self.points} values differ ({self.how}); checksum {self.checksum}, "
-                f"sha256 {self.sha256[:16]}…")
+        digest = f", sha256 {self.sha256[:16]}…" if self.sha256 else ""
+        return f"{self.differing} of {self.points} values differ ({self.how}); checksum {self.checksum}{digest}"
 
 
 class Reference:
@@ -93,6 +108,7 @@ class Reference:
         self.data, self.path, self.workload, self.params = data, path, workload, params
         self.checksum, self.sha256, self.points = data["checksum"], data["output_sha256"], data["points"]
         self.policy = workload.verification
+        self._raw = None
         self._values = None
         self._identical = None  # the Verdict of an output identical to the reference, once one was judged
 
@@ -111,43 +127,58 @@ class Reference:
             raise ReferenceError_(f"{path} has checksum {data['checksum']!r}, the published one is {known}")
         return cls(data, path, workload, params)
 
+    def raw(self):
+        """The stored output's bytes (checked against the reference's sha256 by seal(), after the calls)."""
+        if self._raw is None:
+            output_path = os.path.join(os.path.dirname(os.path.abspath(self.path)), self.data["output_file"])
+            try:
+                with open(output_path, "rb") as f:
+                    self._raw = gzip.decompress(f.read())
+            except (OSError, EOFError, ValueError) as exc:
+                raise ReferenceError_(f"cannot read the reference output {output_path}: {exc}") from None
+        return self._raw
+
     def values(self):
         if self._values is None:
-            output_path = os.path.join(os.path.dirname(os.path.abspath(self.path)), self.data["output_file"])
-            with open(output_path, "rb") as f:
-                raw = gzip.decompress(f.read())
-            if sha256_hex(raw) != self.sha256:
-                raise ReferenceError_("stored reference output does not match its sha256")
-            self._values = unpack(raw, self.policy.output_type)
+            self._values = unpack(self.raw(), self.policy.output_type)
         return self._values
 
+    def seal(self, verdict):
+        """After the last timed call: check the stored reference against its sha256 (a corrupt file would
+        otherwise have passed every byte comparison) and give the verdict its output's digest."""
+        if sha256_hex(self.raw()) != self.sha256:
+            raise ReferenceError_("stored reference output does not match its sha256")
+        verdict.sha256 = self.sha256 if verdict.identical else sha256_hex(verdict.data)
+        return verdict
+
     def judge(self, values):
-        data = pack(values, self.policy.output_type)
-        digest = sha256_hex(data)
-        if digest == self.sha256 and len(values) == self.points:
+        return self._judge_packed(pack(values, self.policy.output_type), values)
+
+    def judge_bytes(self, data):
+        """As judge(), from the output's bytes (a memoryview): when they are identical to the reference, the
+        checksum and work units are those of the identical output judged before, not summed again."""
+        if self._identical is not None and data == self.raw():
+            return self._identical_verdict()
+        values = unpack(data, self.policy.output_type)
+        return self._judge_packed(bytes(data), values)
+
+    def _judge_packed(self, data, values):
+        if data == self.raw() and len(values) == self.points:
             if self._identical is None:  # the sums of identical outputs are the same: taken once per process
-                self._identical = Verdict(True, sum(values), digest, len(values), work_units=self._work(values))
+                self._identical = Verdict(True, sum(values), len(values), work_units=self._work(values))
             return self._identical_verdict()
         checksum = sum(values)
         differing, largest = self._compare(values)
         within = self.policy.kind == "tolerance" and differing == 0 and len(values) == self.points
         how = (f"within rtol={self.policy.rtol:g}, atol={self.policy.atol:g}; max |difference| {largest:.3g}"
                if self.policy.kind == "tolerance" else "exact comparison")
-        return Verdict(within, checksum, digest, len(values), differing, largest, how,
-                       work_units=self._work(values) if within else None)
-
-    def judge_bytes(self, data):
-        """As judge(), from the output's bytes: the hash alone when they are identical to the reference (the
-        checksum and work units are then those of the identical output judged before, not summed again)."""
-        itemsize = array(OUTPUT_TYPES[self.policy.output_type]).itemsize
-        if len(data) == self.points * itemsize and sha256_hex(data) == self.sha256 and self._identical is not None:
-            return self._identical_verdict()
-        return self.judge(list(unpack(data, self.policy.output_type)))
+        return Verdict(within, checksum, len(values), differing, largest, how,
+                       work_units=self._work(values) if within else None, data=data)
 
     def _identical_verdict(self):
         """A fresh copy of the verdict on an output identical to the reference (the caller may annotate it)."""
         same = self._identical
-        return Verdict(True, same.checksum, same.sha256, same.points, work_units=same.work_units)
+        return Verdict(True, same.checksum, same.points, work_units=same.work_units)
 
     def _compare(self, values):
         """(values out of policy, largest absolute difference); a length mismatch counts every missing value."""

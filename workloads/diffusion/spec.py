@@ -108,6 +108,7 @@ WORKLOAD = Workload(
     variants=VARIANTS,
     figures=(Figure("Concentration after the last step", "the verified reference output, linear scale: the "
                     "block spread by diffusion (bright: high concentration)"),),
+    plain_program="plain.py",
     make_inputs=make_inputs,
     count_work=count_work,
 )

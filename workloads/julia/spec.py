@@ -158,6 +158,7 @@ WORKLOAD = Workload(
     figures=(Figure("The Julia set", "escape counts of the verified reference output, log scale; black points "
                     "never escaped (the set itself)", scale="log", invert=True),),
     known_checksums=(((("max_iterations", 300), ("width", 1000)), 33219980),),
+    plain_program="plain.py",
     make_inputs=make_inputs,
     count_work=count_work,
 )
