@@ -1,10 +1,13 @@
 """The HTML comparison of archives (`diff`) and the reproduction section of a report: a forest plot of ratios with
-their CIs, the cell table with both views, and what differs. Same rules as report.html: self-contained, offline,
-deterministic, every archive string escaped (Jinja2 autoescape; figure specs through figures.to_spec).
+their CIs, the cell table with the three views, and what differs. Every ratio, CI and verdict is diff's own
+(shootout.diff: the drift-cancelled view, the joint bootstrap, Holm); this module only lays them out. Same rules as
+report.html: self-contained, offline, deterministic, every archive string escaped (Jinja2 autoescape; figure
+specs through figures.to_spec).
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 import markupsafe
@@ -12,26 +15,34 @@ import plotly
 import plotly.graph_objects as go
 
 from shootout import archive as archive_mod
-from shootout.diff import Comparison
+from shootout.diff import UNMATCHED, VIEWS, CellChange, Comparison, Ratio
 
 from . import figures, formatting
 from .pages import environment, plotly_js
 
-VIEWS = (("normalised", "normalised: (cell ÷ its run's baseline) in B ÷ the same in A"),
-         ("absolute", "absolute: time in B ÷ time in A"))
+
+@dataclass(frozen=True)
+class RatioCell:
+    text: str  # "1.031× [1.020–1.043]"
+    verdict: str
 
 
 @dataclass(frozen=True)
 class Row:
     cell: str
-    verdict: str
+    verdict: str  # the gate view's verdict, or only in A | only in B | not comparable
     time_a: str
     time_b: str
-    absolute: str
-    absolute_verdict: str
-    normalised: str
-    normalised_verdict: str
+    ratios: list[RatioCell]  # in VIEWS order
     disturbed: str
+
+
+@dataclass(frozen=True)
+class ViewSummary:
+    label: str
+    question: str
+    gate: bool  # the view verdicts and --fail-on-slowdown read
+    counts: str
 
 
 @dataclass(frozen=True)
@@ -39,107 +50,104 @@ class Pair:
     baseline: str
     other: str
     drift: str
-    counts: str
-    rows: list
-    differences: list
+    method: list[str]
+    views: list[ViewSummary]
+    rows: list[Row]
+    differences: list[tuple[str, str, str]]
     figure: figures.Figure | None
     section_id: str
 
 
-def _cell_name(key: dict) -> str:
-    return f"{key['workload']} · {key['variant']} · {key['interpreter']} · t{key['threads']} · {key['size']}"
+def _cell_name(key: tuple) -> str:
+    workload, variant, interpreter, threads, size = key
+    return f"{workload} · {variant} · {interpreter} · t{threads} · {size}"
 
 
-def _ratio_text(ratio: dict) -> str:
-    if formatting.missing(ratio.get("value")):
+def _ratio_text(ratio: Ratio) -> str:
+    if formatting.missing(ratio.value):
         return formatting.DASH
-    ci = "" if formatting.missing(ratio.get("low")) else f" [{ratio['low']:.3f}–{ratio['high']:.3f}]"
-    return f"{ratio['value']:.3f}×{ci}"
+    ci = "" if formatting.missing(ratio.low) else f" [{ratio.low:.3f}–{ratio.high:.3f}]"
+    return f"{ratio.value:.3f}×{ci}"
 
 
-def _verdict(ratio: dict) -> str:
-    value, low, high = (ratio.get(k) for k in ("value", "low", "high"))
-    if any(formatting.missing(v) for v in (value, low, high)):
-        return "no CI"
-    if low > 1 and value > 1.01:
-        return "slower"
-    if high < 1 and value < 0.99:
-        return "faster"
-    return "no significant change"
+def _row(c: CellChange) -> Row:
+    unmatched = c.verdict in UNMATCHED
+    ratios = [RatioCell(formatting.DASH, c.verdict) if unmatched else
+              RatioCell(_ratio_text(getattr(c, v.name)), getattr(c, v.name).verdict) for v in VIEWS]
+    return Row(_cell_name(c.key), c.verdict, formatting.seconds(c.median_a), formatting.seconds(c.median_b), ratios,
+               c.disturbed)
 
 
-def rows(cells: list[dict]) -> list[Row]:
+def _views(comparison: Comparison) -> list[ViewSummary]:
     out = []
-    for c in cells:
-        unmatched = c["verdict"] in ("only in A", "only in B", "not comparable")
-        out.append(Row(
-            _cell_name(c["key"]), c["verdict"], formatting.seconds(c.get("median_a")),
-            formatting.seconds(c.get("median_b")), formatting.DASH if unmatched else _ratio_text(c["absolute"]),
-            c["verdict"] if unmatched else _verdict(c["absolute"]),
-            formatting.DASH if unmatched else _ratio_text(c["normalised"]),
-            c["verdict"] if unmatched else _verdict(c["normalised"]), str(c.get("disturbed") or ""),
-        ))
+    for v in VIEWS:
+        if v.name == "drift_cancelled" and comparison.gate_view != v.name:
+            counts = "not computed (too few matched cells)"
+        else:
+            counts = ", ".join(f"{n} {word}" for word, n in comparison.counts(v.name).items())
+        out.append(ViewSummary(v.label, v.question, v.name == comparison.gate_view, counts))
     return out
 
 
-def forest(div_id: str, cells: list[dict]) -> figures.Figure | None:
-    """Both views' ratios with their 95% CIs, one row per matched cell, log axis centred on 1."""
-    matched = [c for c in cells if not formatting.missing((c.get("absolute") or {}).get("value"))]
+def _error_bars(ratios: list[Ratio]) -> tuple[list[float], list[float]]:
+    low = [r.value - r.low if r.has_ci else 0 for r in ratios]
+    high = [r.high - r.value if r.has_ci else 0 for r in ratios]
+    return low, high
+
+
+def forest(div_id: str, cells: list[CellChange]) -> figures.Figure | None:
+    """Every view's ratios with their 95% CIs, one row per matched cell, log axis centred on 1."""
+    matched = [c for c in cells if not formatting.missing(c.absolute.value)]
     if not matched:
         return None
-    names = [figures.text(_cell_name(c["key"])) for c in matched]
+    names = [figures.text(_cell_name(c.key)) for c in matched]
     fig = go.Figure()
-    for index, (view, label) in enumerate(VIEWS):
-        values = [c[view] for c in matched]
-        low = [v["value"] - v["low"] if not formatting.missing(v.get("low")) else 0 for v in values]
-        high = [v["high"] - v["value"] if not formatting.missing(v.get("high")) else 0 for v in values]
+    for index, view in enumerate(VIEWS):
+        ratios = [getattr(c, view.name) for c in matched]
+        if all(formatting.missing(r.value) for r in ratios):
+            continue
+        low, high = _error_bars(ratios)
         colour = figures.PALETTE[index]
         fig.add_trace(go.Scatter(
-            x=[v["value"] if not formatting.missing(v.get("value")) else None for v in values], y=names,
-            mode="markers", name=figures.text(label), marker={"color": colour, "size": 8},
+            x=[None if formatting.missing(r.value) else r.value for r in ratios], y=names, mode="markers",
+            name=figures.text(f"{view.label}: {view.question}"), marker={"color": colour, "size": 8},
             error_x={"type": "data", "array": high, "arrayminus": low, "color": colour, "thickness": 1.5},
         ))
     fig.add_shape(figures.vline(1.0, "#444", 1, "dash"))
-    height = 120 + 26 * len(matched)
+    height = 140 + 26 * len(matched)
     return figures.finish(div_id, fig, height, xaxis={"type": "log", "title": {"text": "B ÷ A (log scale)"}},
                           yaxis={"autorange": "reversed", "automargin": True}, legend={"orientation": "h"})
 
 
-def pair(comparison: dict, index: int) -> Pair:
-    cells = comparison.get("cells") or []
-    counts: dict[str, int] = {}
-    for row in rows(cells):
-        counts[row.normalised_verdict] = counts.get(row.normalised_verdict, 0) + 1
-    return Pair(str(comparison.get("baseline")), str(comparison.get("other")), str(comparison.get("drift") or ""),
-                ", ".join(f"{n} {word}" for word, n in sorted(counts.items())), rows(cells),
-                [(str(d["what"]), str(d["a"]), str(d["b"])) for d in comparison.get("differences") or []],
-                forest(f"forest-{index}", cells), f"pair-{index}")
+def pair(comparison: Comparison, index: int) -> Pair:
+    return Pair(comparison.baseline, comparison.other, comparison.drift_line(), comparison.method_lines(),
+                _views(comparison), [_row(c) for c in comparison.cells],
+                [(d.what, d.a, d.b) for d in comparison.differences], forest(f"forest-{index}", comparison.cells),
+                f"pair-{index}")
 
 
 def render_comparison(archives: list[archive_mod.Archive], comparisons: list[Comparison]) -> bytes:
-    """The `diff` page: A against each of B, C, ... (each machine against its own baseline in the normalised view)."""
+    """The `diff` page: A against each of B, C, ... (each machine against its own drift and baseline cell)."""
     template = environment().get_template("comparison.html.j2")
     html = template.render(
         names=[str(a.manifest.get("run_id") or a.path.name) for a in archives],
-        pairs=[pair(c.to_json(), i) for i, c in enumerate(comparisons)],
-        views=VIEWS, plotly_version=plotly.__version__, plotly_js=markupsafe.Markup(plotly_js()),
+        pairs=[pair(c, i) for i, c in enumerate(comparisons)], views=VIEWS,
+        plotly_version=plotly.__version__, plotly_js=markupsafe.Markup(plotly_js()),
     )
     return html.encode("utf-8")
 
 
 def reproduction_section(data: archive_mod.Archive) -> Pair | None:
-    """The comparison a reproduced archive carries (reproduction.json), for its report's opening section."""
+    """The comparison a reproduced archive carries (reproduction.json), for its report's opening section; one
+    written before the drift-cancelled view shows its verdicts as 'not recorded'."""
     if "reproduction.json" not in data.manifest.get("files", {}):
         return None
-    import json
-
     try:
-        comparison = json.loads(data.text("reproduction.json"))
+        stored = json.loads(data.text("reproduction.json"))
     except ValueError:
         return None
-    if not isinstance(comparison, dict) or not isinstance(comparison.get("cells"), list):
+    if not isinstance(stored, dict) or not isinstance(stored.get("cells"), list):
         return None
-    return pair(comparison, 99) if all(isinstance(c, dict) and isinstance(c.get("key"), dict)
-                                      for c in comparison["cells"]) else None
-
-
+    if not all(isinstance(c, dict) and isinstance(c.get("key"), dict) for c in stored["cells"]):
+        return None
+    return pair(Comparison.from_json(stored), 99)

@@ -98,7 +98,9 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--markdown", action="store_true", help="print Markdown (for a pull request) instead of a table")
     d.add_argument("--html", help="write the HTML comparison here (default: next to B, diff-<A>.html)")
     d.add_argument("--fail-on-slowdown", metavar="PERCENT",
-                   help="exit 1 when any cell is significantly slower (absolute view) by more than this")
+                   help="exit 1 when any cell is slower by more than this beyond the machine's drift (its 95%% CI "
+                        "above 1 + PERCENT in the drift-cancelled view, after Holm's correction across cells); "
+                        "also the verdicts' threshold (default 1%%)")
 
     ip = sub.add_parser("interpreters", add_help=False,
                         help="provision CPython builds (3.13, 3.13t, ...) into .nox/shootout/pythons/; "
@@ -223,13 +225,16 @@ def cmd_diff(args: argparse.Namespace) -> int:
     from report.comparison import render_comparison
 
     from . import diff, diff_table
-    from .options import precision_of
 
     if len(args.archives) < 2:
         raise UsageError("diff needs at least two archives: A (the baseline) and B")
-    threshold = precision_of(args.fail_on_slowdown) if args.fail_on_slowdown else None
+    try:
+        gate = diff.threshold_of(args.fail_on_slowdown) if args.fail_on_slowdown is not None else None
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
     archives = [archive.read(Path(p)) for p in args.archives]
-    comparisons = [diff.compare(archives[0], other) for other in archives[1:]]
+    comparisons = [diff.compare(archives[0], other, diff.THRESHOLD if gate is None else gate)
+                   for other in archives[1:]]
     for comparison in comparisons:
         print(diff_table.markdown(comparison) if args.markdown else diff_table.table(comparison))
         if not args.markdown:
@@ -241,10 +246,10 @@ def cmd_diff(args: argparse.Namespace) -> int:
         print(f"pyshootout: error: could not write {target}: {exc.strerror or exc}", file=sys.stderr)
         return EXIT_UNWRITTEN
     print(f"comparison: {target}")
-    slower = [c for comparison in comparisons for c in comparison.slowdowns(threshold)] if threshold else []
-    for c in slower:
-        print(f"slower by more than {threshold:.1%}: {' '.join(map(str, c.key))} "
-              f"({c.absolute.value:.3f}x, CI {c.absolute.low:.3f}-{c.absolute.high:.3f})", file=sys.stderr)
+    slower = [comparison.gate_message(c) for comparison in comparisons for c in comparison.slowdowns()] \
+        if gate is not None else []
+    for message in slower:
+        print(message, file=sys.stderr)
     return EXIT_FAILED if slower else EXIT_OK
 
 

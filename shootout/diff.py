@@ -1,65 +1,254 @@
-"""Archives side by side: A is the baseline, B, C, ... are compared with it cell by cell, in two views.
+"""Archives side by side: A is the baseline, B, C, ... are compared with it cell by cell, in three views.
 
-absolute    time of the cell in B ÷ its time in A (> 1: slower in B). Answers "is machine/run B faster?".
-normalised  (cell ÷ its archive's baseline cell) in B ÷ the same in A: each cell's cost relative to its own run's
-            baseline, so machine-wide drift cancels. Answers "did this variant change?".
-Both ratios get a 95% CI by bootstrapping every sample involved (the process means of each cell, resampled
-independently, RESAMPLES times, fixed seed), and a verdict: slower / faster when the CI excludes 1 (and the change
-is at least THRESHOLD), no significant change otherwise; only in A / only in B; not comparable (not verified on
-one side). Cells are matched by workload, variant, interpreter column, threads and size.
+drift-cancelled  a cell's B/A ÷ the median B/A over every cell verified in both archives (the machine-wide drift):
+                 "did this cell change beyond what the whole machine did?". Verdicts and the gate read it.
+normalised       (cell ÷ its archive's baseline cell) in B ÷ the same in A: relative to one reference cell, whose
+                 own noise, or own change, moves every other cell the other way.
+absolute         time in B ÷ time in A (> 1: slower in B): "is machine/run B faster?".
 
-"What differs" between the archives comes from their metadata: CPU, kernel, governor, interpreter versions,
-package pins (locks), compilers and flags, git commit, method, and the load seen by the workers.
+Every ratio is a ratio of medians of process means. Its 95% CI is a percentile bootstrap: every cell's process
+means in A and in B are resampled (RESAMPLES times, seeded by cell and side, so the same archives give the same
+numbers), and every ratio, the median over cells included, is recomputed from the same resamples: the
+drift-cancelled CI carries the uncertainty of the cell and of the median. The same resamples give each cell
+one-sided p-values of "not slower (faster) by more than the threshold"; twice the smaller is adjusted by Holm's
+step-down across the cells of the view, and a cell is slower / faster when that is at most ALPHA (its 95% CI then
+lies beyond 1 ± threshold). Holm bounds the family-wise error rate, the chance that a diff with no change calls
+any cell slower or faster, which is what a gate promises; an FDR procedure (Benjamini-Hochberg) would bound only
+the expected share of false verdicts among those called. docs/diff-gate.md measures both rates by simulation.
+
+With fewer than MIN_DRIFT_CELLS matched cells a median is no estimate of the machine's drift (a changed cell moves
+it): there is no drift-cancelled view, and verdicts and the gate read the absolute view, which drift alone can
+fire; the output says so. Cells are matched by workload, variant, interpreter column, threads and size. "What
+differs" between the archives comes from their metadata: CPU, kernel, governor, interpreter versions, package pins
+(locks), compilers and flags, git commit, method, and the load seen by the workers.
 """
 
 from __future__ import annotations
 
 import math
 import re
-from dataclasses import asdict, dataclass, field
+import zlib
+from collections import Counter
+from dataclasses import asdict, dataclass, field, replace
 
 import numpy as np
 
 from . import archive, estimates, stats
 
-THRESHOLD = 0.01  # changes smaller than 1% are "no significant change" even when the CI excludes 1
+THRESHOLD = 0.01  # default: a change within ±1% is "no significant change" however narrow its CI
+ALPHA = 1 - estimates.CONFIDENCE  # family-wise error rate of each view's verdicts
+MIN_DRIFT_CELLS = 5  # below this many matched cells, no drift-cancelled view (the median is one of few cells)
+SLOWER, FASTER, SAME, NO_CI = "slower", "faster", "no significant change", "no CI"
+BASELINE = "baseline (1 by definition)"
+NOT_RECORDED = "not recorded"  # an older comparison (reproduction.json) without per-view verdicts
+UNMATCHED = ("only in A", "only in B", "not comparable")
+
+
+@dataclass(frozen=True)
+class View:
+    name: str  # the CellChange attribute
+    label: str
+    question: str
+
+
+VIEWS = (
+    View("drift_cancelled", "drift-cancelled", "cell B/A ÷ median B/A over the matched cells: did this cell change "
+                                               "beyond the machine's drift?"),
+    View("normalised", "normalised", "(cell ÷ its archive's baseline cell) in B ÷ the same in A"),
+    View("absolute", "absolute", "time in B ÷ time in A: is B's machine or run faster?"),
+)
+VIEW_LABELS = {v.name: v.label for v in VIEWS}
+
+
+def threshold_of(text: str) -> float:
+    """--fail-on-slowdown 5% or 0.05: a relative change in [0, 100%); ValueError names the bad value."""
+    try:
+        value = float(text[:-1]) / 100 if text.endswith("%") else float(text)
+    except ValueError:
+        raise ValueError(f"--fail-on-slowdown {text!r} is not a percentage (e.g. 5% or 0.05)") from None
+    if not 0 <= value < 1:
+        raise ValueError(f"--fail-on-slowdown {text!r} must be at least 0 and below 100%")
+    return value
+
+
+# ---------------------------------------------------------------- bootstrap replicates and ratios
+
+
+@dataclass(frozen=True)
+class Sampled:
+    """A point estimate and its RESAMPLES bootstrap replicates (None: too few processes to resample)."""
+
+    value: float
+    replicates: np.ndarray | None = None
+
+    def __truediv__(self, other: Sampled) -> Sampled:
+        both = self.replicates is not None and other.replicates is not None
+        return Sampled(self.value / other.value, self.replicates / other.replicates if both else None)
+
+    def filled(self) -> np.ndarray:
+        """The replicates, or the point value repeated: a cell without a CI still takes part in a median."""
+        return self.replicates if self.replicates is not None else np.full(estimates.RESAMPLES, self.value)
+
+
+def resampled_median(values: np.ndarray, seed: list[int]) -> Sampled:
+    """The median of process means and RESAMPLES medians of resamples with replacement (none below
+    estimates.MIN_BOOTSTRAP processes)."""
+    values = np.asarray(values, dtype=float)
+    if len(values) < estimates.MIN_BOOTSTRAP:
+        return Sampled(float(np.median(values)) if len(values) else math.nan)
+    picks = np.random.default_rng(seed).integers(0, len(values), size=(estimates.RESAMPLES, len(values)))
+    return Sampled(float(np.median(values)), np.median(values[picks], axis=1))
+
+
+def median_over_cells(samples: list[Sampled]) -> Sampled:
+    """The median over cells, in the point estimate and in each replicate (the joint bootstrap of the drift)."""
+    if not samples:
+        return Sampled(math.nan)
+    value = float(np.median([s.value for s in samples]))
+    if all(s.replicates is None for s in samples):
+        return Sampled(value)
+    return Sampled(value, np.median(np.vstack([s.filled() for s in samples]), axis=0))
 
 
 @dataclass(frozen=True)
 class Ratio:
+    """B/A with its 95% percentile-bootstrap CI; p_slower (p_faster) is the one-sided bootstrap p-value of "not
+    slower (faster) than 1 ± threshold", (1 + replicates on that side) / (1 + RESAMPLES); p_adjusted is Holm's
+    adjustment of 2·min(p_slower, p_faster) across the view's cells, and the verdict follows from it."""
+
     value: float
-    low: float
-    high: float
+    low: float = math.nan
+    high: float = math.nan
+    p_slower: float = math.nan
+    p_faster: float = math.nan
+    p_adjusted: float = math.nan
+    verdict: str = NO_CI
 
     @property
-    def verdict_word(self) -> str:
-        if any(math.isnan(x) for x in (self.value, self.low, self.high)):
-            return "no CI"
-        if self.low > 1 and self.value > 1 + THRESHOLD:
-            return "slower"
-        if self.high < 1 and self.value < 1 - THRESHOLD:
-            return "faster"
-        return "no significant change"
+    def has_ci(self) -> bool:
+        return not math.isnan(self.low)
+
+    @classmethod
+    def from_json(cls, data) -> Ratio:
+        data = data if isinstance(data, dict) else {}
+        numbers = {k: _number(data.get(k)) for k in ("value", "low", "high", "p_slower", "p_faster", "p_adjusted")}
+        return cls(**numbers, verdict=str(data.get("verdict") or NOT_RECORDED))
 
 
-NO_RATIO = Ratio(math.nan, math.nan, math.nan)
+NO_RATIO = Ratio(math.nan)
+
+
+def _number(value) -> float:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return math.nan
+
+
+def ratio_of(sample: Sampled, threshold: float) -> Ratio:
+    """Point value, 95% CI and one-sided p-values from the replicates; the verdict comes from with_verdicts."""
+    if sample.replicates is None or math.isnan(sample.value):
+        return Ratio(sample.value)
+    replicates = sample.replicates
+    tail = ALPHA / 2 * 100
+    low, high = np.percentile(replicates, [tail, 100 - tail])
+    count = len(replicates) + 1
+    return Ratio(sample.value, float(low), float(high),
+                 float(1 + np.count_nonzero(replicates <= 1 + threshold)) / count,
+                 float(1 + np.count_nonzero(replicates >= 1 - threshold)) / count)
+
+
+def with_verdicts(ratios: dict[tuple, Ratio], threshold: float) -> dict[tuple, Ratio]:
+    """Holm's step-down across the view's cells with a CI, on two-sided p = min(1, 2·min(p_slower, p_faster)):
+    a cell is slower (faster) when its adjusted p is at most ALPHA and its CI lies above 1 + threshold (below
+    1 - threshold). Without the correction, 20 cells with no change give some false verdict in most diffs."""
+    tested = [k for k, r in ratios.items() if r.has_ci and r.verdict != BASELINE]
+    two_sided = [min(1.0, 2 * min(ratios[k].p_slower, ratios[k].p_faster)) for k in tested]
+    adjusted = dict(zip(tested, estimates.holm(two_sided)))
+    return {k: replace(r, p_adjusted=adjusted[k], verdict=_verdict(r, adjusted[k], threshold)) if k in adjusted
+            else r for k, r in ratios.items()}
+
+
+def _verdict(ratio: Ratio, p_adjusted: float, threshold: float) -> str:
+    if p_adjusted > ALPHA:
+        return SAME
+    if ratio.p_slower < ratio.p_faster and ratio.low > 1 + threshold:
+        return SLOWER
+    if ratio.p_faster < ratio.p_slower and ratio.high < 1 - threshold:
+        return FASTER
+    return SAME
+
+
+# ---------------------------------------------------------------- the two archives, cell by cell
+
+
+@dataclass(frozen=True)
+class SideCell:
+    verified: bool
+    means: np.ndarray  # one steady-state mean per process (empty unless verified)
+    disturbed: str = ""
+
+
+@dataclass
+class Side:
+    """One archive as the diff needs it: its cells and each (workload, size)'s baseline cell. A cell's bootstrap
+    medians are drawn once, seeded by the cell and the side's role, and shared by every view."""
+
+    role: str  # "A" (the baseline archive) or "B": part of the seed, so A and B never share resamples
+    cells: dict[tuple, SideCell]
+    baselines: dict[tuple, tuple] = field(default_factory=dict)  # (workload, size) -> baseline cell key
+    _medians: dict[tuple, Sampled] = field(default_factory=dict, repr=False)
+
+    @classmethod
+    def of(cls, data: archive.Archive, role: str) -> Side:
+        frame = stats.summarise(data.records, data.roles)
+        if frame.empty:
+            return cls(role, {})
+        means = stats.process_means(data.records)
+        cells = {}
+        for row in frame.to_dict("records"):
+            key = tuple(row[k] for k in stats.CELL_KEYS)
+            cells[key] = SideCell(bool(row["verified"]), means.get(key, np.array([])), row.get("disturbed") or "")
+        bases = {k: tuple(row[c] for c in stats.CELL_KEYS) for k, row in stats.baseline_cells(frame, data.roles).items()}
+        return cls(role, cells, bases)
+
+    @classmethod
+    def of_means(cls, role: str, means: dict[tuple, np.ndarray], baselines: dict[tuple, tuple]) -> Side:
+        """Verified cells from process means alone (what benchmarks/simulate_diff_gate.py feeds the diff)."""
+        return cls(role, {k: SideCell(True, np.asarray(v, dtype=float)) for k, v in means.items()}, baselines)
+
+    def baseline_of(self, key: tuple) -> tuple | None:
+        return self.baselines.get((key[0], key[4]))
+
+    def median(self, key: tuple) -> Sampled:
+        if key not in self._medians:
+            seed = [estimates.SEED, zlib.crc32("|".join(map(str, key)).encode()), ord(self.role[0])]
+            self._medians[key] = resampled_median(self.cells[key].means, seed)
+        return self._medians[key]
 
 
 @dataclass
 class CellChange:
     key: tuple  # stats.CELL_KEYS values
-    verdict: str  # slower | faster | no significant change | only in A | only in B | not comparable
-    absolute: Ratio = NO_RATIO
+    verdict: str  # the gate view's verdict, or only in A | only in B | not comparable
+    drift_cancelled: Ratio = NO_RATIO
     normalised: Ratio = NO_RATIO
+    absolute: Ratio = NO_RATIO
     median_a: float = math.nan
     median_b: float = math.nan
-    p_value: float | None = None  # Mann-Whitney on process means, absolute view
     disturbed: str = ""  # evidence from either side
 
     def to_json(self) -> dict:
         data = asdict(self)
         data["key"] = dict(zip(stats.CELL_KEYS, self.key))
         return data
+
+    @classmethod
+    def from_json(cls, data: dict) -> CellChange:
+        ratios = {v.name: Ratio.from_json(data.get(v.name)) for v in VIEWS}
+        return cls(tuple(data["key"].get(k) for k in stats.CELL_KEYS), str(data.get("verdict")), **ratios,
+                   median_a=_number(data.get("median_a")), median_b=_number(data.get("median_b")),
+                   disturbed=str(data.get("disturbed") or ""))
 
 
 @dataclass
@@ -73,106 +262,130 @@ class Difference:
 class Comparison:
     baseline: str  # run id of A
     other: str  # run id of B
+    threshold: float = THRESHOLD
+    gate_view: str = "drift_cancelled"  # or "absolute" below MIN_DRIFT_CELLS matched cells
+    drift: Ratio = NO_RATIO  # the median B/A over the matched cells, with its bootstrap CI
+    matched: int = 0  # cells verified in both archives
     cells: list[CellChange] = field(default_factory=list)
     differences: list[Difference] = field(default_factory=list)
-    drift: str = ""  # one line: the machine-wide shift of the absolute view
+
+    def slowdowns(self) -> list[CellChange]:
+        """What --fail-on-slowdown fails on: cells whose gate-view verdict is slower (at this threshold)."""
+        return [c for c in self.cells if c.verdict == SLOWER]
+
+    def counts(self, view: str) -> dict[str, int]:
+        """How many cells got each verdict in this view (unmatched cells by their status)."""
+        found = Counter(c.verdict if c.verdict in UNMATCHED else getattr(c, view).verdict for c in self.cells)
+        order = [SLOWER, FASTER, SAME, BASELINE, NO_CI, NOT_RECORDED, *UNMATCHED]
+        return {word: found[word] for word in sorted(found, key=lambda w: order.index(w) if w in order else 99)}
+
+    def drift_line(self) -> str:
+        ratios = [c.absolute.value for c in self.cells if not math.isnan(c.absolute.value)]
+        if not ratios:
+            return "no cell verified in both archives"
+        direction = "slower" if self.drift.value > 1 else "faster"
+        ci = f" [{self.drift.low:.3f}-{self.drift.high:.3f}]" if self.drift.has_ci else ""
+        tail = ("the drift-cancelled view divides it out" if self.gate_view == "drift_cancelled" else
+                f"fewer than {MIN_DRIFT_CELLS} matched cells: not divided out")
+        return (f"machine drift: B is {abs(self.drift.value - 1):.1%} {direction} than A (median B/A over "
+                f"{len(ratios)} matched cells {self.drift.value:.3f}x{ci}, range {min(ratios):.3f}-"
+                f"{max(ratios):.3f}x); {tail}")
+
+    def method_lines(self) -> list[str]:
+        """How the verdicts and the gate were computed, from the constants that compute them."""
+        if self.gate_view == "drift_cancelled":
+            view = (f"Verdicts and --fail-on-slowdown read the drift-cancelled view: each cell's B/A ÷ the median "
+                    f"B/A over the {self.matched} matched cells.")
+        else:
+            view = (f"Only {self.matched} matched cells, fewer than {MIN_DRIFT_CELLS}: their median is no estimate "
+                    f"of the machine's drift, so there is no drift-cancelled view; verdicts and --fail-on-slowdown "
+                    f"read the absolute view, which machine drift alone can fire.")
+        bootstrap = (f"95% CIs: percentile bootstrap, {estimates.RESAMPLES} resamples seeded per cell and "
+                     f"archive: every cell's process means in A and in B resampled, every ratio and the median over "
+                     f"cells recomputed from the same resamples (below {estimates.MIN_BOOTSTRAP} processes a side: "
+                     f"no CI).")
+        rule = (f"slower / faster: beyond ±{self.threshold:.1%} after Holm's correction across the cells of each "
+                f"view (two-sided bootstrap p-values, family-wise error rate {ALPHA:.0%}: the chance that a diff with "
+                f"no change calls any cell slower or faster); such a cell's 95% CI lies beyond "
+                f"1 ± {self.threshold:.1%}.")
+        return [view, bootstrap, rule]
+
+    def gate_message(self, cell: CellChange) -> str:
+        ratio = getattr(cell, self.gate_view)
+        return (f"slower by more than {self.threshold:.1%} ({VIEW_LABELS[self.gate_view]} view, Holm-adjusted "
+                f"p {ratio.p_adjusted:.2g}): {' '.join(map(str, cell.key))} in {self.other} "
+                f"({ratio.value:.3f}x, CI {ratio.low:.3f}-{ratio.high:.3f})")
 
     def to_json(self) -> dict:
-        return {"baseline": self.baseline, "other": self.other, "drift": self.drift,
+        return {"baseline": self.baseline, "other": self.other, "threshold": self.threshold,
+                "gate_view": self.gate_view, "matched": self.matched, "drift": self.drift_line(),
+                "drift_ratio": asdict(self.drift), "method": self.method_lines(),
                 "cells": [c.to_json() for c in self.cells], "differences": [asdict(d) for d in self.differences]}
 
-    def slowdowns(self, threshold: float, view: str = "absolute") -> list[CellChange]:
-        """Cells significantly slower by more than `threshold` (CI lower end above 1, estimate above 1+threshold)."""
-        return [c for c in self.cells if getattr(c, view).low > 1 and getattr(c, view).value > 1 + threshold]
-
-
-# ---------------------------------------------------------------- ratios with CIs
-
-
-def _bootstrap(samples: list[np.ndarray], combine) -> Ratio:
-    if any(len(s) < estimates.MIN_BOOTSTRAP for s in samples):
-        medians = [float(np.median(s)) for s in samples]
-        return Ratio(combine(*medians), math.nan, math.nan)
-    rng = np.random.default_rng(estimates.SEED)
-    resampled = [np.median(s[rng.integers(0, len(s), size=(estimates.RESAMPLES, len(s)))], axis=1) for s in samples]
-    values = combine(*resampled)
-    tail = (1 - estimates.CONFIDENCE) / 2 * 100
-    low, high = np.percentile(values, [tail, 100 - tail])
-    return Ratio(float(combine(*[np.median(s) for s in samples])), float(low), float(high))
-
-
-def absolute(a: np.ndarray, b: np.ndarray) -> Ratio:
-    return _bootstrap([b, a], lambda b_, a_: b_ / a_)
-
-
-def normalised(a: np.ndarray, a_base: np.ndarray, b: np.ndarray, b_base: np.ndarray) -> Ratio:
-    return _bootstrap([b, b_base, a, a_base], lambda b_, bb, a_, ab: (b_ / bb) / (a_ / ab))
-
-
-# ---------------------------------------------------------------- matching cells
-
-
-@dataclass
-class Side:
-    """One archive as the diff needs it: summary rows, process means and baseline cells by key."""
-
-    data: archive.Archive
-    summary: dict = field(default_factory=dict)
-    means: dict = field(default_factory=dict)
-    baselines: dict = field(default_factory=dict)  # (workload, size) -> baseline cell key
-
     @classmethod
-    def of(cls, data: archive.Archive) -> Side:
-        frame = stats.summarise(data.records, data.roles)
-        rows = {tuple(r[k] for k in stats.CELL_KEYS): r for r in frame.to_dict("records")} if not frame.empty else {}
-        bases = {k: tuple(row[c] for c in stats.CELL_KEYS) for k, row in stats.baseline_cells(frame, data.roles).items()} \
-            if not frame.empty else {}
-        return cls(data, rows, stats.process_means(data.records), bases)
-
-    def base_means(self, key: tuple) -> np.ndarray | None:
-        base = self.baselines.get((key[0], key[4]))
-        return self.means.get(base) if base else None
+    def from_json(cls, data: dict) -> Comparison:
+        """What to_json wrote (reproduction.json); older ones lack the per-view verdicts: 'not recorded'."""
+        return cls(str(data.get("baseline")), str(data.get("other")), _number(data.get("threshold", THRESHOLD)),
+                   str(data.get("gate_view") or "normalised"), Ratio.from_json(data.get("drift_ratio")),
+                   int(data.get("matched") or 0), [CellChange.from_json(c) for c in data.get("cells") or []],
+                   [Difference(str(d["what"]), str(d["a"]), str(d["b"])) for d in data.get("differences") or []])
 
 
-def compare_cell(key: tuple, a: Side, b: Side) -> CellChange:
-    row_a, row_b = a.summary.get(key), b.summary.get(key)
-    if row_a is None or row_b is None:
-        return CellChange(key, "only in A" if row_b is None else "only in B")
-    disturbed = "; ".join(f"{side}: {row['disturbed']}" for side, row in (("A", row_a), ("B", row_b))
-                          if row.get("disturbed"))
-    if not (row_a["verified"] and row_b["verified"]):
+# ---------------------------------------------------------------- comparing
+
+
+def _normalised(key: tuple, a: Side, b: Side) -> Sampled | None:
+    """(cell ÷ baseline) in B ÷ the same in A; None for the baseline cell itself (1 by definition)."""
+    base_a, base_b = a.baseline_of(key), b.baseline_of(key)
+    if key == base_a == base_b:
+        return None
+    if base_a not in a.cells or base_b not in b.cells or not (a.cells[base_a].verified and b.cells[base_b].verified):
+        return Sampled(math.nan)
+    return (b.median(key) / b.median(base_b)) / (a.median(key) / a.median(base_a))
+
+
+def _views(matched: list[tuple], a: Side, b: Side, threshold: float) -> tuple[dict[str, dict[tuple, Ratio]], Sampled]:
+    """Every matched cell's ratio in each view, verdicts included, and the drift (median B/A) they divide by."""
+    absolute = {k: b.median(k) / a.median(k) for k in matched}
+    drift = median_over_cells(list(absolute.values()))
+    normalised = {k: _normalised(k, a, b) for k in matched}
+    samples = {"absolute": absolute, "normalised": {k: s for k, s in normalised.items() if s is not None},
+               "drift_cancelled": {k: s / drift for k, s in absolute.items()} if len(matched) >= MIN_DRIFT_CELLS
+               else {}}
+    views = {name: with_verdicts({k: ratio_of(s, threshold) for k, s in found.items()}, threshold)
+             for name, found in samples.items()}
+    views["normalised"].update({k: Ratio(1.0, 1.0, 1.0, verdict=BASELINE) for k, s in normalised.items() if s is None})
+    return views, drift
+
+
+def _cell_change(key: tuple, a: Side, b: Side, views: dict[str, dict[tuple, Ratio]], gate_view: str) -> CellChange:
+    cell_a, cell_b = a.cells.get(key), b.cells.get(key)
+    if cell_a is None or cell_b is None:
+        return CellChange(key, "only in A" if cell_b is None else "only in B")
+    disturbed = "; ".join(f"{side}: {c.disturbed}" for side, c in (("A", cell_a), ("B", cell_b)) if c.disturbed)
+    if not (cell_a.verified and cell_b.verified):
         return CellChange(key, "not comparable", disturbed=disturbed)
-    ma, mb = a.means[key], b.means[key]
-    base_a, base_b = a.base_means(key), b.base_means(key)
-    if key == a.baselines.get((key[0], key[4])) == b.baselines.get((key[0], key[4])):
-        norm = Ratio(1.0, 1.0, 1.0)  # the baseline itself: 1 by definition
-    elif base_a is not None and base_b is not None:
-        norm = normalised(ma, base_a, mb, base_b)
-    else:
-        norm = NO_RATIO
-    test = estimates.mann_whitney(ma, mb)
-    ratio = absolute(ma, mb)
-    return CellChange(key, norm.verdict_word if norm is not NO_RATIO else ratio.verdict_word, ratio, norm,
-                      float(np.median(ma)), float(np.median(mb)), test.p_value if test else None, disturbed)
+    ratios = {name: found.get(key, NO_RATIO) for name, found in views.items()}
+    return CellChange(key, ratios[gate_view].verdict, **ratios, median_a=a.median(key).value,
+                      median_b=b.median(key).value, disturbed=disturbed)
 
 
-def compare(a: archive.Archive, b: archive.Archive) -> Comparison:
-    side_a, side_b = Side.of(a), Side.of(b)
-    keys = sorted(set(side_a.summary) | set(side_b.summary), key=lambda k: tuple(map(str, k)))
-    result = Comparison(str(a.manifest.get("run_id")), str(b.manifest.get("run_id")),
-                        [compare_cell(k, side_a, side_b) for k in keys], what_differs(a, b))
-    result.drift = drift_line(result)
+def compare_sides(a: Side, b: Side, threshold: float = THRESHOLD) -> Comparison:
+    """Every cell of either side, in the three views, verdicts at `threshold`; run ids and differences are left to
+    compare()."""
+    keys = sorted(set(a.cells) | set(b.cells), key=lambda k: tuple(map(str, k)))
+    matched = [k for k in keys if k in a.cells and k in b.cells and a.cells[k].verified and b.cells[k].verified]
+    views, drift = _views(matched, a, b, threshold)
+    gate_view = "drift_cancelled" if len(matched) >= MIN_DRIFT_CELLS else "absolute"
+    return Comparison("A", "B", threshold, gate_view, ratio_of(drift, 0.0), len(matched),
+                      [_cell_change(k, a, b, views, gate_view) for k in keys])
+
+
+def compare(a: archive.Archive, b: archive.Archive, threshold: float = THRESHOLD) -> Comparison:
+    result = compare_sides(Side.of(a, "A"), Side.of(b, "B"), threshold)
+    result.baseline, result.other = str(a.manifest.get("run_id")), str(b.manifest.get("run_id"))
+    result.differences = what_differs(a, b)
     return result
-
-
-def drift_line(result: Comparison) -> str:
-    ratios = [c.absolute.value for c in result.cells if not math.isnan(c.absolute.value)]
-    if not ratios:
-        return "no cell verified in both archives"
-    median = float(np.median(ratios))
-    direction = "slower" if median > 1 else "faster"
-    return (f"absolute view: B is {abs(median - 1):.1%} {direction} than A at the median over {len(ratios)} cells "
-            f"(range {min(ratios):.3f}–{max(ratios):.3f}×); the normalised view cancels this machine-wide shift")
 
 
 # ---------------------------------------------------------------- what differs

@@ -1,11 +1,12 @@
 """A comparison as text: a terminal table in the style of `pyperf compare_to --table`, or Markdown for a pull
-request. Same rows either way: one per cell, the two views with their CIs and verdicts, then what differs."""
+request. Same rows either way: one per cell, the three views (diff.VIEWS) with their CIs and verdicts as diff
+computed them, then per view the verdict counts, the machine's drift and how the verdicts were reached."""
 
 from __future__ import annotations
 
 import math
 
-from .diff import Comparison, Ratio
+from .diff import MIN_DRIFT_CELLS, UNMATCHED, VIEWS, Comparison, Ratio
 
 
 def seconds(value: float) -> str:
@@ -21,35 +22,36 @@ def ratio_text(r: Ratio) -> str:
     if math.isnan(r.value):
         return "-"
     ci = "" if math.isnan(r.low) else f" [{r.low:.3f}-{r.high:.3f}]"
-    return f"{r.value:.3f}x{ci} {r.verdict_word}"
+    return f"{r.value:.3f}x{ci} {r.verdict}"
+
+
+def header(comparison: Comparison) -> list[str]:
+    """The view the gate reads is marked; it comes first."""
+    return ["cell", "A", "B",
+            *[f"{v.label}{' (gate)' if v.name == comparison.gate_view else ''} B/A [95% CI]" for v in VIEWS],
+            "disturbed"]
 
 
 def rows(comparison: Comparison) -> list[list[str]]:
     out = []
     for c in comparison.cells:
         name = " ".join(str(part) for part in c.key[1:3]) + f" t{c.key[3]} {c.key[4]}"
-        if c.verdict in ("only in A", "only in B", "not comparable"):
-            out.append([name, seconds(c.median_a), seconds(c.median_b), c.verdict, c.verdict, c.disturbed])
-        else:
-            out.append([name, seconds(c.median_a), seconds(c.median_b), ratio_text(c.absolute),
-                        ratio_text(c.normalised), c.disturbed])
+        views = [c.verdict if c.verdict in UNMATCHED else ratio_text(getattr(c, v.name)) for v in VIEWS]
+        out.append([name, seconds(c.median_a), seconds(c.median_b), *views, c.disturbed])
     return out
-
-
-HEADER = ["cell", "A", "B", "absolute B/A [95% CI]", "normalised B/A [95% CI]", "disturbed"]
 
 
 def table(comparison: Comparison) -> str:
     """An ASCII grid like pyperf's --table."""
-    body = rows(comparison)
-    widths = [max(len(r[i]) for r in [HEADER, *body]) for i in range(len(HEADER))]
+    head, body = header(comparison), rows(comparison)
+    widths = [max(len(r[i]) for r in [head, *body]) for i in range(len(head))]
 
     def line(cells: list[str]) -> str:
         return "| " + " | ".join(c.ljust(w) for c, w in zip(cells, widths)) + " |"
 
     rule = "+" + "+".join("-" * (w + 2) for w in widths) + "+"
     double = rule.replace("-", "=")
-    text = [rule, line(HEADER), double, *[line(r) for r in body], rule]
+    text = [rule, line(head), double, *[line(r) for r in body], rule]
     return "\n".join(text) + "\n" + footer(comparison)
 
 
@@ -57,22 +59,26 @@ def markdown(comparison: Comparison) -> str:
     def line(cells: list[str]) -> str:
         return "| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |"
 
+    head = header(comparison)
     text = [f"**{comparison.other}** (B) vs **{comparison.baseline}** (A)", "",
-            line(HEADER), line(["---"] * len(HEADER)), *[line(r) for r in rows(comparison)], ""]
+            line(head), line(["---"] * len(head)), *[line(r) for r in rows(comparison)], ""]
     if comparison.differences:
         text += ["What differs:", "", line(["", "A", "B"]), line(["---"] * 3)]
         text += [line([d.what, d.a, d.b]) for d in comparison.differences]
     return "\n".join(text) + "\n\n" + footer(comparison)
 
 
+def counts_line(comparison: Comparison, view: str) -> str:
+    if view == "drift_cancelled" and comparison.gate_view != view:
+        return f"not computed (fewer than {MIN_DRIFT_CELLS} matched cells)"
+    return ", ".join(f"{n} {word}" for word, n in comparison.counts(view).items())
+
+
 def footer(comparison: Comparison) -> str:
-    counts: dict[str, int] = {}
-    for c in comparison.cells:
-        word = c.normalised.verdict_word if c.verdict not in ("only in A", "only in B", "not comparable") \
-            else c.verdict
-        counts[word] = counts.get(word, 0) + 1
-    summary = ", ".join(f"{n} {word}" for word, n in sorted(counts.items()))
-    return f"normalised view: {summary}\n{comparison.drift}\n"
+    """One line of verdict counts per view, the drift line, then how verdicts and the gate were computed."""
+    lines = [f"{v.label} view{' (gate)' if v.name == comparison.gate_view else ''}: {counts_line(comparison, v.name)}"
+             for v in VIEWS]
+    return "\n".join([*lines, comparison.drift_line(), *comparison.method_lines()]) + "\n"
 
 
 def differences(comparison: Comparison, limit: int = 40) -> str:
