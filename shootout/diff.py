@@ -42,6 +42,8 @@ SLOWER, FASTER, SAME, NO_CI = "slower", "faster", "no significant change", "no C
 BASELINE = "baseline (1 by definition)"
 NOT_RECORDED = "not recorded"  # an older comparison (reproduction.json) without per-view verdicts
 UNMATCHED = ("only in A", "only in B", "not comparable")
+LEGACY_METHOD = ("Stored by an older pyshootout: its cell verdicts are the normalised view's (CI excluding 1, a change "
+                 "of at least 1%, no correction across cells); per-view verdicts were not recorded.")
 
 
 @dataclass(frozen=True)
@@ -268,6 +270,7 @@ class Comparison:
     matched: int = 0  # cells verified in both archives
     cells: list[CellChange] = field(default_factory=list)
     differences: list[Difference] = field(default_factory=list)
+    legacy_drift: str = ""  # the drift line of a comparison stored before this rule (its verdicts are the old ones)
 
     def slowdowns(self) -> list[CellChange]:
         """What --fail-on-slowdown fails on: cells whose gate-view verdict is slower (at this threshold)."""
@@ -280,6 +283,8 @@ class Comparison:
         return {word: found[word] for word in sorted(found, key=lambda w: order.index(w) if w in order else 99)}
 
     def drift_line(self) -> str:
+        if self.legacy_drift:
+            return self.legacy_drift
         ratios = [c.absolute.value for c in self.cells if not math.isnan(c.absolute.value)]
         if not ratios:
             return "no cell verified in both archives"
@@ -293,6 +298,8 @@ class Comparison:
 
     def method_lines(self) -> list[str]:
         """How the verdicts and the gate were computed, from the constants that compute them."""
+        if self.legacy_drift:
+            return [LEGACY_METHOD]
         if self.gate_view == "drift_cancelled":
             view = (f"Verdicts and --fail-on-slowdown read the drift-cancelled view: each cell's B/A ÷ the median "
                     f"B/A over the {self.matched} matched cells.")
@@ -324,11 +331,14 @@ class Comparison:
 
     @classmethod
     def from_json(cls, data: dict) -> Comparison:
-        """What to_json wrote (reproduction.json); older ones lack the per-view verdicts: 'not recorded'."""
+        """What to_json wrote (reproduction.json). One stored before the drift-cancelled view has no gate_view: its
+        cell verdicts are the normalised view's, per-view verdicts 'not recorded', its own drift line kept."""
+        legacy = "gate_view" not in data
         return cls(str(data.get("baseline")), str(data.get("other")), _number(data.get("threshold", THRESHOLD)),
-                   str(data.get("gate_view") or "normalised"), Ratio.from_json(data.get("drift_ratio")),
+                   "normalised" if legacy else str(data["gate_view"]), Ratio.from_json(data.get("drift_ratio")),
                    int(data.get("matched") or 0), [CellChange.from_json(c) for c in data.get("cells") or []],
-                   [Difference(str(d["what"]), str(d["a"]), str(d["b"])) for d in data.get("differences") or []])
+                   [Difference(str(d["what"]), str(d["a"]), str(d["b"])) for d in data.get("differences") or []],
+                   str(data.get("drift") or "no drift line recorded") if legacy else "")
 
 
 # ---------------------------------------------------------------- comparing

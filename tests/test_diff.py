@@ -186,8 +186,9 @@ def test_the_report_shows_diffs_verdicts():
     older = {"baseline": "a", "other": "b", "drift": "", "differences": [],
              "cells": [{"key": dict(zip(("workload", "variant", "interpreter", "threads", "size"), cell.key)),
                         "verdict": "slower", "absolute": {"value": 1.2, "low": 1.1, "high": 1.3}}]}
-    row = page.pair(diff.Comparison.from_json(older), 0).rows[0]
-    assert row.verdict == "slower" and row.ratios[2].verdict == diff.NOT_RECORDED
+    shown = page.pair(diff.Comparison.from_json(older), 0)
+    assert shown.rows[0].verdict == "slower" and shown.rows[0].ratios[2].verdict == diff.NOT_RECORDED
+    assert "Stored by an older pyshootout" in shown.method[0]
 
 
 def test_drift_line_is_one_line(archives):
