@@ -276,6 +276,14 @@ class Comparison:
         """What --fail-on-slowdown fails on: cells whose gate-view verdict is slower (at this threshold)."""
         return [c for c in self.cells if c.verdict == SLOWER]
 
+    def unjudged_warning(self) -> str:
+        """A gate with nothing to judge passes; say so (e.g. --quick archives: no cell has a CI)."""
+        judged = sum(getattr(c, self.gate_view).has_ci for c in self.cells if c.verdict not in UNMATCHED)
+        if judged:
+            return ""
+        return (f"warning: {self.other}: no cell has a CI in the {VIEW_LABELS[self.gate_view]} view (each needs "
+                f"{estimates.MIN_BOOTSTRAP} processes a side in both archives): --fail-on-slowdown judged nothing")
+
     def counts(self, view: str) -> dict[str, int]:
         """How many cells got each verdict in this view (unmatched cells by their status)."""
         found = Counter(c.verdict if c.verdict in UNMATCHED else getattr(c, view).verdict for c in self.cells)

@@ -161,6 +161,17 @@ def test_few_matched_cells_fall_back_to_the_absolute_view_and_say_so(archives, t
     assert "absolute view (gate): 3 slower" in out
 
 
+def test_a_gate_with_no_ci_to_read_says_so(tmp_path):
+    """Archives of 2 processes a cell (--quick) give no CI: the gate cannot fail and says it judged nothing."""
+    levels = {k: LEVELS[k] for k in list(LEVELS)[:6]}
+    quick = [forge_archive(FIXTURE, tmp_path / name, [r for r in _records({"*": scale}, seed, levels)
+                                                      if r["process_index"] < 2])
+             for name, scale, seed in (("a", 1.0, 1), ("b", 1.3, 2))]
+    code, _out, err = _run("diff", str(quick[0].path), str(quick[1].path), "--fail-on-slowdown", "2%",
+                           "--html", str(tmp_path / "d.html"))
+    assert code == 0 and "no cell has a CI in the drift-cancelled view" in err and "judged nothing" in err
+
+
 def test_markdown_and_table_outputs(archives, tmp_path):
     code, out, _ = _diff(archives, "a", "slowed", tmp_path, "--markdown")
     assert code == 0  # no --fail-on-slowdown: no gate
