@@ -156,7 +156,7 @@ def worker(cfg):
         verdict = reference.judge(values)  # exactly the harness's verification, and its garbage
         if not verdict.ok:
             raise SystemExit(f"{mode}: wrong output ({verdict.explain()})")
-        calls[mode][-1].update(sha256=verdict.sha256, checksum=verdict.checksum)
+        calls[mode][-1].update(identical=verdict.identical, checksum=verdict.checksum)
 
     def old_calculate(args, params, threads=1):  # the adapters before the fix: a bare ffi.new output per call
         zr, zi, cr, ci, n, _owners = args
@@ -178,12 +178,12 @@ def worker(cfg):
 
         def to_list(output):
             values = mffi.unpack(output, n) if mode == "harness, old adapter" else adapter.to_list(output)
-            judge(mode, values)  # checked here too, so every call's digest is recorded
+            judge(mode, values)  # checked here too, so every call's verdict is recorded
             return values
         shim = types.SimpleNamespace(calculate=timed, to_list=to_list)
         hargs = types.SimpleNamespace(calls=cfg["rounds"] * cfg["calls"], min_calls=None, max_seconds=None,
-                                      params=params, threads=1)
-        record = {"times_seconds": [], "output_seconds": [], "calls_verified": 0}
+                                      steady_window=None, params=params, threads=1)
+        record = {"times_seconds": [], "output_seconds": [], "calls_verified": 0, "stop_reason": None}
         verdict = timed_calls(shim, prepared, hargs, reference, record)
         if not (verdict.ok and record["calls_verified"] == hargs.calls):
             raise SystemExit(f"{mode}: the harness loop stopped: {verdict.explain()}")
@@ -426,7 +426,7 @@ def main(argv=None):
             from_spec = WORKLOAD.known_checksum({"width": width, "max_iterations": iters})
         except Exception as exc:  # noqa: BLE001 - the check below still compares every call with every other
             print(f"no known checksum from the spec ({exc}); comparing the calls with each other only")
-        digests = {(c["sha256"], c["checksum"]) for kind in results for r in results[kind]
+        digests = {(c["identical"], c["checksum"]) for kind in results for r in results[kind]
                    for calls in r["calls"].values() for c in calls}
         sums = {s for _, s in digests}
         exact = len(digests) == 1 and (from_spec is None or sums == {from_spec})

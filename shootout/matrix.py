@@ -10,6 +10,18 @@ from .warmup import JIT_RULES
 
 
 @dataclass(frozen=True)
+class CallPlan:
+    """How many calls one worker process makes (the harness's --calls, --min-calls, --max-seconds and
+    --steady-window): at least `least`, at most `most`; past `least`, none once `seconds` went into the kernel or
+    (JIT cells) once the last `steady_window` calls hold the median of the ones before them."""
+
+    most: int
+    least: int
+    seconds: float
+    steady_window: int | None = None
+
+
+@dataclass(frozen=True)
 class Method:
     """How many fresh processes each cell gets and how many calls each process makes.
 
@@ -19,19 +31,23 @@ class Method:
     cell's own median CI within `precision`), at most
     `max_processes`, `cell_seconds` of worker time per cell, and none past the minimum that would end after
     `run_seconds` of sampling (wall). Fixed (precision None): exactly `processes`.
-    Per process: AOT cells make `warmups` + up to `calls` calls, stopping after the first timed one once
-    `call_seconds` went into the kernel (the precision comes from more processes, not more calls of one);
-    interpreted cells (pure Python on CPython) the same with no warmups;
-    JIT cells (PyPy, Numba) up to `jit_calls`, stopping after `jit_min_calls` once `jit_seconds` went in.
+    Per process (calls_for): every cell's call 1 is set apart, so cells that are not JIT-compiled make
+    `warmups` + up to `calls` calls, stopping after the first later one once `call_seconds` went into the
+    kernel (the precision comes from more processes, not more calls of one). JIT cells (PyPy, Numba) call until
+    their level is held: with `jit_steady_window` W, at least 1 + 2W calls, then until the last W hold the
+    median of the W before them, at most `jit_calls` calls and, past the minimum, `jit_seconds` of kernel time
+    (archives from before W made up to `jit_calls`, stopping after `jit_min_calls` once `jit_seconds` went in).
+    `plain_processes`: processes of each workload's plain program per interpreter column (the harness-overhead
+    check), interleaved with the first rounds.
     """
 
     name: str
     processes: int  # fixed design: processes per cell; sequential: the minimum
-    warmups: int  # AOT: leading calls reported apart (the first call)
-    calls: int  # AOT: timed calls after the warmups, at most
+    warmups: int  # leading calls reported apart (the first call)
+    calls: int  # timed calls after the warmups, at most (cells that are not JIT-compiled)
     jit_calls: int  # JIT: calls per process, at most...
-    jit_seconds: float = 20.0  # ...but no more once this much time went into calls, after jit_min_calls
-    jit_min_calls: int = 8
+    jit_seconds: float = 20.0  # ...and no more once this much time went into calls, past the minimum
+    jit_min_calls: int = 8  # archives from before jit_steady_window: the minimum (now 1 + 2W)
     call_seconds: float = 3.0
     precision: float | None = None
     max_processes: int = 30
@@ -39,29 +55,34 @@ class Method:
     run_seconds: float | None = None  # sequential: no process past a cell's minimum would end after this (wall)
     baseline_processes: int | None = None  # sequential: the minimum of a cell the speedups divide by
     stop_rule: str = "speedup"  # sequential: what "precise enough" means (see above)
+    jit_steady_window: int | None = None  # JIT: W calls (see above); None: archives from before it
+    steady_tolerance: float = 0.02  # JIT: how close the medians of the two windows must be (relative)
+    plain_processes: int = 0  # per (workload, size, interpreter) with a plain program
 
-    def calls_for(self, rule: str) -> tuple[int, int, float]:
-        """(at most, at least, seconds after which no more calls are started once `at least` were made), for a
-        cell under warm-up rule `rule` (warmup.rule_for): interpreted cells have no first call to set apart."""
+    def calls_for(self, rule: str) -> CallPlan:
+        """The calls of one process of a cell under warm-up rule `rule` (warmup.rule_for)."""
         if rule in JIT_RULES:
             most = max(self.jit_calls, self.warmups + self.calls)
-            return most, min(self.jit_min_calls, most), self.jit_seconds
-        warmups = 0 if rule == "interpreted" else self.warmups
+            window = self.jit_steady_window
+            least = 1 + 2 * window if window else self.jit_min_calls
+            return CallPlan(most, min(least, most), self.jit_seconds, window)
+        warmups = 0 if rule == "interpreted" else self.warmups  # "interpreted": archives that kept call 1
         most = warmups + self.calls
-        return most, min(warmups + 1, most), self.call_seconds
+        return CallPlan(most, min(warmups + 1, most), self.call_seconds)
 
     def to_json(self) -> dict:
         return asdict(self)
 
 
 METHODS = {
-    "quick": Method("quick", processes=2, warmups=1, calls=2, jit_calls=6, jit_seconds=0.5, jit_min_calls=4,
-                    call_seconds=0.5),
-    "default": Method("default", processes=6, warmups=1, calls=3, jit_calls=6, jit_seconds=2.0, jit_min_calls=4,
+    "quick": Method("quick", processes=2, warmups=1, calls=2, jit_calls=12, jit_seconds=1.0, jit_min_calls=5,
+                    call_seconds=0.5, jit_steady_window=2, plain_processes=2),
+    "default": Method("default", processes=6, warmups=1, calls=3, jit_calls=30, jit_seconds=10.0, jit_min_calls=9,
                       call_seconds=2.0, precision=0.02, max_processes=30, cell_seconds=120.0, run_seconds=540.0,
-                      baseline_processes=12),
-    "rigorous": Method("rigorous", processes=10, warmups=1, calls=10, jit_calls=40, jit_seconds=30.0,
-                       jit_min_calls=15, call_seconds=10.0, precision=0.005, max_processes=60, cell_seconds=600.0),
+                      baseline_processes=12, jit_steady_window=4, steady_tolerance=0.01, plain_processes=6),
+    "rigorous": Method("rigorous", processes=10, warmups=1, calls=10, jit_calls=80, jit_seconds=60.0,
+                       jit_min_calls=13, call_seconds=10.0, precision=0.005, max_processes=60, cell_seconds=600.0,
+                       jit_steady_window=6, steady_tolerance=0.005, plain_processes=10),
 }
 
 

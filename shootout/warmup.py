@@ -1,39 +1,35 @@
-"""Where a worker process's steady state starts: change-point detection on JIT cells, nothing on AOT ones.
+"""Where a worker process's steady state starts: change-point detection on JIT cells, call 1 apart on the rest.
 
-JIT cells (PyPy, Numba), after Barrett et al., "Virtual Machine Warmup Blows Hot and Cold" (OOPSLA 2017): call 1
-is reported apart (it includes the compilation), and the series of the later calls of one process is cut into
-segments by PELT (ruptures, least-squares cost on times normalised by
-their median, penalty PENALTY · σ² · ln n with σ the noise estimated from successive differences, segments of at
-least MIN_SEGMENT calls). Segments whose means are within EQUIVALENT of each other are equivalent. The steady
-state is the last segment. A process is
+Every cell sets its call 1 apart ("first call", shown on its own): a speedup divides a cell's steady calls by
+the baseline's steady calls, never a first call by a steady one.
+
+JIT cells (PyPy, Numba), after Barrett et al., "Virtual Machine Warmup Blows Hot and Cold" (OOPSLA 2017): the
+harness keeps calling until the level is held (matrix.Method.calls_for), and the series of calls after the first
+is cut into segments by PELT (ruptures, least-squares cost on times normalised by their median, penalty
+PENALTY · σ² · ln n, segments of at least MIN_SEGMENT calls; σ from second differences, which a warm-up curve or
+a level shift does not inflate). Segments whose means are within EQUIVALENT of each other are equivalent. The
+steady state is the last segment. A process is
   flat             when every segment is equivalent to the last,
   warmup           when the last segment is the fastest (earlier ones slower),
   slowdown         when some earlier segment is faster than the last,
   no steady state  when the last segment is shorter than max(MIN_STEADY, STEADY_FRACTION of the calls), or it
-                   drifts — the series was still changing at its end; its calls after the first are used, and
-                   flagged. A segment of DRIFT_MIN_CALLS calls or more drifts when its two halves' medians
-                   differ by more than EQUIVALENT; a shorter one when every call moves the same way and the
-                   last is more than SHORT_DRIFT away from the first.
-Why two tests ("jit-v2", since 2026-11-28): the first rule compared the halves of any segment, and with 3 to 5
-calls that compared single calls. Series of pure noise at 2% per call, as PyPy's 90 ms calls have on a shared VM,
-came out "no steady state" in 34–50% of 4- and 6-call processes, a claim the data cannot carry; now 2.8% and
-0.9% of them (simulated, 2000 series each), while a kernel still speeding up by 10% a call, as numpy on PyPy
-does over its first calls, is still caught. Records run under the first rule ("jit", or no rule) keep it, so
-re-rendering an old archive does not change it.
+                   drifts — the series was still changing at its end. Such a process is counted apart: it is
+                   shown, and its mean does not enter the cell's estimate. A segment of DRIFT_MIN_CALLS calls or
+                   more drifts when its calls trend (Mann-Kendall p < TREND_P) by more than EQUIVALENT over its
+                   length (Theil-Sen); a shorter one when every call moves the same way and the last is more
+                   than SHORT_DRIFT away from the first. A process the worker stopped at a cap (its record's
+                   stop_reason is one of CAPS: its level was never held) has no steady state either.
 A slower segment that comes after the process had already reached its final level (a mid-run transient, not a
 warm-up) leaves the class flat; the steady state is still the last segment. Lone spikes (a call SPIKE slower
 than both neighbours, e.g. a garbage collection) are left out of the segmentation, as Barrett et al. set
 outliers aside, but stay in the steady-state numbers: they are part of the steady state's cost.
-The same noise gets the same treatment wherever it falls: a segment is a level, not a position in a band.
 
-AOT cells (CPython running compiled code, or numpy): call 1 is reported apart as "first call" (it pays page
-faults, lazy binding, caches) and every later call is steady; nothing else is dropped.
-
-Interpreted cells (pure Python on CPython: nothing is compiled at run time): every call is steady, call 1 too.
-Measured before the rule existed, over 96 processes of the three pure-Python variants in five archives, call 1
-took 0.96–1.03× the later calls (median per archive and variant): dropping it only halved what a process
-measured. Records say which rule they were run under ("warmup_rule"); older ones, without it, get the AOT rule
-they were recorded with.
+Records say which rule they were run under ("warmup_rule") and are always split by it, so an archive re-renders
+as it was: "jit" (σ from successive differences, drift as halves' medians more than EQUIVALENT apart at any
+length), "jit-v2" (the same, but short segments tested by monotony; no-steady-state processes counted in with
+their calls after the first), JIT_RULE (second differences, the trend test, no-steady-state processes counted
+apart), "aot" (call 1 apart), "interpreted" (pure Python
+on CPython kept call 1); records without a rule get "jit" or "aot".
 """
 
 from __future__ import annotations
@@ -43,6 +39,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import ruptures
+from scipy import stats as scipy_stats
 
 PENALTY = 15.0  # Barrett et al. used 15·log(n) with a normal mean/variance cost
 MIN_SEGMENT = 2
@@ -53,8 +50,10 @@ NOISE_FLOOR = 0.002  # σ never below 0.2%: a perfectly flat series must not spl
 SPIKE = 0.2  # a call this much slower than both its neighbours is a lone spike
 DRIFT_MIN_CALLS = 6  # from here a last segment's drift test compares medians of halves of 3 calls or more
 SHORT_DRIFT = 3 * EQUIVALENT  # a shorter one drifts only if monotone and this far from end to end
-JIT_RULE = "jit-v2"  # what new JIT records are split by; "jit" (first rule) tested drift at any length
-JIT_RULES = ("jit", JIT_RULE)
+CAPS = ("calls", "seconds")  # the worker's stop reasons when the level was not held (JIT_RULE)
+TREND_P = 0.01  # JIT_RULE: a longer segment drifts when Kendall's tau against call order is this significant
+JIT_RULE = "jit-v3"  # what new JIT records are split by (see the module docstring for "jit" and "jit-v2")
+JIT_RULES = ("jit", "jit-v2", JIT_RULE)
 
 
 @dataclass(frozen=True)
@@ -62,6 +61,7 @@ class Warmup:
     steady_start: int  # index of the first steady call
     classification: str  # first call | flat | warmup | slowdown | no steady state
     segments: tuple = ()  # ((start, end, mean seconds), ...) for JIT cells
+    counted: bool = True  # whether the process's steady mean enters its cell's estimate (see classify)
 
 
 def aot(times: list[float]) -> Warmup:
@@ -70,10 +70,22 @@ def aot(times: list[float]) -> Warmup:
 
 
 def _noise(x: np.ndarray) -> float:
+    """σ from successive differences (rules "jit", "jit-v2"): a warm-up of several steps inflates it, since
+    every step is a difference, and then hides itself below the penalty."""
     diffs = np.diff(x)
     if len(diffs) == 0:
         return NOISE_FLOOR
     return max(float(np.median(np.abs(diffs))) * 1.4826 / math.sqrt(2), NOISE_FLOOR)
+
+
+def _noise_second_differences(x: np.ndarray) -> float:
+    """σ from second differences (rule "jit-v3"): x[i+1] − 2x[i] + x[i−1] has variance 6σ² for independent noise,
+    while a level shift touches only two of them and a smooth warm-up curve almost none, so their median is
+    the noise's, not the warm-up's."""
+    second = np.diff(x, n=2)
+    if len(second) == 0:
+        return _noise(x)
+    return max(float(np.median(np.abs(second))) * 1.4826 / math.sqrt(6), NOISE_FLOOR)
 
 
 def spikes(values: np.ndarray) -> np.ndarray:
@@ -86,42 +98,44 @@ def spikes(values: np.ndarray) -> np.ndarray:
     return mask
 
 
-def segments(times: list[float]) -> list[tuple[int, int, float]]:
+def segments(times: list[float], rule: str = JIT_RULE) -> list[tuple[int, int, float]]:
     """PELT segments of one series, spikes set aside: (start, end exclusive, mean seconds incl. spikes)."""
     values = np.asarray(times, dtype=float)
     kept = np.flatnonzero(~spikes(values))
-    cut = _pelt(values[kept])
+    cut = _pelt(values[kept], _noise_second_differences if rule == JIT_RULE else _noise)
     bounds = [int(kept[s]) for s, _e, _m in cut[1:]]  # segment starts, in the full series
     starts, ends = [0, *bounds], [*bounds, len(values)]
     return [(s, e, float(values[s:e].mean())) for s, e in zip(starts, ends)]
 
 
-def _pelt(values: np.ndarray) -> list[tuple[int, int, float]]:
+def _pelt(values: np.ndarray, noise) -> list[tuple[int, int, float]]:
     scale = float(np.median(values)) or 1.0
     x = values / scale
     if len(x) < 2 * MIN_SEGMENT:
         return [(0, len(x), float(values.mean()))]
-    sigma = _noise(x)
+    sigma = noise(x)
     algo = ruptures.Pelt(model="l2", min_size=MIN_SEGMENT, jump=1).fit(x.reshape(-1, 1))
     ends = algo.predict(pen=PENALTY * sigma ** 2 * math.log(len(x)))
     starts = [0, *ends[:-1]]
     return [(s, e, float(values[s:e].mean())) for s, e in zip(starts, ends)]
 
 
-def classify(times: list[float], drift_min_calls: int = DRIFT_MIN_CALLS) -> Warmup:
-    """JIT cells: Barrett et al.'s classes from the change points of one process's calls after the first
-    (`drift_min_calls` 0: the first rule's drift test, for records run under it)."""
+def classify(times: list[float], rule: str = JIT_RULE) -> Warmup:
+    """JIT cells: Barrett et al.'s classes from the change points of one process's calls after the first, under
+    `rule` (records keep the rule they were run under). Under "jit-v3" a process with no steady state is
+    counted apart: its mean does not enter the cell's estimate."""
     later = list(times[1:])
     n = len(later)
+    counted = rule != JIT_RULE
     if n < MIN_STEADY:
-        return Warmup(min(1, len(times)), "no steady state")
-    cut = [(s + 1, e + 1, m) for s, e, m in segments(later)]
+        return Warmup(min(1, len(times)), "no steady state", counted=counted)
+    cut = [(s + 1, e + 1, m) for s, e, m in segments(later, rule)]
     start, end, level = cut[-1]
     found = tuple((s, e, round(m, 9)) for s, e, m in cut)
     steady = times[start:end]
-    drifting = _drifting(steady, level) if end - start >= drift_min_calls else _short_drift(steady, level)
+    drifting = _drift_test(rule, len(steady))(steady, level)
     if end - start < max(MIN_STEADY, math.ceil(STEADY_FRACTION * n)) or drifting:
-        return Warmup(1, "no steady state", found)
+        return Warmup(1 if counted else start, "no steady state", found, counted)
     others = [m for _s, _e, m in cut[:-1]]
     if any(m < level * (1 - EQUIVALENT) for m in others):
         return Warmup(start, "slowdown", found)
@@ -129,6 +143,25 @@ def classify(times: list[float], drift_min_calls: int = DRIFT_MIN_CALLS) -> Warm
     if any(m > level * (1 + EQUIVALENT) for m in others[:reached]):
         return Warmup(start, "warmup", found)
     return Warmup(start if others else 1, "flat", found)
+
+
+def _drift_test(rule: str, calls: int):
+    """The drift test a last segment of `calls` calls gets under `rule`: "jit" compared halves at any length."""
+    if calls < DRIFT_MIN_CALLS and rule != "jit":
+        return _short_drift
+    return _trending if rule == JIT_RULE else _drifting
+
+
+def _trending(steady: list[float], level: float) -> bool:
+    """A segment drifts when its calls trend (Mann-Kendall: Kendall's tau against call order, two-sided
+    p < TREND_P) by more than EQUIVALENT over its length (Theil-Sen slope × calls). Medians of halves of 3 calls
+    differ by more than 2% in about 3 of 10 series of 2% noise: a test must know the noise."""
+    order = np.arange(len(steady))
+    trend = scipy_stats.kendalltau(order, steady)
+    if not trend.pvalue < TREND_P:  # nan (all equal) is no trend
+        return False
+    slope = scipy_stats.theilslopes(steady, order).slope
+    return abs(slope) * (len(steady) - 1) > EQUIVALENT * level
 
 
 def _drifting(steady: list[float], level: float) -> bool:
@@ -145,15 +178,21 @@ def _short_drift(steady: list[float], level: float) -> bool:
     return monotone and abs(steady[-1] - steady[0]) > SHORT_DRIFT * level
 
 
+def _capped(split: Warmup) -> Warmup:
+    """A process the worker stopped at a cap never held its level (workloads/harness.steady_level_held): it has
+    no steady state whatever its last segment looks like, and is counted apart."""
+    return Warmup(split.steady_start, "no steady state", split.segments, counted=False)
+
+
 def is_jit(implementation: str | None, technology: str | None) -> bool:
     return implementation == "pypy" or technology == "numba"
 
 
 def rule_for(implementation: str | None, technology: str | None) -> str:
-    """JIT_RULE, "interpreted" (pure Python on CPython) or "aot": which split a new cell's processes get."""
-    if is_jit(implementation, technology):
-        return JIT_RULE
-    return "interpreted" if (implementation, technology) == ("cpython", "python") else "aot"
+    """JIT_RULE or "aot": which split a new cell's processes get. Every cell sets its call 1 apart, pure Python
+    on CPython too, so that a speedup divides like by like ("interpreted", which kept call 1, is for archives
+    run under it)."""
+    return JIT_RULE if is_jit(implementation, technology) else "aot"
 
 
 def steady_part(record: dict) -> Warmup:
@@ -161,10 +200,10 @@ def steady_part(record: dict) -> Warmup:
     times = record.get("times_seconds") or []
     rule = record.get("warmup_rule") or ("jit" if is_jit(record["interpreter"].get("implementation"),
                                                          record.get("technology")) else "aot")
-    if rule == JIT_RULE:
-        return classify(times)
-    if rule == "jit":
-        return classify(times, drift_min_calls=0)
+    if rule == JIT_RULE and record.get("stop_reason") in CAPS:
+        return _capped(classify(times, rule))
+    if rule in JIT_RULES:
+        return classify(times, rule)
     if rule == "interpreted":
         return Warmup(0, "interpreted")
     return aot(times)

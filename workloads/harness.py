@@ -1,7 +1,7 @@
 """Run one variant of one workload in this process, verify every call, write one JSON record.
 
     python workloads/harness.py --workload W --variant NAME --params '{"n": 512, ...}' \
-        --threads T --calls K [--min-calls M --max-seconds S] --build-dir DIR \
+        --threads T --calls K [--min-calls M --max-seconds S --steady-window W] --build-dir DIR \
         --reference REF.json --out RECORD.json --run-id ID --process-index I
 
     python workloads/harness.py --workload W --make-reference --params JSON --out REF.json
@@ -13,7 +13,9 @@ variant, whatever its technology:
     inputs = make_inputs(params)                   untimed: plain Python data, the same for all
     import the variant                             import_seconds
     prepared = prepare(inputs, params)             prepare_seconds (input conversion, once per process)
-    K times: output = calculate(prepared, ...)     times_seconds (the kernel)
+    K times: output = calculate(prepared, ...)     times_seconds (the kernel); K follows stop_reason():
+                                                   at most --calls, fewer once the level is held or
+                                                   --max-seconds went in (the record says which)
              values = to_list(output)              output_seconds (output conversion: first call, or every
                                                    call when the variant has its own to_list())
              verify values                         untimed: bytes against the reference's (and, for a
@@ -157,6 +159,7 @@ def new_record(args):
         "values_differing": None, "max_abs_difference": None, "work_units": None, "points": None,
         "verified": False, "verification": None, "reference_source": None, "kernel_module_file": None,
         "status": None, "error": None, "pid": os.getpid(), "cpu_affinity": cpu_affinity(), "interference": None,
+        "steady_window": args.steady_window, "stop_reason": None,
     }
 
 
@@ -173,9 +176,51 @@ def import_variant(workload, variant, build_dir):
         raise
 
 
+def _median(values):
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+
+
+def relative_noise(values):
+    """σ of independent noise over the level, from second differences (x[i+1] − 2x[i] + x[i−1] has variance 6σ²
+    while a warm-up curve or one level shift barely moves their median); 0 below 3 values."""
+    second = [abs(values[i + 1] - 2 * values[i] + values[i - 1]) for i in range(1, len(values) - 1)]
+    level = _median(values) if values else 0
+    return _median(second) * 1.4826 / 6 ** 0.5 / level if second and level > 0 else 0.0
+
+
+def steady_level_held(times, window, tolerance):
+    """Whether the last `window` calls (call 1 never among them) have the median of the `window` before them: a
+    level reached and held. "The same" is within `tolerance`, or within two standard deviations of a difference
+    of two such medians where the calls' own noise is larger (else a noisy cell would never stop before its
+    cap). The window grows to an eighth of the calls after the first, so that the two windows stay a quarter of
+    them (the orchestrator's steady segment must be that long too)."""
+    later = times[1:]
+    span = max(window, -(-len(later) // 8))
+    if len(later) < 2 * span:
+        return False
+    level = _median(later[-span:])
+    noise = 2 * 1.2533 * relative_noise(later) * (2 / span) ** 0.5  # from all later calls: 6 say little
+    return abs(level - _median(later[-2 * span:-span])) <= max(tolerance, noise) * level
+
+
+def stop_reason(times, args):
+    """Why no further call is made (None: call again). Below --min-calls, always call again; past it, stop once
+    the level is held (JIT cells, --steady-window) or --max-seconds went into the calls; never past --calls."""
+    if len(times) >= args.calls:
+        return "calls"
+    if len(times) < min(args.min_calls or args.calls, args.calls):
+        return None
+    if args.steady_window and steady_level_held(times, args.steady_window, args.steady_tolerance):
+        return "steady"
+    if args.max_seconds and sum(times) >= args.max_seconds:
+        return "seconds"
+    return None
+
+
 def timed_calls(module, prepared, args, reference, record):
-    """Up to --calls calls; past --min-calls, stop once --max-seconds went into the kernel calls (a JIT cell whose
-    calls take seconds must not take an hour). Every call verified; returns the first failing Verdict or the
+    """Calls until stop_reason() says why not; every call verified; returns the first failing Verdict or the
     last good one.
 
     The output conversion to_list() is timed on the first call (output_seconds); later calls of an array output
@@ -183,11 +228,8 @@ def timed_calls(module, prepared, args, reference, record):
     costs half a second through cpyext, every call, for nothing). A module's own to_list() runs every call: it
     may manage the output's memory."""
     times, conversions = record["times_seconds"], record["output_seconds"]
-    min_calls = min(args.min_calls or args.calls, args.calls)
     verdict = None
-    while len(times) < args.calls:
-        if len(times) >= min_calls and args.max_seconds and sum(times) >= args.max_seconds:
-            break
+    while record["stop_reason"] is None:
         t0 = time.perf_counter()
         output = module.calculate(prepared, args.params, args.threads)
         t1 = time.perf_counter()
@@ -204,6 +246,7 @@ def timed_calls(module, prepared, args, reference, record):
             verdict.call_index = len(times) - 1
             return verdict
         record["calls_verified"] += 1
+        record["stop_reason"] = stop_reason(times, args)
     return verdict
 
 
@@ -278,6 +321,10 @@ def parse_args(argv=None):
     p.add_argument("--min-calls", type=int, default=None, help="calls always made (default: --calls)")
     p.add_argument("--max-seconds", type=float, default=None,
                    help="after --min-calls, stop calling once this much time went into calls")
+    p.add_argument("--steady-window", type=int, default=None,
+                   help="after --min-calls, stop once the last W calls hold the median of the W before them")
+    p.add_argument("--steady-tolerance", type=float, default=0.02,
+                   help="how close those two medians must be, relative (default 0.02)")
     p.add_argument("--build-dir", default=None, help="where the compiled modules are")
     p.add_argument("--reference", default=None, help="REF.json written by --make-reference")
     p.add_argument("--inputs-cache", default=None, help="a directory for the marshalled inputs (untimed set-up)")
@@ -295,8 +342,8 @@ def parse_args(argv=None):
         p.error("--params must be a JSON object")
     if not args.make_reference and not (args.variant and args.reference):
         p.error("--variant and --reference are required (unless --make-reference)")
-    if args.calls < 1 or args.threads < 1:
-        p.error("--calls and --threads must be >= 1")
+    if args.calls < 1 or args.threads < 1 or (args.steady_window is not None and args.steady_window < 1):
+        p.error("--calls, --threads and --steady-window must be >= 1")
     return args
 
 

@@ -1,0 +1,177 @@
+"""Warm-up on synthetic series (no timing here): the worker's stop rule, the change-point split, the classes, and
+which processes a cell's estimate counts."""
+
+from __future__ import annotations
+
+import types
+
+import numpy as np
+import pytest
+from factories import make_record
+
+from shootout import stats, warmup
+from shootout.matrix import METHODS, CallPlan
+from workloads.harness import steady_level_held, stop_reason
+
+# ------------------------------------------------------------------ the split (JIT cells)
+
+
+def test_flat_series_is_flat_and_steady_after_first_call():
+    w = warmup.classify([1.3, 1.0, 1.01, 0.99, 1.0, 1.0, 1.0, 1.01])
+    assert w.classification == "flat" and w.steady_start == 1 and w.counted
+
+
+def test_jit_warmup_is_detected_with_its_steady_start():
+    w = warmup.classify([5.0, 3.0, 2.0, 1.5, 1.02, 1.0, 0.99, 1.01, 1.0, 1.0, 0.98, 1.0])
+    assert w.classification == "warmup" and w.steady_start == 4
+
+
+def test_slowdown_is_detected_two_sided():
+    w = warmup.classify([1.0, 1.0, 1.0, 1.0, 1.5, 1.5, 1.5, 1.5, 1.5, 1.5])
+    assert w.classification == "slowdown" and w.steady_start == 4
+
+
+def test_a_mid_run_transient_is_not_warmup():
+    """The level was reached at call 2: a slower stretch after it leaves the class flat, the last segment steady."""
+    w = warmup.classify([2, 1, 1, 1.5, 1.5, 1.5, 1, 1, 1, 1, 1, 1])
+    assert w.classification == "flat" and w.steady_start == 6
+    assert [round(m, 3) for _s, _e, m in w.segments] == [1.0, 1.5, 1.0]
+
+
+def test_a_lone_spike_is_set_aside_for_segmentation_but_counted():
+    for series in ([1.3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1.6], [1.3, 1, 1, 1, 2.0, 1, 1, 1, 1, 1, 1]):
+        w = warmup.classify(series)
+        assert w.classification == "flat" and w.steady_start == 1 and len(w.segments) == 1
+
+
+def test_a_gradual_warmup_no_longer_hides_in_the_noise_estimate():
+    """Noiseless: 1.5, 1.21, 1.10, then the level. From successive differences σ was the warm-up's own steps,
+    the curve one segment, "flat", and its mean 6% high; second differences see no noise and split it."""
+    curve = [1.5, 1.21, 1.10, 1.0, 1.0, 1.0]
+    old = warmup.classify(curve, "jit-v2")
+    assert (old.classification, old.steady_start) == ("flat", 1)  # an archive run under it re-renders as it was
+    new = warmup.classify(curve)
+    assert (new.classification, new.steady_start) == ("warmup", 3)
+    assert np.mean(curve[new.steady_start:]) == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize("calls", [7, 10, 20, 30])
+def test_noise_alone_is_rarely_called_no_steady_state(calls):
+    """2% noise per call: medians of halves of 3 calls differ by more than 2% in about 3 series of 10 (the old
+    drift test at 7 to 10 calls); the trend test knows the noise."""
+    rng = np.random.default_rng(7)
+    series = [[0.135, *(0.09 * (1 + rng.normal(0, 0.02, calls - 1)))] for _ in range(400)]
+    classes = [warmup.classify(t).classification for t in series]
+    assert classes.count("no steady state") <= 0.03 * len(series)
+    if calls in (7, 10):
+        old = [warmup.classify(t, "jit-v2").classification for t in series]
+        assert old.count("no steady state") > 0.1 * len(series)
+
+
+def test_a_series_still_changing_at_its_end_is_counted_apart():
+    falling = [3.0, 2.9, 2.8, 2.7, 2.6, 2.5, 2.4, 2.3, 2.2, 2.1, 2.0, 1.9, 1.8]
+    w = warmup.classify(falling)
+    assert w.classification == "no steady state" and not w.counted
+    old = warmup.classify(falling, "jit-v2")
+    assert old.classification == "no steady state" and old.counted and old.steady_start == 1
+
+
+def test_a_process_the_worker_stopped_at_a_cap_is_counted_apart():
+    """Still 1% faster a call under 0.5% noise: PELT may cut its tail into a last segment that looks steady,
+    but the worker never saw its level held, and stopped at the cap."""
+    rng = np.random.default_rng(3)
+    capped = counted = 0
+    for _ in range(100):
+        times, reason = _run([2.0, *(1 - 0.01 * np.arange(40)) * (1 + rng.normal(0, 0.005, 40))], _args(calls=16))
+        record = make_record("numba_njit", "cpython3.11", "cpython", times, technology="numba",
+                             warmup_rule=warmup.JIT_RULE, stop_reason=reason)
+        capped += reason == "calls"
+        counted += warmup.steady_part(record).counted
+    assert capped >= 90 and counted <= 100 - capped  # every capped process is counted apart
+    held = make_record("numba_njit", "cpython3.11", "cpython", [2.0, *[1.0] * 8], technology="numba",
+                       warmup_rule=warmup.JIT_RULE, stop_reason="steady")
+    assert warmup.steady_part(held).counted
+
+
+def test_a_process_counted_apart_gives_its_cell_no_mean():
+    falling = make_record("numba_njit", "cpython3.11", "cpython", [3.0, 2.9, 2.8, 2.7, 2.6, 2.5, 2.4, 2.3, 2.2],
+                          technology="numba", warmup_rule=warmup.JIT_RULE)
+    flat = make_record("numba_njit", "cpython3.11", "cpython", [3.0, 1, 1, 1, 1, 1, 1, 1, 1], technology="numba",
+                       warmup_rule=warmup.JIT_RULE, process_index=1)
+    assert stats.process_means([falling, flat])[stats.cell_of(flat)].tolist() == [1.0]
+
+
+def test_old_records_keep_the_rule_they_were_run_under():
+    noisy = [0.135, 0.088, 0.090, 0.091]  # the first rule compared call 2 with call 4: 3.4% apart
+    old = make_record("numba_njit", "cpython3.11", "cpython", noisy, technology="numba", warmup_rule="jit")
+    unlabelled = make_record("numba_njit", "cpython3.11", "cpython", noisy, technology="numba")
+    v2 = make_record("numba_njit", "cpython3.11", "cpython", noisy, technology="numba", warmup_rule="jit-v2")
+    assert warmup.steady_part(old).classification == warmup.steady_part(unlabelled).classification == \
+        "no steady state"
+    assert warmup.steady_part(v2).classification == "flat"
+
+
+# ------------------------------------------------------------------ one first-call rule
+
+
+def test_every_cell_sets_its_first_call_apart_pure_python_on_cpython_too():
+    """A speedup divides the baseline's steady calls by the cell's: both sides drop call 1."""
+    assert warmup.rule_for("cpython", "python") == warmup.rule_for("cpython", "cython") == "aot"
+    assert warmup.rule_for("pypy", "python") == warmup.rule_for("cpython", "numba") == warmup.JIT_RULE
+    record = make_record("pure_python", "cpython3.11", "cpython", [5.0, 3.0, 1.0, 1.0], warmup_rule="aot")
+    assert warmup.steady_part(record) == warmup.Warmup(1, "first call")
+    interpreted = make_record("pure_python", "cpython3.11", "cpython", [4.2, 4.0], warmup_rule="interpreted")
+    assert warmup.steady_part(interpreted) == warmup.Warmup(0, "interpreted")  # archives run under it
+
+
+def test_calls_per_process_follow_the_rule():
+    m = METHODS["default"]
+    assert m.calls_for("aot") == CallPlan(m.warmups + m.calls, m.warmups + 1, m.call_seconds)
+    window = m.jit_steady_window
+    assert m.calls_for(warmup.JIT_RULE) == CallPlan(m.jit_calls, 1 + 2 * window, m.jit_seconds, window)
+    before = METHODS["default"].__class__(**{**m.to_json(), "jit_steady_window": None})
+    assert before.calls_for("jit-v2") == CallPlan(m.jit_calls, m.jit_min_calls, m.jit_seconds)
+
+
+# ------------------------------------------------------------------ the worker's stop rule
+
+
+def _args(window=3, tolerance=0.01, calls=30, seconds=100.0):
+    return types.SimpleNamespace(calls=calls, min_calls=1 + 2 * window, max_seconds=seconds, steady_window=window,
+                                 steady_tolerance=tolerance)
+
+
+def _run(series, args):
+    """The calls a worker makes of `series` (call k takes series[k-1]) and why it stopped."""
+    times = []
+    for seconds in series:
+        times.append(seconds)
+        reason = stop_reason(times, args)
+        if reason:
+            return times, reason
+    raise AssertionError("the series ran out before the worker stopped")
+
+
+def test_a_flat_process_stops_once_two_windows_agree():
+    times, reason = _run([1.5] + [1.0] * 40, _args(window=3))
+    assert (len(times), reason) == (7, "steady")
+
+
+def test_a_process_still_warming_up_keeps_calling():
+    times, reason = _run([1.5] + [1 + 0.3 * 0.8 ** k for k in range(60)], _args(window=3))
+    assert reason == "steady" and len(times) > 15
+    assert times[-1] < 1.01  # it stopped within a percent of the level
+
+
+def test_the_caps_bound_a_process_that_never_settles():
+    falling = [3.0 - 0.05 * k for k in range(60)]
+    assert _run(falling, _args(calls=20)) == (falling[:20], "calls")
+    times, reason = _run(falling, _args(seconds=20.0))
+    assert reason == "seconds" and sum(times) >= 20 and sum(times[:-1]) < 20
+
+
+def test_the_windows_grow_with_the_calls():
+    """Two windows of at least an eighth of the later calls each: the steady stretch stays a quarter of them."""
+    later = [1.2] * 20 + [1.0] * 5  # 25 later calls: windows of 4, the earlier one mostly 1.2 (fixed 2: held)
+    assert not steady_level_held([1.5, *later], window=2, tolerance=0.01)
+    assert steady_level_held([1.5, *later, 1.0, 1.0, 1.0], window=2, tolerance=0.01)
