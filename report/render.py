@@ -26,6 +26,7 @@ from shootout import archive as archive_mod
 
 from . import comparison
 from . import data as data_mod
+from . import overhead_panel
 from .pages import environment, plotly_js
 from .profiles import profiles_context
 
@@ -33,7 +34,7 @@ from .profiles import profiles_context
 def render(data: archive_mod.Archive) -> str:
     template = environment().get_template("report.html.j2")
     return template.render(
-        report=data_mod.build(data), profiles=profiles_context(data),
+        report=data_mod.build(data), profiles=profiles_context(data), overhead=overhead_panel.view(data),
         reproduction=comparison.reproduction_section(data),
         plotly_version=plotly.__version__, plotly_js=markupsafe.Markup(plotly_js()),
     )

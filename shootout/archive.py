@@ -28,7 +28,7 @@ import shutil
 import sys
 import zlib
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pandas as pd
@@ -85,6 +85,7 @@ class Archive:
     builds: list[dict]
     timings: pd.DataFrame
     contracts: dict[str, ContractSnapshot]  # by workload name, in the run's order
+    plain: list[dict] = field(default_factory=list)  # plain/*.json: the harness-overhead check (may be absent)
 
     def text(self, relative: str) -> str:
         return (self.path / relative).read_text(errors="replace")
@@ -279,7 +280,20 @@ def read(path: Path) -> Archive:
     timings = _read_timings(path)
     _check_timings(path, timings, parts["records"])
     return Archive(path, parts["manifest"], parts["metadata"], list(parts["records"].values()), parts["builds"],
-                   timings, contracts)
+                   timings, contracts, _plain_records(path, manifest))
+
+
+def _plain_records(path: Path, manifest: dict) -> list[dict]:
+    """The plain-program records (an optional part: archives from before the overhead check have none)."""
+    found = []
+    for relative in sorted(manifest["files"]):
+        if relative.startswith("plain/") and relative.endswith(".json"):
+            record = _load_json(path, relative)
+            wrong = records_mod.plain_problem(record)
+            if wrong:
+                raise ArchiveError(f"{path}/{relative}: {wrong}")
+            found.append(record)
+    return found
 
 
 def _contracts(path: Path, meta: dict, records: dict) -> dict[str, ContractSnapshot]:

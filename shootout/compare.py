@@ -21,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import archive, catalog, environments, metadata, pyperf_export, stats
+from . import archive, catalog, environments, metadata, pyperf_export, stats, warmup
 from .build import BuildRequest, BuildResult, build_variant
 from .catalog import HARNESS, ROOT
 from .console import say
@@ -31,8 +31,8 @@ from .locking import exclusive
 from .logged import run_logged
 from .matrix import Cell, Method, ParamSet, PlannedCell, plan
 from .records import NOT_RUN, Status
-from .runner import Job, run_job, synthetic_record
-from .sampling import Sampler
+from .runner import Job, PlainJob, run_job, run_plain_job, synthetic_record
+from .sampling import PlainTarget, Sampler
 
 EXIT_OK, EXIT_FAILED, EXIT_INTERRUPTED = 0, 1, 130
 ARCHIVE_PAUSE_ENV = "PYSHOOTOUT_TEST_ARCHIVE_PAUSE"  # tests only: seconds to hold the archiving phase open
@@ -86,6 +86,7 @@ class RunState:
     references: dict[tuple[str, ParamSet], Path] = field(default_factory=dict)  # (workload, size)
     builds: dict[tuple[str, str, str], BuildResult] = field(default_factory=dict)  # (interpreter, workload, variant)
     records: list[dict] = field(default_factory=list)
+    plain_records: list[dict] = field(default_factory=list)  # the plain programs' processes (overhead check)
     sampling: dict[str, str] = field(default_factory=dict)  # cell key -> why it stopped getting processes
 
     def contract(self, workload: str):
@@ -149,7 +150,7 @@ def resume_previous(state: RunState) -> None:
     """A resumed archive's finished cells are kept as they are: no rebuild, no rerun; its logs are kept."""
     if not state.options.resume:
         return
-    state.previous, state.sampling = _previous_records(state.options.resume)
+    state.previous, state.sampling, state.plain_records = _previous_records(state.options.resume)
     for sub in ("logs", "locks"):
         if (state.options.resume / sub).is_dir():
             shutil.copytree(state.options.resume / sub, state.staging / sub, dirs_exist_ok=True)
@@ -301,10 +302,32 @@ def run_workers(state: RunState) -> None:
             record["environment"] = {"name": env.name, "seconds": env.created_seconds, "reused": env.reused}
         return record
 
-    sampler = Sampler(state.planned, o.method, o.seed, run_one, state.stop, baselines=baseline_weights(state))
+    def run_plain(target: PlainTarget, index: int, round_index: int) -> dict | None:
+        cell = target.beside.cell
+        contract = state.contract(cell.workload)
+        reference = json.loads(state.references[(cell.workload, cell.size)].read_text())
+        rule = warmup.rule_for(target.beside.implementation, target.beside.technology)
+        index += sum(1 for r in state.plain_records if r["beside"] == cell.key)  # a resumed archive's come first
+        job = PlainJob(target.beside, catalog.folder(cell.workload) / contract.plain_program, index,
+                       o.method.calls_for(rule).least, round_index, reference["checksum"])
+        return run_plain_job(job, state.envs[cell.interpreter], o.timeout, stop=state.stop)
+
+    sampler = Sampler(state.planned, o.method, o.seed, run_one, state.stop, baselines=baseline_weights(state),
+                      plain=plain_targets(state), run_plain=run_plain)
     say(f"running {len(sampler.cells)} cells ({o.method.name} method: {describe(o.method)}; seed {o.seed})")
     state.records = sampler.run()
+    state.plain_records += sampler.plain_records
     state.sampling.update(sampler.stop_reasons())
+
+
+def plain_targets(state: RunState) -> list[PlainTarget]:
+    """The harness-overhead check: beside each pending baseline-variant cell at 1 thread whose workload has a
+    plain program, on every interpreter column."""
+    if not state.options.method.plain_processes:
+        return []
+    return [PlainTarget(p) for p in state.planned
+            if p.status == "pending" and p.cell.threads == 1 and state.contract(p.cell.workload).plain_program
+            and p.cell.variant == state.contract(p.cell.workload).roles.baseline]
 
 
 STEPS: list[Callable[[RunState], None]] = [
@@ -389,6 +412,8 @@ def run_metadata(state: RunState, finished_at: str, git: dict) -> dict:
 def archive_files(state: RunState, collected: list[dict], finished_at: str, git: dict) -> dict[str, bytes]:
     """Every file of the archive but the manifest and the report, as bytes."""
     files: dict[str, bytes] = {f"records/{_record_name(r)}.json": archive.dumps(r) for r in collected}
+    files.update({f"plain/{r['beside']}-p{r['process_index']:02d}.json": archive.dumps(r)
+                  for r in state.plain_records})
     for env in state.envs.values():
         files[f"locks/{env.name}.txt"] = env.lock.encode()
     files["locks/orchestrator.txt"] = environments.orchestrator_lock().encode()
@@ -457,8 +482,9 @@ def _build_key(build: dict) -> tuple:
     return (build["env"], build["workload"], build["variant"])
 
 
-def _previous_records(path: Path) -> tuple[dict[str, list[dict]], dict[str, str]]:
-    """Records of an earlier (interrupted) archive, by cell, for --resume, and their sampling stop reasons.
+def _previous_records(path: Path) -> tuple[dict[str, list[dict]], dict[str, str], list[dict]]:
+    """Records of an earlier (interrupted) archive, by cell, for --resume, their sampling stop reasons, and its
+    plain-program records (kept: the overhead check compares them with the kept cells).
 
     A cell counts as done when its sampling finished (it has a stop reason) or it could not run at all; a
     half-sampled cell is run again whole, so a cell's processes always come from one sitting.
@@ -475,4 +501,4 @@ def _previous_records(path: Path) -> tuple[dict[str, list[dict]], dict[str, str]
         by_cell.setdefault(_cell_key(record), []).append(record)
     done = {key: records for key, records in by_cell.items()
             if key in reasons or any(r.get("status") in ("unsupported", "skipped") for r in records)}
-    return done, {key: reasons[key] for key in done if key in reasons}
+    return done, {key: reasons[key] for key in done if key in reasons}, old.plain

@@ -85,6 +85,30 @@ def problem(record) -> str | None:
     return None
 
 
+def plain_problem(record) -> str | None:
+    """What is wrong with a plain-program record (plain/*.json: the harness-overhead check), in one line."""
+    if not isinstance(record, dict) or record.get("kind") != "plain":
+        return "a plain-program record must be a JSON object with kind 'plain'"
+    checks = [
+        ("workload", lambda v: isinstance(v, str) and v != ""),
+        ("variant", lambda v: isinstance(v, str) and v != ""),
+        ("threads", lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 1),
+        ("beside", lambda v: isinstance(v, str) and v != ""),
+        ("size", lambda v: isinstance(v, str) and v != ""),
+        ("interpreter", lambda v: isinstance(v, dict) and isinstance(v.get("name"), str)),
+        ("process_index", lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 0),
+        ("times_seconds", lambda v: isinstance(v, list) and all(_number(t, allow_none=False) for t in v)),
+        ("status", lambda v: v in STATUSES),
+        ("verified", lambda v: isinstance(v, bool)),
+    ]
+    for key, valid in checks:
+        if not valid(record.get(key)):
+            return f"field {key!r} is missing or has an invalid value {str(record.get(key))[:60]!r}"
+    if record["verified"] != (record["status"] == Status.OK):
+        return f"verified {record['verified']} with status {record['status']}"
+    return None
+
+
 def mismatch(record: dict, expected: dict) -> str | None:
     """Which field of a worker's record disagrees with the job it was given (a record for another cell)."""
     for key in ("workload", "variant", "threads", "process_index", "params"):

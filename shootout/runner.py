@@ -23,7 +23,7 @@ from .build import BuildResult
 from .catalog import HARNESS, ROOT
 from .environments import TargetEnv
 from .interrupts import NO_STOP, StopRequest, kill_group
-from .matrix import Cell, PlannedCell
+from .matrix import CallPlan, Cell, PlannedCell
 from .records import Status
 
 
@@ -31,10 +31,10 @@ from .records import Status
 class Job:
     planned: PlannedCell
     process_index: int
-    calls: int
-    min_calls: int | None = None  # JIT cells: calls always made before the time budget applies
-    max_seconds: float | None = None
+    calls: CallPlan
     warmup_rule: str | None = None  # warmup.rule_for: how the record's calls are split (kept in the record)
+    steady_tolerance: float = 0.02  # JIT cells: the harness's --steady-tolerance
+    round_index: int | None = None  # the sampler's round (a block of time in which cells ran interleaved)
 
 
 def synthetic_record(
@@ -74,13 +74,14 @@ def _worker_command(job: Job, env: TargetEnv, build: BuildResult, reference: Pat
     cmd = [
         str(env.python), str(HARNESS), "--workload", cell.workload, "--variant", cell.variant,
         "--params", json.dumps(cell.size.params, sort_keys=True),
-        "--threads", str(cell.threads), "--calls", str(job.calls), "--build-dir", build.build_dir,
+        "--threads", str(cell.threads), "--calls", str(job.calls.most), "--build-dir", build.build_dir,
         "--reference", str(reference), "--out", str(out), "--run-id", run_id,
         "--inputs-cache", str(reference.parent.parent / "inputs"),
         "--process-index", str(job.process_index),
     ]
-    if job.max_seconds:
-        cmd += ["--min-calls", str(job.min_calls), "--max-seconds", str(job.max_seconds)]
+    cmd += ["--min-calls", str(job.calls.least), "--max-seconds", str(job.calls.seconds)]
+    if job.calls.steady_window:
+        cmd += ["--steady-window", str(job.calls.steady_window), "--steady-tolerance", str(job.steady_tolerance)]
     return cmd
 
 
@@ -111,6 +112,43 @@ def _read_record(out: Path, job: Job) -> tuple[dict | None, str | None]:
     return (None, f"a malformed record ({wrong})") if wrong else (record, None)
 
 
+@dataclass
+class Finished:
+    """How a pinned process ended: its exit code (None: killed at the timeout), output and wall time."""
+
+    returncode: int | None
+    stdout: bytes
+    stderr: bytes
+    wall: float
+
+
+def run_pinned(cmd: list, threads: int, timeout: float, stop: StopRequest) -> Finished | None:
+    """Run `cmd` as every measured process runs: pinned to `threads` CPUs (cpus_for) with worker_environment,
+    in its own session, killed with its group at `timeout`; None when a stop signal came meanwhile."""
+    cpus = cpus_for(threads)
+
+    def pin() -> None:
+        if cpus:
+            os.sched_setaffinity(0, set(cpus))
+
+    started = time.perf_counter()
+    proc = subprocess.Popen(
+        cmd, cwd=ROOT, env=worker_environment(threads, cpus), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, start_new_session=True, preexec_fn=pin,  # noqa: PLW1509 - no threads here
+    )
+    with stop.child(proc):
+        try:
+            stdout, stderr = proc.communicate(timeout=timeout)
+            returncode = proc.returncode
+        except subprocess.TimeoutExpired:
+            kill_group(proc)
+            stdout, stderr = proc.communicate()
+            returncode = None
+    if stop.requested:
+        return None  # killed by us, or finished while we were told to stop: this process is not counted
+    return Finished(returncode, stdout or b"", stderr or b"", time.perf_counter() - started)
+
+
 def run_job(
     job: Job,
     env: TargetEnv,
@@ -125,49 +163,93 @@ def run_job(
     cell: Cell = job.planned.cell
     out = records_dir / f"{cell.key}-p{job.process_index:02d}.json"
     out.unlink(missing_ok=True)
-    cpus = cpus_for(cell.threads)
-    worker_env = worker_environment(cell.threads, cpus)
-
-    def pin() -> None:
-        if cpus:
-            os.sched_setaffinity(0, set(cpus))
 
     def failed(status: Status, error: str, **extra) -> dict:
-        return synthetic_record(job.planned, run_id, status, error, job.process_index,
-                                build=build.record_field(), started_at=started_at, **extra)
+        return synthetic_record(job.planned, run_id, status, error, job.process_index, build=build.record_field(),
+                                started_at=started_at, process_wall_seconds=done.wall, **_round_of(job), **extra)
 
     load_before = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
     started_at = time.time()  # wall clock: when in the run, and of the day, this process ran (drift, pyperf date)
-    started = time.perf_counter()
-    proc = subprocess.Popen(
-        _worker_command(job, env, build, reference, out, run_id), cwd=ROOT, env=worker_env,
-        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-        start_new_session=True, preexec_fn=pin,  # noqa: PLW1509 - no threads here
-    )
-    with stop.child(proc):
-        try:
-            _stdout, stderr = proc.communicate(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            kill_group(proc)
-            proc.communicate()
-            if stop.requested:
-                return None
-            return failed(Status.TIMEOUT, f"killed after the {timeout:g} s per-process timeout",
-                          process_wall_seconds=time.perf_counter() - started)
-    if stop.requested:
-        return None  # killed by us, or finished while we were told to stop: this process is not counted
-    wall = time.perf_counter() - started
-    tail = (stderr or b"").decode(errors="replace")[-4000:]
-    if proc.returncode < 0:
-        name = _signal_name(proc.returncode)
-        return failed(Status.CRASHED, f"worker killed by {name}\n{tail}".strip(),
-                      process_wall_seconds=wall, signal=name)
+    done = run_pinned(_worker_command(job, env, build, reference, out, run_id), cell.threads, timeout, stop)
+    if done is None:
+        return None
+    if done.returncode is None:
+        return failed(Status.TIMEOUT, f"killed after the {timeout:g} s per-process timeout")
+    tail = done.stderr.decode(errors="replace")[-4000:]
+    if done.returncode < 0:
+        name = _signal_name(done.returncode)
+        return failed(Status.CRASHED, f"worker killed by {name}\n{tail}".strip(), signal=name)
     record, why = _read_record(out, job)
     if record is None:
-        return failed(Status.CRASHED, f"worker exited {proc.returncode} with {why}\n{tail}".strip(),
-                      process_wall_seconds=wall)
-    record.update(build=build.record_field(), process_wall_seconds=wall, cpu_pinned=cpus, load_before=load_before,
-                  started_at=started_at)
+        return failed(Status.CRASHED, f"worker exited {done.returncode} with {why}\n{tail}".strip())
+    record.update(build=build.record_field(), process_wall_seconds=done.wall, cpu_pinned=cpus_for(cell.threads),
+                  load_before=load_before, started_at=started_at)
     if job.warmup_rule:
         record["warmup_rule"] = job.warmup_rule
+    record.update(_round_of(job))
     return record
+
+
+def _round_of(job: Job) -> dict:
+    """The record field of the sampler's round (none for a job outside rounds)."""
+    return {} if job.round_index is None else {"round": job.round_index}
+
+
+@dataclass
+class PlainJob:
+    """One process of a workload's plain program (the harness-overhead check) beside a harness cell."""
+
+    beside: PlannedCell  # the baseline variant's cell whose calls it is compared with
+    program: Path
+    process_index: int
+    calls: int
+    round_index: int
+    expected_checksum: object  # the reference's sum of the output
+
+
+def plain_record(job: PlainJob, started_at: float) -> dict:
+    """The record of a plain-program process: enough to match it with its harness cell, and what it measured."""
+    cell = job.beside.cell
+    return {
+        "kind": "plain", "workload": cell.workload, "variant": cell.variant, "threads": cell.threads,
+        "beside": cell.key, "size": cell.size.label,
+        "params": cell.size.params, "interpreter": {"name": cell.interpreter,
+                                                    "implementation": job.beside.implementation},
+        "program": job.program.relative_to(ROOT).as_posix() if job.program.is_relative_to(ROOT) else str(job.program),
+        "process_index": job.process_index, "round": job.round_index, "calls": job.calls, "started_at": started_at,
+        "times_seconds": [], "checksum": None, "expected_checksum": job.expected_checksum, "verified": False,
+        "status": None, "error": None,
+    }
+
+
+def _read_plain_output(stdout: str) -> tuple[list[float], object]:
+    """(times, checksum) from the plain program's one JSON line; ValueError when it is not that."""
+    data = json.loads(stdout.strip().splitlines()[-1])
+    times = data["times_seconds"]
+    if not (isinstance(times, list) and times and all(isinstance(t, (int, float)) and t >= 0 for t in times)):
+        raise ValueError(f"times_seconds is not a list of seconds: {times!r}")
+    return [float(t) for t in times], data["checksum"]
+
+
+def run_plain_job(job: PlainJob, env: TargetEnv, timeout: float, stop: StopRequest = NO_STOP) -> dict | None:
+    """Run the plain program as a worker runs (same interpreter, pinning and environment); its record, or None
+    when a stop signal killed it. A failure is recorded with its reason, never raised."""
+    record = plain_record(job, time.time())
+    done = run_pinned([str(env.python), str(job.program), json.dumps(job.beside.cell.size.params, sort_keys=True),
+                       str(job.calls)], 1, timeout, stop)
+    if done is None:
+        return None
+    record.update(process_wall_seconds=done.wall, cpu_pinned=cpus_for(1))
+    if done.returncode is None:
+        return {**record, "status": "timeout", "error": f"killed after the {timeout:g} s per-process timeout"}
+    try:
+        if done.returncode != 0:
+            raise ValueError(f"exited {done.returncode}")
+        times, checksum = _read_plain_output(done.stdout.decode(errors="replace"))
+    except (ValueError, KeyError, IndexError, TypeError) as exc:
+        tail = done.stderr.decode(errors="replace")[-2000:]
+        return {**record, "status": "crashed", "error": f"{exc}\n{tail}".strip()}
+    verified = checksum == job.expected_checksum
+    return {**record, "times_seconds": times, "checksum": checksum, "verified": verified,
+            "status": "ok" if verified else "wrong_output",
+            "error": None if verified else f"checksum {checksum!r}, the reference's is {job.expected_checksum!r}"}

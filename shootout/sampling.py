@@ -58,13 +58,29 @@ class CellSampling:
         return (c.workload, c.variant, c.interpreter, c.threads, c.size.label)
 
 
+@dataclass(frozen=True)
+class PlainTarget:
+    """Where the harness-overhead check runs a workload's plain program: beside the baseline variant's cell of
+    one interpreter column and size (the cell whose calls it is compared with)."""
+
+    beside: PlannedCell
+
+
 class Sampler:
     def __init__(self, planned: list[PlannedCell], method: Method, seed: int,
-                 run_one: Callable[[Job], dict | None], stop: StopRequest, baselines: dict[str, int] | None = None):
-        """`baselines`: cell key -> how many speedups divide by that cell (their weight in phase 2)."""
+                 run_one: Callable[[Job], dict | None], stop: StopRequest, baselines: dict[str, int] | None = None,
+                 plain: list[PlainTarget] | None = None,
+                 run_plain: Callable[[PlainTarget, int, int], dict | None] | None = None):
+        """`baselines`: cell key -> how many speedups divide by that cell (their weight in phase 2); `plain`: the
+        plain-program targets, run by `run_plain(target, process index, round)` in the first rounds."""
         self.cells = [CellSampling(p) for p in planned if p.status == "pending"]
         self.method, self.seed, self.run_one, self.stop = method, seed, run_one, stop
         self.baselines = baselines or {}
+        self.plain = list(plain or []) if run_plain is not None else []
+        self.run_plain = run_plain
+        self.plain_records: list[dict] = []
+        self.round_index = 0  # the current round: phase 1's, then blocks of phase 2 in which no cell repeats
+        self._in_round: dict[tuple, int] = {}  # phase 2: processes of each cell in the current round
         by_place = {(c.planned.cell.workload, c.planned.cell.size): c for c in self.cells if self.is_baseline(c)}
         self._baseline_of = {c.key: by_place.get((c.planned.cell.workload, c.planned.cell.size))
                              for c in self.cells if not self.is_baseline(c)}
@@ -94,17 +110,46 @@ class Sampler:
             return max(m.processes, m.baseline_processes)
         return m.processes
 
+    def per_round(self, cell: CellSampling) -> int:
+        """Processes of a cell per round: a baseline whose minimum is twice the others' gets two in every round,
+        so that its processes spread over the run as every other cell's do."""
+        return max(1, math.ceil(self.minimum(cell) / self.method.processes))
+
     def _minimum_rounds(self) -> None:
-        round_number = 0
+        """Phase 1: rounds of every cell still below its minimum (per_round times) and, in the first
+        `plain_processes` rounds, one plain-program process per target, in an order shuffled by the seed."""
         while not self.stop.requested:
-            order = [c for c in self.active() if len(c.records) < self.minimum(c)]
+            order: list = []
+            for cell in self.active():
+                order += [cell] * min(self.per_round(cell), self.minimum(cell) - len(cell.records))
             if not order:
                 return
-            random.Random(self.seed * 1000 + round_number).shuffle(order)
-            for cell in order:
-                if self.stop.requested or not self._run_process(cell):
+            if self.round_index < self.method.plain_processes:
+                order += self.plain
+            random.Random(self.seed * 1000 + self.round_index).shuffle(order)
+            for item in order:
+                if self.stop.requested:
                     return
-            round_number += 1
+                ran = self._run_plain(item) if isinstance(item, PlainTarget) else self._run_process(item)
+                if not ran:
+                    return
+            self.round_index += 1
+
+    def _run_plain(self, target: PlainTarget) -> bool:
+        index = sum(1 for r in self.plain_records if r.get("beside") == target.beside.cell.key)
+        record = self.run_plain(target, index, self.round_index)
+        if record is None:  # stopped by a signal: not counted
+            return False
+        self.plain_records.append(record)
+        self.progress.plain(target, record)
+        return True
+
+    def _next_round_if_repeated(self, cell: CellSampling) -> None:
+        """Phase 2: a round closes when the picked cell already had its per_round processes in it."""
+        if self._in_round.get(cell.key, 0) >= self.per_round(cell):
+            self.round_index += 1
+            self._in_round = {}
+        self._in_round[cell.key] = self._in_round.get(cell.key, 0) + 1
 
     def _next_extra(self) -> bool:
         """Run one phase-2 process; False when every cell is done."""
@@ -126,6 +171,7 @@ class Sampler:
             if cell.stopped is not None:
                 return True
         before = cell.seconds
+        self._next_round_if_repeated(cell)
         if self._run_process(cell):
             self.extra_seconds[cell.key] = self.extra_seconds.get(cell.key, 0.0) + cell.seconds - before
             if cell.stopped is None:
@@ -158,8 +204,8 @@ class Sampler:
     def _job(self, cell: CellSampling) -> Job:
         p = cell.planned
         rule = warmup.rule_for(p.implementation, p.technology)
-        most, least, seconds = self.method.calls_for(rule)
-        return Job(p, len(cell.records), most, min_calls=least, max_seconds=seconds, warmup_rule=rule)
+        return Job(p, len(cell.records), self.method.calls_for(rule), warmup_rule=rule,
+                   steady_tolerance=self.method.steady_tolerance, round_index=self.round_index)
 
     def _run_process(self, cell: CellSampling) -> bool:
         started = time.monotonic()
@@ -257,9 +303,19 @@ class Sampler:
             most = min(most, max(least, m.run_seconds - (time.monotonic() - self.started)))
         return least, max(least, most)
 
+    def processes_left(self) -> int:
+        """Worker processes still owed to the active cells' minimums and to the plain programs (phase 1); 0 once
+        every minimum is met."""
+        owed = {c.key: max(0, self.minimum(c) - len(c.records)) for c in self.active()}
+        rounds = max((math.ceil(n / self.per_round(c)) for c in self.active() if (n := owed[c.key])), default=0)
+        plain_rounds = min(rounds, max(0, self.method.plain_processes - self.round_index))
+        done_this_round = sum(1 for r in self.plain_records if r.get("round") == self.round_index)
+        return sum(owed.values()) + max(0, len(self.plain) * plain_rounds - done_this_round)
+
 
 class Progress:
-    """One line per worker process on stderr (logs and tests read these), and a rich bar on a terminal."""
+    """One line per worker process on stderr (logs and tests read these), and a rich bar on a terminal: the
+    processes done of those the minimum still owes (phase 1), then of those run so far, and the time left."""
 
     def __init__(self, sampler: Sampler):
         self.sampler = sampler
@@ -271,10 +327,10 @@ class Progress:
             from rich.console import Console
             from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-            self.bar = Progress(TextColumn("cells done"), MofNCompleteColumn(), BarColumn(), TimeRemainingColumn(),
-                                console=Console(stderr=True), transient=True)
+            self.bar = Progress(TextColumn("worker processes"), MofNCompleteColumn(), BarColumn(),
+                                TimeRemainingColumn(), console=Console(stderr=True), transient=True)
             self.bar.__enter__()
-            self.task = self.bar.add_task("cells", total=len(self.sampler.cells))
+            self.task = self.bar.add_task("processes", total=self.sampler.processes_left())
         return self
 
     def __exit__(self, *exc):
@@ -288,14 +344,32 @@ class Progress:
         else:
             print(text, file=sys.stderr, flush=True)
 
-    def process(self, cell: CellSampling, record: dict) -> None:
+    def where(self) -> str:
+        """'57 of at least 294 worker processes, 4.1 to 8.9 min left' (phase 1), or past the minimum 'minimum
+        done, 301 worker processes, 12 cells still sampling, up to 3.2 min left'."""
         s = self.sampler
-        finished = sum(1 for c in s.cells if c.stopped)
+        done, owed = s.done + len(s.plain_records), s.processes_left()
+        least, most = s.eta_seconds()
+        if owed:
+            return f"{done} of at least {done + owed} worker processes, {least / 60:.1f} to {most / 60:.1f} min left"
+        return (f"minimum done, {done} worker processes, {len(s.active())} cells still sampling, "
+                f"up to {most / 60:.1f} min left")
+
+    def _advance(self) -> None:
+        if self.bar is not None:
+            s = self.sampler
+            done = s.done + len(s.plain_records)
+            self.bar.update(self.task, completed=done, total=done + s.processes_left() or done)
+
+    def process(self, cell: CellSampling, record: dict) -> None:
         times = record.get("times_seconds") or []
         best = f"{min(times):.4g} s" if times else "-"
-        least, most = s.eta_seconds()
-        self.line(f"[{s.done}] {cell.planned.cell.key} p{record['process_index']}: {record['status']} "
-                  f"(best {best}); cells done {finished}/{len(s.cells)}, "
-                  f"{least / 60:.1f} to {most / 60:.1f} min left")
-        if self.bar is not None:
-            self.bar.update(self.task, completed=finished)
+        self.line(f"[{self.sampler.done}] {cell.planned.cell.key} p{record['process_index']}: {record['status']} "
+                  f"(best {best}); {self.where()}")
+        self._advance()
+
+    def plain(self, target: PlainTarget, record: dict) -> None:
+        times = record.get("times_seconds") or []
+        best = f"{min(times):.4g} s" if times else "-"
+        self.line(f"[plain] {target.beside.cell.key}: {record['status']} (best {best}); {self.where()}")
+        self._advance()

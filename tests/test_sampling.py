@@ -228,3 +228,63 @@ def test_a_baseline_cell_gets_its_own_larger_minimum():
     _, records, _ = sample(["baseline", "other"], method(precision=None, processes=3, baseline_processes=12),
                            baselines={key: 1})
     assert len(records) == 6  # a fixed design is exactly what it says
+
+
+def _jobs_of(variants, m: Method, baselines=None, plain=None):
+    """Run a sampler over simulated workers; (its jobs in order, the plain calls (target, index, round))."""
+    from shootout.sampling import PlainTarget
+
+    run_one, _calls = simulated_worker()
+    jobs, plain_calls = [], []
+
+    def record_job(job):
+        jobs.append(job)
+        return run_one(job)
+
+    def run_plain(target, index, round_index):
+        plain_calls.append((target.beside.cell.variant, index, round_index))
+        return {"beside": target.beside.cell.key, "round": round_index, "status": "ok", "times_seconds": [1.0]}
+
+    cells = [planned(v) for v in variants]
+    targets = [PlainTarget(c) for c in cells if c.cell.variant in (plain or [])]
+    sampler = Sampler(cells, m, seed=1, run_one=record_job, stop=StopRequest(), baselines=baselines,
+                      plain=targets, run_plain=run_plain)
+    sampler.run()
+    return jobs, plain_calls
+
+
+def test_the_baseline_runs_twice_in_every_round_not_back_to_back_at_the_end():
+    """Its minimum is twice the others': two of its processes in each of the six rounds, so its processes span
+    the run as every other cell's do."""
+    m = method(processes=6, baseline_processes=12, max_processes=12, run_seconds=0.0)
+    jobs, _ = _jobs_of(["baseline", "other", "stable"], m, baselines=_baseline_key("baseline"))
+    for round_index in range(6):
+        in_round = [j.planned.cell.variant for j in jobs if j.round_index == round_index]
+        assert sorted(in_round) == ["baseline", "baseline", "other", "stable"], (round_index, in_round)
+    assert [j.round_index for j in jobs] == sorted(j.round_index for j in jobs)
+
+
+def test_the_plain_program_runs_in_the_first_rounds_interleaved():
+    m = method(processes=6, precision=None, plain_processes=3)
+    jobs, plain_calls = _jobs_of(["baseline", "other"], m, plain=["baseline"])
+    assert plain_calls == [("baseline", 0, 0), ("baseline", 1, 1), ("baseline", 2, 2)]
+    assert len(jobs) == 12
+
+
+def test_phase_two_rounds_are_blocks_in_which_no_cell_repeats():
+    m = method(processes=6, run_seconds=None, max_processes=20)
+    jobs, _ = _jobs_of(["noisy", "mild", "stable"], m)
+    assert max(j.round_index for j in jobs) > 5  # past the six rounds of the minimum
+    blocks: dict[int, list[str]] = {}
+    for job in jobs:
+        blocks.setdefault(job.round_index, []).append(job.planned.cell.variant)
+    assert all(len(v) == len(set(v)) for v in blocks.values()), blocks
+    assert [j.round_index for j in jobs] == sorted(j.round_index for j in jobs)
+
+
+def test_progress_counts_processes_done_of_those_owed_and_then_what_is_still_sampling(capsys):
+    sample(["stable", "noisy"], method(processes=6, max_processes=8))
+    lines = [line for line in capsys.readouterr().err.splitlines() if line.startswith("[")]
+    assert "1 of at least 12 worker processes" in lines[0]
+    assert "minimum done, 12 worker processes" in lines[11] and "cells still sampling" in lines[11]
+    assert "cells done" not in "\n".join(lines)
