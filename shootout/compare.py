@@ -323,7 +323,7 @@ def run_workers(state: RunState) -> None:
 def plain_targets(state: RunState) -> list[PlainTarget]:
     """The harness-overhead check: beside each pending baseline-variant cell at 1 thread whose workload has a
     plain program, on every interpreter column."""
-    if not state.options.method.plain_processes:
+    if not state.options.method.plain_check:
         return []
     return [PlainTarget(p) for p in state.planned
             if p.status == "pending" and p.cell.threads == 1 and state.contract(p.cell.workload).plain_program

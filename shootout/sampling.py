@@ -116,16 +116,15 @@ class Sampler:
         return max(1, math.ceil(self.minimum(cell) / self.method.processes))
 
     def _minimum_rounds(self) -> None:
-        """Phase 1: rounds of every cell still below its minimum (per_round times) and, in the first
-        `plain_processes` rounds, one plain-program process per target, in an order shuffled by the seed."""
+        """Phase 1: rounds of every cell still below its minimum (per_round times) and one plain-program process
+        per target (method.plain_check), in an order shuffled by the seed."""
         while not self.stop.requested:
             order: list = []
             for cell in self.active():
                 order += [cell] * min(self.per_round(cell), self.minimum(cell) - len(cell.records))
             if not order:
                 return
-            if self.round_index < self.method.plain_processes:
-                order += self.plain
+            order += self.plain
             random.Random(self.seed * 1000 + self.round_index).shuffle(order)
             for item in order:
                 if self.stop.requested:
@@ -308,9 +307,8 @@ class Sampler:
         every minimum is met."""
         owed = {c.key: max(0, self.minimum(c) - len(c.records)) for c in self.active()}
         rounds = max((math.ceil(n / self.per_round(c)) for c in self.active() if (n := owed[c.key])), default=0)
-        plain_rounds = min(rounds, max(0, self.method.plain_processes - self.round_index))
         done_this_round = sum(1 for r in self.plain_records if r.get("round") == self.round_index)
-        return sum(owed.values()) + max(0, len(self.plain) * plain_rounds - done_this_round)
+        return sum(owed.values()) + max(0, len(self.plain) * rounds - done_this_round)
 
 
 class Progress:
