@@ -1,11 +1,14 @@
 """The machine's speed over a run, as its processes saw it: each ok process's steady mean ÷ its cell's median, in
 the order the processes started (the records' `started_at`), and the serial correlation of a cell's processes.
 
-Every CI in stats treats a cell's processes as independent draws. On a shared machine the speed can drift over
-spans longer than one process (a neighbour on the host, which neither steal nor CPU pressure shows inside a
-guest): then processes that ran close together agree more than distant ones, the lag-1 autocorrelation r of a
-cell's process means in run order is positive, and its CIs are narrower than the drift warrants (for an AR(1)
-series, as if n were n·(1−r)/(1+r)). This module measures that so the report can say it; it changes no estimate.
+On a shared machine the speed can drift over spans longer than one process (a neighbour on the host, which
+neither steal nor CPU pressure shows inside a guest): then processes that ran close together agree more than
+distant ones, and the lag-1 autocorrelation r of a cell's process means in run order is positive. A CI that
+treated them as independent would be narrower than the drift warrants (for an AR(1) series, as if n were
+n·(1−r)/(1+r)); stats widens each cell's median CI by that effective sample size (estimates.Dependence: r
+bias-corrected, with a margin) and pairs ratios by round where the records say which round each process ran
+in. This module shows the machine over the run and each baseline's serial correlation, the same numbers stats
+uses (stats.ProcessSample.dependence).
 """
 
 from __future__ import annotations
@@ -15,9 +18,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import stats
+from . import estimates, stats
 
-MIN_SERIAL = 8  # fewer process means give no useful lag-1 autocorrelation
+MIN_SERIAL = estimates.MIN_SERIAL  # fewer process means give no useful lag-1 autocorrelation
 INTERPRETED = ("python",)  # technologies whose time is the interpreter's own loop
 
 
@@ -42,8 +45,13 @@ class SerialCorrelation:
 
     @property
     def n_factor(self) -> float:
-        """AR(1) effective sample size ÷ n: (1 − r)/(1 + r), 1 when r ≤ 0."""
+        """AR(1) effective sample size ÷ n at the measured r: (1 − r)/(1 + r), 1 when r ≤ 0."""
         return (1 - self.lag1) / (1 + self.lag1) if self.lag1 > 0 else 1.0
+
+    @property
+    def dependence(self) -> estimates.Dependence:
+        """What the cell's median CI is widened by (r bias-corrected with a margin; estimates.Dependence)."""
+        return estimates.Dependence(self.n, self.lag1)
 
 
 def _timed(records: list[dict]) -> list[tuple[float, dict, float]]:
@@ -72,14 +80,10 @@ def timeline(records: list[dict]) -> list[ProcessPoint]:
 
 
 def serial_correlation(records: list[dict], cell: tuple) -> SerialCorrelation | None:
-    """Lag-1 autocorrelation of one cell's process means in the order they ran; None below MIN_SERIAL processes
-    or when they do not vary."""
-    series = np.asarray([mean for _, r, mean in _timed(records) if stats.cell_of(r) == tuple(cell)])
-    if len(series) < MIN_SERIAL:
+    """Lag-1 autocorrelation of one cell's process means in the order they ran, as stats measures it for the
+    cell's CI; None below MIN_SERIAL processes, when they do not vary or do not all say when they started."""
+    sample = stats.process_samples([r for r in records if stats.cell_of(r) == tuple(cell)]).get(tuple(cell))
+    found = None if sample is None else sample.dependence
+    if found is None:
         return None
-    centred = series - series.mean()
-    denominator = float(np.sum(centred ** 2))
-    if denominator == 0:
-        return None
-    lag1 = float(np.sum(centred[:-1] * centred[1:]) / denominator)
-    return SerialCorrelation(tuple(cell), len(series), lag1, 1.96 / math.sqrt(len(series)))
+    return SerialCorrelation(tuple(cell), found.n, found.lag1, 1.96 / math.sqrt(found.n))

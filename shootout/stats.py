@@ -3,15 +3,21 @@ with CIs, ratios with CIs, interpreter comparisons, interference.
 
 One number per worker process: the mean of its steady calls (warmup.py says which: the last change-point
 segment for JIT cells, every call after the first for AOT ones). A cell's time is the median of its process
-means, with the order-statistic CI of that median (estimates.median_ci; none below n = 6). Every ratio the
-report states — speedup over the baseline cell, PyPy vs CPython, thread scaling — has a bootstrap CI that
-resamples both cells' process means (estimates.ratio_ci). Only ok + verified cells get any of these.
+means, with the interpolated order-statistic CI of that median (estimates.median_ci; none below n = 6), widened
+by the effective sample size when its process means are autocorrelated in the order they ran (`started_at`).
+Every ratio the report states — speedup over the baseline cell, PyPy vs CPython, thread scaling — is one
+estimates.ratio_ci of the two cells' process means: paired by round where the records say which round of the
+run each process ran in (a drift of the machine cancels within a round), else a bootstrap that resamples both
+cells and carries each one's widening. PyPy vs CPython p-values are Holm-adjusted per family: the comparisons
+of one workload at one size between one pair of interpreters. Each cell also gets Kalibera & Jones's variance
+components of its steady calls (within and between processes). Only ok + verified cells get any of these.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -112,22 +118,72 @@ def tidy(records: list[dict]) -> pd.DataFrame:
 
 
 def process_mean(record: dict) -> float | None:
-    """The one number a process contributes: the mean of its steady calls; None unless ok + verified."""
+    """The one number a process contributes: the mean of its steady calls; None unless ok + verified, and for a
+    process its warm-up rule counts apart (no steady state: warmup.classify)."""
     times = record.get("times_seconds") or []
     if record.get("status") != "ok" or not record.get("verified") or not times:
         return None
-    steady = times[split(record).steady_start:] or times[-1:]
-    return float(np.mean(steady))
+    part = split(record)
+    if not part.counted:
+        return None
+    return float(np.mean(times[part.steady_start:] or times[-1:]))
+
+
+@dataclass(frozen=True)
+class ProcessSample:
+    """One cell's process means (process order) with when each process ran: the round of the run (`round`,
+    set by the orchestrator) and its start (`started_at`, Unix seconds); each None unless every process says."""
+
+    means: np.ndarray
+    rounds: np.ndarray | None = None
+    started: np.ndarray | None = None
+
+    @property
+    def in_run_order(self) -> np.ndarray | None:
+        return None if self.started is None else self.means[np.argsort(self.started, kind="stable")]
+
+    @property
+    def dependence(self) -> estimates.Dependence | None:
+        """The lag-1 autocorrelation of the process means in the order they started (None without started_at
+        or below estimates.MIN_SERIAL processes)."""
+        ordered = self.in_run_order
+        return None if ordered is None else estimates.serial_dependence(ordered)
+
+
+def _number(value, kind) -> float | None:
+    return value if isinstance(value, kind) and not isinstance(value, bool) else None
+
+
+def process_samples(records: list[dict]) -> dict[tuple, ProcessSample]:
+    """Per ok + verified cell: its ProcessSample."""
+    found: dict[tuple, list[tuple]] = {}
+    for r in sorted(records, key=lambda r: r.get("process_index", 0)):
+        mean = process_mean(r)
+        if mean is not None:
+            found.setdefault(cell_of(r), []).append((mean, _number(r.get("round"), int),
+                                                     _number(r.get("started_at"), (int, float))))
+    samples = {}
+    for key, rows in found.items():
+        rounds, started = [row[1] for row in rows], [row[2] for row in rows]
+        samples[key] = ProcessSample(np.asarray([row[0] for row in rows]),
+                                     None if None in rounds else np.asarray(rounds, dtype=int),
+                                     None if None in started else np.asarray(started, dtype=float))
+    return samples
 
 
 def process_means(records: list[dict]) -> dict[tuple, np.ndarray]:
     """Per ok + verified cell: the steady-state mean of each of its processes (process order)."""
-    means: dict[tuple, list[float]] = {}
-    for r in sorted(records, key=lambda r: r.get("process_index", 0)):
-        mean = process_mean(r)
-        if mean is not None:
-            means.setdefault(cell_of(r), []).append(mean)
-    return {key: np.asarray(values) for key, values in means.items()}
+    return {key: sample.means for key, sample in process_samples(records).items()}
+
+
+def ratio(top: ProcessSample, bottom: ProcessSample, labels: tuple[str, str]) -> tuple[float, estimates.Interval]:
+    """median(top) ÷ median(bottom) as one estimate with its CI: paired by round when both record rounds, the
+    bootstrap otherwise (each side widened by its own serial dependence)."""
+    rounds = (top.rounds, bottom.rounds) if top.rounds is not None and bottom.rounds is not None else None
+    ci = estimates.ratio_ci(top.means, bottom.means, rounds=rounds, dependence=(top.dependence, bottom.dependence),
+                            labels=labels)
+    point = ci.estimate if ci.estimate is not None else float(np.median(top.means) / np.median(bottom.means))
+    return point, ci
 
 
 def _cell_status(statuses: pd.Series) -> str:
@@ -146,11 +202,25 @@ def _warmup_text(classes: pd.Series) -> tuple[str, bool]:
     return ", ".join(f"{name}: {n}" for name, n in sorted(counts.items())), len(counts) <= 1
 
 
-def _cell_row(key: tuple, group: pd.DataFrame, values: np.ndarray, first_error: dict) -> dict:
+def _design_columns(found: estimates.VarianceComponents | None) -> dict:
+    """Kalibera & Jones's components of one cell as summary columns (nan / "" where there are none)."""
+    if found is None:
+        return {"steady_calls": math.nan, "within_spread": math.nan, "between_spread": math.nan,
+                "process_spread": math.nan, "recommended_calls": math.nan, "design_note": ""}
+    return {"steady_calls": found.calls, "process_spread": found.process_spread,
+            "within_spread": math.nan if found.within is None else found.within,
+            "between_spread": math.nan if found.between is None else found.between,
+            "recommended_calls": math.nan if found.recommended_calls is None else float(found.recommended_calls),
+            "design_note": found.note}
+
+
+def _cell_row(key: tuple, group: pd.DataFrame, sample: ProcessSample, first_error: dict) -> dict:
     status = _cell_status(group["status"])
+    values = sample.means
     verified = bool(group["verified"].all()) and status == "ok" and len(values) > 0
     median = float(np.median(values)) if verified else math.nan
-    ci = estimates.median_ci(values) if verified else estimates.NO_INTERVAL
+    serial = sample.dependence if verified else None
+    ci = estimates.median_ci(values, dependence=serial) if verified else estimates.NO_INTERVAL
     units = group["work_units"].dropna()
     work_units = float(units.iloc[0]) if len(units) else math.nan
     classes, consistent = _warmup_text(group["warmup_class"])
@@ -162,6 +232,8 @@ def _cell_row(key: tuple, group: pd.DataFrame, values: np.ndarray, first_error: 
         "processes": len(group), "median_seconds": median, "ci_low": ci.low, "ci_high": ci.high,
         "ci_method": ci.method if verified else "", "unstable": bool(verified and ci.coverage is not None
                                                                     and ci.half_width > UNSTABLE_CI * median),
+        "serial_lag1": serial.lag1 if serial else math.nan,
+        "effective_processes": serial.effective_n if serial else math.nan,
         "ns_per_unit": median / work_units * 1e9 if verified else math.nan, "work_units": work_units,
         "prepare_seconds": _median(group["prepare_seconds"]), "output_seconds": _median(group["output_seconds"]),
         "import_seconds": _median(group["import_seconds"]), "first_call_seconds": _median(group["first_call_seconds"]),
@@ -181,17 +253,50 @@ def summarise(records: list[dict], roles: dict[str, RolesSnapshot]) -> pd.DataFr
     Speedups are over each workload's baseline cell (baseline_cells) at the same parameter set, with the
     bootstrap CI of that ratio."""
     per_process = record_rows(records)
-    means = process_means(records)
+    samples = process_samples(records)
+    designs = design(records)
     first_error: dict[tuple, str] = {}
     for r in records:
         if r.get("error"):
             first_error.setdefault(cell_of(r), r["error"])
-    rows = [_cell_row(key, group, means.get(key, np.array([])), first_error)
+    empty = ProcessSample(np.array([]))
+    rows = [{**_cell_row(key, group, samples.get(key, empty), first_error), **_design_columns(designs.get(key))}
             for key, group in per_process.groupby(CELL_KEYS, sort=True)]
     summary = pd.DataFrame(rows)
     if summary.empty:
         return summary
-    return add_limits(add_speedups(summary, means, roles), roles)
+    return add_limits(add_speedups(summary, samples, roles), roles)
+
+
+def steady_calls(record: dict) -> list[float] | None:
+    """The calls process_mean averages; None where it gives no mean."""
+    if process_mean(record) is None:
+        return None
+    times = record["times_seconds"]
+    return times[split(record).steady_start:] or times[-1:]
+
+
+def design(records: list[dict]) -> dict[tuple, estimates.VarianceComponents]:
+    """Per ok + verified cell with ≥ 2 processes: Kalibera & Jones's variance components of its steady calls, and
+    their calls per process for its costs: a steady call (median) and a process besides its steady calls
+    (median of wall time − steady calls; unknown when a process did not record its wall time)."""
+    calls: dict[tuple, list[list[float]]] = {}
+    overheads: dict[tuple, list[float | None]] = {}
+    for r in records:
+        steady = steady_calls(r)
+        if steady is not None:
+            wall = _number(r.get("process_wall_seconds"), (int, float))
+            calls.setdefault(cell_of(r), []).append(steady)
+            overheads.setdefault(cell_of(r), []).append(None if wall is None else wall - sum(steady))
+    found = {}
+    for key, groups in calls.items():
+        costs = overheads[key]
+        process = None if None in costs else float(np.median(costs))
+        components = estimates.variance_components(groups, call_seconds=float(np.median(np.concatenate(groups))),
+                                                   process_seconds=process)
+        if components is not None:
+            found[key] = components
+    return found
 
 
 def baseline_columns(columns: Iterable[tuple[str, str, bool]], chosen: str | None) -> list[str]:
@@ -220,15 +325,22 @@ def baseline_cells(summary: pd.DataFrame, roles: dict[str, RolesSnapshot]) -> di
     return found
 
 
-def add_speedups(summary: pd.DataFrame, means: dict, roles: dict[str, RolesSnapshot]) -> pd.DataFrame:
+def _samples(found: dict) -> dict[tuple, ProcessSample]:
+    """ProcessSamples as given, or plain arrays of process means (the old argument) wrapped as samples."""
+    return {key: value if isinstance(value, ProcessSample) else ProcessSample(np.asarray(value, dtype=float))
+            for key, value in found.items()}
+
+
+def add_speedups(summary: pd.DataFrame, samples: dict, roles: dict[str, RolesSnapshot]) -> pd.DataFrame:
+    """Each verified cell's speedup over its baseline cell (stats.ratio: baseline ÷ cell), with its CI."""
+    samples = _samples(samples)
     summary = summary.assign(speedup=math.nan, speedup_low=math.nan, speedup_high=math.nan, speedup_method="")
     for (workload, size), base in baseline_cells(summary, roles).items():
-        base_values = means[tuple(base[k] for k in CELL_KEYS)]
+        base_sample = samples[tuple(base[k] for k in CELL_KEYS)]
         for idx in summary.index[(summary["workload"] == workload) & (summary["size"] == size) & summary["verified"]]:
-            values = means[tuple(summary.loc[idx, k] for k in CELL_KEYS)]
-            ci = estimates.ratio_ci(base_values, values)
-            summary.loc[idx, ["speedup", "speedup_low", "speedup_high"]] = [
-                float(np.median(base_values) / np.median(values)), ci.low, ci.high]
+            point, ci = ratio(base_sample, samples[tuple(summary.loc[idx, k] for k in CELL_KEYS)],
+                              ("the baseline", "the cell"))
+            summary.loc[idx, ["speedup", "speedup_low", "speedup_high"]] = [point, ci.low, ci.high]
             summary.loc[idx, "speedup_method"] = ci.method
     return summary
 
@@ -256,18 +368,18 @@ def add_limits(summary: pd.DataFrame, all_roles: dict[str, RolesSnapshot]) -> pd
 def thread_scaling(summary: pd.DataFrame, records: list[dict] | None = None) -> pd.DataFrame:
     """Speedup and efficiency of each parallel cell against the same variant at 1 thread, with bootstrap CIs
     (from the records' process means; without records, the ratio of medians alone)."""
-    means = process_means(records or [])
+    samples = process_samples(records or [])
     rows = []
     keys = ["workload", "variant", "interpreter", "size"]
     for key, group in summary[summary["verified"]].groupby(keys):
         one = group[group["threads"] == 1]
         if one.empty or len(group) < 2:
             continue
-        base = means.get((*key[:3], 1, key[3]), np.array([float(one["median_seconds"].iloc[0])]))
+        base = samples.get((*key[:3], 1, key[3]), ProcessSample(np.array([float(one["median_seconds"].iloc[0])])))
         for _, row in group.sort_values("threads").iterrows():
-            values = means.get((*key[:3], int(row["threads"]), key[3]), np.array([float(row["median_seconds"])]))
-            ci = estimates.ratio_ci(base, values)
-            speedup = float(np.median(base) / np.median(values))
+            values = samples.get((*key[:3], int(row["threads"]), key[3]),
+                                 ProcessSample(np.array([float(row["median_seconds"])])))
+            speedup, ci = ratio(base, values, ("1 thread", f"{int(row['threads'])} threads"))
             rows.append({**dict(zip(keys, key)), "threads": int(row["threads"]), "median_seconds": row["median_seconds"],
                          "speedup": speedup, "speedup_low": ci.low, "speedup_high": ci.high,
                          "efficiency": speedup / row["threads"], "efficiency_low": ci.low / row["threads"],
@@ -275,28 +387,38 @@ def thread_scaling(summary: pd.DataFrame, records: list[dict] | None = None) -> 
     return pd.DataFrame(rows)
 
 
+def _pair_row(key_a: tuple, sample_a: ProcessSample, sample_b: ProcessSample, a: str, b: str) -> dict | None:
+    xa, xb = sample_a.means, sample_b.means
+    test = estimates.mann_whitney(xa, xb)
+    if test is None:
+        return None
+    point, ci = ratio(sample_a, sample_b, (a, b))
+    return {"workload": key_a[0], "variant": key_a[1], "threads": key_a[3], "size": key_a[4], "a": a, "b": b,
+            "median_a": float(np.median(xa)), "median_b": float(np.median(xb)), "ratio_a_over_b": point,
+            "ratio_low": ci.low, "ratio_high": ci.high, "ratio_method": ci.method,
+            "mann_whitney_u": test.statistic, "p_value": test.p_value, "test_method": test.method,
+            "n_a": len(xa), "n_b": len(xb), "smallest_p": estimates.smallest_p(len(xa), len(xb))}
+
+
 def compare_interpreters(records: list[dict], a: str, b: str) -> pd.DataFrame:
-    """Per variant present on both interpreters: time ratio a/b with its bootstrap CI, Mann-Whitney U (exact for
-    small n) on per-process means, and Holm's adjustment across the family of variants compared."""
-    means = process_means(records)
+    """Per variant present on both interpreters: time ratio a/b with its CI (stats.ratio), Mann-Whitney U (exact
+    for small n) on per-process means, and Holm's adjustment within each family: the variants compared at one
+    workload and size (one question: which interpreter runs this workload faster at this size). `threshold` is
+    the p a family's smallest p-value must beat for anything in it to be significant (α / family size)."""
+    samples = process_samples(records)
     rows = []
-    for key_a, xa in sorted(means.items()):
-        if key_a[2] != a:
-            continue
-        key_b = (key_a[0], key_a[1], b, key_a[3], key_a[4])
-        xb = means.get(key_b)
-        test = estimates.mann_whitney(xa, xb) if xb is not None else None
-        if test is None:
-            continue
-        ci = estimates.ratio_ci(xa, xb)
-        rows.append({"workload": key_a[0], "variant": key_a[1], "threads": key_a[3], "size": key_a[4], "a": a, "b": b,
-                     "median_a": float(np.median(xa)), "median_b": float(np.median(xb)),
-                     "ratio_a_over_b": float(np.median(xa) / np.median(xb)), "ratio_low": ci.low,
-                     "ratio_high": ci.high, "ratio_method": ci.method, "mann_whitney_u": test.statistic,
-                     "p_value": test.p_value, "test_method": test.method, "n_a": len(xa), "n_b": len(xb)})
+    for key_a, sample_a in sorted(samples.items()):
+        sample_b = samples.get((key_a[0], key_a[1], b, key_a[3], key_a[4])) if key_a[2] == a else None
+        row = _pair_row(key_a, sample_a, sample_b, a, b) if sample_b is not None else None
+        if row is not None:
+            rows.append(row)
     frame = pd.DataFrame(rows)
     if frame.empty:
         return frame
-    frame["p_holm"] = estimates.holm(list(frame["p_value"]))
-    frame["significant"] = frame["p_holm"] < 0.05
+    families = [f"{w} {size}: {a} vs {b}" for w, size in zip(frame["workload"], frame["size"])]
+    frame["family"] = families
+    frame["family_size"] = frame.groupby("family")["family"].transform("size")
+    frame["threshold"] = estimates.SIGNIFICANCE / frame["family_size"]
+    frame["p_holm"] = estimates.holm_within(list(frame["p_value"]), families)
+    frame["significant"] = frame["p_holm"] < estimates.SIGNIFICANCE
     return frame
