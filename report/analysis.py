@@ -1,6 +1,7 @@
 """The report's analysis sections of one workload, from its cells alone (no workloads/ import): PyPy vs CPython per
-variant, thread scaling (with the schedule comparison of each schedule group), size scaling and the straight-line
-fits behind it. Kernel quality against the scalar C variant is in report/quality.py.
+variant (Holm's families: one per size), thread scaling (with the schedule comparison of each schedule group), size
+scaling and the straight-line fits behind it, and the check of the run's design (Kalibera & Jones's variance
+components). Kernel quality against the scalar C variant is in report/quality.py.
 
 Only ok + verified cells enter any of these tables or charts; failed or wrong cells stay in the main table and
 under Failures. Everything returned is typed data (numbers and archive strings) for the autoescaping template.
@@ -14,7 +15,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 
-from shootout import stats
+from shootout import estimates, stats
 from shootout.snapshot import ContractSnapshot
 
 from . import figures
@@ -36,12 +37,34 @@ class PairRow:
     u: float
     p_value: float
     p_holm: float | None
-    significant: bool  # after Holm's adjustment across the pair's comparisons
+    significant: bool  # after Holm's adjustment within its family (this workload and size, this pair)
     gil_flag: str = ""  # the CPython side is free-threaded but an extension turned the GIL back on (Cell.gil_flag)
+    ratio_method: str = ""
+    smallest_p: float = 1.0  # the smallest p-value the exact test can give with this row's processes
+    family_size: int = 0  # comparisons in its Holm family (stats.compare_interpreters)
 
     @property
     def pypy_faster(self) -> bool:
         return self.ratio < 1
+
+
+@dataclass(frozen=True)
+class Family:
+    """One Holm family: the comparisons of one size between the pair (one question: which interpreter runs this
+    workload faster at this size)."""
+
+    size: str
+    members: int
+    smallest_p: float  # the smallest p-value any of its tests can give with its processes
+
+    @property
+    def threshold(self) -> float:
+        """What the family's smallest p must be below for Holm to call anything in it significant: α / m."""
+        return estimates.SIGNIFICANCE / self.members
+
+    @property
+    def reachable(self) -> bool:
+        return self.smallest_p < self.threshold
 
 
 @dataclass(frozen=True)
@@ -60,10 +83,16 @@ class PairTable:
         return sum(1 for r in self.rows if r.significant)
 
     @property
-    def min_p(self) -> float:
-        """The smallest two-sided p-value Mann-Whitney can give with min_processes per side."""
-        n = self.min_processes
-        return 2 / math.comb(2 * n, n) if n else 1.0
+    def families(self) -> list[Family]:
+        """Holm's families of this table, one per size, in the table's order."""
+        sizes = list(dict.fromkeys(r.size for r in self.rows))
+        return [Family(size, max(max(r.family_size, 1) for r in mine), min(r.smallest_p for r in mine))
+                for size in sizes for mine in [[r for r in self.rows if r.size == size]]]
+
+    @property
+    def unreachable(self) -> list[Family]:
+        """Families in which no difference can be significant with the processes this run has."""
+        return [f for f in self.families if not f.reachable]
 
 
 def _optional(value) -> float | None:
@@ -76,6 +105,9 @@ def _pair_row(t: dict) -> PairRow:
         median_cpython=float(t["median_b"]), ratio=float(t["ratio_a_over_b"]), ratio_low=_optional(t.get("ratio_low")),
         ratio_high=_optional(t.get("ratio_high")), u=float(t["mann_whitney_u"]), p_value=float(t["p_value"]),
         p_holm=_optional(t.get("p_holm")), significant=bool(t.get("significant")),
+        ratio_method=str(t.get("ratio_method") or ""),
+        smallest_p=_optional(t.get("smallest_p")) or estimates.smallest_p(int(t["n_a"]), int(t["n_b"])),
+        family_size=int(t.get("family_size") or 0),
     )
 
 
@@ -289,3 +321,37 @@ def size_scaling(cells: list[Cell], order: Order, fits: dict, work_unit: str, pr
     table = sorted((f for f in fits.values() if f.threads == 1),
                    key=lambda f: (order.variant(f.variant), order.interpreter(f.interpreter)))
     return SizeScaling(charts, table, list(order.sizes))
+
+
+# ---------------------------------------------------------------- the run's design (Kalibera & Jones)
+
+DESIGN_FACTOR = 2.0  # a recommendation this many times above (or below) the calls made is worth stating
+
+
+@dataclass(frozen=True)
+class DesignCheck:
+    """Kalibera & Jones's variance components over one workload's verified cells: which cells the run gave
+    clearly too few or too many calls per process for what a process and a call cost."""
+
+    cells: int  # verified cells with ≥ 2 processes
+    estimated: int  # with both components
+    more_calls: list[Cell]  # recommended calls above DESIGN_FACTOR × the steady calls made per process
+    fewer_calls: list[Cell]  # below them ÷ DESIGN_FACTOR
+    no_within: int  # fewer than 2 steady calls in some process: no within-process estimate
+    no_recommendation: int  # both components, but no finite recommendation (or no recorded process cost)
+    factor: float = DESIGN_FACTOR
+    min_processes: int = estimates.MIN_DESIGN
+
+
+def design_check(cells: list[Cell]) -> DesignCheck | None:
+    """None when no verified cell has the 2 processes the components need."""
+    found = [c for c in cells if c.ok and c.steady_calls is not None]
+    if not found:
+        return None
+    estimated = [c for c in found if c.within_spread is not None]
+    advised = [c for c in estimated if c.recommended_calls is not None]
+    return DesignCheck(
+        cells=len(found), estimated=len(estimated),
+        more_calls=[c for c in advised if c.recommended_calls > DESIGN_FACTOR * c.steady_calls],
+        fewer_calls=[c for c in advised if c.recommended_calls * DESIGN_FACTOR < c.steady_calls],
+        no_within=len(found) - len(estimated), no_recommendation=len(estimated) - len(advised))

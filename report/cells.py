@@ -59,6 +59,16 @@ class Cell:
     from_lists_speedup: float | None = None  # the baseline's from_lists ÷ this one's
     gil_reenabled: int = 0  # of its processes, those whose GIL was back on after the run (free-threaded builds)
     sampling: str = ""  # why the cell stopped getting processes (metadata planned_cells), "" when not recorded
+    speedup_method: str = ""  # how the speedup and its CI were computed (estimates.ratio_ci)
+    serial_lag1: float | None = None  # lag-1 autocorrelation of its process means in run order
+    effective_processes: float | None = None  # the AR(1) effective sample size its CI was computed for
+    # Kalibera & Jones's variance components (stats.design), relative to the cell's mean
+    steady_calls: float | None = None  # steady calls per process, on average
+    within_spread: float | None = None  # T1: one steady call about its process's mean
+    between_spread: float | None = None  # T2: process means beyond their calls' noise
+    process_spread: float | None = None  # process means as measured
+    recommended_calls: float | None = None  # K&J's optimal calls per process for the measured costs
+    design_note: str = ""  # how recommended_calls was computed, or why there is none
 
     @property
     def ok(self) -> bool:
@@ -86,6 +96,20 @@ class Cell:
     def key(self) -> tuple:
         return (self.workload, self.variant, self.interpreter, self.threads, self.size)
 
+    @property
+    def design_title(self) -> str:
+        """Kalibera & Jones's components of this cell in one sentence (the calls-per-process column's tooltip)."""
+        if self.steady_calls is None:
+            return "no variance components: fewer than 2 verified processes"
+        spread = f"{self.steady_calls:.1f} steady calls per process"
+        if self.process_spread is not None:
+            spread = f"process means spread {self.process_spread:.2%}; {spread}"
+        if self.within_spread is None:
+            return f"{spread}; {self.design_note}"
+        return (f"within-process {self.within_spread:.2%} (one steady call about its process's mean), "
+                f"between-process {self.between_spread:.2%} (process means beyond their calls' noise); {spread}; "
+                f"{self.design_note}")
+
 
 # Cell field -> summary column, for the fields that are plain numbers or text
 NUMBERS = {
@@ -94,9 +118,12 @@ NUMBERS = {
     "work_units": "work_units", "percent_of_limit": "percent_of_limit", "vs_scalar_c": "vs_scalar_c",
     "prepare": "prepare_seconds", "output": "output_seconds", "import_seconds": "import_seconds",
     "first_call": "first_call_seconds", "process": "process_seconds", "build": "build_seconds",
-    "environment": "environment_seconds",
+    "environment": "environment_seconds", "serial_lag1": "serial_lag1", "effective_processes": "effective_processes",
+    "steady_calls": "steady_calls", "within_spread": "within_spread", "between_spread": "between_spread",
+    "process_spread": "process_spread", "recommended_calls": "recommended_calls",
 }
-TEXTS = {"ci_method": "ci_method", "warmup_classes": "warmup_classes", "disturbed": "disturbed"}
+TEXTS = {"ci_method": "ci_method", "warmup_classes": "warmup_classes", "disturbed": "disturbed",
+         "speedup_method": "speedup_method", "design_note": "design_note"}
 
 
 def _text(value) -> str:

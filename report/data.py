@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from shootout import stats, warmup
+from shootout import estimates, stats, warmup
 from shootout.archive import Archive
 from shootout.snapshot import ContractSnapshot, RolesSnapshot
 
@@ -29,11 +29,14 @@ from .problems import Problem, problems
 
 @dataclass(frozen=True)
 class Comparison:
-    """The baseline variant on a PyPy and a CPython interpreter, single-threaded."""
+    """The baseline variant on a PyPy and a CPython interpreter, single-threaded, with the Mann-Whitney p-value
+    of the pair's table, Holm-adjusted within its family (stats.compare_interpreters)."""
 
     pypy: Cell
     cpython: Cell
-    p_value: float | None
+    p_value: float | None  # Holm-adjusted
+    family_size: int = 0  # comparisons in its Holm family
+    raw_p: float | None = None  # before the adjustment
 
     @property
     def time_ratio(self) -> float:
@@ -42,7 +45,7 @@ class Comparison:
 
     @property
     def significant(self) -> bool:
-        return self.p_value is not None and self.p_value < 0.05
+        return self.p_value is not None and self.p_value < estimates.SIGNIFICANCE
 
 
 @dataclass(frozen=True)
@@ -74,6 +77,7 @@ class Analyses:
     threads: analysis.ThreadScaling | None
     size_scaling: analysis.SizeScaling | None
     gil: gil_mod.GilStudy | None
+    design: analysis.DesignCheck | None = None
 
 
 @dataclass(frozen=True)
@@ -186,13 +190,17 @@ def _declared(run: Run, key: str, workload: str):
     return found.get(workload) if isinstance(found, dict) else None
 
 
-def _p_value(run: Run, pair: tuple[str, str], cell: Cell) -> float | None:
+def _comparison(run: Run, pair: tuple[str, str], pypy: Cell, cpython: Cell) -> Comparison:
+    """The headline's comparison, with the p-value the pair's table adjusted for its family."""
     test = run.tests.get(pair)
     if test is None or test.empty:
-        return None
-    match = test[(test["workload"] == cell.workload) & (test["variant"] == cell.variant)
-                 & (test["threads"] == cell.threads) & (test["size"] == cell.size)]
-    return float(match["p_value"].iloc[0]) if len(match) else None
+        return Comparison(pypy, cpython, None)
+    match = test[(test["workload"] == pypy.workload) & (test["variant"] == pypy.variant)
+                 & (test["threads"] == pypy.threads) & (test["size"] == pypy.size)]
+    if not len(match):
+        return Comparison(pypy, cpython, None)
+    row = match.iloc[0]
+    return Comparison(pypy, cpython, float(row["p_holm"]), int(row["family_size"]), float(row["p_value"]))
 
 
 def _headline(run: Run, contract: ContractSnapshot, cells: list[Cell]) -> Headline:
@@ -203,8 +211,7 @@ def _headline(run: Run, contract: ContractSnapshot, cells: list[Cell]) -> Headli
         if candidates:
             fastest.append(min(candidates, key=lambda c: (c.median, c.variant, c.threads)))
     base = {c.interpreter: c for c in ranked if c.variant == contract.roles.baseline and c.threads == 1}
-    comparisons = [Comparison(base[p], base[c], _p_value(run, (p, c), base[p]))
-                   for p, c in run.pairs if p in base and c in base]
+    comparisons = [_comparison(run, (p, c), base[p], base[c]) for p, c in run.pairs if p in base and c in base]
     failed = sorted({f"{c.label} on {c.interpreter}" for c in cells if c.failed})
     not_run = sum(1 for c in cells if c.status in cells_mod.NOT_RUN)
     return Headline(fastest, comparisons, failed, not_run, len(ranked), len(cells))
@@ -246,6 +253,7 @@ def _analyses(run: Run, contract: ContractSnapshot, cells: list[Cell], order: Or
         threads=analysis.thread_scaling(summary, run.data.records, cells, contract, order, f"threads-{index}"),
         size_scaling=analysis.size_scaling(cells, order, fits, contract.work_unit, f"sizes-{index}"),
         gil=gil_mod.study(cells, run.means, run.columns, order),
+        design=analysis.design_check(cells),
     )
 
 

@@ -1,8 +1,10 @@
 """The machine over the run (shootout/drift.py): every process's mean ÷ its cell's median against when it started,
 and, for each baseline cell, whether its processes drifted together (lag-1 autocorrelation in run order).
 
-A baseline's CI is part of every speedup's, and a drift longer than one process makes it narrower than it should
-be; the report says so where the data shows it, and shows the chart so a reader can see the machine's episodes.
+A drift longer than one process makes a CI that treats processes as independent narrower than it should be: stats
+widens the cell's median CI by its effective sample size (estimates.Dependence, the same numbers as here) and pairs
+speedups by round where the records carry rounds. The panel says what was found and done, and shows the chart so a
+reader can see the machine's episodes.
 """
 
 from __future__ import annotations
@@ -24,6 +26,11 @@ DIV_ID = "drift-0"  # the house pattern for plot ids: a name and a number
 class BaselineDrift:
     label: str  # '<baseline variant> on <interpreter>, <workload> <size label>'
     serial: drift.SerialCorrelation
+
+    @property
+    def widening(self) -> str:
+        """What the baseline's median CI was widened by (estimates.Dependence.text)."""
+        return self.serial.dependence.text()
 
 
 @dataclass(frozen=True)

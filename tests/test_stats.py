@@ -261,3 +261,40 @@ def test_each_cell_has_its_variance_components_or_says_why_not():
     assert many["recommended_calls"] >= 1 and "c₂ = " in many["design_note"]
     assert math.isnan(one["within_spread"]) and "fewer than 2 steady calls" in one["design_note"]
     assert one["process_spread"] > 0
+
+
+# ------------------------------------------------------------------ what the report says of them
+
+
+def test_the_pair_table_warns_only_for_families_that_cannot_reach_significance():
+    from report.analysis import PairRow, PairTable
+
+    def row(size, family_size):
+        return PairRow("v", 1, size, 1.0, 2.0, 0.5, None, None, 0.0, 2 / 924, None, False,
+                       smallest_p=estimates.smallest_p(6, 6), family_size=family_size)
+
+    table = PairTable("pypy3.9", "cpython3.11", [row("small", 6)] * 6 + [row("large", 24)] * 2, 6)
+    assert [(f.size, f.members) for f in table.families] == [("small", 6), ("large", 24)]
+    assert [f.size for f in table.unreachable] == ["large"]
+    assert table.families[0].threshold == pytest.approx(0.05 / 6)
+
+
+def test_the_design_check_names_cells_whose_recommended_calls_are_far_from_those_made():
+    from dataclasses import replace
+
+    from report.analysis import design_check
+    from report.cells import Cell
+
+    plain = Cell("w", "v", "python", "cpython3.11", "cpython", 1, "s", "ok", True, 8, median=1.0)
+    cells = [replace(plain, variant="few", steady_calls=3.0, within_spread=0.01, between_spread=0.001,
+                     recommended_calls=30.0),
+             replace(plain, variant="many", steady_calls=30.0, within_spread=0.001, between_spread=0.01,
+                     recommended_calls=2.0),
+             replace(plain, variant="fine", steady_calls=4.0, within_spread=0.01, between_spread=0.01,
+                     recommended_calls=5.0),
+             replace(plain, variant="one_call", steady_calls=1.0),
+             replace(plain, variant="two_processes", processes=2)]
+    found = design_check(cells)
+    assert (found.cells, found.estimated, found.no_within, found.no_recommendation) == (4, 3, 1, 0)
+    assert [c.variant for c in found.more_calls] == ["few"] and [c.variant for c in found.fewer_calls] == ["many"]
+    assert "within-process 1.00%" in cells[0].design_title
