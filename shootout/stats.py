@@ -366,7 +366,7 @@ def add_limits(summary: pd.DataFrame, all_roles: dict[str, RolesSnapshot]) -> pd
 
 
 def thread_scaling(summary: pd.DataFrame, records: list[dict] | None = None) -> pd.DataFrame:
-    """Speedup and efficiency of each parallel cell against the same variant at 1 thread, with bootstrap CIs
+    """Speedup and efficiency of each parallel cell against the same variant at 1 thread, with the CI of stats.ratio
     (from the records' process means; without records, the ratio of medians alone)."""
     samples = process_samples(records or [])
     rows = []

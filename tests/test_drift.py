@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from factories import make_record
+from factories import JULIA_ROLES, make_record
 
-from shootout import drift
+from shootout import drift, stats
 
 CELL = ("julia", "pure_python", "cpython3.11", 1, "10x5")
 
@@ -68,3 +68,13 @@ def test_archives_from_before_started_at_have_no_timeline():
     for r in records:
         del r["started_at"]
     assert drift.timeline(records) == []
+
+
+def test_the_panel_reports_the_dependence_the_cell_ci_was_widened_by():
+    records = _records(_ar1(30, 0.7, seed=5))
+    found = drift.serial_correlation(records, CELL)
+    sample = stats.process_samples(records)[CELL]
+    assert found.dependence == sample.dependence and found.dependence.widens
+    assert "n_eff" in found.dependence.text()
+    row = stats.summarise(records, JULIA_ROLES).iloc[0]
+    assert row["serial_lag1"] == pytest.approx(found.lag1) and "n_eff" in row["ci_method"]
