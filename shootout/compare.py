@@ -302,14 +302,14 @@ def run_workers(state: RunState) -> None:
             record["environment"] = {"name": env.name, "seconds": env.created_seconds, "reused": env.reused}
         return record
 
-    def run_plain(target: PlainTarget, index: int, round_index: int) -> dict | None:
+    def run_plain(target: PlainTarget, index: int, round_index: int, padding: int) -> dict | None:
         cell = target.beside.cell
         contract = state.contract(cell.workload)
         reference = json.loads(state.references[(cell.workload, cell.size)].read_text())
         rule = warmup.rule_for(target.beside.implementation, target.beside.technology)
         index += sum(1 for r in state.plain_records if r["beside"] == cell.key)  # a resumed archive's come first
         job = PlainJob(target.beside, catalog.folder(cell.workload) / contract.plain_program, index,
-                       o.method.calls_for(rule).least, round_index, reference["checksum"])
+                       o.method.calls_for(rule).least, round_index, reference["checksum"], padding)
         return run_plain_job(job, state.envs[cell.interpreter], o.timeout, stop=state.stop)
 
     sampler = Sampler(state.planned, o.method, o.seed, run_one, state.stop, baselines=baseline_weights(state),

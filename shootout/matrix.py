@@ -38,7 +38,9 @@ class Method:
     median of the W before them, at most `jit_calls` calls and, past the minimum, `jit_seconds` of kernel time
     (archives from before W made up to `jit_calls`, stopping after `jit_min_calls` once `jit_seconds` went in).
     `plain_check`: one process of each workload's plain program per interpreter column in every round of the
-    minimum (the harness-overhead check, interleaved with the cells' processes).
+    minimum (the harness-overhead check, interleaved with the cells' processes). `layout_paddings`: on PyPy,
+    every process (plain ones too) first compiles a number of small loops drawn from 0..n-1 by the seed, so that
+    the kernel's machine code lands at a different place in each (workloads/harness.pad_jit_code).
     """
 
     name: str
@@ -58,6 +60,7 @@ class Method:
     jit_steady_window: int | None = None  # JIT: W calls (see above); None: archives from before it
     steady_tolerance: float = 0.02  # JIT: how close the medians of the two windows must be (relative)
     plain_check: bool = False  # the harness-overhead check (archives from before it: none)
+    layout_paddings: int = 0  # PyPy: each process compiles a drawn 0..n-1 small loops first (harness.pad_jit_code)
 
     def calls_for(self, rule: str) -> CallPlan:
         """The calls of one process of a cell under warm-up rule `rule` (warmup.rule_for)."""
@@ -76,13 +79,13 @@ class Method:
 
 METHODS = {
     "quick": Method("quick", processes=2, warmups=1, calls=2, jit_calls=12, jit_seconds=1.0, jit_min_calls=5,
-                    call_seconds=0.5, jit_steady_window=2, plain_check=True),
+                    call_seconds=0.5, jit_steady_window=2, plain_check=True, layout_paddings=16),
     "default": Method("default", processes=6, warmups=1, calls=3, jit_calls=30, jit_seconds=10.0, jit_min_calls=9,
                       call_seconds=2.0, precision=0.02, max_processes=30, cell_seconds=120.0, run_seconds=540.0,
-                      baseline_processes=12, jit_steady_window=4, steady_tolerance=0.01, plain_check=True),
+                      baseline_processes=12, jit_steady_window=4, steady_tolerance=0.01, plain_check=True, layout_paddings=16),
     "rigorous": Method("rigorous", processes=10, warmups=1, calls=10, jit_calls=80, jit_seconds=60.0,
                        jit_min_calls=13, call_seconds=10.0, precision=0.005, max_processes=60, cell_seconds=600.0,
-                       jit_steady_window=6, steady_tolerance=0.005, plain_check=True),
+                       jit_steady_window=6, steady_tolerance=0.005, plain_check=True, layout_paddings=16),
 }
 
 

@@ -35,6 +35,7 @@ class Job:
     warmup_rule: str | None = None  # warmup.rule_for: how the record's calls are split (kept in the record)
     steady_tolerance: float = 0.02  # JIT cells: the harness's --steady-tolerance
     round_index: int | None = None  # the sampler's round (a block of time in which cells ran interleaved)
+    layout_padding: int = 0  # PyPy: small loops compiled before the variant (harness --layout-padding)
 
 
 def synthetic_record(
@@ -82,6 +83,8 @@ def _worker_command(job: Job, env: TargetEnv, build: BuildResult, reference: Pat
     cmd += ["--min-calls", str(job.calls.least), "--max-seconds", str(job.calls.seconds)]
     if job.calls.steady_window:
         cmd += ["--steady-window", str(job.calls.steady_window), "--steady-tolerance", str(job.steady_tolerance)]
+    if job.layout_padding:
+        cmd += ["--layout-padding", str(job.layout_padding)]
     return cmd
 
 
@@ -205,6 +208,7 @@ class PlainJob:
     calls: int
     round_index: int
     expected_checksum: object  # the reference's sum of the output
+    layout_padding: int = 0  # PyPy: as the harness's (plain.py's third argument)
 
 
 def plain_record(job: PlainJob, started_at: float) -> dict:
@@ -217,6 +221,7 @@ def plain_record(job: PlainJob, started_at: float) -> dict:
                                                     "implementation": job.beside.implementation},
         "program": job.program.relative_to(ROOT).as_posix() if job.program.is_relative_to(ROOT) else str(job.program),
         "process_index": job.process_index, "round": job.round_index, "calls": job.calls, "started_at": started_at,
+        "layout_padding": job.layout_padding or None,
         "times_seconds": [], "checksum": None, "expected_checksum": job.expected_checksum, "verified": False,
         "status": None, "error": None,
     }
@@ -236,7 +241,7 @@ def run_plain_job(job: PlainJob, env: TargetEnv, timeout: float, stop: StopReque
     when a stop signal killed it. A failure is recorded with its reason, never raised."""
     record = plain_record(job, time.time())
     done = run_pinned([str(env.python), str(job.program), json.dumps(job.beside.cell.size.params, sort_keys=True),
-                       str(job.calls)], 1, timeout, stop)
+                       str(job.calls), str(job.layout_padding)], 1, timeout, stop)
     if done is None:
         return None
     record.update(process_wall_seconds=done.wall, cpu_pinned=cpus_for(1))

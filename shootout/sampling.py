@@ -70,9 +70,10 @@ class Sampler:
     def __init__(self, planned: list[PlannedCell], method: Method, seed: int,
                  run_one: Callable[[Job], dict | None], stop: StopRequest, baselines: dict[str, int] | None = None,
                  plain: list[PlainTarget] | None = None,
-                 run_plain: Callable[[PlainTarget, int, int], dict | None] | None = None):
+                 run_plain: Callable[[PlainTarget, int, int, int], dict | None] | None = None):
         """`baselines`: cell key -> how many speedups divide by that cell (their weight in phase 2); `plain`: the
-        plain-program targets, run by `run_plain(target, process index, round)` in the first rounds."""
+        plain-program targets, run by `run_plain(target, process index, round, layout padding)` in every round of
+        the minimum."""
         self.cells = [CellSampling(p) for p in planned if p.status == "pending"]
         self.method, self.seed, self.run_one, self.stop = method, seed, run_one, stop
         self.baselines = baselines or {}
@@ -136,7 +137,8 @@ class Sampler:
 
     def _run_plain(self, target: PlainTarget) -> bool:
         index = sum(1 for r in self.plain_records if r.get("beside") == target.beside.cell.key)
-        record = self.run_plain(target, index, self.round_index)
+        padding = self.layout_padding(target.beside, f"plain-{target.beside.cell.key}-p{index}")
+        record = self.run_plain(target, index, self.round_index, padding)
         if record is None:  # stopped by a signal: not counted
             return False
         self.plain_records.append(record)
@@ -203,8 +205,16 @@ class Sampler:
     def _job(self, cell: CellSampling) -> Job:
         p = cell.planned
         rule = warmup.rule_for(p.implementation, p.technology)
-        return Job(p, len(cell.records), self.method.calls_for(rule), warmup_rule=rule,
-                   steady_tolerance=self.method.steady_tolerance, round_index=self.round_index)
+        index = len(cell.records)
+        return Job(p, index, self.method.calls_for(rule), warmup_rule=rule,
+                   steady_tolerance=self.method.steady_tolerance, round_index=self.round_index,
+                   layout_padding=self.layout_padding(p, f"{p.cell.key}-p{index}"))
+
+    def layout_padding(self, planned: PlannedCell, name: str) -> int:
+        """The small loops a PyPy process compiles before its kernel, drawn by the seed (0 elsewhere)."""
+        if planned.implementation != "pypy" or not self.method.layout_paddings:
+            return 0
+        return random.Random(f"{self.seed}-{name}").randrange(self.method.layout_paddings)
 
     def _run_process(self, cell: CellSampling) -> bool:
         started = time.monotonic()

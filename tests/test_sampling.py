@@ -241,7 +241,7 @@ def _jobs_of(variants, m: Method, baselines=None, plain=None):
         jobs.append(job)
         return run_one(job)
 
-    def run_plain(target, index, round_index):
+    def run_plain(target, index, round_index, padding):
         plain_calls.append((target.beside.cell.variant, index, round_index))
         return {"beside": target.beside.cell.key, "round": round_index, "status": "ok", "times_seconds": [1.0]}
 
@@ -288,3 +288,19 @@ def test_progress_counts_processes_done_of_those_owed_and_then_what_is_still_sam
     assert "1 of at least 12 worker processes" in lines[0]
     assert "minimum done, 12 worker processes" in lines[11] and "cells still sampling" in lines[11]
     assert "cells done" not in "\n".join(lines)
+
+
+def test_pypy_processes_draw_their_code_placement_by_the_seed():
+    """docs/jit-code-placement.md: each PyPy process compiles a drawn number of small loops first; CPython none."""
+    m = method(processes=8, precision=None, layout_paddings=16)
+    cells = [PlannedCell(Cell("julia", "pure_python", "pypy3.9", 1, SIZE), "python", "pypy", False, "pending"),
+             planned("stable")]
+    sampler = Sampler(cells, m, seed=1, run_one=lambda job: None, stop=StopRequest())
+    pypy, cpython = sampler.cells
+    draws = [sampler.layout_padding(pypy.planned, f"{pypy.key}-p{i}") for i in range(8)]
+    assert all(0 <= d < 16 for d in draws) and len(set(draws)) >= 4
+    assert draws == [Sampler(cells, m, seed=1, run_one=lambda job: None, stop=StopRequest())
+                     .layout_padding(pypy.planned, f"{pypy.key}-p{i}") for i in range(8)]  # seeded
+    assert sampler._job(cpython).layout_padding == 0
+    assert Sampler(cells, method(), seed=1, run_one=lambda job: None,
+                   stop=StopRequest())._job(pypy).layout_padding == 0  # a method without it (older archives)

@@ -2,7 +2,7 @@
 
     python workloads/harness.py --workload W --variant NAME --params '{"n": 512, ...}' \
         --threads T --calls K [--min-calls M --max-seconds S --steady-window W] --build-dir DIR \
-        --reference REF.json --out RECORD.json --run-id ID --process-index I
+        --reference REF.json --out RECORD.json --run-id ID --process-index I [--layout-padding K]
 
     python workloads/harness.py --workload W --make-reference --params JSON --out REF.json
 
@@ -13,6 +13,8 @@ variant, whatever its technology:
     inputs = make_inputs(params)                   untimed: plain Python data, the same for all
     import the variant                             import_seconds
     prepared = prepare(inputs, params)             prepare_seconds (input conversion, once per process)
+    gc.collect()                                   untimed: the set-up's garbage and young objects are dealt
+                                                   with before the calls, not inside one of them
     K times: output = calculate(prepared, ...)     times_seconds (the kernel); K follows stop_reason():
                                                    at most --calls, fewer once the level is held or
                                                    --max-seconds went in (the record says which)
@@ -32,6 +34,7 @@ import time
 _HARNESS_START = time.perf_counter()
 
 import argparse
+import gc
 import importlib
 import importlib.machinery
 import json
@@ -163,6 +166,22 @@ def new_record(args):
     }
 
 
+def pad_jit_code(count):
+    """On PyPy, compile `count` small distinct loops before the variant is imported, and return how many (None
+    elsewhere). The speed of a JIT-compiled kernel depends on where its machine code lands, i.e. on what was
+    compiled before it: a few unrelated loops compiled first moved a pure-Python kernel's steady calls by up to
+    9%, the same in every process of one program (docs/jit-code-placement.md). The orchestrator draws `count`
+    per process, so a cell's median is taken over placements and its CI includes their spread, instead of
+    every process carrying one arbitrary placement's bias. The plain programs do the same (plain.py)."""
+    if not count or sys.implementation.name != "pypy":
+        return None
+    for k in range(count):
+        space = {}
+        exec(f"def pad(n):\n    s = 0\n    for i in range(n):\n        s += i ^ {k}\n    return s\n", space)
+        space["pad"](3000)  # past PyPy's loop threshold (1039 iterations): compiled
+    return count
+
+
 def import_variant(workload, variant, build_dir):
     if build_dir:
         sys.path.insert(0, os.path.abspath(build_dir))
@@ -219,29 +238,40 @@ def stop_reason(times, args):
     return None
 
 
-def timed_calls(module, prepared, args, reference, record):
-    """Calls until stop_reason() says why not; every call verified; returns the first failing Verdict or the
-    last good one.
+def judge_call(module, output, reference, first, conversions):
+    """The verdict on one call's output, making as little garbage as its form allows: whatever the worker
+    allocates between calls is collected inside the next ones, on PyPy as major collections (a list copy, an
+    array and its bytes after every call made the harness's later calls slower than the plain program's).
 
-    The output conversion to_list() is timed on the first call (output_seconds); later calls of an array output
-    without a to_list() of its own are verified from its bytes (on PyPy, numpy's tolist() of a million values
-    costs half a second through cpyext, every call, for nothing). A module's own to_list() runs every call: it
-    may manage the output's memory."""
-    times, conversions = record["times_seconds"], record["output_seconds"]
+    A plain list (no to_list() of its own) is compared with the reference as it is. The output conversion
+    to_list() is timed on the first call (output_seconds); later calls of an array output without a to_list()
+    are verified from its bytes (on PyPy, numpy's tolist() of a million values costs half a second through
+    cpyext, every call, for nothing). A module's own to_list() runs every call: it may manage the output's
+    memory."""
+    own = hasattr(module, "to_list")
+    if type(output) is list and not own:
+        if first:
+            conversions.append(0.0)  # nothing to convert
+        return reference.judge_list(output)
+    data = None if first or own else array_bytes(output, reference)
+    if data is not None:
+        return reference.judge_bytes(data)
+    t0 = time.perf_counter()
+    values = to_values(module, output)
+    conversions.append(time.perf_counter() - t0)
+    return reference.judge(values)
+
+
+def timed_calls(module, prepared, args, reference, record):
+    """Calls until stop_reason() says why not; every call verified (judge_call); returns the first failing
+    Verdict or the last good one."""
+    times = record["times_seconds"]
     verdict = None
     while record["stop_reason"] is None:
         t0 = time.perf_counter()
         output = module.calculate(prepared, args.params, args.threads)
-        t1 = time.perf_counter()
-        times.append(t1 - t0)
-        first = len(times) == 1
-        data = None if first or hasattr(module, "to_list") else array_bytes(output, reference)
-        if data is None:
-            values = to_values(module, output)
-            conversions.append(time.perf_counter() - t1)
-            verdict = reference.judge(values)
-        else:
-            verdict = reference.judge_bytes(data)
+        times.append(time.perf_counter() - t0)
+        verdict = judge_call(module, output, reference, len(times) == 1, record["output_seconds"])
         if not verdict.ok:
             verdict.call_index = len(times) - 1
             return verdict
@@ -277,12 +307,13 @@ def run(args):
             record.update(status="unsupported", error=reason)
             return record, EXIT_OTHER
         stage = "reference"  # first: a bad reference is the caller's error, not the variant's
-        reference = Reference.load(args.reference, workload, args.params)
+        reference = Reference.load(args.reference, workload, args.params).load_output()
         record.update(expected_checksum=reference.checksum, expected_sha256=reference.sha256,
                       reference_source=os.path.abspath(args.reference))
         stage = "inputs"
         inputs = inputs_cache.load(workload, args.params, args.inputs_cache)
         stage = "import"
+        record["layout_padding"] = pad_jit_code(args.layout_padding)
         t0 = time.perf_counter()
         module = import_variant(workload, variant, args.build_dir)
         record["import_seconds"] = time.perf_counter() - t0
@@ -292,6 +323,8 @@ def run(args):
         t0 = time.perf_counter()
         prepared = module.prepare(inputs, args.params)
         record["prepare_seconds"] = time.perf_counter() - t0
+        del inputs  # what prepare() did not keep is garbage now, not during a call
+        gc.collect()  # the set-up's young objects are promoted now (PyPy: tens of MB, 50 ms inside some call)
         stage = "calculate"
         with Interference() as seen:
             verdict = timed_calls(module, prepared, args, reference, record)
@@ -331,6 +364,8 @@ def parse_args(argv=None):
     p.add_argument("--out", required=True, help="record (or, with --make-reference, REF.json)")
     p.add_argument("--run-id", default=None)
     p.add_argument("--process-index", type=int, default=0)
+    p.add_argument("--layout-padding", type=int, default=0,
+                   help="PyPy: compile this many small loops before the variant (moves its machine code)")
     p.add_argument("--make-reference", action="store_true",
                    help="run the reference variant once and write --out and its output file")
     args = p.parse_args(argv)

@@ -5,8 +5,9 @@
 A standalone script in the book's shape (make the grid, evolve it `steps` times, time it): the initial grid is
 spec.initial_grid's and evolve()/run() are the pure_python variant's, token for token (tests/test_harness_jit.py
 checks), because the check compares the same code with and without the harness. It imports nothing of
-pyshootout (only json, sys and time). Prints one JSON object: {"times_seconds": [...], "checksum": sum(output)}.
+pyshootout (only gc, json, sys and time). Prints one JSON object: {"times_seconds": [...], "checksum": sum(output)}.
 """
+import gc
 import json
 import sys
 import time
@@ -56,6 +57,7 @@ def run(initial, steps, dt=DT, D=D):
 
 def main(n, steps, calls):
     initial = initial_grid(n)
+    gc.collect()  # as the harness does before its calls
     times = []
     for _ in range(calls):
         start = time.perf_counter()
@@ -64,7 +66,19 @@ def main(n, steps, calls):
     return times, sum(value for row in grid for value in row)
 
 
+def pad_jit_code(count):
+    """The harness's pad_jit_code, token for token: the same code placement draw as the harness's processes."""
+    if not count or sys.implementation.name != "pypy":
+        return None
+    for k in range(count):
+        space = {}
+        exec(f"def pad(n):\n    s = 0\n    for i in range(n):\n        s += i ^ {k}\n    return s\n", space)
+        space["pad"](3000)  # past PyPy's loop threshold (1039 iterations): compiled
+    return count
+
+
 if __name__ == "__main__":
     params = json.loads(sys.argv[1])
+    pad_jit_code(int(sys.argv[3]) if len(sys.argv) > 3 else 0)
     times, checksum = main(params["n"], params["steps"], int(sys.argv[2]))
     print(json.dumps({"times_seconds": times, "checksum": checksum}))
