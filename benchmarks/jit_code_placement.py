@@ -4,11 +4,11 @@ with placement drawn per process, measures what the plain program measures.
     python benchmarks/jit_code_placement.py [--python .nox/shootout/envs/pypy3.9/bin/python] [--rounds 4]
         [--paddings 0,1,2,3,4,6,8,12,16] [--workload julia] [--calls 9]
 
-Part 1 runs the workload's plain program with k small loops compiled before its kernel (pad_jit_code), for each
-k, interleaved in rounds, and prints the median over processes of the mean of calls 2..N per k: the spread is
+Part 1 runs the workload's plain program with k small loops compiled before its kernel (pad_jit_code), for
+each k, interleaved in rounds, and prints the median over processes of the mean of calls 2..N per k: the spread is
 what one arbitrary placement can cost. Part 2 runs the plain program and the harness (the baseline variant)
-in pairs that share a drawn k, and prints the two medians and their ratio (the report's harness-overhead check,
-at more processes). Every process is pinned to the last CPU, as workers are. Needs a reference for the
+in pairs that share a drawn k, and prints the two medians and their ratio (the report's harness-overhead
+check, at more processes). Every process is pinned to the last CPU, as workers are. Needs a reference for the
 parameters: the first run computes it with the orchestrator's CPython into the work dir.
 """
 
@@ -27,13 +27,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from shootout import catalog  # noqa: E402
+from shootout import catalog
 
 HARNESS = ROOT / "workloads" / "harness.py"
 
 
 def pinned(cmd: list[str]) -> list[str]:
-    return ["taskset", "-c", str(sorted(os.sched_getaffinity(0))[-1]), *cmd]
+    return ["taskset", "-c", str(max(os.sched_getaffinity(0))), *cmd]
 
 
 def plain_times(python: str, program: Path, params: dict, calls: int, padding: int) -> list[float]:
@@ -42,7 +42,8 @@ def plain_times(python: str, program: Path, params: dict, calls: int, padding: i
     return json.loads(out)["times_seconds"]
 
 
-def harness_times(python: str, args: argparse.Namespace, params: dict, reference: Path, padding: int) -> list[float]:
+def harness_times(python: str, args: argparse.Namespace, params: dict, reference: Path,
+                  padding: int) -> list[float]:
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "record.json"
         subprocess.run(pinned([python, str(HARNESS), "--workload", args.workload, "--variant", args.variant,

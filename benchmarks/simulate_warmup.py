@@ -24,9 +24,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from shootout import warmup  # noqa: E402
-from shootout.matrix import METHODS  # noqa: E402
-from workloads.harness import stop_reason  # noqa: E402
+from shootout import warmup
+from shootout.matrix import METHODS
+from workloads.harness import stop_reason
 
 CURVES = {  # (A, ρ): the excess of call 2 over the level, and its decay per call
     "flat": (0.0, 0.0),

@@ -24,9 +24,8 @@ import plotly
 
 from shootout import archive as archive_mod
 
-from . import comparison
+from . import comparison, overhead_panel
 from . import data as data_mod
-from . import overhead_panel
 from .pages import environment, plotly_js
 from .profiles import profiles_context
 
