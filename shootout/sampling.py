@@ -1,30 +1,32 @@
-"""Which worker process runs next: interleaved random rounds up to each cell's minimum, then processes where
-they narrow the speedup CIs most, until each cell's median is known well enough or the run's time is spent.
+"""Which worker process runs next: rounds of every cell up to its minimum, then processes where they narrow the
+speedup CIs most, until each speedup is known well enough or the run's time is spent.
 
-Phase 1: each round runs one process of every cell still below its minimum, in an order shuffled by the run's
-seed, so drift and heat spread over all cells. The minimum is `method.processes`, and `method.baseline_processes`
-for a baseline cell (every speedup's CI contains the baseline's: at 6 processes a median's 95% CI is the range
-[min, max], at 12 it is [x(3), x(10)]). Below 6 processes there is no distribution-free 95% CI of a median, so
-this phase is never cut short by a time budget.
+Phase 1: each round runs every cell still below its minimum, per_round() times (a baseline cell whose minimum
+is twice the others' runs twice in every round, so its processes span the run as every other cell's do), and
+one process of each workload's plain program beside each baseline-variant cell (the harness-overhead check,
+`method.plain_check`), in an order shuffled by the run's seed. The minimum is `method.processes`, and
+`method.baseline_processes` for a baseline cell (every speedup's CI contains the baseline's). Below 6 processes
+a median has no 95% CI, so this phase is never cut short by a time budget.
 
-Phase 2 (precision p set): a cell is done when the 95% CI of its speedup (estimates.ratio_ci over its
-baseline cell) has a relative half-width within p, or when its own median's CI (order statistics,
-estimates.median_ci) is within p/2: the two CIs combine to about √(h_cell² + h_base²), so past that point more
-processes of this cell barely narrow its speedup, and the rest is the baseline's. The baseline is done at p/2 of
-its own, which leaves √(p² − p²/4) ≈ 0.87p to every cell. A cell without a baseline in the run is done at p of
-its own. Any cell is also done at `method.max_processes`, or once `method.cell_seconds` of worker time went into
-it; a baseline's two caps are √k times larger, as its share is (20261128-140617-vm: a baseline with a 7.9%
-spread stopped at the plain 120 s after 29 processes, which left all 46 speedup CIs at about ±4% with 20
-minutes of budget unspent on it). The next process goes to the cell furthest behind its share of the phase's
-time (deficit scheduling, so cells stay interleaved), the share being a Neyman allocation: time ∝ w·s·√c, with
-s the relative spread of the cell's process means (1.4826·MAD/median), c its seconds per process and w = √k for a
-baseline that k speedups divide by (1 for the others). That minimises the sum of the squared speedup half-widths
-for the time spent, which is why a noisy baseline gets most of it. A process that would end after `method.run_seconds` of sampling
-is not started: its cell stops with "run budget spent".
+Phase 2 (precision p set): a cell is done when the 95% CI of its speedup (stats.ratio over its baseline cell,
+as the report computes it: paired by round) has a relative half-width within p, or when its own median's CI
+(estimates.median_ci, widened when its processes drifted together) is within p/2: the two CIs combine to about
+√(h_cell² + h_base²), so past that point more processes of this cell barely narrow its speedup, and the rest is
+the baseline's. The baseline is done at p/2 of its own, which leaves √(p² − p²/4) ≈ 0.87p to every cell. A cell
+without a baseline in the run is done at p of its own. Any cell is also done at `method.max_processes`, or once
+`method.cell_seconds` of worker time went into it; a baseline's two caps are √k times larger, as its share is.
+The next process goes to the cell furthest behind its share of the phase's time (deficit scheduling: cells stay
+interleaved, in an order the allocation decides, not a random one), the share being a Neyman allocation: time ∝
+w·s·√c, with s the relative spread of the cell's process means (1.4826·MAD/median), c its seconds per process
+and w = √k for a baseline that k speedups divide by (1 for the others). That minimises the sum of the squared
+speedup half-widths for the time spent, which is why a noisy baseline gets most of it. Phase 2's processes are
+numbered in rounds too: a round closes when the picked cell already had its per_round() processes in it. A
+process that would end after `method.run_seconds` of sampling is not started: its cell stops with "run budget
+spent".
 
 A failed process stops its cell at once (a failed cell is not ranked; more processes would not change that).
 With no precision (a fixed design, `--processes N` or --quick) every cell gets exactly `method.processes`. Each
-cell's stop reason goes into the archive.
+cell's stop reason goes into the archive, and every process's round into its record.
 """
 
 from __future__ import annotations
@@ -49,7 +51,7 @@ class CellSampling:
     seconds: float = 0.0
     stopped: str | None = None  # why it stopped getting processes; None while active
     half_width: float | None = None  # relative half-width of its median's CI, kept up to date past the minimum
-    means: list[float] = field(default_factory=list)  # its process means (the unit of every CI)
+    sample: stats.ProcessSample | None = None  # its process means with their rounds (the unit of every CI)
     spread: float = 0.5  # relative spread of its process means (1.4826·MAD/median); 50% until known
 
     @property
@@ -259,8 +261,8 @@ class Sampler:
         p, n, half = self.method.precision, len(cell.records), cell.half_width
         base = self.baseline_of(cell) if self.by_speedup else None
         own_target = p / 2 if self.by_speedup and (base is not None or self.is_baseline(cell)) else p
-        if base is not None:
-            speedup = estimates.ratio_ci(base.means, cell.means).relative_half_width
+        if base is not None and base.sample is not None and cell.sample is not None:
+            speedup = stats.ratio(base.sample, cell.sample, ("baseline", "cell"))[1].relative_half_width
             if speedup is not None and speedup <= p:
                 return f"speedup CI ±{speedup:.2%} within ±{p:.2%} after {n} processes"
         if half is not None and half <= own_target:
@@ -281,16 +283,17 @@ class Sampler:
         return self._baseline_of.get(cell.key)
 
     def _update_estimates(self, cell: CellSampling) -> None:
-        """The relative half-width of the 95% CI of the cell's median process mean (None: n too small), and the
-        relative spread of those means."""
-        mine = stats.process_means(cell.records).get(cell.key)
-        if mine is None or len(mine) == 0:
+        """The cell's process sample, the relative half-width of its median's 95% CI as the report computes it
+        (widened when its processes drifted together; None: n too small), and the relative spread of its
+        means."""
+        sample = stats.process_samples(cell.records).get(cell.key)
+        if sample is None or len(sample.means) == 0:
             return
-        cell.means = [float(v) for v in mine]
-        spread = estimates.relative_spread(mine)
+        cell.sample = sample
+        spread = estimates.relative_spread(sample.means)
         if not math.isnan(spread):
             cell.spread = spread
-        cell.half_width = estimates.median_ci(mine).relative_half_width
+        cell.half_width = estimates.median_ci(sample.means, dependence=sample.dependence).relative_half_width
 
     def stop_reasons(self) -> dict[str, str]:
         """cell key -> why it stopped (cells still active when a signal came have none)."""
