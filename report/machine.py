@@ -152,9 +152,13 @@ def method_text(method: dict, seed) -> str:
     else:
         count += " fresh processes per cell"
     calls, jit = _number(method.get("calls")), _number(method.get("jit_calls"))
-    return (f"Method {method.get('name') or '?'}: {count}, up to {'?' if calls is None else f'{calls:g}'} timed "
-            f"calls each ({'?' if jit is None else f'{jit:g}'} for JIT cells: PyPy and Numba), interleaved in random "
-            f"order (seed {seed}).")
+    warmups = _number(method.get("warmups")) or 0
+    window = _number(method.get("jit_steady_window"))
+    jit_text = (f"until the level is held, {1 + 2 * window:g} to {jit:g} calls" if window and jit is not None
+                else f"{'?' if jit is None else f'{jit:g}'} calls")
+    return (f"Method {method.get('name') or '?'}: {count}, up to {'?' if calls is None else f'{calls + warmups:g}'} "
+            f"calls each, the first set apart (JIT cells, PyPy and Numba: {jit_text}), in rounds shuffled by the "
+            f"seed ({seed}).")
 
 
 def reproduce(data: Archive) -> Reproduce:

@@ -22,7 +22,6 @@ class OverheadRow:
 @dataclass(frozen=True)
 class OverheadView:
     rows: list[OverheadRow]
-    limit_percent: float = overhead.LIMIT * 100
 
     @property
     def flagged(self) -> list[OverheadRow]:

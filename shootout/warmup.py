@@ -54,6 +54,14 @@ CAPS = ("calls", "seconds")  # the worker's stop reasons when the level was not 
 TREND_P = 0.01  # JIT_RULE: a longer segment drifts when Kendall's tau against call order is this significant
 JIT_RULE = "jit-v3"  # what new JIT records are split by (see the module docstring for "jit" and "jit-v2")
 JIT_RULES = ("jit", "jit-v2", JIT_RULE)
+RULES = {  # what each rule a record may name does, in one line (the report names the older ones an archive used)
+    "aot": "call 1 set apart, every later call steady",
+    "interpreted": "pure Python on CPython: call 1 kept among the steady calls",
+    "jit": "σ from successive differences, a last segment drifting when its halves' medians differ by more than "
+           "the level tolerance at any length, no-steady-state processes counted in with their calls after the first",
+    "jit-v2": "as jit, but a short last segment drifts only when monotone and far from end to end",
+    JIT_RULE: "σ from second differences, the trend test, no-steady-state and capped processes counted apart",
+}
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,75 @@
+"""The report's Method section says what the code does: its numbers come from the constants the code applies
+and from the archive's own method, so changing a constant changes the page (fast tier: a committed fixture)."""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+
+import pytest
+from conftest import ROOT
+from factories import forge_archive, make_record
+
+from report.render import render
+from shootout import archive, estimates, overhead, stats, warmup
+
+FIXTURE = ROOT / "tests" / "fixtures" / "archive-v2"
+
+
+def method_text(data: archive.Archive) -> str:
+    page = render(data)
+    start = page.index('<section id="method">')
+    return html.unescape(re.sub(r"<[^>]+>", "", page[start:page.index("</section>", start)]))
+
+
+@pytest.fixture(scope="module")
+def fixture():
+    return archive.read(FIXTURE)
+
+
+@pytest.mark.parametrize(("module", "name", "value", "phrase"), [
+    (warmup, "TREND_P", 0.037, "Mann-Kendall p < 0.037"),
+    (warmup, "EQUIVALENT", 0.031, "segments within 3.1% are one level"),
+    (warmup, "PENALTY", 21.0, "penalty 21·σ²·ln n"),
+    (warmup, "MIN_STEADY", 4, "shorter than max(4, 25% of the calls)"),
+    (estimates, "RESAMPLES", 1234, "resampled (1234 times"),
+    (estimates, "MIN_PAIRED", 7, "at least 7 common rounds"),
+    (estimates, "MIN_SERIAL", 9, "from 9 processes"),
+    (estimates, "LAG1_MARGIN", 0.75, "plus 0.75/√n"),
+    (stats, "DISTURBED_PRESSURE", 0.41, "more than 41% of its time"),
+    (stats, "UNSTABLE_CI", 0.12, "wider than ±12% of the median"),
+    (overhead, "LIMIT", 0.045, "Above +4.5% (CI wholly above)"),
+])
+def test_a_constant_changed_in_the_code_changes_the_page(fixture, monkeypatch, module, name, value, phrase):
+    assert phrase not in method_text(fixture)
+    monkeypatch.setattr(module, name, value)
+    assert phrase in method_text(fixture)
+
+
+def test_the_runs_own_method_is_what_the_page_states(fixture, tmp_path):
+    """The calls a JIT process makes, the code placement, the baseline twice a round: from metadata.json."""
+    text = method_text(fixture)
+    assert "made a fixed number of calls" in text and "small loops drawn" not in text  # an archive before them
+    meta = json.loads((FIXTURE / "metadata.json").read_text())
+    meta["method"].update(jit_steady_window=4, steady_tolerance=0.01, jit_calls=30, jit_seconds=10.0,
+                          layout_paddings=16, processes=6, baseline_processes=12, plain_check=True)
+    forged = forge_archive(FIXTURE, tmp_path / "forged", fixture.records)
+    (forged.path / "metadata.json").write_text(json.dumps(meta))
+    forged.metadata.update(meta)
+    text = method_text(forged)
+    assert "at least 9 calls, then until the median of its last 4 calls is that of the 4 before them within 1%" in text
+    assert "at most 30 calls and, past the minimum, 10 s of kernel time" in text
+    assert "drawn from 0–15 by the seed" in text
+    assert "the baseline cell 2 times (its minimum is 12 against 6)" in text
+
+
+def test_records_run_under_older_rules_are_named(fixture, tmp_path):
+    old = [make_record("pure_python", "cpython3.11", "cpython", [4.2, 4.0], warmup_rule="interpreted"),
+           make_record("pure_python", "pypy3.9", "pypy", [1.0, 0.5, 0.5, 0.5], warmup_rule="jit-v2",
+                       process_index=1),
+           make_record("cffi_c", "cpython3.11", "cpython", [0.2, 0.1], technology="cffi", warmup_rule="aot",
+                       process_index=2)]
+    text = method_text(forge_archive(FIXTURE, tmp_path / "old", old))
+    assert "interpreted (pure Python on CPython: call 1 kept among the steady calls)" in text
+    assert "jit-v2 (as jit" in text and "aot (" not in text
