@@ -58,6 +58,7 @@ class Cell:
     from_lists: float | None = None  # prepare + median + output: one call from Python lists and back
     from_lists_speedup: float | None = None  # the baseline's from_lists ÷ this one's
     gil_reenabled: int = 0  # of its processes, those whose GIL was back on after the run (free-threaded builds)
+    counted_apart: int = 0  # of its verified processes, those with no steady state (never in its time)
     sampling: str = ""  # why the cell stopped getting processes (metadata planned_cells), "" when not recorded
     speedup_method: str = ""  # how the speedup and its CI were computed (estimates.ratio_ci)
     serial_lag1: float | None = None  # lag-1 autocorrelation of its process means in run order
@@ -137,6 +138,7 @@ def _cell(row: dict) -> Cell:
         threads=int(row["threads"]), size=str(row["size"]), status=str(row["status"]),
         verified=bool(row["verified"]), processes=int(row.get("processes") or 0),
         unstable=bool(row.get("unstable")), gil_reenabled=int(optional(row.get("gil_reenabled")) or 0),
+        counted_apart=int(optional(row.get("counted_apart")) or 0),
         **{name: optional(row.get(column)) for name, column in NUMBERS.items()},
         **{name: _text(row.get(column)) for name, column in TEXTS.items()},
     )

@@ -81,7 +81,7 @@ def _process_row(r: dict, warm: warmup.Warmup) -> dict:
         "first_call_seconds": r.get("first_call_seconds"), "process_seconds": r.get("process_seconds"),
         "process_wall_seconds": r.get("process_wall_seconds"), "build_seconds": build.get("seconds"),
         "environment_seconds": (r.get("environment") or {}).get("seconds"), "steady_start": warm.steady_start,
-        "warmup_class": warm.classification, "cpu_seconds": seen.get("cpu_seconds"),
+        "warmup_class": warm.classification, "counted": warm.counted, "cpu_seconds": seen.get("cpu_seconds"),
         "cpu_pressure_seconds": seen.get("cpu_pressure_seconds"),
         "involuntary_switches": seen.get("involuntary_switches"), "load_before": r.get("load_before"),
         "started_at": r.get("started_at"),
@@ -225,6 +225,11 @@ def _cell_row(key: tuple, group: pd.DataFrame, sample: ProcessSample, first_erro
     work_units = float(units.iloc[0]) if len(units) else math.nan
     classes, consistent = _warmup_text(group["warmup_class"])
     disturbed = [d for d in group["disturbed"] if isinstance(d, str) and d]
+    ok = group[(group["status"] == "ok") & group["verified"]]
+    apart = int((~ok["counted"].fillna(True).astype(bool)).sum())
+    if apart and apart == len(ok) and status == "ok":  # outputs verified, but no process has a steady state
+        first_error = {**first_error, key: f"no steady state in any of its {apart} processes (all counted apart): "
+                                           "no time is estimated"}
     return {
         **dict(zip(CELL_KEYS, key)), "technology": group["technology"].iloc[0],
         "implementation": group["implementation"].iloc[0], "free_threaded": bool(group["free_threaded"].any()),
@@ -239,7 +244,7 @@ def _cell_row(key: tuple, group: pd.DataFrame, sample: ProcessSample, first_erro
         "import_seconds": _median(group["import_seconds"]), "first_call_seconds": _median(group["first_call_seconds"]),
         "process_seconds": _median(group["process_wall_seconds"]), "build_seconds": _median(group["build_seconds"]),
         "environment_seconds": _median(group["environment_seconds"]), "warmup_classes": classes,
-        "warmup_consistent": consistent, "no_steady_state": "no steady state" in classes,
+        "warmup_consistent": consistent, "no_steady_state": "no steady state" in classes, "counted_apart": apart,
         "steady_start_median": _median(group["steady_start"]) if verified else math.nan,
         "disturbed": f"{len(disturbed)} of {len(group)} processes: {disturbed[0]}" if disturbed else "",
         "gil_reenabled": int(group["gil_reenabled"].fillna(False).astype(bool).sum()),

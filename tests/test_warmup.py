@@ -175,3 +175,18 @@ def test_the_windows_grow_with_the_calls():
     later = [1.2] * 20 + [1.0] * 5  # 25 later calls: windows of 4, the earlier one mostly 1.2 (fixed 2: held)
     assert not steady_level_held([1.5, *later], window=2, tolerance=0.01)
     assert steady_level_held([1.5, *later, 1.0, 1.0, 1.0], window=2, tolerance=0.01)
+
+
+def test_a_cell_says_how_many_processes_it_counted_apart_and_why_it_has_no_time():
+    from factories import JULIA_ROLES
+
+    def jit(times, index, reason="steady"):
+        return make_record("numba_njit", "cpython3.11", "cpython", times, technology="numba", process_index=index,
+                           warmup_rule=warmup.JIT_RULE, stop_reason=reason)
+
+    flat = [3.0, *[1.0] * 8]
+    capped = [jit(flat, i, "calls") for i in range(3)]
+    row = stats.summarise([jit(flat, 3), jit(flat, 4), *capped], JULIA_ROLES).iloc[0]
+    assert row["counted_apart"] == 3 and row["verified"] and row["median_seconds"] == pytest.approx(1.0)
+    row = stats.summarise(capped, JULIA_ROLES).iloc[0]
+    assert not row["verified"] and "no steady state in any of its 3 processes" in row["error"]
