@@ -182,7 +182,7 @@ def worker(cfg):
             return values
         shim = types.SimpleNamespace(calculate=timed, to_list=to_list)
         hargs = types.SimpleNamespace(calls=cfg["rounds"] * cfg["calls"], min_calls=None, max_seconds=None,
-                                      steady_window=None, params=params, threads=1)
+                                      params=params, threads=1)
         record = {"times_seconds": [], "output_seconds": [], "calls_verified": 0, "stop_reason": None}
         verdict = timed_calls(shim, prepared, hargs, reference, record)
         if not (verdict.ok and record["calls_verified"] == hargs.calls):

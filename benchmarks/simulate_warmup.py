@@ -1,16 +1,18 @@
 """How far a JIT cell's steady estimate lands from the true level, by simulation through the project's own code.
 
-    python benchmarks/simulate_warmup.py [--processes 2000] [--noise 0.02] [--seed 1]
+    python benchmarks/simulate_warmup.py [--cells 300] [--noise 0.02] [--seed 1]
 
 Each simulated process is a warm-up curve: call 1 at 1.5× the level (compilation), then calls at
 level × (1 + A·ρ^(k−2)) with multiplicative Gaussian noise, A the excess of call 2 and ρ how fast it decays.
-Two designs go through the code the orchestrator and the worker run:
-  fixed       4 to 6 calls, split by the "jit-v2" rule (what the default method did before the harness followed
-              the warm-up), every process counted;
-  adaptive    the harness's stop rule (workloads/harness.stop_reason with the default method's CallPlan),
-              split by the current rule, processes with no steady state counted apart.
-For each curve: the bias of the median of the counted processes' steady means over the level, the share of
-processes counted, and the mean number of calls per process.
+Cells of 6 processes go through the code the orchestrator runs, two designs:
+  fixed     4 to 6 calls a process, split by the "jit-v2" rule (the default method before processes followed
+            their cell's warm-up), every process counted;
+  learned   the default method's plan (matrix.Method.calls_for): the cell's first process explores up to its
+            caps, its change points (warmup.classify) say where the steady state starts, and every later
+            process makes that many calls plus the steady stretch; split by the current rule, processes with no
+            steady state counted apart.
+For each curve: the median over cells of the cell estimate's bias (the median of its counted processes' steady
+means, over the level), the share of processes counted, and the mean number of calls per process.
 """
 
 from __future__ import annotations
@@ -43,49 +45,60 @@ def call_time(k: int, excess: float, decay: float, noise: float, rng: np.random.
     return mean * (1 + rng.normal(0, noise))
 
 
-def adaptive_process(curve, noise, rng) -> dict:
-    plan = METHODS["default"].calls_for(warmup.JIT_RULE)
-    args = types.SimpleNamespace(calls=plan.most, min_calls=plan.least, max_seconds=plan.seconds,
-                                 steady_window=plan.steady_window,
-                                 steady_tolerance=METHODS["default"].steady_tolerance)
-    times: list[float] = []
-    while True:
-        times.append(call_time(len(times) + 1, *curve, noise, rng) * 0.1)  # 0.1 s calls: the time cap is 3 s
-        reason = stop_reason(times, args)
-        if reason:
-            return {"times_seconds": times, "stop_reason": reason, "warmup_rule": warmup.JIT_RULE}
+def learned_cell(curve, noise, rng) -> list[dict]:
+    """Six processes as the sampler plans them: the first explores, the others follow its warm-up."""
+    method = METHODS["default"]
+    records: list[dict] = []
+    start = None
+    for _ in range(6):
+        plan = method.calls_for(warmup.JIT_RULE, start)
+        args = types.SimpleNamespace(calls=plan.most, min_calls=plan.least, max_seconds=plan.seconds)
+        times: list[float] = []
+        while not stop_reason(times, args):
+            times.append(call_time(len(times) + 1, *curve, noise, rng) * 0.1)  # 0.1 s calls
+        records.append({"times_seconds": times, "warmup_rule": warmup.JIT_RULE})
+        split = warmup.classify(times)
+        if start is None and split.counted and split.segments:
+            start = split.steady_start
+    return records
 
 
-def fixed_process(curve, noise, rng) -> dict:
-    calls = int(rng.integers(4, 7))
-    return {"times_seconds": [call_time(k, *curve, noise, rng) * 0.1 for k in range(1, calls + 1)],
-            "warmup_rule": "jit-v2"}
+def fixed_cell(curve, noise, rng) -> list[dict]:
+    return [{"times_seconds": [call_time(k, *curve, noise, rng) * 0.1 for k in range(1, int(rng.integers(4, 7)) + 1)],
+             "warmup_rule": "jit-v2"} for _ in range(6)]
 
 
-def estimate(series: list[dict]) -> tuple[float, float, float]:
-    """(bias of the median counted steady mean, share counted, mean calls), split as the report splits them."""
-    means = []
-    for record in series:
-        times = record["times_seconds"]
-        split = warmup.steady_part({**record, "interpreter": {"implementation": "pypy"}})
-        if split.counted:
-            means.append(float(np.mean(times[split.steady_start:] or times[-1:])))
-    bias = float(np.median(means)) / 0.1 - 1 if means else float("nan")
-    return bias, len(means) / len(series), float(np.mean([len(r["times_seconds"]) for r in series]))
+def estimate(cells: list[list[dict]]) -> tuple[float, float, float]:
+    """(median over cells of the bias of the median counted steady mean, share counted, mean calls), split as
+    the report splits them."""
+    biases, counted, calls = [], 0, []
+    for records in cells:
+        means = []
+        for record in records:
+            times = record["times_seconds"]
+            split = warmup.steady_part({**record, "interpreter": {"implementation": "pypy"}})
+            calls.append(len(times))
+            if split.counted:
+                means.append(float(np.mean(times[split.steady_start:] or times[-1:])))
+        counted += len(means)
+        if means:
+            biases.append(float(np.median(means)) / 0.1 - 1)
+    total = sum(len(r) for r in cells)
+    return float(np.median(biases)) if biases else float("nan"), counted / total, float(np.mean(calls))
 
 
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--processes", type=int, default=2000)
+    p.add_argument("--cells", type=int, default=300)
     p.add_argument("--noise", type=float, default=0.02, help="relative noise per call (default 0.02)")
     p.add_argument("--seed", type=int, default=1)
     args = p.parse_args(argv)
     rng = np.random.default_rng(args.seed)
-    print(f"{args.processes} processes per curve and design, {args.noise:.1%} noise per call")
+    print(f"{args.cells} cells of 6 processes per curve and design, {args.noise:.1%} noise per call")
     print(f"{'curve':30} {'design':9} {'bias':>8} {'counted':>8} {'calls':>6}")
     for name, curve in CURVES.items():
-        for design, make in (("fixed", fixed_process), ("adaptive", adaptive_process)):
-            bias, counted, calls = estimate([make(curve, args.noise, rng) for _ in range(args.processes)])
+        for design, make in (("fixed", fixed_cell), ("learned", learned_cell)):
+            bias, counted, calls = estimate([make(curve, args.noise, rng) for _ in range(args.cells)])
             print(f"{name:30} {design:9} {bias:+8.2%} {counted:8.1%} {calls:6.1f}")
     return 0
 

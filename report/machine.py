@@ -153,8 +153,8 @@ def method_text(method: dict, seed) -> str:
         count += " fresh processes per cell"
     calls, jit = _number(method.get("calls")), _number(method.get("jit_calls"))
     warmups = _number(method.get("warmups")) or 0
-    window = _number(method.get("jit_steady_window"))
-    jit_text = (f"until the level is held, {1 + 2 * window:g} to {jit:g} calls" if window and jit is not None
+    steady = _number(method.get("jit_steady_calls"))
+    jit_text = (f"as many as their cell's warm-up needs plus {steady:g}, at most {jit:g} calls" if steady and jit
                 else f"{'?' if jit is None else f'{jit:g}'} calls")
     return (f"Method {method.get('name') or '?'}: {count}, up to {'?' if calls is None else f'{calls + warmups:g}'} "
             f"calls each, the first set apart (JIT cells, PyPy and Numba: {jit_text}), in rounds shuffled by the "

@@ -21,8 +21,7 @@ class RunMethod:
     call_seconds: float | None
     jit_calls: int | None
     jit_seconds: float | None
-    steady_window: int | None  # None: an archive from before JIT processes followed their warm-up
-    steady_tolerance: float | None
+    steady_calls: int | None  # None: an archive from before JIT processes followed their cell's warm-up
     layout_paddings: int | None
     plain_check: bool
     processes: int | None
@@ -30,7 +29,7 @@ class RunMethod:
 
     @property
     def jit_least(self) -> int | None:
-        return None if self.steady_window is None else 1 + 2 * self.steady_window
+        return None if self.steady_calls is None else 1 + self.steady_calls
 
     @property
     def baseline_per_round(self) -> int | None:
@@ -83,8 +82,7 @@ def run_method(data: archive_mod.Archive) -> RunMethod:
     return RunMethod(
         warmups=_number(method, "warmups", int), calls=_number(method, "calls", int),
         call_seconds=_number(method, "call_seconds"), jit_calls=_number(method, "jit_calls", int),
-        jit_seconds=_number(method, "jit_seconds"), steady_window=_number(method, "jit_steady_window", int),
-        steady_tolerance=_number(method, "steady_tolerance"),
+        jit_seconds=_number(method, "jit_seconds"), steady_calls=_number(method, "jit_steady_calls", int),
         layout_paddings=_number(method, "layout_paddings", int), plain_check=bool(method.get("plain_check")),
         processes=_number(method, "processes", int), baseline_processes=_number(method, "baseline_processes", int),
     )

@@ -11,32 +11,32 @@ from .warmup import JIT_RULES
 
 @dataclass(frozen=True)
 class CallPlan:
-    """How many calls one worker process makes (the harness's --calls, --min-calls, --max-seconds and
-    --steady-window): at least `least`, at most `most`; past `least`, none once `seconds` went into the kernel or
-    (JIT cells) once the last `steady_window` calls hold the median of the ones before them."""
+    """How many calls one worker process makes (the harness's --calls, --min-calls and --max-seconds): at least
+    `least`, at most `most`, and past `least` none once `seconds` went into the kernel. `note` says where the
+    number came from (kept in the record)."""
 
     most: int
     least: int
     seconds: float
-    steady_window: int | None = None
+    note: str = ""
 
 
 @dataclass(frozen=True)
 class Method:
     """How many fresh processes each cell gets and how many calls each process makes.
 
-    Sequential (precision set): every cell gets `processes` in interleaved random rounds; then more, allocated
-    by sampling.Sampler, until its speedup's CI is within `precision` (relative half-width) or its own median's
-    within half of it (`stop_rule` "speedup"; archives from before it, without the field, used "median": the
-    cell's own median CI within `precision`), at most
-    `max_processes`, `cell_seconds` of worker time per cell, and none past the minimum that would end after
-    `run_seconds` of sampling (wall). Fixed (precision None): exactly `processes`.
+    Sequential (precision set): every cell gets `processes` in rounds; then more, allocated by sampling.Sampler,
+    until its speedup's CI is within `precision` (relative half-width) or its own median's within half of it
+    (`stop_rule` "speedup"; archives from before it, without the field, used "median": the cell's own median CI
+    within `precision`), at most `max_processes`, `cell_seconds` of worker time per cell, and none past the
+    minimum that would end after `run_seconds` of sampling (wall). Fixed (precision None): exactly `processes`.
     Per process (calls_for): every cell's call 1 is set apart, so cells that are not JIT-compiled make
     `warmups` + up to `calls` calls, stopping after the first later one once `call_seconds` went into the
-    kernel (the precision comes from more processes, not more calls of one). JIT cells (PyPy, Numba) call until
-    their level is held: with `jit_steady_window` W, at least 1 + 2W calls, then until the last W hold the
-    median of the W before them, at most `jit_calls` calls and, past the minimum, `jit_seconds` of kernel time
-    (archives from before W made up to `jit_calls`, stopping after `jit_min_calls` once `jit_seconds` went in).
+    kernel (the precision comes from more processes, not more calls of one). JIT cells (PyPy, Numba) follow
+    their warm-up: a cell's first process explores, up to `jit_calls` calls and, past 1 + `jit_steady_calls`,
+    `jit_seconds` of kernel time; its change points say where its steady state starts (call s), and every later
+    process of the cell makes s + `jit_steady_calls` calls (at most `jit_calls`). Archives from before
+    `jit_steady_calls` made up to `jit_calls`, stopping after `jit_min_calls` once `jit_seconds` went in.
     `plain_check`: one process of each workload's plain program per interpreter column in every round of the
     minimum (the harness-overhead check, interleaved with the cells' processes). `layout_paddings`: on PyPy,
     every process (plain ones too) first compiles a number of small loops drawn from 0..n-1 by the seed, so that
@@ -48,8 +48,8 @@ class Method:
     warmups: int  # leading calls reported apart (the first call)
     calls: int  # timed calls after the warmups, at most (cells that are not JIT-compiled)
     jit_calls: int  # JIT: calls per process, at most...
-    jit_seconds: float = 20.0  # ...and no more once this much time went into calls, past the minimum
-    jit_min_calls: int = 8  # archives from before jit_steady_window: the minimum (now 1 + 2W)
+    jit_seconds: float = 20.0  # ...and, exploring, no more once this much time went into calls past the minimum
+    jit_min_calls: int = 8  # archives from before jit_steady_calls: the minimum
     call_seconds: float = 3.0
     precision: float | None = None
     max_processes: int = 30
@@ -57,21 +57,25 @@ class Method:
     run_seconds: float | None = None  # sequential: no process past a cell's minimum would end after this (wall)
     baseline_processes: int | None = None  # sequential: the minimum of a cell the speedups divide by
     stop_rule: str = "speedup"  # sequential: what "precise enough" means (see above)
-    jit_steady_window: int | None = None  # JIT: W calls (see above); None: archives from before it
-    steady_tolerance: float = 0.02  # JIT: how close the medians of the two windows must be (relative)
+    jit_steady_calls: int | None = None  # JIT: steady calls a process makes past its cell's learned warm-up
     plain_check: bool = False  # the harness-overhead check (archives from before it: none)
     layout_paddings: int = 0  # PyPy: each process compiles a drawn 0..n-1 small loops first (harness.pad_jit_code)
 
-    def calls_for(self, rule: str) -> CallPlan:
-        """The calls of one process of a cell under warm-up rule `rule` (warmup.rule_for)."""
-        if rule in JIT_RULES:
-            most = max(self.jit_calls, self.warmups + self.calls)
-            window = self.jit_steady_window
-            least = 1 + 2 * window if window else self.jit_min_calls
-            return CallPlan(most, min(least, most), self.jit_seconds, window)
-        warmups = 0 if rule == "interpreted" else self.warmups  # "interpreted": archives that kept call 1
-        most = warmups + self.calls
-        return CallPlan(most, min(warmups + 1, most), self.call_seconds)
+    def calls_for(self, rule: str, steady_start: int | None = None) -> CallPlan:
+        """The calls of one process of a cell under warm-up rule `rule` (warmup.rule_for); for a JIT cell whose
+        warm-up was learned, `steady_start` is the index of its first steady call (None: explore)."""
+        if rule not in JIT_RULES:
+            warmups = 0 if rule == "interpreted" else self.warmups  # "interpreted": archives that kept call 1
+            most = warmups + self.calls
+            return CallPlan(most, min(warmups + 1, most), self.call_seconds)
+        most = max(self.jit_calls, self.warmups + self.calls)
+        if not self.jit_steady_calls:
+            return CallPlan(most, min(self.jit_min_calls, most), self.jit_seconds)
+        if steady_start is None:
+            return CallPlan(most, min(1 + self.jit_steady_calls, most), self.jit_seconds, "exploring the warm-up")
+        planned = min(most, steady_start + self.jit_steady_calls)
+        return CallPlan(planned, planned, self.jit_seconds,
+                        f"steady from call {steady_start + 1} in the cell's first process: {planned} calls")
 
     def to_json(self) -> dict:
         return asdict(self)
@@ -79,15 +83,14 @@ class Method:
 
 METHODS = {
     "quick": Method("quick", processes=2, warmups=1, calls=2, jit_calls=12, jit_seconds=1.0, jit_min_calls=5,
-                    call_seconds=0.5, jit_steady_window=2, plain_check=True, layout_paddings=16),
-    "default": Method("default", processes=6, warmups=1, calls=3, jit_calls=30, jit_seconds=10.0,
+                    call_seconds=0.5, jit_steady_calls=4, plain_check=True, layout_paddings=16),
+    "default": Method("default", processes=6, warmups=1, calls=3, jit_calls=30, jit_seconds=8.0,
                       jit_min_calls=7, call_seconds=2.0, precision=0.02, max_processes=30, cell_seconds=120.0,
-                      run_seconds=540.0, baseline_processes=12, jit_steady_window=3, steady_tolerance=0.01,
-                      plain_check=True, layout_paddings=16),
+                      run_seconds=540.0, baseline_processes=12, jit_steady_calls=6, plain_check=True,
+                      layout_paddings=16),
     "rigorous": Method("rigorous", processes=10, warmups=1, calls=10, jit_calls=80, jit_seconds=60.0,
                        jit_min_calls=13, call_seconds=10.0, precision=0.005, max_processes=60,
-                       cell_seconds=600.0, jit_steady_window=6, steady_tolerance=0.005, plain_check=True,
-                       layout_paddings=16),
+                       cell_seconds=600.0, jit_steady_calls=12, plain_check=True, layout_paddings=16),
 }
 
 

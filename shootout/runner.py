@@ -33,7 +33,6 @@ class Job:
     process_index: int
     calls: CallPlan
     warmup_rule: str | None = None  # warmup.rule_for: how the record's calls are split (kept in the record)
-    steady_tolerance: float = 0.02  # JIT cells: the harness's --steady-tolerance
     round_index: int | None = None  # the sampler's round (a block of time in which cells ran interleaved)
     layout_padding: int = 0  # PyPy: small loops compiled before the variant (harness --layout-padding)
 
@@ -81,8 +80,6 @@ def _worker_command(job: Job, env: TargetEnv, build: BuildResult, reference: Pat
         "--process-index", str(job.process_index),
     ]
     cmd += ["--min-calls", str(job.calls.least), "--max-seconds", str(job.calls.seconds)]
-    if job.calls.steady_window:
-        cmd += ["--steady-window", str(job.calls.steady_window), "--steady-tolerance", str(job.steady_tolerance)]
     if job.layout_padding:
         cmd += ["--layout-padding", str(job.layout_padding)]
     return cmd
@@ -189,6 +186,8 @@ def run_job(
                   load_before=load_before, started_at=started_at)
     if job.warmup_rule:
         record["warmup_rule"] = job.warmup_rule
+    if job.calls.note:
+        record["call_plan"] = job.calls.note
     record.update(_round_of(job))
     return record
 

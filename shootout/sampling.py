@@ -208,9 +208,19 @@ class Sampler:
         p = cell.planned
         rule = warmup.rule_for(p.implementation, p.technology)
         index = len(cell.records)
-        return Job(p, index, self.method.calls_for(rule), warmup_rule=rule,
-                   steady_tolerance=self.method.steady_tolerance, round_index=self.round_index,
-                   layout_padding=self.layout_padding(p, f"{p.cell.key}-p{index}"))
+        return Job(p, index, self.method.calls_for(rule, self.steady_start_of(cell)), warmup_rule=rule,
+                   round_index=self.round_index, layout_padding=self.layout_padding(p, f"{p.cell.key}-p{index}"))
+
+    @staticmethod
+    def steady_start_of(cell: CellSampling) -> int | None:
+        """Where a JIT cell's steady state starts, learned from its first process that has one (its change
+        points: warmup.classify); None while no process of it has (later processes then explore too)."""
+        for record in cell.records:
+            if record.get("status") == "ok" and record.get("verified"):
+                split = stats.split(record)
+                if split.counted and split.segments:
+                    return split.steady_start
+        return None
 
     def layout_padding(self, planned: PlannedCell, name: str) -> int:
         """The small loops a PyPy process compiles before its kernel, drawn by the seed (0 elsewhere)."""

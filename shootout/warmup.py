@@ -3,8 +3,9 @@
 Every cell sets its call 1 apart ("first call", shown on its own): a speedup divides a cell's steady calls by
 the baseline's steady calls, never a first call by a steady one.
 
-JIT cells (PyPy, Numba), after Barrett et al., "Virtual Machine Warmup Blows Hot and Cold" (OOPSLA 2017): the
-harness keeps calling until the level is held (matrix.Method.calls_for), and the series of calls after the first
+JIT cells (PyPy, Numba), after Barrett et al., "Virtual Machine Warmup Blows Hot and Cold" (OOPSLA 2017): each
+cell's first process explores its warm-up and later ones make as many calls as that warm-up needs, plus a steady
+stretch (matrix.Method.calls_for, sampling.Sampler); the series of calls after the first
 is cut into segments by PELT (ruptures, least-squares cost on times normalised by their median, penalty
 PENALTY · σ² · ln n, segments of at least MIN_SEGMENT calls; σ from second differences, which a warm-up curve or
 a level shift does not inflate). Segments whose means are within EQUIVALENT of each other are equivalent. The
@@ -17,8 +18,7 @@ steady state is the last segment. A process is
                    shown, and its mean does not enter the cell's estimate. A segment of DRIFT_MIN_CALLS calls or
                    more drifts when its calls trend (Mann-Kendall p < TREND_P) by more than EQUIVALENT over its
                    length (Theil-Sen); a shorter one when every call moves the same way and the last is more
-                   than SHORT_DRIFT away from the first. A process the worker stopped at a cap (its record's
-                   stop_reason is one of CAPS: its level was never held) has no steady state either.
+                   than SHORT_DRIFT away from the first.
 A slower segment that comes after the process had already reached its final level (a mid-run transient, not a
 warm-up) leaves the class flat; the steady state is still the last segment. Lone spikes (a call SPIKE slower
 than both neighbours, e.g. a garbage collection) are left out of the segmentation, as Barrett et al. set
@@ -50,7 +50,6 @@ NOISE_FLOOR = 0.002  # σ never below 0.2%: a perfectly flat series must not spl
 SPIKE = 0.2  # a call this much slower than both its neighbours is a lone spike
 DRIFT_MIN_CALLS = 6  # from here a last segment's drift test compares medians of halves of 3 calls or more
 SHORT_DRIFT = 3 * EQUIVALENT  # a shorter one drifts only if monotone and this far from end to end
-CAPS = ("calls", "seconds")  # the worker's stop reasons when the level was not held (JIT_RULE)
 TREND_P = 0.01  # JIT_RULE: a longer segment drifts when Kendall's tau against call order is this significant
 JIT_RULE = "jit-v3"  # what new JIT records are split by (see the module docstring for "jit" and "jit-v2")
 JIT_RULES = ("jit", "jit-v2", JIT_RULE)
@@ -60,7 +59,7 @@ RULES = {  # what each rule a record may name does, in one line (the report name
     "jit": "σ from successive differences, a last segment drifting when its halves' medians differ by more than "
            "the level tolerance at any length, no-steady-state processes counted in with their calls after the first",
     "jit-v2": "as jit, but a short last segment drifts only when monotone and far from end to end",
-    JIT_RULE: "σ from second differences, the trend test, no-steady-state and capped processes counted apart",
+    JIT_RULE: "σ from second differences, the trend test, no-steady-state processes counted apart",
 }
 
 
@@ -186,12 +185,6 @@ def _short_drift(steady: list[float], level: float) -> bool:
     return monotone and abs(steady[-1] - steady[0]) > SHORT_DRIFT * level
 
 
-def _capped(split: Warmup) -> Warmup:
-    """A process the worker stopped at a cap never held its level (workloads/harness.steady_level_held): it has
-    no steady state whatever its last segment looks like, and is counted apart."""
-    return Warmup(split.steady_start, "no steady state", split.segments, counted=False)
-
-
 def is_jit(implementation: str | None, technology: str | None) -> bool:
     return implementation == "pypy" or technology == "numba"
 
@@ -208,8 +201,6 @@ def steady_part(record: dict) -> Warmup:
     times = record.get("times_seconds") or []
     rule = record.get("warmup_rule") or ("jit" if is_jit(record["interpreter"].get("implementation"),
                                                          record.get("technology")) else "aot")
-    if rule == JIT_RULE and record.get("stop_reason") in CAPS:
-        return _capped(classify(times, rule))
     if rule in JIT_RULES:
         return classify(times, rule)
     if rule == "interpreted":

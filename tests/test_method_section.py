@@ -52,14 +52,14 @@ def test_the_runs_own_method_is_what_the_page_states(fixture, tmp_path):
     text = method_text(fixture)
     assert "made a fixed number of calls" in text and "small loops drawn" not in text  # an archive before them
     meta = json.loads((FIXTURE / "metadata.json").read_text())
-    meta["method"].update(jit_steady_window=4, steady_tolerance=0.01, jit_calls=30, jit_seconds=10.0,
-                          layout_paddings=16, processes=6, baseline_processes=12, plain_check=True)
+    meta["method"].update(jit_steady_calls=6, jit_calls=30, jit_seconds=8.0, layout_paddings=16, processes=6,
+                          baseline_processes=12, plain_check=True)
     forged = forge_archive(FIXTURE, tmp_path / "forged", fixture.records)
     (forged.path / "metadata.json").write_text(json.dumps(meta))
     forged.metadata.update(meta)
     text = method_text(forged)
-    assert "at least 9 calls, then until the median of its last 4 calls is that of the 4 before them within 1%" in text
-    assert "at most 30 calls and, past the minimum, 10 s of kernel time" in text
+    assert "explores its warm-up — up to 30 calls, and past 7 of them no more once 8 s went into the kernel" in text
+    assert "every later process of the cell makes s + 6 calls, at most 30" in text
     assert "drawn from 0–15 by the seed" in text
     assert "the baseline cell 2 times (its minimum is 12 against 6)" in text
 

@@ -11,7 +11,7 @@ from factories import make_record
 
 from shootout import stats, warmup
 from shootout.matrix import METHODS, CallPlan
-from workloads.harness import steady_level_held, stop_reason
+from workloads.harness import stop_reason
 
 # ------------------------------------------------------------------ the split (JIT cells)
 
@@ -76,23 +76,6 @@ def test_a_series_still_changing_at_its_end_is_counted_apart():
     assert old.classification == "no steady state" and old.counted and old.steady_start == 1
 
 
-def test_a_process_the_worker_stopped_at_a_cap_is_counted_apart():
-    """Still 1% faster a call under 0.5% noise: PELT may cut its tail into a last segment that looks steady,
-    but the worker never saw its level held, and stopped at the cap."""
-    rng = np.random.default_rng(3)
-    capped = counted = 0
-    for _ in range(100):
-        times, reason = _run([2.0, *(1 - 0.01 * np.arange(40)) * (1 + rng.normal(0, 0.005, 40))], _args(calls=16))
-        record = make_record("numba_njit", "cpython3.11", "cpython", times, technology="numba",
-                             warmup_rule=warmup.JIT_RULE, stop_reason=reason)
-        capped += reason == "calls"
-        counted += warmup.steady_part(record).counted
-    assert capped >= 90 and counted <= 100 - capped  # every capped process is counted apart
-    held = make_record("numba_njit", "cpython3.11", "cpython", [2.0, *[1.0] * 8], technology="numba",
-                       warmup_rule=warmup.JIT_RULE, stop_reason="steady")
-    assert warmup.steady_part(held).counted
-
-
 def test_a_process_counted_apart_gives_its_cell_no_mean():
     falling = make_record("numba_njit", "cpython3.11", "cpython", [3.0, 2.9, 2.8, 2.7, 2.6, 2.5, 2.4, 2.3, 2.2],
                           technology="numba", warmup_rule=warmup.JIT_RULE)
@@ -127,66 +110,65 @@ def test_every_cell_sets_its_first_call_apart_pure_python_on_cpython_too():
 def test_calls_per_process_follow_the_rule():
     m = METHODS["default"]
     assert m.calls_for("aot") == CallPlan(m.warmups + m.calls, m.warmups + 1, m.call_seconds)
-    window = m.jit_steady_window
-    assert m.calls_for(warmup.JIT_RULE) == CallPlan(m.jit_calls, 1 + 2 * window, m.jit_seconds, window)
-    before = METHODS["default"].__class__(**{**m.to_json(), "jit_steady_window": None})
+    explore = m.calls_for(warmup.JIT_RULE)
+    assert (explore.most, explore.least, explore.seconds) == (m.jit_calls, 1 + m.jit_steady_calls, m.jit_seconds)
+    learned = m.calls_for(warmup.JIT_RULE, steady_start=8)  # steady from call 9: 8 + the steady stretch
+    assert learned.most == learned.least == 8 + m.jit_steady_calls and "call 9" in learned.note
+    assert m.calls_for(warmup.JIT_RULE, steady_start=40).most == m.jit_calls  # never past the cap
+    before = METHODS["default"].__class__(**{**m.to_json(), "jit_steady_calls": None})
     assert before.calls_for("jit-v2") == CallPlan(m.jit_calls, m.jit_min_calls, m.jit_seconds)
 
 
-# ------------------------------------------------------------------ the worker's stop rule
+# ------------------------------------------------------------------ the worker's caps, the sampler's plan
 
 
-def _args(window=3, tolerance=0.01, calls=30, seconds=100.0):
-    return types.SimpleNamespace(calls=calls, min_calls=1 + 2 * window, max_seconds=seconds, steady_window=window,
-                                 steady_tolerance=tolerance)
+def test_the_worker_stops_at_its_cap_in_calls_or_past_its_minimum_in_seconds():
+    args = types.SimpleNamespace(calls=10, min_calls=4, max_seconds=3.0)
+    assert stop_reason([1.0] * 3, args) is None and stop_reason([1.0] * 4, args) == "seconds"
+    assert stop_reason([0.1] * 10, args) == "calls" and stop_reason([0.1] * 9, args) is None
 
 
-def _run(series, args):
-    """The calls a worker makes of `series` (call k takes series[k-1]) and why it stopped."""
-    times = []
-    for seconds in series:
-        times.append(seconds)
-        reason = stop_reason(times, args)
-        if reason:
-            return times, reason
-    raise AssertionError("the series ran out before the worker stopped")
+def _jobs_over(series, variant="numba_njit"):
+    """The jobs a sampler gives one JIT cell whose processes all make calls taken from `series`."""
+    from shootout.interrupts import StopRequest
+    from shootout.matrix import Cell, ParamSet, PlannedCell
+    from shootout.sampling import Sampler
+
+    size = ParamSet("10x5", (("size", "10x5"),))
+    cell = PlannedCell(Cell("julia", variant, "cpython3.11", 1, size), "numba", "cpython", False, "pending")
+    jobs = []
+
+    def run_one(job):
+        jobs.append(job)
+        return make_record(variant, "cpython3.11", "cpython", series[:job.calls.most], technology="numba",
+                           process_index=job.process_index, size="10x5", warmup_rule=warmup.JIT_RULE)
+
+    m = METHODS["default"].__class__(**{**METHODS["default"].to_json(), "precision": None, "processes": 3})
+    Sampler([cell], m, seed=1, run_one=run_one, stop=StopRequest()).run()
+    return jobs
 
 
-def test_a_flat_process_stops_once_two_windows_agree():
-    times, reason = _run([1.5] + [1.0] * 40, _args(window=3))
-    assert (len(times), reason) == (7, "steady")
-
-
-def test_a_process_still_warming_up_keeps_calling():
-    times, reason = _run([1.5] + [1 + 0.3 * 0.8 ** k for k in range(60)], _args(window=3))
-    assert reason == "steady" and len(times) > 15
-    assert times[-1] < 1.01  # it stopped within a percent of the level
-
-
-def test_the_caps_bound_a_process_that_never_settles():
-    falling = [3.0 - 0.05 * k for k in range(60)]
-    assert _run(falling, _args(calls=20)) == (falling[:20], "calls")
-    times, reason = _run(falling, _args(seconds=20.0))
-    assert reason == "seconds" and sum(times) >= 20 and sum(times[:-1]) < 20
-
-
-def test_the_windows_grow_with_the_calls():
-    """Two windows of at least an eighth of the later calls each: the steady stretch stays a quarter of them."""
-    later = [1.2] * 20 + [1.0] * 5  # 25 later calls: windows of 4, the earlier one mostly 1.2 (fixed 2: held)
-    assert not steady_level_held([1.5, *later], window=2, tolerance=0.01)
-    assert steady_level_held([1.5, *later, 1.0, 1.0, 1.0], window=2, tolerance=0.01)
+def test_a_jit_cells_first_process_explores_and_the_others_make_what_its_warm_up_needs():
+    """numpy on PyPy settled only after its eighth call: 7 calls a process had stopped inside its warm-up."""
+    steady_calls = METHODS["default"].jit_steady_calls
+    long_warmup = [3.7, 2.0, 1.6, 1.4, 1.3, 1.2, 1.6, 1.4, *[1.0] * 22]
+    jobs = _jobs_over(long_warmup)
+    assert jobs[0].calls.note == "exploring the warm-up" and jobs[0].calls.most == METHODS["default"].jit_calls
+    start = warmup.classify(long_warmup).steady_start
+    assert start >= 7 and [j.calls.most for j in jobs[1:]] == [start + steady_calls] * 2
+    assert [j.calls.most for j in _jobs_over([2.0, *[1.0] * 29])[1:]] == [1 + steady_calls] * 2
 
 
 def test_a_cell_says_how_many_processes_it_counted_apart_and_why_it_has_no_time():
     from factories import JULIA_ROLES
 
-    def jit(times, index, reason="steady"):
+    def jit(times, index):
         return make_record("numba_njit", "cpython3.11", "cpython", times, technology="numba", process_index=index,
-                           warmup_rule=warmup.JIT_RULE, stop_reason=reason)
+                           warmup_rule=warmup.JIT_RULE)
 
-    flat = [3.0, *[1.0] * 8]
-    capped = [jit(flat, i, "calls") for i in range(3)]
-    row = stats.summarise([jit(flat, 3), jit(flat, 4), *capped], JULIA_ROLES).iloc[0]
+    flat, falling = [3.0, *[1.0] * 8], [3.0, 2.9, 2.8, 2.7, 2.6, 2.5, 2.4, 2.3, 2.2, 2.1, 2.0, 1.9, 1.8]
+    apart = [jit(falling, i) for i in range(3)]
+    row = stats.summarise([jit(flat, 3), jit(flat, 4), *apart], JULIA_ROLES).iloc[0]
     assert row["counted_apart"] == 3 and row["verified"] and row["median_seconds"] == pytest.approx(1.0)
-    row = stats.summarise(capped, JULIA_ROLES).iloc[0]
+    row = stats.summarise(apart, JULIA_ROLES).iloc[0]
     assert not row["verified"] and "no steady state in any of its 3 processes" in row["error"]

@@ -1,7 +1,7 @@
 """Run one variant of one workload in this process, verify every call, write one JSON record.
 
     python workloads/harness.py --workload W --variant NAME --params '{"n": 512, ...}' \
-        --threads T --calls K [--min-calls M --max-seconds S --steady-window W] --build-dir DIR \
+        --threads T --calls K [--min-calls M --max-seconds S] --build-dir DIR \
         --reference REF.json --out RECORD.json --run-id ID --process-index I [--layout-padding K]
 
     python workloads/harness.py --workload W --make-reference --params JSON --out REF.json
@@ -16,8 +16,8 @@ variant, whatever its technology:
     gc.collect()                                   untimed: the set-up's garbage and young objects are dealt
                                                    with before the calls, not inside one of them
     K times: output = calculate(prepared, ...)     times_seconds (the kernel); K follows stop_reason():
-                                                   at most --calls, fewer once the level is held or
-                                                   --max-seconds went in (the record says which)
+                                                   at most --calls, fewer once --max-seconds went in
+                                                   past --min-calls (the record says which)
              values = to_list(output)              output_seconds (output conversion: first call, or every
                                                    call when the variant has its own to_list())
              verify values                         untimed: bytes against the reference's (and, for a
@@ -162,7 +162,7 @@ def new_record(args):
         "values_differing": None, "max_abs_difference": None, "work_units": None, "points": None,
         "verified": False, "verification": None, "reference_source": None, "kernel_module_file": None,
         "status": None, "error": None, "pid": os.getpid(), "cpu_affinity": cpu_affinity(), "interference": None,
-        "steady_window": args.steady_window, "stop_reason": None,
+        "stop_reason": None,
     }
 
 
@@ -202,38 +202,14 @@ def _median(values):
     return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
 
 
-def relative_noise(values):
-    """σ of independent noise over the level, from second differences (x[i+1] − 2x[i] + x[i−1] has variance 6σ²
-    while a warm-up curve or one level shift barely moves their median); 0 below 3 values."""
-    second = [abs(values[i + 1] - 2 * values[i] + values[i - 1]) for i in range(1, len(values) - 1)]
-    level = _median(values) if values else 0
-    return _median(second) * 1.4826 / 6 ** 0.5 / level if second and level > 0 else 0.0
-
-
-def steady_level_held(times, window, tolerance):
-    """Whether the last `window` calls (call 1 never among them) have the median of the `window` before them: a
-    level reached and held. "The same" is within `tolerance`, or within two standard deviations of a difference
-    of two such medians where the calls' own noise is larger (else a noisy cell would never stop before its
-    cap). The window grows to an eighth of the calls after the first, so that the two windows stay a quarter of
-    them (the orchestrator's steady segment must be that long too)."""
-    later = times[1:]
-    span = max(window, -(-len(later) // 8))
-    if len(later) < 2 * span:
-        return False
-    level = _median(later[-span:])
-    noise = 2 * 1.2533 * relative_noise(later) * (2 / span) ** 0.5  # from all later calls: 6 say little
-    return abs(level - _median(later[-2 * span:-span])) <= max(tolerance, noise) * level
-
-
 def stop_reason(times, args):
-    """Why no further call is made (None: call again). Below --min-calls, always call again; past it, stop once
-    the level is held (JIT cells, --steady-window) or --max-seconds went into the calls; never past --calls."""
+    """Why no further call is made (None: call again): never past --calls; past --min-calls, once --max-seconds
+    went into the calls ("seconds"). How many calls a JIT cell needs is the orchestrator's to decide: it learns
+    each cell's warm-up from the cell's first, longest process (shootout/sampling.py)."""
     if len(times) >= args.calls:
         return "calls"
     if len(times) < min(args.min_calls or args.calls, args.calls):
         return None
-    if args.steady_window and steady_level_held(times, args.steady_window, args.steady_tolerance):
-        return "steady"
     if args.max_seconds and sum(times) >= args.max_seconds:
         return "seconds"
     return None
@@ -355,10 +331,6 @@ def parse_args(argv=None):
     p.add_argument("--min-calls", type=int, default=None, help="calls always made (default: --calls)")
     p.add_argument("--max-seconds", type=float, default=None,
                    help="after --min-calls, stop calling once this much time went into calls")
-    p.add_argument("--steady-window", type=int, default=None,
-                   help="after --min-calls, stop once the last W calls hold the median of the W before them")
-    p.add_argument("--steady-tolerance", type=float, default=0.02,
-                   help="how close those two medians must be, relative (default 0.02)")
     p.add_argument("--build-dir", default=None, help="where the compiled modules are")
     p.add_argument("--reference", default=None, help="REF.json written by --make-reference")
     p.add_argument("--inputs-cache", default=None, help="a directory for the marshalled inputs (untimed set-up)")
@@ -378,8 +350,8 @@ def parse_args(argv=None):
         p.error("--params must be a JSON object")
     if not args.make_reference and not (args.variant and args.reference):
         p.error("--variant and --reference are required (unless --make-reference)")
-    if args.calls < 1 or args.threads < 1 or (args.steady_window is not None and args.steady_window < 1):
-        p.error("--calls, --threads and --steady-window must be >= 1")
+    if args.calls < 1 or args.threads < 1:
+        p.error("--calls and --threads must be >= 1")
     return args
 
 
