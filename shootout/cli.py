@@ -248,8 +248,10 @@ def cmd_diff(args: argparse.Namespace) -> int:
     print(f"comparison: {target}")
     slower = [comparison.gate_message(c) for comparison in comparisons for c in comparison.slowdowns()] \
         if gate is not None else []
+    spared = [comparison.gate_message(c) for comparison in comparisons for c in comparison.disturbed_slowdowns()] \
+        if gate is not None else []
     warnings = [comparison.unjudged_warning() for comparison in comparisons] if gate is not None else []
-    for message in [*slower, *filter(None, warnings)]:
+    for message in [*slower, *spared, *filter(None, warnings)]:
         print(message, file=sys.stderr)
     return EXIT_FAILED if slower else EXIT_OK
 

@@ -273,8 +273,14 @@ class Comparison:
     legacy_drift: str = ""  # the drift line of a comparison stored before this rule (its verdicts are the old ones)
 
     def slowdowns(self) -> list[CellChange]:
-        """What --fail-on-slowdown fails on: cells whose gate-view verdict is slower (at this threshold)."""
-        return [c for c in self.cells if c.verdict == SLOWER]
+        """What --fail-on-slowdown fails on: cells whose gate-view verdict is slower (at this threshold), unless
+        a process of theirs, in either archive, saw interference (stats.interference: CPU pressure, steal, a
+        serial process short of its CPU): a slowdown a neighbour can explain is not the code's."""
+        return [c for c in self.cells if c.verdict == SLOWER and not c.disturbed]
+
+    def disturbed_slowdowns(self) -> list[CellChange]:
+        """Cells the gate would fail on but for the interference their processes saw: said, not failed."""
+        return [c for c in self.cells if c.verdict == SLOWER and c.disturbed]
 
     def unjudged_warning(self) -> str:
         """A gate with nothing to judge passes; say so (e.g. --quick archives: no cell has a CI)."""
@@ -327,9 +333,10 @@ class Comparison:
 
     def gate_message(self, cell: CellChange) -> str:
         ratio = getattr(cell, self.gate_view)
-        return (f"slower by more than {self.threshold:.1%} ({VIEW_LABELS[self.gate_view]} view, Holm-adjusted "
+        text = (f"slower by more than {self.threshold:.1%} ({VIEW_LABELS[self.gate_view]} view, Holm-adjusted "
                 f"p {ratio.p_adjusted:.2g}): {' '.join(map(str, cell.key))} in {self.other} "
                 f"({ratio.value:.3f}x, CI {ratio.low:.3f}-{ratio.high:.3f})")
+        return f"not failed, disturbed ({cell.disturbed}): {text}" if cell.disturbed else text
 
     def to_json(self) -> dict:
         return {"baseline": self.baseline, "other": self.other, "threshold": self.threshold,

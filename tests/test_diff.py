@@ -89,6 +89,25 @@ def test_one_cell_10_percent_slower_fails_the_gate_naming_only_it(archives, tmp_
     assert " julia cffi_c cpython3.11 1 40x30 in " in named[0]
 
 
+def test_a_slowdown_its_processes_saw_a_neighbour_cause_is_said_not_failed(tmp_path):
+    """A burner beside B's workers: the slowed cell's processes show CPU pressure (stats.interference), so the
+    slowdown is not the code's; the gate names it and passes."""
+    records = _records({"*": 1.05, "cffi_c": 1.05 * 1.10}, 3)
+    for r in records:
+        if r["variant"] == "cffi_c":
+            r["interference"] = {"wall_seconds": 1.0, "cpu_seconds": 0.5, "cpu_pressure_seconds": 0.6,
+                                 "steal_seconds": 0.0}
+    base = tmp_path / "archives"
+    pair = {"a": forge_archive(FIXTURE, base / "a", _records({}, 1)),
+            "burner": forge_archive(FIXTURE, base / "burner", records)}
+    comparison = diff.compare(pair["a"], pair["burner"], 0.02)
+    assert not comparison.slowdowns()
+    assert [c.key[1] for c in comparison.disturbed_slowdowns()] == ["cffi_c"]
+    code, _out, err = _diff(pair, "a", "burner", tmp_path, "--fail-on-slowdown", "2%")
+    spared = [line for line in err.splitlines() if line.startswith("not failed, disturbed")]
+    assert code == 0 and len(spared) == 1 and "cffi_c" in spared[0] and "waited for a CPU" in spared[0]
+
+
 def test_the_gate_reads_its_own_threshold(archives, tmp_path):
     """A 10% slowdown is not 'more than 20%': the same rule decides the gate and the table's verdict."""
     code, out, _err = _diff(archives, "a", "slowed", tmp_path, "--fail-on-slowdown", "20%")
