@@ -213,13 +213,15 @@ class Sampler:
 
     @staticmethod
     def steady_start_of(cell: CellSampling) -> int | None:
-        """Where a JIT cell's steady state starts, learned from its first process that has one (its change
-        points: warmup.classify); None while no process of it has (later processes then explore too)."""
+        """Where a JIT cell's warm-up ends, learned from its first process classed flat or warmup: the first call
+        of its first segment at the final level (warmup.classify). None while no process of it is (later
+        processes then explore too): one with no steady state, or one that slowed down late, says nothing
+        about how long the others need to warm up."""
         for record in cell.records:
             if record.get("status") == "ok" and record.get("verified"):
                 split = stats.split(record)
-                if split.counted and split.segments:
-                    return split.steady_start
+                if split.classification in ("flat", "warmup") and split.reached is not None:
+                    return split.reached
         return None
 
     def layout_padding(self, planned: PlannedCell, name: str) -> int:

@@ -69,6 +69,7 @@ class Warmup:
     classification: str  # first call | flat | warmup | slowdown | no steady state
     segments: tuple = ()  # ((start, end, mean seconds), ...) for JIT cells
     counted: bool = True  # whether the process's steady mean enters its cell's estimate (see classify)
+    reached: int | None = None  # JIT_RULE: the first call of the first segment at the final level (warm-up's end)
 
 
 def aot(times: list[float]) -> Warmup:
@@ -129,7 +130,8 @@ def _pelt(values: np.ndarray, noise) -> list[tuple[int, int, float]]:
 
 def classify(times: list[float], rule: str = JIT_RULE) -> Warmup:
     """JIT cells: Barrett et al.'s classes from the change points of one process's calls after the first, under
-    `rule` (records keep the rule they were run under). Under "jit-v3" a process with no steady state is
+    `rule` (records keep the rule they were run under). Under JIT_RULE the trailing segments within EQUIVALENT
+    of the last one are one steady state (a level, however PELT cut it), and a process with no steady state is
     counted apart: its mean does not enter the cell's estimate."""
     later = list(times[1:])
     n = len(later)
@@ -137,19 +139,30 @@ def classify(times: list[float], rule: str = JIT_RULE) -> Warmup:
     if n < MIN_STEADY:
         return Warmup(min(1, len(times)), "no steady state", counted=counted)
     cut = [(s + 1, e + 1, m) for s, e, m in segments(later, rule)]
-    start, end, level = cut[-1]
+    level = cut[-1][2]
     found = tuple((s, e, round(m, 9)) for s, e, m in cut)
+    first = _steady_run(cut, level) if rule == JIT_RULE else len(cut) - 1
+    start, end = cut[first][0], cut[-1][1]
+    reached = next(i for i, (_s, _e, m) in enumerate(cut) if abs(m - level) <= EQUIVALENT * level)
+    at = {"reached": cut[reached][0]} if rule == JIT_RULE else {}
     steady = times[start:end]
     drifting = _drift_test(rule, len(steady))(steady, level)
     if end - start < max(MIN_STEADY, math.ceil(STEADY_FRACTION * n)) or drifting:
         return Warmup(1 if counted else start, "no steady state", found, counted)
-    others = [m for _s, _e, m in cut[:-1]]
+    others = [m for _s, _e, m in cut[:first]]
     if any(m < level * (1 - EQUIVALENT) for m in others):
-        return Warmup(start, "slowdown", found)
-    reached = next(i for i, m in enumerate([*others, level]) if abs(m - level) <= EQUIVALENT * level)
+        return Warmup(start, "slowdown", found, **at)
     if any(m > level * (1 + EQUIVALENT) for m in others[:reached]):
-        return Warmup(start, "warmup", found)
-    return Warmup(start if others else 1, "flat", found)
+        return Warmup(start, "warmup", found, **at)
+    return Warmup(start if others else 1, "flat", found, **at)
+
+
+def _steady_run(cut: list[tuple[int, int, float]], level: float) -> int:
+    """The index of the first of the trailing segments whose means are within EQUIVALENT of the last one's."""
+    first = len(cut) - 1
+    while first > 0 and abs(cut[first - 1][2] - level) <= EQUIVALENT * level:
+        first -= 1
+    return first
 
 
 def _drift_test(rule: str, calls: int):
