@@ -113,21 +113,33 @@ class Sampler:
             return max(m.processes, m.baseline_processes)
         return m.processes
 
+    def owed(self, cell: CellSampling) -> int:
+        """Processes the cell's minimum still needs. With a precision target the minimum counts processes that
+        give a number (a JIT process with no steady state is counted apart: stats.process_mean), up to twice
+        the minimum in all; a fixed design counts every process."""
+        least = self.minimum(cell)
+        if self.method.precision is None:
+            return max(0, least - len(cell.records))
+        usable = sum(1 for r in cell.records if stats.process_mean(r) is not None)
+        return max(0, min(least - usable, 2 * least - len(cell.records)))
+
     def per_round(self, cell: CellSampling) -> int:
         """Processes of a cell per round: a baseline whose minimum is twice the others' gets two in every round,
         so that its processes spread over the run as every other cell's do."""
         return max(1, math.ceil(self.minimum(cell) / self.method.processes))
 
     def _minimum_rounds(self) -> None:
-        """Phase 1: rounds of every cell still below its minimum (per_round times) and one plain-program process
-        per target (method.plain_check), in an order shuffled by the seed."""
+        """Phase 1: rounds of every cell still below its minimum (per_round times; owed) and, in the minimum's
+        `processes` rounds, one plain-program process per target (method.plain_check), in an order shuffled by
+        the seed."""
         while not self.stop.requested:
             order: list = []
             for cell in self.active():
-                order += [cell] * min(self.per_round(cell), self.minimum(cell) - len(cell.records))
+                order += [cell] * min(self.per_round(cell), self.owed(cell))
             if not order:
                 return
-            order += self.plain
+            if self.round_index < self.method.processes:  # the minimum's rounds, not those a cell adds
+                order += self.plain
             random.Random(self.seed * 1000 + self.round_index).shuffle(order)
             for item in order:
                 if self.stop.requested:
@@ -318,7 +330,7 @@ class Sampler:
         least = most = 0.0
         for c in self.active():
             per = self.per_process(c)
-            least += per * max(0, self.minimum(c) - len(c.records))
+            least += per * self.owed(c)
             cap, seconds = self.caps(c)
             most += max(per, min(per * (cap - len(c.records)), seconds - c.seconds + per))
         if m.precision is None:
@@ -330,9 +342,10 @@ class Sampler:
     def processes_left(self) -> int:
         """Worker processes still owed to the active cells' minimums and to the plain programs (phase 1); 0 once
         every minimum is met."""
-        owed = {c.key: max(0, self.minimum(c) - len(c.records)) for c in self.active()}
+        owed = {c.key: self.owed(c) for c in self.active()}
         rounds = max((math.ceil(n / self.per_round(c)) for c in self.active() if (n := owed[c.key])), default=0)
         done_this_round = sum(1 for r in self.plain_records if r.get("round") == self.round_index)
+        rounds = min(rounds, max(0, self.method.processes - self.round_index))
         return sum(owed.values()) + max(0, len(self.plain) * rounds - done_this_round)
 
 

@@ -304,3 +304,24 @@ def test_pypy_processes_draw_their_code_placement_by_the_seed():
     assert sampler._job(cpython).layout_padding == 0
     assert Sampler(cells, method(), seed=1, run_one=lambda job: None,
                    stop=StopRequest())._job(pypy).layout_padding == 0  # a method without it (older archives)
+
+
+def test_a_cell_whose_processes_are_counted_apart_gets_more_up_to_twice_its_minimum():
+    """The minimum counts processes that give a number: a JIT process with no steady state gives none."""
+    from shootout import warmup
+
+    falling = [3.0, 2.9, 2.8, 2.7, 2.6, 2.5, 2.4, 2.3, 2.2, 2.1, 2.0, 1.9, 1.8]
+    cell = PlannedCell(Cell("julia", "numba_njit", "cpython3.11", 1, SIZE), "numba", "cpython", False, "pending")
+
+    def run(every_other: bool):
+        def run_one(job):
+            times = falling if every_other and job.process_index % 3 == 0 else [3.0, *[1.0] * 12]
+            if not every_other:
+                times = falling
+            return make_record("numba_njit", "cpython3.11", "cpython", times, technology="numba",
+                               process_index=job.process_index, size="10x5", warmup_rule=warmup.JIT_RULE)
+        m = method(processes=6, run_seconds=0.0, max_processes=30)
+        return Sampler([cell], m, seed=1, run_one=run_one, stop=StopRequest()).run()
+
+    assert len(run(every_other=True)) == 9  # p0, p3, p6 counted apart: 6 usable after 9 processes
+    assert len(run(every_other=False)) == 12  # none ever usable: it stops at twice its minimum
