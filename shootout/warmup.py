@@ -16,9 +16,9 @@ steady state is the last segment. A process is
   no steady state  when the last segment is shorter than max(MIN_STEADY, STEADY_FRACTION of the calls), or it
                    drifts — the series was still changing at its end. Such a process is counted apart: it is
                    shown, and its mean does not enter the cell's estimate. A segment of DRIFT_MIN_CALLS calls or
-                   more drifts when its calls trend (Mann-Kendall p < TREND_P) by more than EQUIVALENT over its
-                   length (Theil-Sen); a shorter one when every call moves the same way and the last is more
-                   than SHORT_DRIFT away from the first.
+                   more drifts when its calls trend (Mann-Kendall p < TREND_P) so far that its mean is more than
+                   EQUIVALENT from where it ends (Theil-Sen); a shorter one when every call moves the same way
+                   and the last is more than SHORT_DRIFT away from the first.
 A slower segment that comes after the process had already reached its final level (a mid-run transient, not a
 warm-up) leaves the class flat; the steady state is still the last segment. Lone spikes (a call SPIKE slower
 than both neighbours, e.g. a garbage collection) are left out of the segmentation, as Barrett et al. set
@@ -174,14 +174,16 @@ def _drift_test(rule: str, calls: int):
 
 def _trending(steady: list[float], level: float) -> bool:
     """A segment drifts when its calls trend (Mann-Kendall: Kendall's tau against call order, two-sided
-    p < TREND_P) by more than EQUIVALENT over its length (Theil-Sen slope × calls). Medians of halves of 3 calls
-    differ by more than 2% in about 3 of 10 series of 2% noise: a test must know the noise."""
+    p < TREND_P) so far that its mean is more than EQUIVALENT from where it ends (Theil-Sen slope × half its
+    length): its mean then misstates the level the process reached. Medians of halves of 3 calls differ by
+    more than 2% in about 3 of 10 series of 2% noise: a test must know the noise; and a slow drift of the
+    machine over a long process is not a warm-up still going on."""
     order = np.arange(len(steady))
     trend = scipy_stats.kendalltau(order, steady)
     if not trend.pvalue < TREND_P:  # nan (all equal) is no trend
         return False
     slope = scipy_stats.theilslopes(steady, order).slope
-    return abs(slope) * (len(steady) - 1) > EQUIVALENT * level
+    return abs(slope) * (len(steady) - 1) / 2 > EQUIVALENT * level
 
 
 def _drifting(steady: list[float], level: float) -> bool:
