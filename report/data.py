@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from shootout import estimates, stats, warmup
+from shootout import estimates, stats
 from shootout.archive import Archive
 from shootout.snapshot import ContractSnapshot, RolesSnapshot
 
@@ -138,8 +138,6 @@ class Report:
     tolerance: float
     unstable_ci: float
     quality_bound: float
-    drift_min_calls: int  # warmup.DRIFT_MIN_CALLS: the shortest last segment whose halves are compared
-    short_drift: float  # warmup.SHORT_DRIFT: how far a shorter monotone segment must move to drift
     columns: dict  # interpreter name -> columns.Column
 
     @property
@@ -332,6 +330,5 @@ def build(data: Archive) -> Report:
         reproduce=machine.reproduce(data),
         drift=drift_panel.view(data.records, run.summary, data.roles),
         tolerance=stats.TOLERANCE, unstable_ci=stats.UNSTABLE_CI, quality_bound=stats.KERNEL_QUALITY_BOUND,
-        drift_min_calls=warmup.DRIFT_MIN_CALLS, short_drift=warmup.SHORT_DRIFT,
         columns=run.columns,
     )

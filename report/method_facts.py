@@ -50,7 +50,6 @@ class MethodFacts:
     equivalent: float
     spike: float
     drift_min_calls: int
-    short_drift: float
     trend_p: float
     jit_rule: str
     # intervals and tests (shootout.estimates)
@@ -102,7 +101,7 @@ def facts(data: archive_mod.Archive) -> MethodFacts:
         run=run_method(data), older_rules=older_rules(data.records),
         penalty=warmup.PENALTY, min_segment=warmup.MIN_SEGMENT, min_steady=warmup.MIN_STEADY,
         steady_fraction=warmup.STEADY_FRACTION, equivalent=warmup.EQUIVALENT, spike=warmup.SPIKE,
-        drift_min_calls=warmup.DRIFT_MIN_CALLS, short_drift=warmup.SHORT_DRIFT, trend_p=warmup.TREND_P,
+        drift_min_calls=warmup.DRIFT_MIN_CALLS, trend_p=warmup.TREND_P,
         jit_rule=warmup.JIT_RULE,
         confidence=estimates.CONFIDENCE, significance=estimates.SIGNIFICANCE, resamples=estimates.RESAMPLES,
         min_median_ci=estimates.MIN_MEDIAN_CI, min_paired=estimates.MIN_PAIRED,

@@ -17,8 +17,9 @@ steady state is the last segment. A process is
                    drifts — the series was still changing at its end. Such a process is counted apart: it is
                    shown, and its mean does not enter the cell's estimate. A segment of DRIFT_MIN_CALLS calls or
                    more drifts when its calls trend (Mann-Kendall p < TREND_P) so far that its mean is more than
-                   EQUIVALENT from where it ends (Theil-Sen); a shorter one when every call moves the same way
-                   and the last is more than SHORT_DRIFT away from the first.
+                   EQUIVALENT from where it ends (Theil-Sen); a shorter one is too short to tell a drift from
+                   noise (rule "jit-v2" called it drifting when every call moved the same way and the last
+                   was more than SHORT_DRIFT away from the first).
 A slower segment that comes after the process had already reached its final level (a mid-run transient, not a
 warm-up) leaves the class flat; the steady state is still the last segment. Lone spikes (a call SPIKE slower
 than both neighbours, e.g. a garbage collection) are left out of the segmentation, as Barrett et al. set
@@ -166,10 +167,16 @@ def _steady_run(cut: list[tuple[int, int, float]], level: float) -> int:
 
 
 def _drift_test(rule: str, calls: int):
-    """The drift test a last segment of `calls` calls gets under `rule`: "jit" compared halves at any length."""
+    """The drift test a last segment of `calls` calls gets under `rule`: "jit" compared halves at any length,
+    "jit-v2" tested a shorter segment by monotony; under JIT_RULE a segment shorter than DRIFT_MIN_CALLS gives
+    no evidence of drift (three noisy calls are monotone one time in three), only its length is tested."""
     if calls < DRIFT_MIN_CALLS and rule != "jit":
-        return _short_drift
+        return _short_drift if rule != JIT_RULE else _no_drift
     return _trending if rule == JIT_RULE else _drifting
+
+
+def _no_drift(steady: list[float], level: float) -> bool:
+    return False
 
 
 def _trending(steady: list[float], level: float) -> bool:
