@@ -1,4 +1,5 @@
-"""The statistics on synthetic series (no timing here): warm-up classes, CI coverage, ratios, tests, flags."""
+"""The statistics on synthetic series (no timing here): CI coverage, ratios, tests, flags (warm-up classes:
+tests/test_warmup.py)."""
 
 from __future__ import annotations
 
@@ -8,50 +9,7 @@ import numpy as np
 import pytest
 from factories import JULIA_ROLES, make_record
 
-from shootout import estimates, stats, warmup
-
-# ------------------------------------------------------------------ warm-up (JIT cells)
-
-
-def test_flat_series_is_flat_and_steady_after_first_call():
-    w = warmup.classify([1.3, 1.0, 1.01, 0.99, 1.0, 1.0, 1.0, 1.01])
-    assert w.classification == "flat" and w.steady_start == 1
-
-
-def test_jit_warmup_is_detected_with_its_steady_start():
-    w = warmup.classify([5.0, 3.0, 2.0, 1.5, 1.02, 1.0, 0.99, 1.01, 1.0, 1.0, 0.98, 1.0])
-    assert w.classification == "warmup" and w.steady_start == 4
-
-
-def test_slowdown_is_detected_two_sided():
-    w = warmup.classify([1.0, 1.0, 1.0, 1.0, 1.5, 1.5, 1.5, 1.5, 1.5, 1.5])
-    assert w.classification == "slowdown" and w.steady_start == 4
-
-
-def test_old_rule_failure_mid_run_transient_is_not_warmup():
-    """The old band rule called this warm-up and dropped the first six calls: the level was reached at call 2."""
-    w = warmup.classify([2, 1, 1, 1.5, 1.5, 1.5, 1, 1, 1, 1, 1, 1])
-    assert w.classification == "flat"
-    assert [round(m, 3) for _s, _e, m in w.segments] == [1.0, 1.5, 1.0]
-
-
-def test_old_rule_failure_lone_late_outlier_changes_nothing():
-    w = warmup.classify([1.3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1.6])
-    assert w.classification == "flat" and w.steady_start == 1
-
-
-def test_a_gc_spike_is_set_aside_for_segmentation_but_counted():
-    w = warmup.classify([1.3, 1, 1, 1, 2.0, 1, 1, 1, 1, 1, 1])
-    assert w.classification == "flat" and w.steady_start == 1 and len(w.segments) == 1
-
-
-def test_aot_cells_only_set_the_first_call_apart():
-    """CPython without a JIT: nothing but call 1 is ever dropped, whatever the series looks like."""
-    record = make_record("pure_python", "cpython3.11", "cpython", [5.0, 3.0, 1.0, 1.0])
-    assert warmup.steady_part(record) == warmup.Warmup(1, "first call")
-    numba = make_record("numba_njit", "cpython3.11", "cpython", [5.0, 3.0, 1.0, 1.0], technology="numba")
-    assert warmup.steady_part(numba).classification != "first call"
-
+from shootout import estimates, stats
 
 # ------------------------------------------------------------------ intervals
 

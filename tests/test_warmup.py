@@ -94,6 +94,14 @@ def test_old_records_keep_the_rule_they_were_run_under():
     assert warmup.steady_part(v2).classification == "flat"
 
 
+def test_aot_cells_only_set_the_first_call_apart():
+    """CPython without a JIT: nothing but call 1 is ever dropped, whatever the series looks like."""
+    record = make_record("pure_python", "cpython3.11", "cpython", [5.0, 3.0, 1.0, 1.0])
+    assert warmup.steady_part(record) == warmup.Warmup(1, "first call")
+    numba = make_record("numba_njit", "cpython3.11", "cpython", [5.0, 3.0, 1.0, 1.0], technology="numba")
+    assert warmup.steady_part(numba).classification != "first call"
+
+
 # ------------------------------------------------------------------ one first-call rule
 
 
