@@ -1,7 +1,7 @@
 """The harness-overhead check: the baseline variant's calls in the harness against the same kernel run plainly.
 
 Each workload may declare a plain program (workloads/<name>/plain.py): the baseline variant's kernel in a
-standalone script that imports nothing of pyshootout. The sampler runs it in the first rounds, interleaved with
+standalone script that imports nothing of pyshootout. The sampler runs it in every round of the minimum, interleaved with
 the harness's processes, on every interpreter column, with the same pinning and environment, for as many calls
 as the harness's processes of that cell make at least (N). Call k of a fresh process is compared with call k:
 
@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import estimates
+from . import estimates, stats
 
 LIMIT = 0.03  # a harness that slows the later calls by more than this (CI wholly above) is flagged
 
@@ -70,20 +70,15 @@ def _calls(records: list[dict], calls: int) -> tuple[list[float], list[float]]:
     return firsts, laters
 
 
-def _cell(record: dict) -> tuple:
-    """The cell a harness or plain record belongs to (both carry its fields)."""
-    return (record["workload"], record["variant"], record["interpreter"]["name"], record.get("threads", 1),
-            record["size"])
-
-
 def check(records: list[dict], plain: list[dict]) -> list[Overhead]:
     """One Overhead per harness cell that has verified plain processes beside it, in cell-key order."""
     found = []
     for key in sorted({p["beside"] for p in plain}):
         mine = [p for p in plain if p["beside"] == key]
         good = [p for p in mine if p["status"] == "ok" and p["verified"]]
-        cell = _cell(mine[0])
-        harness = [r for r in records if r.get("status") == "ok" and r.get("verified") and _cell(r) == cell]
+        cell = stats.cell_of(mine[0])  # a plain record carries its cell's fields too
+        harness = [r for r in records
+                   if r.get("status") == "ok" and r.get("verified") and stats.cell_of(r) == cell]
         if not good or not harness:
             continue
         calls = min(len(p["times_seconds"]) for p in good)
