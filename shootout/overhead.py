@@ -1,9 +1,9 @@
 """The harness-overhead check: the baseline variant's calls in the harness against the same kernel run plainly.
 
 Each workload may declare a plain program (workloads/<name>/plain.py): the baseline variant's kernel in a
-standalone script that imports nothing of pyshootout. The sampler runs it in every round of the minimum, interleaved with
-the harness's processes, on every interpreter column, with the same pinning and environment, for as many calls
-as the harness's processes of that cell make at least (N). Call k of a fresh process is compared with call k:
+standalone script that imports nothing of pyshootout. The sampler runs it in every round of the minimum,
+interleaved with the harness's processes, on every interpreter column, with the same pinning and environment,
+for as many calls as the harness's processes of that cell make at least (N). Call k of a fresh process is compared with call k:
 
     first   the harness's call 1 ÷ the plain program's call 1 (start-up, compilation, the first JIT traces)
     later   the mean of calls 2..N in the harness ÷ the same in the plain program (what the speedups divide)
