@@ -53,6 +53,21 @@ class CellSampling:
     half_width: float | None = None  # relative half-width of its median's CI, kept up to date past the minimum
     sample: stats.ProcessSample | None = None  # its process means with their rounds (the unit of every CI)
     spread: float = 0.5  # relative spread of its process means (1.4826·MAD/median); 50% until known
+    usable: int = 0  # records that give a number (stats.process_mean): what the minimum counts
+    warmup_end: int | None = None  # JIT cells: where the warm-up ends, learned from a process (see add)
+
+    def add(self, record: dict) -> None:
+        """Keep a worker's record, and what the sampler reads of it, split once (a JIT record's split runs
+        change-point detection: the progress line, after every process, must not redo it for every record).
+        The warm-up end comes from the cell's first process classed flat or warmup: the first call of its first
+        segment at the final level (warmup.classify). Until one is, later processes explore too: one with no
+        steady state, or one that slowed down late, says nothing about how long the others need to warm up."""
+        self.records.append(record)
+        self.usable += stats.process_mean(record) is not None
+        if self.warmup_end is None and record.get("status") == "ok" and record.get("verified"):
+            split = stats.split(record)
+            if split.classification in ("flat", "warmup"):
+                self.warmup_end = split.reached
 
     @property
     def key(self) -> tuple:
@@ -120,8 +135,7 @@ class Sampler:
         least = self.minimum(cell)
         if self.method.precision is None:
             return max(0, least - len(cell.records))
-        usable = sum(1 for r in cell.records if stats.process_mean(r) is not None)
-        return max(0, min(least - usable, 2 * least - len(cell.records)))
+        return max(0, min(least - cell.usable, 2 * least - len(cell.records)))
 
     def per_round(self, cell: CellSampling) -> int:
         """Processes of a cell per round: a baseline whose minimum is twice the others' gets two in every round,
@@ -220,21 +234,8 @@ class Sampler:
         p = cell.planned
         rule = warmup.rule_for(p.implementation, p.technology)
         index = len(cell.records)
-        return Job(p, index, self.method.calls_for(rule, self.steady_start_of(cell)), warmup_rule=rule,
+        return Job(p, index, self.method.calls_for(rule, cell.warmup_end), warmup_rule=rule,
                    round_index=self.round_index, layout_padding=self.layout_padding(p, f"{p.cell.key}-p{index}"))
-
-    @staticmethod
-    def steady_start_of(cell: CellSampling) -> int | None:
-        """Where a JIT cell's warm-up ends, learned from its first process classed flat or warmup: the first call
-        of its first segment at the final level (warmup.classify). None while no process of it is (later
-        processes then explore too): one with no steady state, or one that slowed down late, says nothing
-        about how long the others need to warm up."""
-        for record in cell.records:
-            if record.get("status") == "ok" and record.get("verified"):
-                split = stats.split(record)
-                if split.classification in ("flat", "warmup") and split.reached is not None:
-                    return split.reached
-        return None
 
     def layout_padding(self, planned: PlannedCell, name: str) -> int:
         """The small loops a PyPy process compiles before its kernel, drawn by the seed (0 elsewhere)."""
@@ -248,7 +249,7 @@ class Sampler:
         if record is None:  # stopped by a signal: not counted
             return False
         cell.seconds += time.monotonic() - started
-        cell.records.append(record)
+        cell.add(record)
         self.done += 1
         if len(cell.records) >= self.method.processes and self.method.precision is not None:
             self._update_estimates(cell)
