@@ -196,12 +196,6 @@ def import_variant(workload, variant, build_dir):
         raise
 
 
-def _median(values):
-    ordered = sorted(values)
-    middle = len(ordered) // 2
-    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
-
-
 def stop_reason(times, args):
     """Why no further call is made (None: call again): never past --calls; past --min-calls, once --max-seconds
     went into the calls ("seconds"). How many calls a JIT cell needs is the orchestrator's to decide: it learns
