@@ -40,33 +40,45 @@ def _number(value, allow_none: bool = True) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value) and value >= 0
 
 
-def _typed(record: dict) -> str | None:
-    checks = [
-        ("workload", lambda v: isinstance(v, str) and v != ""),
-        ("variant", lambda v: isinstance(v, str) and v != ""),
-        ("technology", lambda v: v is None or isinstance(v, str)),
-        ("interpreter", lambda v: isinstance(v, dict) and isinstance(v.get("name"), str)
-         and isinstance(v.get("implementation"), (str, type(None)))),
-        ("params", lambda v: isinstance(v, dict) and all(isinstance(k, str) and isinstance(x, _SCALAR)
-                                                         for k, x in v.items())),
-        ("size", lambda v: isinstance(v, str) and v != ""),
-        ("threads", lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 1),
-        ("process_index", lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 0),
-        ("times_seconds", lambda v: isinstance(v, list) and all(_number(t, allow_none=False) for t in v)),
-        ("status", lambda v: v in STATUSES),
-        ("verified", lambda v: isinstance(v, bool)),
-        ("error", lambda v: v is None or isinstance(v, str)),
-        ("build", lambda v: v is None or isinstance(v, dict)),
-        ("import_seconds", _number),
-        ("prepare_seconds", _number),
-        ("first_call_seconds", _number),
-        ("output_seconds", lambda v: isinstance(v, list) and all(_number(t, allow_none=False) for t in v)),
-        ("work_units", _number),
-    ]
-    for key, valid in checks:
+def _text(value) -> bool:
+    return isinstance(value, str) and value != ""
+
+
+def _seconds_list(value) -> bool:
+    return isinstance(value, list) and all(_number(t, allow_none=False) for t in value)
+
+
+def _count(least: int):
+    return lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= least
+
+
+FIELDS = {  # what each field of a worker or plain-program record must hold
+    "workload": _text, "variant": _text, "size": _text, "beside": _text,
+    "technology": lambda v: v is None or isinstance(v, str),
+    "interpreter": lambda v: isinstance(v, dict) and isinstance(v.get("name"), str)
+    and isinstance(v.get("implementation"), (str, type(None))),
+    "params": lambda v: isinstance(v, dict) and all(isinstance(k, str) and isinstance(x, _SCALAR)
+                                                     for k, x in v.items()),
+    "threads": _count(1), "process_index": _count(0),
+    "times_seconds": _seconds_list, "output_seconds": _seconds_list,
+    "status": lambda v: v in STATUSES, "verified": lambda v: isinstance(v, bool),
+    "error": lambda v: v is None or isinstance(v, str), "build": lambda v: v is None or isinstance(v, dict),
+    "import_seconds": _number, "prepare_seconds": _number, "first_call_seconds": _number,
+    "work_units": _number,
+}
+WORKER_FIELDS = ("workload", "variant", "technology", "interpreter", "params", "size", "threads",
+                 "process_index", "times_seconds", "status", "verified", "error", "build", "import_seconds",
+                 "prepare_seconds", "first_call_seconds", "output_seconds", "work_units")
+PLAIN_FIELDS = ("workload", "variant", "threads", "beside", "size", "interpreter", "process_index",
+                "times_seconds", "status", "verified")
+
+
+def _typed(record: dict, names: tuple) -> str | None:
+    """The first of `names` missing from the record or holding a value FIELDS refuses, in one line."""
+    for key in names:
         if key not in record:
             return f"no {key!r} field"
-        if not valid(record[key]):
+        if not FIELDS[key](record[key]):
             return f"field {key!r} has an invalid value {str(record[key])[:60]!r}"
     return None
 
@@ -75,7 +87,7 @@ def problem(record) -> str | None:
     """What is wrong with a record, in one line; None when it can be counted."""
     if not isinstance(record, dict):
         return f"a record must be a JSON object, not {type(record).__name__}"
-    wrong = _typed(record)
+    wrong = _typed(record, WORKER_FIELDS)
     if wrong:
         return wrong
     if record["status"] == Status.OK and (not record["verified"] or not record["times_seconds"]):
@@ -89,21 +101,9 @@ def plain_problem(record) -> str | None:
     """What is wrong with a plain-program record (plain/*.json: the harness-overhead check), in one line."""
     if not isinstance(record, dict) or record.get("kind") != "plain":
         return "a plain-program record must be a JSON object with kind 'plain'"
-    checks = [
-        ("workload", lambda v: isinstance(v, str) and v != ""),
-        ("variant", lambda v: isinstance(v, str) and v != ""),
-        ("threads", lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 1),
-        ("beside", lambda v: isinstance(v, str) and v != ""),
-        ("size", lambda v: isinstance(v, str) and v != ""),
-        ("interpreter", lambda v: isinstance(v, dict) and isinstance(v.get("name"), str)),
-        ("process_index", lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 0),
-        ("times_seconds", lambda v: isinstance(v, list) and all(_number(t, allow_none=False) for t in v)),
-        ("status", lambda v: v in STATUSES),
-        ("verified", lambda v: isinstance(v, bool)),
-    ]
-    for key, valid in checks:
-        if not valid(record.get(key)):
-            return f"field {key!r} is missing or has an invalid value {str(record.get(key))[:60]!r}"
+    wrong = _typed(record, PLAIN_FIELDS)
+    if wrong:
+        return wrong
     if record["verified"] != (record["status"] == Status.OK):
         return f"verified {record['verified']} with status {record['status']}"
     return None
