@@ -90,9 +90,7 @@ def run_method(data: archive_mod.Archive) -> RunMethod:
 def older_rules(records: list[dict]) -> list[tuple[str, str]]:
     """The warm-up rules this archive's records name that are not today's (a record without one: its default)."""
     current = {"aot", warmup.JIT_RULE}
-    named = {r.get("warmup_rule") or ("jit" if warmup.is_jit((r.get("interpreter") or {}).get("implementation"),
-                                                               r.get("technology")) else "aot")
-             for r in records if r.get("status") == "ok"}
+    named = {warmup.rule_of(r) for r in records if r.get("status") == "ok"}
     return [(rule, warmup.RULES.get(rule, "not known to this pyshootout")) for rule in sorted(named - current)]
 
 

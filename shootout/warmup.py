@@ -218,11 +218,16 @@ def rule_for(implementation: str | None, technology: str | None) -> str:
     return JIT_RULE if is_jit(implementation, technology) else "aot"
 
 
+def rule_of(record: dict) -> str:
+    """The rule a record was run under; one from before records named it gets "jit" or "aot"."""
+    return record.get("warmup_rule") or ("jit" if is_jit((record.get("interpreter") or {}).get("implementation"),
+                                                          record.get("technology")) else "aot")
+
+
 def steady_part(record: dict) -> Warmup:
     """The warm-up split of one ok record, by the rule it was run under."""
     times = record.get("times_seconds") or []
-    rule = record.get("warmup_rule") or ("jit" if is_jit(record["interpreter"].get("implementation"),
-                                                         record.get("technology")) else "aot")
+    rule = rule_of(record)
     if rule in JIT_RULES:
         return classify(times, rule)
     if rule == "interpreted":
