@@ -15,20 +15,20 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from shootout import archive, stats
+from shootout.results import archive, summaries
 
 
 def ratios(path: str):
     data = archive.read(Path(path))
-    summary = stats.summarise(data.records, data.roles)
+    summary = summaries.summarise(data.records, data.roles)
     summary = summary[summary["verified"] & summary["speedup_low"].notna()]
     half = (summary["speedup_high"] - summary["speedup_low"]) / 2 / summary["speedup"]
-    return summary.assign(half_width=half)[stats.CELL_KEYS + ["speedup", "speedup_low", "speedup_high",
+    return summary.assign(half_width=half)[summaries.CELL_KEYS + ["speedup", "speedup_low", "speedup_high",
                                                               "half_width", "disturbed", "no_steady_state"]]
 
 
 def main(a: str, b: str) -> int:
-    both = ratios(a).merge(ratios(b), on=stats.CELL_KEYS, suffixes=("_a", "_b"))
+    both = ratios(a).merge(ratios(b), on=summaries.CELL_KEYS, suffixes=("_a", "_b"))
     overlap = (both["speedup_low_a"] <= both["speedup_high_b"]) & (both["speedup_low_b"] <= both["speedup_high_a"])
     both = both.assign(overlap=overlap, shift=both["speedup_b"] / both["speedup_a"] - 1)
     columns = ["variant", "interpreter", "threads", "size", "speedup_a", "speedup_b", "shift", "half_width_a",

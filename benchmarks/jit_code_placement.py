@@ -27,7 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from shootout import catalog
+from shootout.run import catalog
 
 HARNESS = ROOT / "workloads" / "harness.py"
 

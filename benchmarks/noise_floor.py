@@ -19,8 +19,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from shootout import archive, estimates, stats
-from shootout.options import precision_of
+from shootout.results import archive, estimates, summaries
+from shootout.run.options import precision_of
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -30,13 +30,13 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     target = precision_of(args.precision)
     data = archive.read(Path(args.archive))
-    summary = stats.summarise(data.records, data.roles)
-    means = stats.process_means(data.records)
-    for (workload, size), row in stats.baseline_cells(summary, data.roles).items():
-        key = tuple(row[k] for k in stats.CELL_KEYS)
+    summary = summaries.summarise(data.records, data.roles)
+    means = summaries.process_means(data.records)
+    for (workload, size), row in summaries.baseline_cells(summary, data.roles).items():
+        key = tuple(row[k] for k in summaries.CELL_KEYS)
         values = means[key]
         spread = estimates.relative_spread(values)
-        walls = [r.get("process_wall_seconds") or 0.0 for r in data.records if stats.cell_of(r) == key]
+        walls = [r.get("process_wall_seconds") or 0.0 for r in data.records if summaries.cell_of(r) == key]
         per_process = sum(walls) / len(walls)
         needed = math.ceil((1.96 * 1.2533 * spread / (target / math.sqrt(2))) ** 2)
         print(f"{workload} {size}: baseline {row['variant']} on {row['interpreter']}, {len(values)} processes, "

@@ -1,6 +1,6 @@
 """How often do the report's 95% CIs contain the truth? Coverage measured by simulation through the project's own
-functions: shootout.estimates.median_ci (a cell's median), estimates.ratio_ci (speedups, PyPy vs CPython) and
-shootout.stats.ratio (a ratio as the report computes it from two cells' ProcessSamples: paired by round when the
+functions: shootout.results.estimates.median_ci (a cell's median), estimates.ratio_ci (speedups, PyPy vs CPython) and
+shootout.results.summaries.ratio (a ratio as the report computes it from two cells' ProcessSamples: paired by round when the
 records carry rounds, else the bootstrap, widened for serial dependence when they carry `started_at`).
 
     python benchmarks/simulate_coverage.py [--trials 800] [--seed 1] [--parts median,ratio,drift,speedup]
@@ -14,7 +14,7 @@ Parts (each prints one table; coverage ± its binomial standard error, and the m
            cell 1%, and the reverse). Truth: the ratio of the two distributions' medians.
   drift    a baseline alone whose process means follow an AR(1) process over the run (r = 0.6 between consecutive
            processes, 3% stationary spread, plus 1% independent noise), and i.i.d. data: median_ci plain and
-           widened by its effective sample size (stats.ProcessSample.dependence, as summarise does).
+           widened by its effective sample size (summaries.ProcessSample.dependence, as summarise does).
   speedup  one run's rounds: a machine drifting as an AR(1) over process slots (ROUND_SLOTS slots a round, r = 0.6
            from one round to the next, amplitude 0 / 2% / 5%) plus 1.5% process noise, shared by the baseline and
            a cell placed in random slots of each round. Layouts: both once a round for 12 rounds; the baseline
@@ -40,7 +40,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from shootout import estimates, stats
+from shootout.results import estimates, summaries
 
 SHAPES = ("normal", "lognormal", "exponential")
 ROUND_SLOTS = 10  # processes per round in the speedup part (the other cells of the round)
@@ -134,7 +134,7 @@ def drift_part(trials: int, rng: np.random.Generator) -> None:
             plain, widened = Tally(), Tally()
             for _ in range(trials):
                 x = np.exp((ar1(n, AR_R, drift, rng) if drift else 0.0) + noise * rng.standard_normal(n))
-                sample = stats.ProcessSample(x, started=np.arange(n, dtype=float))
+                sample = summaries.ProcessSample(x, started=np.arange(n, dtype=float))
                 plain.add(estimates.median_ci(x), 1.0)
                 widened.add(estimates.median_ci(x, dependence=sample.dependence), 1.0)
             rows.append((f"n={n} {label}", [plain, widened]))
@@ -167,19 +167,19 @@ def run_samples(layout: Layout, drift: float, rng: np.random.Generator) -> tuple
     slots = np.concatenate([r * ROUND_SLOTS + rng.permutation(ROUND_SLOTS) for r in range(rounds)])
     taken = {r: 0 for r in range(rounds)}
 
-    def place(level: float, rounds_of: np.ndarray) -> stats.ProcessSample:
+    def place(level: float, rounds_of: np.ndarray) -> summaries.ProcessSample:
         at = []
         for r in rounds_of:
             at.append(slots[r * ROUND_SLOTS + taken[int(r)]])
             taken[int(r)] += 1
         at = np.asarray(at)
         means = level * np.exp(machine[at] + 0.015 * rng.standard_normal(len(at)))
-        return stats.ProcessSample(means, rounds_of.astype(int), at.astype(float))
+        return summaries.ProcessSample(means, rounds_of.astype(int), at.astype(float))
 
     return place(4.0, layout.base_rounds), place(0.5, layout.cell_rounds)
 
 
-def block_bootstrap(base: stats.ProcessSample, cell: stats.ProcessSample) -> estimates.Interval:
+def block_bootstrap(base: summaries.ProcessSample, cell: summaries.ProcessSample) -> estimates.Interval:
     """The alternative not taken: rounds resampled within strata (both cells / baseline only / cell only), each
     round's processes kept together; percentile interval of the ratio of (weighted) medians."""
     rng = np.random.default_rng(estimates.SEED)
@@ -207,14 +207,14 @@ def _weighted_medians(values: np.ndarray, weights: np.ndarray) -> np.ndarray:
     return (x[low] + x[high]) / 2
 
 
-def _without(sample: stats.ProcessSample, rounds: bool, started: bool) -> stats.ProcessSample:
-    return stats.ProcessSample(sample.means, sample.rounds if rounds else None, sample.started if started else None)
+def _without(sample: summaries.ProcessSample, rounds: bool, started: bool) -> summaries.ProcessSample:
+    return summaries.ProcessSample(sample.means, sample.rounds if rounds else None, sample.started if started else None)
 
 
 SPEEDUP_METHODS: dict[str, Callable] = {
-    "plain": lambda b, c: stats.ratio(_without(b, False, False), _without(c, False, False), ("b", "c"))[1],
-    "plain + n_eff": lambda b, c: stats.ratio(_without(b, False, True), _without(c, False, True), ("b", "c"))[1],
-    "paired by round": lambda b, c: stats.ratio(b, c, ("b", "c"))[1],
+    "plain": lambda b, c: summaries.ratio(_without(b, False, False), _without(c, False, False), ("b", "c"))[1],
+    "plain + n_eff": lambda b, c: summaries.ratio(_without(b, False, True), _without(c, False, True), ("b", "c"))[1],
+    "paired by round": lambda b, c: summaries.ratio(b, c, ("b", "c"))[1],
     "block bootstrap": block_bootstrap,
 }
 

@@ -1,5 +1,5 @@
 """Does `diff --fail-on-slowdown` cry wolf on machine drift, and does it catch a real slowdown? A simulation that
-feeds synthetic process means to the project's own diff (shootout.diff.compare_sides: the views, the joint
+feeds synthetic process means to the project's own diff (shootout.results.diff.compare_sides: the views, the joint
 bootstrap, Holm, the verdicts and the gate, exactly as `nox -s diff` runs them on archives).
 
     python benchmarks/simulate_diff_gate.py [--trials 250] [--threshold 2%,5%] [--drift-jitter 0.01] [--seed 1]
@@ -36,7 +36,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from shootout import diff
+from shootout.results import diff
 
 CELLS = 20
 NOISY = 2  # cells with a 10% spread

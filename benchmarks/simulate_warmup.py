@@ -26,8 +26,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from shootout import warmup
-from shootout.matrix import METHODS
+from shootout.results import warmup
+from shootout.run.matrix import METHODS
 from workloads.harness import stop_reason
 
 CURVES = {  # (A, ρ): the excess of call 2 over the level, and its decay per call

@@ -15,8 +15,8 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 
-from shootout import estimates, stats
-from shootout.snapshot import ContractSnapshot
+from shootout.results import estimates, summaries
+from shootout.results.snapshot import ContractSnapshot
 
 from . import figures
 from .cells import Cell, Order
@@ -41,7 +41,7 @@ class PairRow:
     gil_flag: str = ""  # the CPython side is free-threaded but an extension turned the GIL back on (Cell.gil_flag)
     ratio_method: str = ""
     smallest_p: float = 1.0  # the smallest p-value the exact test can give with this row's processes
-    family_size: int = 0  # comparisons in its Holm family (stats.compare_interpreters)
+    family_size: int = 0  # comparisons in its Holm family (summaries.compare_interpreters)
 
     @property
     def pypy_faster(self) -> bool:
@@ -238,7 +238,7 @@ def _scaling_rows(scaling: pd.DataFrame, contract: ContractSnapshot, order: Orde
 def thread_scaling(summary: pd.DataFrame, records: list[dict], cells: list[Cell], contract: ContractSnapshot,
                    order: Order, prefix: str) -> ThreadScaling | None:
     """Each parallel cell against the same variant at 1 thread; None when nothing ran at ≥ 2 threads."""
-    scaling = stats.thread_scaling(summary, records) if not summary.empty else pd.DataFrame()
+    scaling = summaries.thread_scaling(summary, records) if not summary.empty else pd.DataFrame()
     if scaling.empty or int(scaling["threads"].max()) < 2:
         return None
     flags = {(c.variant, c.interpreter, c.threads, c.size): c.gil_flag for c in cells if c.gil_flag}

@@ -1,6 +1,6 @@
 """The cells of an archive as typed rows, and the order the report shows them in.
 
-One Cell per (workload, variant, interpreter, threads, size) from shootout.stats.summarise, plus the column the
+One Cell per (workload, variant, interpreter, threads, size) from shootout.results.summaries.summarise, plus the column the
 report derives itself: the cost of one call when the data starts as Python lists (input conversion, once per
 process + the kernel + the output conversion back to a list) and its speedup over the baseline's same cost.
 """
@@ -12,8 +12,8 @@ from dataclasses import dataclass, field, replace
 
 import pandas as pd
 
-from shootout import records, stats
-from shootout.snapshot import ContractSnapshot, RolesSnapshot
+from shootout.results import records, summaries
+from shootout.results.snapshot import ContractSnapshot, RolesSnapshot
 
 from .formatting import optional
 
@@ -63,7 +63,7 @@ class Cell:
     speedup_method: str = ""  # how the speedup and its CI were computed (estimates.ratio_ci)
     serial_lag1: float | None = None  # lag-1 autocorrelation of its process means in run order
     effective_processes: float | None = None  # the AR(1) effective sample size its CI was computed for
-    # Kalibera & Jones's variance components (stats.design), relative to the cell's mean
+    # Kalibera & Jones's variance components (summaries.design), relative to the cell's mean
     steady_calls: float | None = None  # steady calls per process, on average
     within_spread: float | None = None  # T1: one steady call about its process's mean
     between_spread: float | None = None  # T2: process means beyond their calls' noise
@@ -155,11 +155,11 @@ def with_stop_reasons(cells: list[Cell], planned: list) -> list[Cell]:
 
 
 def baselines(summary: pd.DataFrame, roles: dict[str, RolesSnapshot]) -> dict[tuple[str, str], tuple]:
-    """(workload, size) -> the baseline cell's key, as stats chooses it (the speedups' denominator)."""
+    """(workload, size) -> the baseline cell's key, as summaries chooses it (the speedups' denominator)."""
     if summary.empty:
         return {}
-    found = stats.baseline_cells(summary, roles)
-    return {where: tuple(row[k] for k in stats.CELL_KEYS) for where, row in found.items()}
+    found = summaries.baseline_cells(summary, roles)
+    return {where: tuple(row[k] for k in summaries.CELL_KEYS) for where, row in found.items()}
 
 
 def from_summary(summary: pd.DataFrame, roles: dict[str, RolesSnapshot]) -> list[Cell]:

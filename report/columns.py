@@ -3,7 +3,7 @@ and whether their GIL was off, and how each provisioned CPython was built.
 
 What a column *is* comes from the archive, never from the spelling of its name: free_threaded and gil_enabled (at
 worker start) from its records' "interpreter", falling back to the probe in metadata.json "interpreters"[].info; the
-build from info.provision, the provision.json that shootout/provision.py wrote beside the build (profile, configure
+build from info.provision, the provision.json that shootout/run/provision.py wrote beside the build (profile, configure
 flags, the source tarball and its sha256, or uv's download, and the seconds each phase took). An interpreter the
 run found already installed has no build record, and the report says so rather than guessing.
 """

@@ -1,6 +1,6 @@
 """The HTML comparison of archives (`diff`) and the reproduction section of a report: a forest plot of ratios with
 their CIs, the cell table with the three views, and what differs. Every ratio, CI and verdict is diff's own
-(shootout.diff: the drift-cancelled view, the joint bootstrap, Holm); this module only lays them out. Same rules as
+(shootout.results.diff: the drift-cancelled view, the joint bootstrap, Holm); this module only lays them out. Same rules as
 report.html: self-contained, offline, deterministic, every archive string escaped (Jinja2 autoescape; figure
 specs through figures.to_spec).
 """
@@ -14,8 +14,8 @@ import markupsafe
 import plotly
 import plotly.graph_objects as go
 
-from shootout import archive as archive_mod
-from shootout.diff import UNMATCHED, VIEWS, CellChange, Comparison, Ratio
+from shootout.results import archive as archive_mod
+from shootout.results.diff import UNMATCHED, VIEWS, CellChange, Comparison, Ratio
 
 from . import figures, formatting
 from .pages import environment, plotly_js

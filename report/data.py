@@ -12,9 +12,9 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from shootout import estimates, stats
-from shootout.archive import Archive
-from shootout.snapshot import ContractSnapshot, RolesSnapshot
+from shootout.results import estimates, summaries
+from shootout.results.archive import Archive
+from shootout.results.snapshot import ContractSnapshot, RolesSnapshot
 
 from . import analysis, drift_panel, figures, machine, output_image, quality, sidebyside, warmup_panels
 from . import cells as cells_mod
@@ -30,7 +30,7 @@ from .problems import Problem, problems
 @dataclass(frozen=True)
 class Comparison:
     """The baseline variant on a PyPy and a CPython interpreter, single-threaded, with the Mann-Whitney p-value
-    of the pair's table, Holm-adjusted within its family (stats.compare_interpreters)."""
+    of the pair's table, Holm-adjusted within its family (summaries.compare_interpreters)."""
 
     pypy: Cell
     cpython: Cell
@@ -159,12 +159,12 @@ class Run:
     cells: list[Cell]
     interpreters: tuple
     pairs: list[tuple[str, str]]
-    tests: dict  # (pypy, cpython) -> stats.compare_interpreters frame
+    tests: dict  # (pypy, cpython) -> summaries.compare_interpreters frame
     references: list[output_image.Reference]
     reference_problems: list[str]
     several: bool
     columns: dict  # interpreter name -> columns.Column
-    means: dict  # cell key -> its per-process steady means (stats.process_means)
+    means: dict  # cell key -> its per-process steady means (summaries.process_means)
 
     @property
     def labels(self) -> dict[str, str]:
@@ -287,7 +287,7 @@ def workload_names(meta: dict, contracts: dict) -> list[str]:
 
 
 def _run(data: Archive) -> Run:
-    summary = stats.summarise(data.records, data.roles) if data.records else pd.DataFrame()
+    summary = summaries.summarise(data.records, data.roles) if data.records else pd.DataFrame()
     cells = cells_mod.from_summary(summary, data.roles)
     cells = cells_mod.with_stop_reasons(cells, _list(machine.dict_of(data.metadata).get("planned_cells")))
     interpreters = cells_mod.interpreter_order(machine.dict_of(data.metadata), cells)
@@ -295,9 +295,9 @@ def _run(data: Archive) -> Run:
     names = workload_names(machine.dict_of(data.metadata), data.contracts)
     references, reference_problems = output_image.read_references(data, names) if names else ([], [])
     return Run(data, summary, cells, interpreters, pairs,
-               {pair: stats.compare_interpreters(data.records, *pair) for pair in pairs},
+               {pair: summaries.compare_interpreters(data.records, *pair) for pair in pairs},
                references, reference_problems, len(names) > 1,
-               columns_mod.columns(machine.dict_of(data.metadata), data.records), stats.process_means(data.records))
+               columns_mod.columns(machine.dict_of(data.metadata), data.records), summaries.process_means(data.records))
 
 
 def _side_by_side(run: Run, workloads: list[WorkloadReport]) -> list[sidebyside.SideBySide]:
@@ -329,6 +329,6 @@ def build(data: Archive) -> Report:
         machine=machine.machine(data, lambda w, v: ranks[w].variant(v) if w in ranks else 0, run.columns),
         reproduce=machine.reproduce(data),
         drift=drift_panel.view(data.records, run.summary, data.roles),
-        tolerance=stats.TOLERANCE, unstable_ci=stats.UNSTABLE_CI, quality_bound=stats.KERNEL_QUALITY_BOUND,
+        tolerance=summaries.TOLERANCE, unstable_ci=summaries.UNSTABLE_CI, quality_bound=summaries.KERNEL_QUALITY_BOUND,
         columns=run.columns,
     )

@@ -1,7 +1,7 @@
-"""The machine over the run (shootout/drift.py): every process's mean ÷ its cell's median against when it started,
+"""The machine over the run (shootout/results/drift.py): every process's mean ÷ its cell's median against when it started,
 and, for each baseline cell, whether its processes drifted together (lag-1 autocorrelation in run order).
 
-A drift longer than one process makes a CI that treats processes as independent narrower than it should be: stats
+A drift longer than one process makes a CI that treats processes as independent narrower than it should be: summaries
 widens the cell's median CI by its effective sample size (estimates.Dependence, the same numbers as here) and pairs
 speedups by round where the records carry rounds. The panel says what was found and done, and shows the chart so a
 reader can see the machine's episodes.
@@ -14,8 +14,8 @@ from dataclasses import dataclass
 import pandas as pd
 import plotly.graph_objects as go
 
-from shootout import drift, stats
-from shootout.snapshot import RolesSnapshot
+from shootout.results import drift, summaries
+from shootout.results.snapshot import RolesSnapshot
 
 from . import figures
 
@@ -64,8 +64,8 @@ def _figure(points: list[drift.ProcessPoint]) -> figures.Figure:
 
 def _baselines(records: list[dict], summary: pd.DataFrame, roles: dict[str, RolesSnapshot]) -> list[BaselineDrift]:
     found = []
-    for (workload, size), row in sorted(stats.baseline_cells(summary, roles).items()):
-        serial = drift.serial_correlation(records, tuple(row[k] for k in stats.CELL_KEYS))
+    for (workload, size), row in sorted(summaries.baseline_cells(summary, roles).items()):
+        serial = drift.serial_correlation(records, tuple(row[k] for k in summaries.CELL_KEYS))
         if serial is not None:
             found.append(BaselineDrift(f"{row['variant']} on {row['interpreter']}, {workload} {size}", serial))
     return found

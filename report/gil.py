@@ -2,7 +2,7 @@
 or costs it. Only ok + verified cells of technology "python" enter it.
 
 (a) Thread scaling: each pure-Python variant that ran at more than one thread, on each interpreter, time at 1 thread
-    ÷ time at N threads, with the 95% CI of that ratio (shootout.estimates.ratio_ci: percentile bootstrap of the
+    ÷ time at N threads, with the 95% CI of that ratio (shootout.results.estimates.ratio_ci: percentile bootstrap of the
     ratio of medians resampling both cells' per-process steady means, as the Thread scaling section computes it).
     With a GIL the threads take turns, so the ratio stays near 1×; with the GIL off they can run at once.
 (b) Single-thread cost: each free-threaded column against the CPython column with the GIL of the same version
@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from shootout import estimates
+from shootout.results import estimates
 
 from .cells import Cell, Order
 from .columns import Column

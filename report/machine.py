@@ -7,7 +7,7 @@ from __future__ import annotations
 import shlex
 from dataclasses import dataclass
 
-from shootout.archive import Archive
+from shootout.results.archive import Archive
 
 from .columns import Build, Column
 from .formatting import DASH, flatten
@@ -139,7 +139,7 @@ def _precise_enough(method: dict, precision: float) -> str:
 
 
 def method_text(method: dict, seed) -> str:
-    """How the run measured, in one sentence (metadata.json "method", written by shootout.matrix.Method)."""
+    """How the run measured, in one sentence (metadata.json "method", written by shootout.run.matrix.Method)."""
     processes, most, precision = _number(method.get("processes")), _number(method.get("max_processes")), \
         _number(method.get("precision"))
     count = "?" if processes is None else f"{processes:g}"

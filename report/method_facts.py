@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from shootout import archive as archive_mod
-from shootout import estimates, overhead, stats, warmup
+from shootout.results import archive as archive_mod
+from shootout.results import estimates, overhead, summaries, warmup
 
 
 @dataclass(frozen=True)
@@ -42,7 +42,7 @@ class RunMethod:
 class MethodFacts:
     run: RunMethod
     older_rules: list[tuple[str, str]]  # (rule, what it does) for records run under a rule other than today's
-    # warm-up (shootout.warmup)
+    # warm-up (shootout.results.warmup)
     penalty: float
     min_segment: int
     min_steady: int
@@ -52,7 +52,7 @@ class MethodFacts:
     drift_min_calls: int
     trend_p: float
     jit_rule: str
-    # intervals and tests (shootout.estimates)
+    # intervals and tests (shootout.results.estimates)
     confidence: float
     significance: float
     resamples: int
@@ -63,7 +63,7 @@ class MethodFacts:
     lag1_margin: float
     max_lag1: float
     exact_max: int
-    # flags (shootout.stats) and the overhead check
+    # flags (shootout.results.summaries) and the overhead check
     unstable_ci: float
     disturbed_pressure: float
     disturbed_steal: float
@@ -105,7 +105,7 @@ def facts(data: archive_mod.Archive) -> MethodFacts:
         min_median_ci=estimates.MIN_MEDIAN_CI, min_paired=estimates.MIN_PAIRED,
         min_bootstrap=estimates.MIN_BOOTSTRAP, min_serial=estimates.MIN_SERIAL,
         lag1_margin=estimates.LAG1_MARGIN, max_lag1=estimates.MAX_LAG1, exact_max=estimates.EXACT_MAX,
-        unstable_ci=stats.UNSTABLE_CI, disturbed_pressure=stats.DISTURBED_PRESSURE,
-        disturbed_steal=stats.DISTURBED_STEAL, disturbed_cpu_share=stats.DISTURBED_CPU_SHARE,
+        unstable_ci=summaries.UNSTABLE_CI, disturbed_pressure=summaries.DISTURBED_PRESSURE,
+        disturbed_steal=summaries.DISTURBED_STEAL, disturbed_cpu_share=summaries.DISTURBED_CPU_SHARE,
         overhead_limit=overhead.LIMIT,
     )

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from shootout.snapshot import ContractSnapshot, FigureSnapshot
+from shootout.results.snapshot import ContractSnapshot, FigureSnapshot
 
 MAX_SIDE = 500
 MAX_OUTPUT_BYTES = 64 * 1024 * 1024  # refuse absurd (hostile) outputs: 16 million int32 values

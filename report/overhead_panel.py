@@ -1,11 +1,11 @@
-"""The harness-overhead table of the Method section (shootout/overhead.py computes it; this only words it)."""
+"""The harness-overhead table of the Method section (shootout/results/overhead.py computes it; this only words it)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from shootout import archive as archive_mod
-from shootout import overhead
+from shootout.results import archive as archive_mod
+from shootout.results import overhead
 
 
 @dataclass(frozen=True)

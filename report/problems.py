@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from shootout import stats
-from shootout.archive import Archive
+from shootout.results import summaries
+from shootout.results.archive import Archive
 
 from .cells import Cell, Order
 
@@ -58,7 +58,7 @@ def _build_of(data: Archive, cell: Cell) -> dict:
 
 
 def _problem(data: Archive, cell: Cell) -> Problem:
-    mine = sorted((r for r in data.records if stats.cell_of(r) == cell.key), key=lambda r: r.get("process_index", 0))
+    mine = sorted((r for r in data.records if summaries.cell_of(r) == cell.key), key=lambda r: r.get("process_index", 0))
     statuses: dict[str, int] = {}
     for r in mine:
         statuses[str(r.get("status"))] = statuses.get(str(r.get("status")), 0) + 1

@@ -1,6 +1,6 @@
 """Kernel quality: each single-thread compiled kernel (and numpy, for reference) against the workload's scalar C
 variant (its contract's `scalar_c` role) at the same interpreter and size, with the likely reason when it is more
-than stats.KERNEL_QUALITY_BOUND slower.
+than summaries.KERNEL_QUALITY_BOUND slower.
 
 The reason comes first from the contract (the variant's own slow_reasons for that implementation), else from
 what is known of the technology on that implementation (below: cpyext on PyPy, numpy's whole-array passes,
@@ -11,14 +11,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from shootout import stats
-from shootout.snapshot import ContractSnapshot
+from shootout.results import summaries
+from shootout.results.snapshot import ContractSnapshot
 
 from . import formatting
 from .analysis import Fit
 from .cells import Cell, Order
 
-COMPILED = tuple(stats.COMPILED_TECHNOLOGIES)
+COMPILED = tuple(summaries.COMPILED_TECHNOLOGIES)
 QUALITY_TECHNOLOGIES = (*COMPILED, "numpy")
 
 # What is known of a technology, by (technology, implementation), then technology alone.
@@ -89,7 +89,7 @@ def _ratios(cells: list[Cell], scalar_c: str) -> dict[tuple[str, str], dict[str,
     for c in good:
         base = scalar.get((c.interpreter, c.size))
         if c.technology in QUALITY_TECHNOLOGIES and c.variant != scalar_c and base:
-            # numpy is not compiled, so stats leaves it out of vs_scalar_c; the same ratio, for reference
+            # numpy is not compiled, so summaries leaves it out of vs_scalar_c; the same ratio, for reference
             families.setdefault((c.variant, c.interpreter), {})[c.size] = c.vs_scalar_c or c.median / base
     return families
 
@@ -101,7 +101,7 @@ def _row(cells: list[Cell], key: tuple[str, str], by_size: dict, sizes: list[str
     cell = next(c for c in cells if (c.variant, c.interpreter) == key)
     fit, c_fit = fits.get((variant, interp, 1)), fits.get((scalar_c, interp, 1))
     slope_ratio = fit.b_ns / c_fit.b_ns if fit and c_fit and c_fit.b_ns > 0 and fit.b_ns > 0 else None
-    bound = stats.KERNEL_QUALITY_BOUND
+    bound = summaries.KERNEL_QUALITY_BOUND
     slow = max(by_size.values()) > bound
     reason = None
     if slow and slope_ratio is not None and slope_ratio <= bound and fit.a > 0:
@@ -126,4 +126,4 @@ def kernel_quality(cells: list[Cell], contract: ContractSnapshot, order: Order, 
             for key, by_size in families.items()]
     rows.sort(key=lambda r: (r.reference_only, order.variant(r.variant), order.interpreter(r.interpreter)))
     scalar_fits = [fits[(scalar_c, i, 1)] for i in order.interpreters if (scalar_c, i, 1) in fits]
-    return Quality(scalar_c, rows, sizes, stats.KERNEL_QUALITY_BOUND, scalar_fits)
+    return Quality(scalar_c, rows, sizes, summaries.KERNEL_QUALITY_BOUND, scalar_fits)

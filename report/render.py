@@ -22,7 +22,7 @@ from pathlib import Path
 import markupsafe
 import plotly
 
-from shootout import archive as archive_mod
+from shootout.results import archive as archive_mod
 
 from . import comparison, method_facts, overhead_panel
 from . import data as data_mod

@@ -1,6 +1,6 @@
 """Warm-up panels: per-call time against call number for every verified JIT cell (PyPy, Numba), one thin line per
 worker process, the median across processes in bold, and a dashed marker where the steady state starts (the
-median over processes of where shootout.stats puts each process's steady state).
+median over processes of where shootout.results.summaries puts each process's steady state).
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 import plotly.graph_objects as go
 
-from shootout import stats, warmup
+from shootout.results import summaries, warmup
 
 from .cells import Cell
 from .figures import PALETTE, Figure, finish, interpreter_colours, vline
@@ -32,8 +32,8 @@ class WarmupPanel:
 def _series(records: list[dict], cell: Cell) -> list[tuple[int, list[float], int]]:
     """(process index, per-call times, steady start) of the cell's verified processes, in process order."""
     mine = sorted((r for r in records if r.get("status") == "ok" and r.get("verified") and r.get("times_seconds")
-                   and stats.cell_of(r) == cell.key), key=lambda r: r.get("process_index", 0))
-    return [(int(r.get("process_index", 0)), [float(t) for t in r["times_seconds"]], stats.split(r).steady_start)
+                   and summaries.cell_of(r) == cell.key), key=lambda r: r.get("process_index", 0))
+    return [(int(r.get("process_index", 0)), [float(t) for t in r["times_seconds"]], summaries.split(r).steady_start)
             for r in mine]
 
 

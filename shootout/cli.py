@@ -18,10 +18,10 @@ import shutil
 import sys
 from pathlib import Path
 
-from . import archive
-from .catalog import DEFAULT_WORKLOAD, ROOT
-from .interrupts import EXIT_INTERRUPTED, StopRequest, handling
-from .options import UsageError, compare_options, resume_options
+from .results import archive
+from .run.catalog import DEFAULT_WORKLOAD, ROOT
+from .run.interrupts import EXIT_INTERRUPTED, StopRequest, handling
+from .run.options import UsageError, compare_options, resume_options
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_UNWRITTEN = 0, 1, 2, 3
 DEBUG_ENV = "PYSHOOTOUT_DEBUG"  # set to 1 to get the traceback behind an "internal error" line
@@ -131,7 +131,7 @@ def check_compiler(options) -> None:
 def cmd_compare(args: argparse.Namespace) -> int:
     from report.render import render_archive
 
-    from . import compare
+    from .run import compare
 
     stop = StopRequest()
     with handling(stop):
@@ -152,10 +152,10 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 
 def print_summary(path: Path) -> None:
-    from . import stats
+    from .results import summaries
 
     data = archive.read(path)
-    summary = stats.summarise(data.records, data.roles)
+    summary = summaries.summarise(data.records, data.roles)
     print(f"\narchive: {path}\nreport:  {path / archive.REPORT}\n")
     if summary.empty:
         print("no cell has a record yet")
@@ -198,7 +198,8 @@ def cmd_report(args: argparse.Namespace) -> int:
 def cmd_reproduce(args: argparse.Namespace) -> int:
     from report.render import render_archive
 
-    from . import compare, diff_table, reproduce
+    from .results import diff_table
+    from .run import compare, reproduce
 
     stop = StopRequest()
     with handling(stop):
@@ -224,7 +225,7 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
 def cmd_diff(args: argparse.Namespace) -> int:
     from report.comparison import render_comparison
 
-    from . import diff, diff_table
+    from .results import diff, diff_table
 
     if len(args.archives) < 2:
         raise UsageError("diff needs at least two archives: A (the baseline) and B")
@@ -259,8 +260,8 @@ def cmd_diff(args: argparse.Namespace) -> int:
 def cmd_profile(args: argparse.Namespace) -> int:
     from report.render import render_archive
 
-    from . import profile
-    from .options import interpreters_of, load_workload, parameter_sets_of, set_workloads_path
+    from .run import profile
+    from .run.options import interpreters_of, load_workload, parameter_sets_of, set_workloads_path
 
     set_workloads_path(args.workloads_path)
     workload = load_workload(args.workload)
@@ -282,9 +283,9 @@ def cmd_profile(args: argparse.Namespace) -> int:
 
 
 def cmd_interpreters(provision_args: list[str]) -> int:
-    """Provisioning has its own options and exit codes (0 ok, 1 a build failed, 2 usage): shootout/provision.py.
+    """Provisioning has its own options and exit codes (0 ok, 1 a build failed, 2 usage): shootout/run/provision.py.
     Handed over before argparse, which cannot pass options such as --list through a subcommand untouched."""
-    from . import provision
+    from .run import provision
 
     return provision.main(provision_args)
 

@@ -16,7 +16,8 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from shootout import archive, catalog
+from shootout.results import archive
+from shootout.run import catalog
 
 WORK_DIR = ROOT / ".nox" / "shootout"
 SMALL = "80x60"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from shootout import records
-from shootout.snapshot import RolesSnapshot
+from shootout.results import records
+from shootout.results.snapshot import RolesSnapshot
 
 JULIA_ROLES = {"julia": RolesSnapshot("pure_python", "pure_python", "cffi_c", "cffi_simd", "cffi_simd_openmp")}
 
@@ -31,15 +31,15 @@ def forge_archive(source, target, records: list[dict]):
     manifest re-hashed), so statistics can be tested on archives whose numbers are known."""
     import shutil
 
-    from shootout import archive, stats
+    from shootout.results import archive, summaries
 
     shutil.copytree(source, target, ignore=shutil.ignore_patterns(archive.REPORT))
     shutil.rmtree(target / "records")
     (target / "records").mkdir()
     for index, record in enumerate(records):
         (target / "records" / f"{index:05d}.json").write_bytes(archive.dumps(record))
-    (target / "timings.csv.gz").write_bytes(archive.gzip_bytes(stats.tidy(records).to_csv(index=False).encode()))
-    (target / "processes.csv").write_bytes(stats.record_rows(records).to_csv(index=False).encode())
+    (target / "timings.csv.gz").write_bytes(archive.gzip_bytes(summaries.tidy(records).to_csv(index=False).encode()))
+    (target / "processes.csv").write_bytes(summaries.record_rows(records).to_csv(index=False).encode())
     manifest = json.loads((target / archive.MANIFEST).read_text())
     extra = {k: v for k, v in manifest.items() if k not in ("files", "schema_version")}
     fresh = archive.build_manifest(target, extra)

@@ -22,7 +22,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from report.render import render_archive
-from shootout import archive, cli
+from shootout import cli
+from shootout.results import archive
 
 FIXTURE = ROOT / "tests" / "fixtures" / "archive-v1"
 

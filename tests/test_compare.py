@@ -12,7 +12,7 @@ import sys
 import pytest
 from conftest import ALL_VARIANTS, ROOT, run_shootout
 
-from shootout import archive, stats
+from shootout.results import archive, summaries
 
 NUMBA = {"numba_njit", "numba_parallel"}
 
@@ -20,7 +20,7 @@ pytestmark = pytest.mark.slow  # a real compare of every variant in both interpr
 
 
 def test_every_variant_verified_on_cpython_and_pypy(quick_data):
-    summary = stats.summarise(quick_data.records, quick_data.roles)
+    summary = summaries.summarise(quick_data.records, quick_data.roles)
     summary = summary[summary["variant"] != "wrong_kernel"]
     seen = set()
     for row in summary.itertuples():
@@ -43,7 +43,7 @@ def test_compiled_variants_really_are_extensions(quick_data):
 
 
 def test_wrong_kernel_is_detected_and_never_ranked(quick_data):
-    summary = stats.summarise(quick_data.records, quick_data.roles)
+    summary = summaries.summarise(quick_data.records, quick_data.roles)
     wrong = summary[summary["variant"] == "wrong_kernel"]
     assert set(wrong["status"]) == {"wrong_output"}
     assert not wrong["verified"].any()
@@ -58,7 +58,7 @@ def test_wrong_kernel_is_detected_and_never_ranked(quick_data):
 
 
 def test_speedups_are_relative_to_pure_python_on_cpython(quick_data):
-    summary = stats.summarise(quick_data.records, quick_data.roles)
+    summary = summaries.summarise(quick_data.records, quick_data.roles)
     base = summary[(summary["variant"] == "pure_python") & (summary["implementation"] == "cpython")]
     assert len(base) == 2 and all(math.isclose(float(v), 1.0) for v in base["speedup"])  # one per size
     ok = summary[summary["verified"]]

@@ -12,7 +12,8 @@ import pytest
 from conftest import ROOT
 from factories import forge_archive, make_record
 
-from shootout import cli, diff, diff_table
+from shootout import cli
+from shootout.results import diff, diff_table
 
 FIXTURE = ROOT / "tests" / "fixtures" / "archive-v2"
 LEVELS = {"pure_python": 2.0, "pure_python_expanded_math": 1.6, "numpy_vectorised": 0.2, "cython_lists": 0.5,
@@ -90,7 +91,7 @@ def test_one_cell_10_percent_slower_fails_the_gate_naming_only_it(archives, tmp_
 
 
 def test_a_slowdown_its_processes_saw_a_neighbour_cause_is_said_not_failed(tmp_path):
-    """A burner beside B's workers: the slowed cell's processes show CPU pressure (stats.interference), so the
+    """A burner beside B's workers: the slowed cell's processes show CPU pressure (summaries.interference), so the
     slowdown is not the code's; the gate names it and passes."""
     records = _records({"*": 1.05, "cffi_c": 1.05 * 1.10}, 3)
     for r in records:

@@ -13,7 +13,8 @@ import sys
 import pytest
 from conftest import PYPY, WORK_DIR, only_archive, run_shootout
 
-from shootout import archive, catalog
+from shootout.results import archive
+from shootout.run import catalog
 from workloads.diffusion import numpy_inplace, numpy_roll, pure_python
 from workloads.diffusion.spec import BLOCK_VALUE, DT, WORKLOAD, D, initial_grid
 from workloads.verify import Reference, make_reference

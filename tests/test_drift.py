@@ -1,5 +1,5 @@
 """The machine over the run: process means against when they started, and the lag-1 autocorrelation that says
-whether a cell's processes drifted together (shootout/drift.py). Pure logic on made records."""
+whether a cell's processes drifted together (shootout/results/drift.py). Pure logic on made records."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from factories import JULIA_ROLES, make_record
 
-from shootout import drift, stats
+from shootout.results import drift, summaries
 
 CELL = ("julia", "pure_python", "cpython3.11", 1, "10x5")
 
@@ -73,8 +73,8 @@ def test_archives_from_before_started_at_have_no_timeline():
 def test_the_panel_reports_the_dependence_the_cell_ci_was_widened_by():
     records = _records(_ar1(30, 0.7, seed=5))
     found = drift.serial_correlation(records, CELL)
-    sample = stats.process_samples(records)[CELL]
+    sample = summaries.process_samples(records)[CELL]
     assert found.dependence == sample.dependence and found.dependence.widens
     assert "n_eff" in found.dependence.text()
-    row = stats.summarise(records, JULIA_ROLES).iloc[0]
+    row = summaries.summarise(records, JULIA_ROLES).iloc[0]
     assert row["serial_lag1"] == pytest.approx(found.lag1) and "n_eff" in row["ci_method"]

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from scipy import stats as scipy_stats
 
-from shootout import estimates
+from shootout.results import estimates
 
 
 def _ideal(n: int) -> np.ndarray:

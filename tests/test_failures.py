@@ -13,7 +13,8 @@ import time
 import pytest
 from conftest import ROOT, WORK_DIR, only_archive, run_shootout
 
-from shootout import archive, cli, stats
+from shootout import cli
+from shootout.results import archive, summaries
 
 TINY = "40x30"
 
@@ -28,7 +29,7 @@ def _compare(results, *args, timeout=900):
 
 def _by_variant(path):
     data = archive.read(path)
-    summary = stats.summarise(data.records, data.roles)
+    summary = summaries.summarise(data.records, data.roles)
     return {row.variant: row for row in summary.itertuples()}
 
 
@@ -245,7 +246,7 @@ def test_corrupt_archive_manifest_is_not_json(tmp_path, capsys):
 def test_archive_is_read_without_pickle_or_eval():
     import ast
 
-    for module in ("archive.py", "cli.py"):
+    for module in ("results/archive.py", "cli.py"):
         tree = ast.parse((ROOT / "shootout" / module).read_text())
         imported = {a.name for node in ast.walk(tree) if isinstance(node, (ast.Import, ast.ImportFrom))
                     for a in node.names} | {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}

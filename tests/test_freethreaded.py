@@ -10,7 +10,8 @@ from __future__ import annotations
 import pytest
 from conftest import WORK_DIR, only_archive, run_shootout
 
-from shootout import archive, provision
+from shootout.results import archive
+from shootout.run import provision
 
 VARIANTS = ["pure_python", "pure_python_threads", "numpy_vectorised", "cython_memoryview", "cffi_c", "numba_njit"]
 UNSUPPORTED = {"cffi_c": "switches the GIL back on", "numba_njit": "no build for free-threaded CPython"}

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from conftest import PYPY, ROOT
 
-from shootout import catalog
+from shootout.run import catalog
 
 HARNESS = ROOT / "workloads" / "harness.py"
 THREAD_TICKER = "pypysig_long_struct"

@@ -1,5 +1,7 @@
 """The house rules, checked on the source: the orchestrator and report know no workload by name, modules form no
-import cycle (and shootout never imports report), and no function grows past ~60 lines without a stated reason.
+import cycle, the results library (shootout.results) imports nothing from the part that runs things, the report
+reads archives only through it (and shootout never imports report), and no function grows past ~60 lines without
+a stated reason.
 """
 
 from __future__ import annotations
@@ -10,7 +12,8 @@ from pathlib import Path
 
 from conftest import ROOT
 
-from shootout import archive, catalog, records
+from shootout.results import archive, records
+from shootout.run import catalog
 
 # Words that only mean something for the Julia workload: its variants, parameters and vocabulary.
 JULIA_WORDS = re.compile(
@@ -19,9 +22,9 @@ JULIA_WORDS = re.compile(
     re.IGNORECASE,
 )
 # Where a workload name may appear on purpose: the default workload, and the v1 migration (v1 was Julia only).
-ALLOWED = {"shootout/catalog.py": ["DEFAULT_WORKLOAD = \"julia\""], "shootout/migrations.py": None}
+ALLOWED = {"shootout/run/catalog.py": ["DEFAULT_WORKLOAD = \"julia\""], "shootout/results/migrations.py": None}
 GENERIC_FILES = [
-    *sorted((ROOT / "shootout").glob("*.py")), *sorted((ROOT / "report").rglob("*.py")),
+    *sorted((ROOT / "shootout").rglob("*.py")), *sorted((ROOT / "report").rglob("*.py")),
     *sorted((ROOT / "report" / "templates").glob("*.j2")), ROOT / "workloads" / "harness.py",
     ROOT / "workloads" / "build.py", ROOT / "workloads" / "verify.py", ROOT / "workloads" / "contract.py",
     ROOT / "workloads" / "profiler.py", ROOT / "workloads" / "_runtime.py", ROOT / "noxfile.py",
@@ -42,33 +45,50 @@ def test_nothing_julia_specific_outside_its_folder():
     assert not found, "\n".join(found)
 
 
-def _imports(path: Path, package: str) -> set[str]:
-    """Modules of shootout/report this file imports (relative imports resolved)."""
-    tree = ast.parse(path.read_text())
+def _module_name(path: Path) -> str:
+    parts = path.relative_to(ROOT).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _imports(path: Path, name: str) -> set[str]:
+    """Modules this file (module `name`) imports, relative imports resolved; `from x import y` counts x and x.y."""
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
     found = set()
-    for node in ast.walk(tree):
+    for node in ast.walk(ast.parse(path.read_text())):
         if isinstance(node, ast.ImportFrom):
+            base = node.module or ""
             if node.level:
-                base = package if node.module is None else f"{package}.{node.module}"
-                names = [f"{base}.{a.name}" for a in node.names] if node.module is None else [base]
-            else:
-                names = [node.module or ""] + [f"{node.module}.{a.name}" for a in node.names]
-            found.update(names)
+                anchor = package.split(".")[: len(package.split(".")) - node.level + 1]
+                base = ".".join([*anchor, *([node.module] if node.module else [])])
+            found.add(base)
+            found.update(f"{base}.{a.name}" for a in node.names)
         elif isinstance(node, ast.Import):
             found.update(a.name for a in node.names)
     return found
 
 
 def _graph() -> dict[str, set[str]]:
-    modules = {f"{pkg}.{p.stem}": p for pkg in ("shootout", "report") for p in (ROOT / pkg).glob("*.py")}
-    return {name: {m for m in _imports(path, name.split(".")[0]) if m in modules} - {name}
+    modules = {_module_name(p): p for pkg in ("shootout", "report") for p in (ROOT / pkg).rglob("*.py")}
+    return {name: {m for m in _imports(path, name) if m in modules} - {name}
             for name, path in modules.items()}
+
+
+def test_the_results_library_imports_nothing_from_the_part_that_runs_things():
+    offenders = {m: sorted(d for d in deps if not d.startswith("shootout.results"))
+                 for m, deps in _graph().items() if m.startswith("shootout.results")}
+    assert not {m: d for m, d in offenders.items() if d}
+
+
+def test_the_report_reads_archives_only_through_the_results_library():
+    offenders = {m: sorted(d for d in deps if d.startswith("shootout") and not d.startswith("shootout.results"))
+                 for m, deps in _graph().items() if m.startswith("report")}
+    assert not {m: d for m, d in offenders.items() if d}
 
 
 def test_shootout_never_imports_report_except_the_cli():
     graph = _graph()
     offenders = [m for m, deps in graph.items()
-                 if m.startswith("shootout.") and m != "shootout.cli" and any(d.startswith("report") for d in deps)]
+                 if m.startswith("shootout") and m != "shootout.cli" and any(d.startswith("report") for d in deps)]
     assert not offenders
 
 
@@ -91,7 +111,7 @@ def test_no_import_cycles():
 
 def test_no_function_over_60_lines_without_a_reason():
     long = []
-    for path in [*sorted((ROOT / "shootout").glob("*.py")), *sorted((ROOT / "report").glob("*.py"))]:
+    for path in [*sorted((ROOT / "shootout").rglob("*.py")), *sorted((ROOT / "report").rglob("*.py"))]:
         source = path.read_text().splitlines()
         for node in ast.walk(ast.parse("\n".join(source))):
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):

@@ -10,7 +10,8 @@ import sys
 import pytest
 from conftest import WORK_DIR, only_archive, run_shootout
 
-from shootout import archive, runner, stats
+from shootout.results import archive, summaries
+from shootout.run import runner
 
 
 @pytest.mark.slow
@@ -31,7 +32,7 @@ def test_a_burner_on_the_workers_cpu_flags_the_cell_disturbed_with_evidence(tmp_
     seen = record["interference"]
     assert record["cpu_pinned"] == [cpu] and record["load_before"] is not None
     assert seen["cpu_seconds"] < 0.8 * seen["wall_seconds"] and seen["involuntary_switches"] > 0
-    row = stats.summarise(data.records, data.roles).iloc[0]
+    row = summaries.summarise(data.records, data.roles).iloc[0]
     assert row["disturbed"].startswith("1 of 1 processes: got ") and "of its CPU" in row["disturbed"]
     if seen["cpu_pressure_seconds"] is not None:  # a kernel with PSI sees the worker and the burner wait
         assert seen["cpu_pressure_seconds"] > 0.3 * seen["wall_seconds"] and "waited for a CPU" in row["disturbed"]

@@ -12,7 +12,7 @@ from conftest import ROOT
 from factories import forge_archive, make_record
 
 from report.render import render
-from shootout import archive, estimates, overhead, stats, warmup
+from shootout.results import archive, estimates, overhead, summaries, warmup
 
 FIXTURE = ROOT / "tests" / "fixtures" / "archive-v2"
 
@@ -37,8 +37,8 @@ def fixture():
     (estimates, "MIN_PAIRED", 7, "at least 7 common rounds"),
     (estimates, "MIN_SERIAL", 9, "from 9 processes"),
     (estimates, "LAG1_MARGIN", 0.75, "plus 0.75/√n"),
-    (stats, "DISTURBED_PRESSURE", 0.41, "more than 41% of its time"),
-    (stats, "UNSTABLE_CI", 0.12, "wider than ±12% of the median"),
+    (summaries, "DISTURBED_PRESSURE", 0.41, "more than 41% of its time"),
+    (summaries, "UNSTABLE_CI", 0.12, "wider than ±12% of the median"),
     (overhead, "LIMIT", 0.045, "Above +4.5% (CI wholly above)"),
 ])
 def test_a_constant_changed_in_the_code_changes_the_page(fixture, monkeypatch, module, name, value, phrase):

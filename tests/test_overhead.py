@@ -15,7 +15,7 @@ import pytest
 from conftest import PYPY, WORK_DIR, only_archive, run_shootout
 from factories import make_record
 
-from shootout import archive, overhead, records
+from shootout.results import archive, overhead, records
 
 
 def plain(times, index=0, status="ok", interpreter="cpython3.11"):

@@ -16,7 +16,7 @@ from conftest import ROOT, WORK_DIR, only_archive, run_shootout
 
 from report.profiles import profiles_context
 from report.render import environment
-from shootout import archive
+from shootout.results import archive
 
 FIXTURE_PATH = ROOT / "tests" / "fixtures" / "workloads"
 INTERPRETERS = f"{sys.executable},{shutil.which('pypy3')}"

@@ -1,4 +1,4 @@
-"""Interpreter provisioning (shootout/provision.py) and how the resolver finds what it provisioned.
+"""Interpreter provisioning (shootout/run/provision.py) and how the resolver finds what it provisioned.
 
 Fast tests use fake build steps and a tiny shell-script "python" that execs this one; the slow test uses a real
 free-threaded build when `nox -s interpreters -- 3.13t` (or `--fast 3.13t`) has made one.
@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from shootout import interpreters, provision
-from shootout.provision import AptConfig, BuildError, Spec, UsageError, parse_spec
+from shootout.run import interpreters, provision
+from shootout.run.provision import AptConfig, BuildError, Spec, UsageError, parse_spec
 
 HERE = f"{sys.version_info[0]}.{sys.version_info[1]}"  # the fake builds are this interpreter in disguise
 HERE_FULL = ".".join(map(str, sys.version_info[:3]))

@@ -30,7 +30,8 @@ from test_house import JULIA_WORDS
 
 from report import output_image
 from report.render import render_archive
-from shootout import archive, catalog, stats
+from shootout.results import archive, summaries
+from shootout.run import catalog
 from workloads.contract import TECHNOLOGIES
 
 CHROMIUM = "/usr/bin/chromium"
@@ -65,7 +66,7 @@ def report_archive() -> Path:
 
 def worker_record(variant: str, implementation: str, times, *, params: dict, threads: int = 1,
                   process_index: int = 0, status: str = "ok", work_units: int = 1000, **fields) -> dict:
-    """A record as a worker writes it, for a Julia variant: shootout.records.synthetic (through
+    """A record as a worker writes it, for a Julia variant: shootout.results.records.synthetic (through
     tests/factories.make_record) plus what a worker adds: conversion times, process time, build, environment."""
     times = [float(t) for t in times]
     interpreter = INTERPRETERS[implementation]
@@ -96,8 +97,8 @@ def _write_records(path: Path, records: list[dict]) -> None:
     (path / "records").mkdir()
     for index, record in enumerate(records):
         (path / "records" / f"{index:05d}.json").write_bytes(archive.dumps(record))
-    (path / "timings.csv.gz").write_bytes(archive.gzip_bytes(stats.tidy(records).to_csv(index=False).encode()))
-    (path / "processes.csv").write_bytes(stats.record_rows(records).to_csv(index=False).encode())
+    (path / "timings.csv.gz").write_bytes(archive.gzip_bytes(summaries.tidy(records).to_csv(index=False).encode()))
+    (path / "processes.csv").write_bytes(summaries.record_rows(records).to_csv(index=False).encode())
 
 
 def _records(path: Path) -> list[dict]:
@@ -335,7 +336,7 @@ def test_failures_are_red_out_of_the_headline_and_chart_with_their_build_log(rep
 
 def test_headline_compares_the_baseline_pypy_vs_cpython(report_archive):
     data = archive.read(report_archive)
-    summary = stats.summarise(data.records, data.roles)
+    summary = summaries.summarise(data.records, data.roles)
     pure = summary[summary["variant"] == data.roles["julia"].baseline].set_index("implementation")
     html = render_archive(report_archive).decode()
     headline = _section(html, "headline")
@@ -521,7 +522,7 @@ def test_two_workloads_get_a_section_each_and_side_by_side(two_workloads, tmp_pa
     assert "<h3>Copied values <span" in figure and "20×30 values" in figure and "matched" not in figure
     # side by side: per shared variant, PyPy vs CPython in each workload and the cost per work unit
     data = archive.read(two_workloads)
-    summary = stats.summarise(data.records, data.roles)
+    summary = summaries.summarise(data.records, data.roles)
     side = _section(html, "side-by-side")
     assert "Workloads side by side" in html and "unit: inner iteration" in side and "unit: element copied" in side
     row = re.search(r'<tr><td class="l">pure_python<div class="tech">python</div></td>(.*?)</tr>', side, re.DOTALL)
@@ -613,7 +614,7 @@ def test_table_has_limit_scalar_c_ns_from_lists_and_time_split_columns(sweep_arc
     for header in ("ns/unit", "from lists", "% of limit", "vs cffi_c", "time split"):
         assert f">{header}</th>" in table
     data = archive.read(sweep_archive)
-    summary = stats.summarise(data.records, data.roles)
+    summary = summaries.summarise(data.records, data.roles)
     simd = summary[(summary["variant"] == "cffi_simd") & (summary["threads"] == 1)]
     assert (simd["percent_of_limit"].round(6) == 100).all()
     assert ">100%</td>" in table
@@ -621,7 +622,7 @@ def test_table_has_limit_scalar_c_ns_from_lists_and_time_split_columns(sweep_arc
     lists = summary[(summary["variant"] == "cython_lists") & (summary["interpreter"] == "pypy3.9")
                     & (summary["size"] == "160x30")]
     ratio = float(lists["vs_scalar_c"].iloc[0])
-    assert ratio > stats.KERNEL_QUALITY_BOUND
+    assert ratio > summaries.KERNEL_QUALITY_BOUND
     assert f'<span class="hi">{ratio:.3g}×</span>' in table
     assert "env 4.25 s" in table and "import 200 ms" in table and "prep 4 ms · out 200 µs" in table
     # ns per work unit is in the speedup chart's hover
@@ -633,7 +634,7 @@ def test_table_has_limit_scalar_c_ns_from_lists_and_time_split_columns(sweep_arc
 
 def test_from_lists_adds_the_conversions_to_the_kernel_and_compares_end_to_end(sweep_archive, sweep_html):
     data = archive.read(sweep_archive)
-    summary = stats.summarise(data.records, data.roles).set_index(["variant", "interpreter", "threads", "size"])
+    summary = summaries.summarise(data.records, data.roles).set_index(["variant", "interpreter", "threads", "size"])
     cell, base = summary.loc[("cffi_c", "cpython3.11", 1, "40x30")], summary.loc[("pure_python", "cpython3.11", 1, "40x30")]
     total = cell["prepare_seconds"] + cell["median_seconds"] + cell["output_seconds"]
     base_total = base["prepare_seconds"] + base["median_seconds"] + base["output_seconds"]
@@ -671,7 +672,7 @@ def test_kernel_quality_states_reasons_and_measured_call_overhead(sweep_archive,
     assert numpy_row and "cpyext" in numpy_row.group(1)  # what the report knows of numpy on PyPy
     # the fixed cost per call comes back from the size sweep: the synthetic 300 µs of cython_lists on PyPy
     data = archive.read(sweep_archive)
-    fit = analysis.size_fits(cells.from_summary(stats.summarise(data.records, data.roles), data.roles))[
+    fit = analysis.size_fits(cells.from_summary(summaries.summarise(data.records, data.roles), data.roles))[
         ("cython_lists", "pypy3.9", 1)]
     assert fit.a == pytest.approx(3e-4, rel=0.05) and fit.b_ns == pytest.approx(60, rel=0.05)
     assert "measured call overhead" in part and formatting.overhead(fit.a) in row.group(1)
@@ -720,7 +721,7 @@ def test_sweep_report_renders_in_headless_chromium(sweep_html, tmp_path):
 
 
 def _profiles(path: Path) -> None:
-    """A small, schema-correct profiles/ folder as workloads/profiler.py and shootout/profile.py write it, with
+    """A small, schema-correct profiles/ folder as workloads/profiler.py and shootout/run/profile.py write it, with
     hostile strings wherever the report shows one."""
     cp, pp = path / "profiles" / "cpython3.11", path / "profiles" / "pypy3.9"
     (cp / "cython").mkdir(parents=True)

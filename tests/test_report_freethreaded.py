@@ -19,7 +19,7 @@ from conftest import ROOT
 from factories import forge_archive, make_record
 
 from report.render import render
-from shootout import provision
+from shootout.run import provision
 
 FIXTURE = ROOT / "tests" / "fixtures" / "archive-v1"
 PROCESSES = 6
@@ -47,7 +47,7 @@ LEVELS = {
 
 
 def _provision(name: str, free: bool, optimized: bool, seconds: float) -> dict:
-    """info.provision as shootout/interpreters.py stores a source build's provision.json."""
+    """info.provision as shootout/run/interpreters.py stores a source build's provision.json."""
     spec = provision.parse_spec("3.13t" if free else "3.13")
     return {
         "dir": f"/opt/pythons/{name}", "schema_version": provision.SCHEMA_VERSION, "name": name,

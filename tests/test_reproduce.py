@@ -9,7 +9,8 @@ import sys
 import pytest
 from conftest import PYPY, ROOT, WORK_DIR, only_archive, run_shootout
 
-from shootout import archive, reproduce
+from shootout.results import archive
+from shootout.run import reproduce
 
 WORDFREQ = ROOT / "tests" / "fixtures" / "workloads"
 

@@ -1,4 +1,4 @@
-"""The sequential design (shootout/sampling.py): when a cell stops getting processes, and why, from workers
+"""The sequential design (shootout/run/sampling.py): when a cell stops getting processes, and why, from workers
 simulated with known noise (no processes, no timing: the fast tier)."""
 
 from __future__ import annotations
@@ -6,9 +6,9 @@ from __future__ import annotations
 import numpy as np
 from factories import make_record
 
-from shootout.interrupts import StopRequest
-from shootout.matrix import Cell, Method, ParamSet, PlannedCell
-from shootout.sampling import Sampler
+from shootout.run.interrupts import StopRequest
+from shootout.run.matrix import Cell, Method, ParamSet, PlannedCell
+from shootout.run.sampling import Sampler
 
 SIZE = ParamSet("10x5", (("size", "10x5"),))
 NOISE = {"stable": 0.002, "noisy": 0.25, "baseline": 0.15, "other": 0.15, "calm": 0.002, "mild": 0.012}
@@ -98,7 +98,7 @@ def test_a_baseline_that_k_speedups_divide_by_has_caps_sqrt_k_times_larger(monke
     assert _reason(reasons, "baseline") == "cap of 24 processes reached"
     assert sum(r["variant"] == "baseline" for r in records) == 24
     clock = FakeClock()
-    monkeypatch.setattr("shootout.sampling.time", clock)
+    monkeypatch.setattr("shootout.run.sampling.time", clock)
     reasons, _, _ = sample(["baseline"], method(cell_seconds=35.0), baselines=key, clock=clock)
     assert _reason(reasons, "baseline") == "time budget of 70 s reached after 7 processes"  # 10 s each
 
@@ -141,7 +141,7 @@ def test_rounds_interleave_cells_and_a_stop_request_ends_the_loop():
 
 def test_the_run_budget_never_cuts_the_minimum_and_stops_what_would_end_after_it(monkeypatch):
     clock = FakeClock()
-    monkeypatch.setattr("shootout.sampling.time", clock)
+    monkeypatch.setattr("shootout.run.sampling.time", clock)
     reasons, records, _ = sample(["noisy", "other"], method(processes=6, run_seconds=30.0), clock=clock)
     assert sum(r["variant"] == "other" for r in records) == 6  # 60 simulated s: over the budget, still 6
     assert _reason(reasons, "other") == "run budget of 30 s spent after 6 processes"
@@ -152,7 +152,7 @@ def test_the_run_budget_never_cuts_the_minimum_and_stops_what_would_end_after_it
 def test_a_baseline_that_many_speedups_divide_by_gets_most_of_the_extra_time(monkeypatch):
     """Neyman allocation: same noise and cost, but 16 speedups depend on the baseline: √16 = 4 times the share."""
     clock = FakeClock()
-    monkeypatch.setattr("shootout.sampling.time", clock)
+    monkeypatch.setattr("shootout.run.sampling.time", clock)
     key = "julia-baseline-cpython3.11-t1-10x5"
     m = method(processes=6, run_seconds=600.0, max_processes=100, cell_seconds=10_000.0)
     _, records, calls = sample(["baseline", "other"], m, baselines={key: 16}, clock=clock)
@@ -165,7 +165,7 @@ def test_a_baseline_that_many_speedups_divide_by_gets_most_of_the_extra_time(mon
 def test_budget_option_reads_minutes_and_seconds_and_zero_means_none():
     import argparse
 
-    from shootout.options import method_of
+    from shootout.run.options import method_of
 
     def method_for(**kw):
         base = {"quick": False, "rigorous": False, "processes": None, "calls": None, "jit_calls": None,
@@ -179,12 +179,12 @@ def test_budget_option_reads_minutes_and_seconds_and_zero_means_none():
 
 
 def test_the_baseline_weight_goes_to_the_cell_the_speedups_divide_by(tmp_path):
-    """compare.baseline_weights picks the column stats.baseline_cells will: the first CPython with a GIL by name,
+    """compare.baseline_weights picks the column summaries.baseline_cells will: the first CPython with a GIL by name,
     a free-threaded build only when there is no other CPython; its weight is the number of other cells at that
     workload and size."""
-    from shootout import compare
-    from shootout.interpreters import Interpreter
-    from shootout.matrix import METHODS, plan
+    from shootout.run import compare
+    from shootout.run.interpreters import Interpreter
+    from shootout.run.matrix import METHODS, plan
     from workloads._runtime import load_workload
 
     julia = load_workload("julia")
@@ -210,7 +210,7 @@ def test_the_baseline_weight_goes_to_the_cell_the_speedups_divide_by(tmp_path):
 
 
 def test_one_rule_orders_the_baseline_columns():
-    from shootout.stats import baseline_columns
+    from shootout.results.summaries import baseline_columns
 
     columns = [("cpython3.13t", "cpython", True), ("pypy3.9", "pypy", False), ("cpython3.13", "cpython", False),
                ("cpython3.11", "cpython", False)]
@@ -232,7 +232,7 @@ def test_a_baseline_cell_gets_its_own_larger_minimum():
 
 def _jobs_of(variants, m: Method, baselines=None, plain=None):
     """Run a sampler over simulated workers; (its jobs in order, the plain calls (target, index, round))."""
-    from shootout.sampling import PlainTarget
+    from shootout.run.sampling import PlainTarget
 
     run_one, _calls = simulated_worker()
     jobs, plain_calls = [], []
@@ -308,7 +308,7 @@ def test_pypy_processes_draw_their_code_placement_by_the_seed():
 
 def test_a_cell_whose_processes_are_counted_apart_gets_more_up_to_twice_its_minimum():
     """The minimum counts processes that give a number: a JIT process with no steady state gives none."""
-    from shootout import warmup
+    from shootout.results import warmup
 
     falling = [3.0, 2.9, 2.8, 2.7, 2.6, 2.5, 2.4, 2.3, 2.2, 2.1, 2.0, 1.9, 1.8]
     cell = PlannedCell(Cell("julia", "numba_njit", "cpython3.11", 1, SIZE), "numba", "cpython", False, "pending")

@@ -7,7 +7,7 @@ import math
 import pytest
 from conftest import JULIA, SMALL, SMALLER
 
-from shootout import stats
+from shootout.results import summaries
 
 PARALLEL = [name for name, v in JULIA.table().items() if v.parallel]
 SIZES = {SMALL, SMALLER}
@@ -20,7 +20,7 @@ def _supported(variant, implementation):
 
 
 def test_every_parallel_variant_runs_at_each_thread_count_and_size(quick_data):
-    summary = stats.summarise(quick_data.records, quick_data.roles)
+    summary = summaries.summarise(quick_data.records, quick_data.roles)
     assert {"cffi_simd_openmp", "cython_openmp", "pythran_openmp", "numba_parallel", "cffi_openmp"} <= set(PARALLEL)
     for variant in PARALLEL:
         for impl in ("cpython", "pypy"):
@@ -34,8 +34,8 @@ def test_every_parallel_variant_runs_at_each_thread_count_and_size(quick_data):
 
 
 def test_thread_scaling_table_has_one_row_per_variant_and_thread_count(quick_data):
-    summary = stats.summarise(quick_data.records, quick_data.roles)
-    scaling = stats.thread_scaling(summary)
+    summary = summaries.summarise(quick_data.records, quick_data.roles)
+    scaling = summaries.thread_scaling(summary)
     counts = scaling.groupby(["variant", "interpreter", "size", "threads"]).size()
     assert (counts == 1).all()
     for variant in PARALLEL:
@@ -47,7 +47,7 @@ def test_thread_scaling_table_has_one_row_per_variant_and_thread_count(quick_dat
 
 
 def test_size_sweep_has_one_row_per_variant_and_size(quick_data):
-    summary = stats.summarise(quick_data.records, quick_data.roles)
+    summary = summaries.summarise(quick_data.records, quick_data.roles)
     single = summary[(summary["threads"] == 1) & summary["verified"]]
     per = single.groupby(["variant", "interpreter"])["size"].nunique()
     assert (per == len(SIZES)).all()
@@ -57,7 +57,7 @@ def test_size_sweep_has_one_row_per_variant_and_size(quick_data):
 
 
 def test_every_verified_cell_has_its_distance_from_the_limit(quick_data):
-    summary = stats.summarise(quick_data.records, quick_data.roles)
+    summary = summaries.summarise(quick_data.records, quick_data.roles)
     ok = summary[summary["verified"]]
     assert ok["percent_of_limit"].notna().all()
     assert (ok["ns_per_unit"] > 0).all()

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from factories import JULIA_ROLES, make_record
 
-from shootout import estimates, stats
+from shootout.results import estimates, summaries
 
 # ------------------------------------------------------------------ intervals
 
@@ -73,7 +73,7 @@ def test_summary_ranks_only_verified_cells_with_cis_and_flags_unstable():
         records.append(_record("fast", [0.6, 0.5 + 0.0001 * i, 0.5], process_index=i))
         records.append(_record("noisy", [0.1 * (1 + i)] * 3, process_index=i))
         records.append(_record("wrong", [0.01] * 3, status="wrong_output", process_index=i))
-    summary = stats.summarise(records, JULIA_ROLES).set_index("variant")
+    summary = summaries.summarise(records, JULIA_ROLES).set_index("variant")
     assert math.isclose(summary.loc["pure_python", "speedup"], 1.0)
     assert summary.loc["fast", "speedup"] == pytest.approx(4.0, rel=0.01)
     assert summary.loc["fast", "speedup_low"] < summary.loc["fast", "speedup"] < summary.loc["fast", "speedup_high"]
@@ -86,14 +86,14 @@ def test_summary_ranks_only_verified_cells_with_cis_and_flags_unstable():
 
 def test_two_processes_get_a_median_but_no_ci_and_are_never_unstable():
     records = [_record("pure_python", [1.0, 1.0], process_index=i) for i in range(2)]
-    row = stats.summarise(records, JULIA_ROLES).iloc[0]
+    row = summaries.summarise(records, JULIA_ROLES).iloc[0]
     assert row["median_seconds"] == 1.0 and math.isnan(row["ci_low"]) and row["ci_method"] == "n too small"
     assert not row["unstable"]
 
 
 def test_one_bad_process_makes_the_cell_fail():
     records = [_record("v", [1.0, 1.0, 1.0]), _record("v", [], status="crashed", process_index=1)]
-    row = stats.summarise(records, JULIA_ROLES).iloc[0]
+    row = summaries.summarise(records, JULIA_ROLES).iloc[0]
     assert row["status"] == "crashed" and not row["verified"] and math.isnan(row["median_seconds"])
 
 
@@ -103,7 +103,7 @@ def test_a_process_that_did_not_get_its_cpu_is_disturbed_with_the_evidence():
     records = [_record("a", [1.0, 1.0], process_index=i, interference=quiet) for i in range(3)]
     records += [_record("b", [1.0, 1.0], process_index=i, interference=shared if i == 1 else quiet)
                 for i in range(3)]
-    summary = stats.summarise(records, JULIA_ROLES).set_index("variant")
+    summary = summaries.summarise(records, JULIA_ROLES).set_index("variant")
     assert summary.loc["a", "disturbed"] == ""
     assert summary.loc["b", "disturbed"] == "1 of 3 processes: got 50% of its CPU"
 
@@ -114,7 +114,7 @@ def test_a_parallel_process_held_back_by_its_own_gil_is_not_disturbed_but_cpu_pr
     records = [make_record(v, "cpython3.11", "cpython", [1.0, 1.0], process_index=i, threads=2,
                            interference=crowded if (v == "b" and i == 0) else gil_bound)
                for i in range(3) for v in ("a", "b")]
-    summary = stats.summarise(records, JULIA_ROLES).set_index("variant")
+    summary = summaries.summarise(records, JULIA_ROLES).set_index("variant")
     assert summary.loc["a", "disturbed"] == ""  # 2 threads, 50% of 2 CPUs: the GIL, not a neighbour
     assert summary.loc["b", "disturbed"] == "1 of 3 processes: tasks waited for a CPU 40% of the time"
 
@@ -126,7 +126,7 @@ def test_interpreter_comparison_has_ratio_ci_exact_test_and_holm():
         for variant in ("pure_python", "numpy")
         for interp, impl, t in (("cpython3.11", "cpython", 2.0), ("pypy3.9", "pypy", 0.2))
     ]
-    result = stats.compare_interpreters(records, "pypy3.9", "cpython3.11")
+    result = summaries.compare_interpreters(records, "pypy3.9", "cpython3.11")
     assert len(result) == 2
     row = result.iloc[0]
     assert row["test_method"] == "exact" and row["p_value"] == pytest.approx(2 / 924)
@@ -143,7 +143,7 @@ def test_holm_families_are_per_size_so_6_processes_a_side_can_reach_significance
                for i in range(6) for size in ("1x1", "2x2", "3x3", "4x4")
                for variant in ("v1", "v2", "v3", "v4", "v5", "v6")
                for interp, impl, t in (("cpython3.11", "cpython", 2.0), ("pypy3.9", "pypy", 0.2))]
-    result = stats.compare_interpreters(records, "pypy3.9", "cpython3.11")
+    result = summaries.compare_interpreters(records, "pypy3.9", "cpython3.11")
     assert len(result) == 24 and set(result["family_size"]) == {6} and result["family"].nunique() == 4
     assert result["significant"].all() and result["p_holm"].max() == pytest.approx(6 * 2 / 924)
     assert not any(p < 0.05 for p in estimates.holm(list(result["p_value"])))  # the old, archive-wide family
@@ -182,8 +182,8 @@ def _drifting_run(with_rounds: bool) -> list[dict]:
 
 
 def test_speedups_are_paired_by_round_when_records_carry_rounds_and_old_records_keep_the_bootstrap():
-    paired = stats.summarise(_drifting_run(True), JULIA_ROLES).set_index("variant").loc["fast"]
-    plain = stats.summarise(_drifting_run(False), JULIA_ROLES).set_index("variant").loc["fast"]
+    paired = summaries.summarise(_drifting_run(True), JULIA_ROLES).set_index("variant").loc["fast"]
+    plain = summaries.summarise(_drifting_run(False), JULIA_ROLES).set_index("variant").loc["fast"]
     assert paired["speedup_method"].startswith("paired by round: the median over the 6 rounds both ran in of the "
                                                "baseline ÷ the cell")
     assert plain["speedup_method"].startswith("percentile bootstrap")
@@ -195,13 +195,13 @@ def test_a_cell_whose_processes_drift_together_gets_a_ci_widened_by_its_effectiv
     levels = 2.0 * (1 + 0.02 * np.sin(np.arange(20) / 3))  # slow episodes longer than one process
     records = [_record("pure_python", [t, t, t], process_index=i, started_at=1000.0 + 9 * i)
                for i, t in enumerate(levels)]
-    row = stats.summarise(records, JULIA_ROLES).iloc[0]
+    row = summaries.summarise(records, JULIA_ROLES).iloc[0]
     plain = estimates.median_ci(levels)
     assert row["serial_lag1"] > 0.8 and row["effective_processes"] < 3
     assert "n_eff" in row["ci_method"] and row["ci_low"] < plain.low and row["ci_high"] > plain.high
     for r in records:
         del r["started_at"]
-    undated = stats.summarise(records, JULIA_ROLES).iloc[0]
+    undated = summaries.summarise(records, JULIA_ROLES).iloc[0]
     assert math.isnan(undated["serial_lag1"]) and (undated["ci_low"], undated["ci_high"]) == (plain.low, plain.high)
 
 
@@ -213,7 +213,7 @@ def test_each_cell_has_its_variance_components_or_says_why_not():
         calls = [level * (1 + 0.005 * rng.standard_normal()) for _ in range(6)]
         records.append(_record("many_calls", calls, process_index=i, process_wall_seconds=sum(calls) + 4.0))
         records.append(_record("one_call", [1.2, 1.0 + 0.01 * i], process_index=i, process_wall_seconds=3.0))
-    summary = stats.summarise(records, JULIA_ROLES).set_index("variant")
+    summary = summaries.summarise(records, JULIA_ROLES).set_index("variant")
     many, one = summary.loc["many_calls"], summary.loc["one_call"]
     assert many["steady_calls"] == 5 and 0.002 < many["within_spread"] < 0.01 < many["between_spread"] < 0.04
     assert many["recommended_calls"] >= 1 and "c₂ = " in many["design_note"]

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 from factories import make_record
 
-from shootout import stats, warmup
-from shootout.matrix import METHODS, CallPlan
+from shootout.results import summaries, warmup
+from shootout.run.matrix import METHODS, CallPlan
 from workloads.harness import stop_reason
 
 # ------------------------------------------------------------------ the split (JIT cells)
@@ -81,7 +81,7 @@ def test_a_process_counted_apart_gives_its_cell_no_mean():
                           technology="numba", warmup_rule=warmup.JIT_RULE)
     flat = make_record("numba_njit", "cpython3.11", "cpython", [3.0, 1, 1, 1, 1, 1, 1, 1, 1], technology="numba",
                        warmup_rule=warmup.JIT_RULE, process_index=1)
-    assert stats.process_means([falling, flat])[stats.cell_of(flat)].tolist() == [1.0]
+    assert summaries.process_means([falling, flat])[summaries.cell_of(flat)].tolist() == [1.0]
 
 
 def test_old_records_keep_the_rule_they_were_run_under():
@@ -138,9 +138,9 @@ def test_the_worker_stops_at_its_cap_in_calls_or_past_its_minimum_in_seconds():
 
 def _jobs_over(series, variant="numba_njit"):
     """The jobs a sampler gives one JIT cell whose processes all make calls taken from `series`."""
-    from shootout.interrupts import StopRequest
-    from shootout.matrix import Cell, ParamSet, PlannedCell
-    from shootout.sampling import Sampler
+    from shootout.run.interrupts import StopRequest
+    from shootout.run.matrix import Cell, ParamSet, PlannedCell
+    from shootout.run.sampling import Sampler
 
     size = ParamSet("10x5", (("size", "10x5"),))
     cell = PlannedCell(Cell("julia", variant, "cpython3.11", 1, size), "numba", "cpython", False, "pending")
@@ -176,7 +176,7 @@ def test_a_cell_says_how_many_processes_it_counted_apart_and_why_it_has_no_time(
 
     flat, falling = [3.0, *[1.0] * 8], [3.0, 2.9, 2.8, 2.7, 2.6, 2.5, 2.4, 2.3, 2.2, 2.1, 2.0, 1.9, 1.8]
     apart = [jit(falling, i) for i in range(3)]
-    row = stats.summarise([jit(flat, 3), jit(flat, 4), *apart], JULIA_ROLES).iloc[0]
+    row = summaries.summarise([jit(flat, 3), jit(flat, 4), *apart], JULIA_ROLES).iloc[0]
     assert row["counted_apart"] == 3 and row["verified"] and row["median_seconds"] == pytest.approx(1.0)
-    row = stats.summarise(apart, JULIA_ROLES).iloc[0]
+    row = summaries.summarise(apart, JULIA_ROLES).iloc[0]
     assert not row["verified"] and "no steady state in any of its 3 processes" in row["error"]

@@ -17,8 +17,10 @@ import pytest
 from conftest import JULIA, PYPY, ROOT, WORK_DIR, only_archive, run_shootout
 
 import workloads
-from shootout import archive, catalog, cli
-from shootout.snapshot import ContractSnapshot
+from shootout import cli
+from shootout.results import archive
+from shootout.results.snapshot import ContractSnapshot
+from shootout.run import catalog
 from workloads.contract import Parameter, Roles, Variant, Verification, Workload
 
 FIXTURE_PATH = ROOT / "tests" / "fixtures" / "workloads"

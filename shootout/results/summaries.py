@@ -337,7 +337,7 @@ def _samples(found: dict) -> dict[tuple, ProcessSample]:
 
 
 def add_speedups(summary: pd.DataFrame, samples: dict, roles: dict[str, RolesSnapshot]) -> pd.DataFrame:
-    """Each verified cell's speedup over its baseline cell (stats.ratio: baseline ÷ cell), with its CI."""
+    """Each verified cell's speedup over its baseline cell (summaries.ratio: baseline ÷ cell), with its CI."""
     samples = _samples(samples)
     summary = summary.assign(speedup=math.nan, speedup_low=math.nan, speedup_high=math.nan, speedup_method="")
     for (workload, size), base in baseline_cells(summary, roles).items():
@@ -371,7 +371,7 @@ def add_limits(summary: pd.DataFrame, all_roles: dict[str, RolesSnapshot]) -> pd
 
 
 def thread_scaling(summary: pd.DataFrame, records: list[dict] | None = None) -> pd.DataFrame:
-    """Speedup and efficiency of each parallel cell against the same variant at 1 thread, with the CI of stats.ratio
+    """Speedup and efficiency of each parallel cell against the same variant at 1 thread, with the CI of summaries.ratio
     (from the records' process means; without records, the ratio of medians alone)."""
     samples = process_samples(records or [])
     rows = []
@@ -406,7 +406,7 @@ def _pair_row(key_a: tuple, sample_a: ProcessSample, sample_b: ProcessSample, a:
 
 
 def compare_interpreters(records: list[dict], a: str, b: str) -> pd.DataFrame:
-    """Per variant present on both interpreters: time ratio a/b with its CI (stats.ratio), Mann-Whitney U (exact
+    """Per variant present on both interpreters: time ratio a/b with its CI (summaries.ratio), Mann-Whitney U (exact
     for small n) on per-process means, and Holm's adjustment within each family: the variants compared at one
     workload and size (one question: which interpreter runs this workload faster at this size). `threshold` is
     the p a family's smallest p-value must beat for anything in it to be significant (α / family size)."""

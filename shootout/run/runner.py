@@ -18,13 +18,13 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import records
-from .build import BuildResult
+from ..results import records
+from ..results.records import Status
+from .builds import BuildResult
 from .catalog import HARNESS, ROOT
 from .environments import TargetEnv
 from .interrupts import NO_STOP, StopRequest, kill_group
 from .matrix import CallPlan, Cell, PlannedCell
-from .records import Status
 
 
 @dataclass

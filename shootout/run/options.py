@@ -8,7 +8,8 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
-from . import archive, catalog
+from ..results import archive
+from . import catalog
 from .interpreters import InterpreterError, discover, resolve
 from .matrix import METHODS, Method, ParamSet, parameter_sets
 

@@ -8,7 +8,7 @@ one process of each workload's plain program beside each baseline-variant cell (
 `method.baseline_processes` for a baseline cell (every speedup's CI contains the baseline's). Below 6 processes
 a median has no 95% CI, so this phase is never cut short by a time budget.
 
-Phase 2 (precision p set): a cell is done when the 95% CI of its speedup (stats.ratio over its baseline cell,
+Phase 2 (precision p set): a cell is done when the 95% CI of its speedup (summaries.ratio over its baseline cell,
 as the report computes it: paired by round) has a relative half-width within p, or when its own median's CI
 (estimates.median_ci, widened when its processes drifted together) is within p/2: the two CIs combine to about
 √(h_cell² + h_base²), so past that point more processes of this cell barely narrow its speedup, and the rest is
@@ -38,7 +38,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from . import estimates, stats, warmup
+from ..results import estimates, summaries, warmup
 from .interrupts import StopRequest
 from .matrix import Method, PlannedCell
 from .runner import Job
@@ -51,9 +51,9 @@ class CellSampling:
     seconds: float = 0.0
     stopped: str | None = None  # why it stopped getting processes; None while active
     half_width: float | None = None  # relative half-width of its median's CI, kept up to date past the minimum
-    sample: stats.ProcessSample | None = None  # its process means with their rounds (the unit of every CI)
+    sample: summaries.ProcessSample | None = None  # its process means with their rounds (the unit of every CI)
     spread: float = 0.5  # relative spread of its process means (1.4826·MAD/median); 50% until known
-    usable: int = 0  # records that give a number (stats.process_mean): what the minimum counts
+    usable: int = 0  # records that give a number (summaries.process_mean): what the minimum counts
     warmup_end: int | None = None  # JIT cells: where the warm-up ends, learned from a process (see add)
 
     def add(self, record: dict) -> None:
@@ -63,9 +63,9 @@ class CellSampling:
         segment at the final level (warmup.classify). Until one is, later processes explore too: one with no
         steady state, or one that slowed down late, says nothing about how long the others need to warm up."""
         self.records.append(record)
-        self.usable += stats.process_mean(record) is not None
+        self.usable += summaries.process_mean(record) is not None
         if self.warmup_end is None and record.get("status") == "ok" and record.get("verified"):
-            split = stats.split(record)
+            split = summaries.split(record)
             if split.classification in ("flat", "warmup"):
                 self.warmup_end = split.reached
 
@@ -130,7 +130,7 @@ class Sampler:
 
     def owed(self, cell: CellSampling) -> int:
         """Processes the cell's minimum still needs. With a precision target the minimum counts processes that
-        give a number (a JIT process with no steady state is counted apart: stats.process_mean), up to twice
+        give a number (a JIT process with no steady state is counted apart: summaries.process_mean), up to twice
         the minimum in all; a fixed design counts every process."""
         least = self.minimum(cell)
         if self.method.precision is None:
@@ -287,7 +287,7 @@ class Sampler:
         base = self.baseline_of(cell) if self.by_speedup else None
         own_target = p / 2 if self.by_speedup and (base is not None or self.is_baseline(cell)) else p
         if base is not None and base.sample is not None and cell.sample is not None:
-            speedup = stats.ratio(base.sample, cell.sample, ("baseline", "cell"))[1].relative_half_width
+            speedup = summaries.ratio(base.sample, cell.sample, ("baseline", "cell"))[1].relative_half_width
             if speedup is not None and speedup <= p:
                 return f"speedup CI ±{speedup:.2%} within ±{p:.2%} after {n} processes"
         if half is not None and half <= own_target:
@@ -311,7 +311,7 @@ class Sampler:
         """The cell's process sample, the relative half-width of its median's 95% CI as the report computes it
         (widened when its processes drifted together; None: n too small), and the relative spread of its
         means."""
-        sample = stats.process_samples(cell.records).get(cell.key)
+        sample = summaries.process_samples(cell.records).get(cell.key)
         if sample is None or len(sample.means) == 0:
             return
         cell.sample = sample

@@ -5,8 +5,8 @@ from __future__ import annotations
 import itertools
 from dataclasses import asdict, dataclass
 
+from ..results.warmup import JIT_RULES
 from .interpreters import Interpreter
-from .warmup import JIT_RULES
 
 
 @dataclass(frozen=True)

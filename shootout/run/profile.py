@@ -19,7 +19,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import archive, catalog, environments, metadata, stats
+from ..results import archive, summaries
+from . import catalog, environments, metadata
 from .catalog import ROOT
 from .console import say
 from .interpreters import Interpreter
@@ -181,5 +182,5 @@ def profile_only_files(options: ProfileOptions, run_id: str, envs: dict, git: di
             "finished_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         }),
         "builds.json": archive.dumps([]),
-        "timings.csv.gz": archive.gzip_bytes(stats.tidy([]).to_csv(index=False).encode()),
+        "timings.csv.gz": archive.gzip_bytes(summaries.tidy([]).to_csv(index=False).encode()),
     }

@@ -17,7 +17,8 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import archive, catalog, diff
+from ..results import archive, diff
+from . import catalog
 from .console import say
 from .interpreters import INSTALL_HINTS, Interpreter, resolve
 from .matrix import Method, ParamSet

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import estimates, stats
+from . import estimates, summaries
 
 LIMIT = 0.03  # a harness that slows the later calls by more than this (CI wholly above) is flagged
 
@@ -76,9 +76,9 @@ def check(records: list[dict], plain: list[dict]) -> list[Overhead]:
     for key in sorted({p["beside"] for p in plain}):
         mine = [p for p in plain if p["beside"] == key]
         good = [p for p in mine if p["status"] == "ok" and p["verified"]]
-        cell = stats.cell_of(mine[0])  # a plain record carries its cell's fields too
+        cell = summaries.cell_of(mine[0])  # a plain record carries its cell's fields too
         harness = [r for r in records
-                   if r.get("status") == "ok" and r.get("verified") and stats.cell_of(r) == cell]
+                   if r.get("status") == "ok" and r.get("verified") and summaries.cell_of(r) == cell]
         if not good or not harness:
             continue
         calls = min(len(p["times_seconds"]) for p in good)

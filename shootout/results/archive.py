@@ -92,7 +92,7 @@ class Archive:
 
     @property
     def roles(self) -> dict[str, RolesSnapshot]:
-        """Each workload's roles, with the run's baseline interpreter (None: the default rule, stats.py)."""
+        """Each workload's roles, with the run's baseline interpreter (None: the default rule, summaries.py)."""
         chosen = self.metadata.get("baseline_interpreter")
         chosen = chosen if isinstance(chosen, str) else None
         return {name: replace(contract.roles, baseline_interpreter=chosen) for name, contract in self.contracts.items()}

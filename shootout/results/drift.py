@@ -5,10 +5,10 @@ On a shared machine the speed can drift over spans longer than one process (a ne
 neither steal nor CPU pressure shows inside a guest): then processes that ran close together agree more than
 distant ones, and the lag-1 autocorrelation r of a cell's process means in run order is positive. A CI that
 treated them as independent would be narrower than the drift warrants (for an AR(1) series, as if n were
-n·(1−r)/(1+r)); stats widens each cell's median CI by that effective sample size (estimates.Dependence: r
+n·(1−r)/(1+r)); summaries widens each cell's median CI by that effective sample size (estimates.Dependence: r
 bias-corrected, with a margin) and pairs ratios by round where the records say which round each process ran
-in. This module shows the machine over the run and each baseline's serial correlation, the same numbers stats
-uses (stats.ProcessSample.dependence).
+in. This module shows the machine over the run and each baseline's serial correlation, the same numbers summaries
+uses (summaries.ProcessSample.dependence).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import estimates, stats
+from . import estimates, summaries
 
 MIN_SERIAL = estimates.MIN_SERIAL  # fewer process means give no useful lag-1 autocorrelation
 INTERPRETED = ("python",)  # technologies whose time is the interpreter's own loop
@@ -28,7 +28,7 @@ INTERPRETED = ("python",)  # technologies whose time is the interpreter's own lo
 class ProcessPoint:
     minutes: float  # since the run's first process started
     relative: float  # the process's steady mean ÷ its cell's median
-    cell: tuple  # stats.CELL_KEYS
+    cell: tuple  # summaries.CELL_KEYS
     interpreted: bool  # pure Python: the interpreter's loop, not compiled code or numpy
 
 
@@ -58,7 +58,7 @@ def _timed(records: list[dict]) -> list[tuple[float, dict, float]]:
     """(started_at, record, process mean) of every ok + verified record that says when it started, by start."""
     found = []
     for r in records:
-        mean, started = stats.process_mean(r), r.get("started_at")
+        mean, started = summaries.process_mean(r), r.get("started_at")
         if mean is not None and isinstance(started, (int, float)):
             found.append((float(started), r, mean))
     return sorted(found, key=lambda t: t[0])
@@ -71,18 +71,18 @@ def timeline(records: list[dict]) -> list[ProcessPoint]:
         return []
     by_cell: dict[tuple, list[float]] = {}
     for _, r, mean in timed:
-        by_cell.setdefault(stats.cell_of(r), []).append(mean)
+        by_cell.setdefault(summaries.cell_of(r), []).append(mean)
     medians = {key: float(np.median(values)) for key, values in by_cell.items()}
     first = timed[0][0]
-    return [ProcessPoint((started - first) / 60, mean / medians[stats.cell_of(r)], stats.cell_of(r),
+    return [ProcessPoint((started - first) / 60, mean / medians[summaries.cell_of(r)], summaries.cell_of(r),
                          r.get("technology") in INTERPRETED)
             for started, r, mean in timed]
 
 
 def serial_correlation(records: list[dict], cell: tuple) -> SerialCorrelation | None:
-    """Lag-1 autocorrelation of one cell's process means in the order they ran, as stats measures it for the
+    """Lag-1 autocorrelation of one cell's process means in the order they ran, as summaries measures it for the
     cell's CI; None below MIN_SERIAL processes, when they do not vary or do not all say when they started."""
-    sample = stats.process_samples([r for r in records if stats.cell_of(r) == tuple(cell)]).get(tuple(cell))
+    sample = summaries.process_samples([r for r in records if summaries.cell_of(r) == tuple(cell)]).get(tuple(cell))
     found = None if sample is None else sample.dependence
     if found is None:
         return None

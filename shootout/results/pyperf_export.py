@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pyperf
 
-from . import stats
+from . import summaries
 
 
 def benchmark_name(record: dict) -> str:
@@ -34,7 +34,7 @@ def export(records: list[dict]) -> dict[str, bytes]:
         times = record.get("times_seconds") or []
         if record.get("status") != "ok" or not record.get("verified") or not times:
             continue
-        start = stats.split(record).steady_start
+        start = summaries.split(record).steady_start
         steady = times[start:] or times[-1:]
         warmups = [(1, float(v)) for v in times[:start]]
         interp = record["interpreter"]

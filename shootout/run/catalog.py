@@ -12,7 +12,7 @@ import importlib
 import os
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 WORKLOADS_DIR = ROOT / "workloads"
 HARNESS = WORKLOADS_DIR / "harness.py"
 BUILDER = WORKLOADS_DIR / "build.py"

@@ -1,6 +1,6 @@
 """Provision CPython interpreters (normal and free-threaded) that the comparison can then target by name.
 
-    python -m shootout.provision 3.13 3.13t [--fast] [--method auto|uv|source] [--pythons-dir DIR] [--list]
+    python -m shootout.run.provision 3.13 3.13t [--fast] [--method auto|uv|source] [--pythons-dir DIR] [--list]
 
 Each build is a normal install prefix in <pythons-dir>/<name>/ (default .nox/shootout/pythons/) with its
 provenance beside it (provision.json, build.log). The directory name says what was built:
@@ -43,7 +43,7 @@ from typing import Callable
 
 from .logged import run_logged
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_PYTHONS_DIR = ROOT / ".nox" / "shootout" / "pythons"
 PROVENANCE = "provision.json"
 SCHEMA_VERSION = 1

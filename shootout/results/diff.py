@@ -33,7 +33,7 @@ from dataclasses import asdict, dataclass, field, replace
 
 import numpy as np
 
-from . import archive, estimates, stats
+from . import archive, estimates, summaries
 
 THRESHOLD = 0.01  # default: a change within ±1% is "no significant change" however narrow its CI
 ALPHA = 1 - estimates.CONFIDENCE  # family-wise error rate of each view's verdicts
@@ -203,15 +203,15 @@ class Side:
 
     @classmethod
     def of(cls, data: archive.Archive, role: str) -> Side:
-        frame = stats.summarise(data.records, data.roles)
+        frame = summaries.summarise(data.records, data.roles)
         if frame.empty:
             return cls(role, {})
-        means = stats.process_means(data.records)
+        means = summaries.process_means(data.records)
         cells = {}
         for row in frame.to_dict("records"):
-            key = tuple(row[k] for k in stats.CELL_KEYS)
+            key = tuple(row[k] for k in summaries.CELL_KEYS)
             cells[key] = SideCell(bool(row["verified"]), means.get(key, np.array([])), row.get("disturbed") or "")
-        bases = {k: tuple(row[c] for c in stats.CELL_KEYS) for k, row in stats.baseline_cells(frame, data.roles).items()}
+        bases = {k: tuple(row[c] for c in summaries.CELL_KEYS) for k, row in summaries.baseline_cells(frame, data.roles).items()}
         return cls(role, cells, bases)
 
     @classmethod
@@ -231,7 +231,7 @@ class Side:
 
 @dataclass
 class CellChange:
-    key: tuple  # stats.CELL_KEYS values
+    key: tuple  # summaries.CELL_KEYS values
     verdict: str  # the gate view's verdict, or only in A | only in B | not comparable
     drift_cancelled: Ratio = NO_RATIO
     normalised: Ratio = NO_RATIO
@@ -242,13 +242,13 @@ class CellChange:
 
     def to_json(self) -> dict:
         data = asdict(self)
-        data["key"] = dict(zip(stats.CELL_KEYS, self.key))
+        data["key"] = dict(zip(summaries.CELL_KEYS, self.key))
         return data
 
     @classmethod
     def from_json(cls, data: dict) -> CellChange:
         ratios = {v.name: Ratio.from_json(data.get(v.name)) for v in VIEWS}
-        return cls(tuple(data["key"].get(k) for k in stats.CELL_KEYS), str(data.get("verdict")), **ratios,
+        return cls(tuple(data["key"].get(k) for k in summaries.CELL_KEYS), str(data.get("verdict")), **ratios,
                    median_a=_number(data.get("median_a")), median_b=_number(data.get("median_b")),
                    disturbed=str(data.get("disturbed") or ""))
 
@@ -274,7 +274,7 @@ class Comparison:
 
     def slowdowns(self) -> list[CellChange]:
         """What --fail-on-slowdown fails on: cells whose gate-view verdict is slower (at this threshold), unless
-        a process of theirs, in either archive, saw interference (stats.interference: CPU pressure, steal, a
+        a process of theirs, in either archive, saw interference (summaries.interference: CPU pressure, steal, a
         serial process short of its CPU): a slowdown a neighbour can explain is not the code's."""
         return [c for c in self.cells if c.verdict == SLOWER and not c.disturbed]
 
@@ -451,7 +451,7 @@ def _facts(data: archive.Archive) -> dict[str, str]:
 
 def _load(data: archive.Archive) -> str:
     loads = [r.get("load_before") for r in data.records if isinstance(r.get("load_before"), (int, float))]
-    disturbed = sum(1 for r in data.records if stats.interference(r))
+    disturbed = sum(1 for r in data.records if summaries.interference(r))
     if not loads:
         return "not recorded"
     return f"{float(np.median(loads)):.2f} (max {max(loads):.2f}); {disturbed} disturbed processes"

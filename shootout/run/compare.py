@@ -21,8 +21,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import archive, catalog, environments, metadata, pyperf_export, stats, warmup
-from .build import BuildRequest, BuildResult, build_variant
+from ..results import archive, pyperf_export, summaries, warmup
+from ..results.records import NOT_RUN, Status
+from . import catalog, environments, metadata
+from .builds import BuildRequest, BuildResult, build_variant
 from .catalog import HARNESS, ROOT
 from .console import say
 from .interpreters import Interpreter
@@ -30,7 +32,6 @@ from .interrupts import StopRequest
 from .locking import exclusive
 from .logged import run_logged
 from .matrix import Cell, Method, ParamSet, PlannedCell, plan
-from .records import NOT_RUN, Status
 from .runner import Job, PlainJob, run_job, run_plain_job, synthetic_record
 from .sampling import PlainTarget, Sampler
 
@@ -274,9 +275,9 @@ def build_variants(state: RunState) -> None:
 
 def baseline_weights(state: RunState) -> dict[str, int]:
     """Cell key -> how many speedups divide by it: the baseline cell of each workload and size, on the column
-    stats.baseline_cells will take if that cell verifies (stats.baseline_columns: one rule for both)."""
+    summaries.baseline_cells will take if that cell verifies (summaries.baseline_columns: one rule for both)."""
     o = state.options
-    ranked = stats.baseline_columns(((i.name, i.implementation, i.free_threaded) for i in o.interpreters),
+    ranked = summaries.baseline_columns(((i.name, i.implementation, i.free_threaded) for i in o.interpreters),
                                     o.baseline_interpreter)
     column = ranked[0] if ranked else None
     pending = [p.cell for p in state.planned if p.status == "pending"]
@@ -418,8 +419,8 @@ def archive_files(state: RunState, collected: list[dict], finished_at: str, git:
         files[f"locks/{env.name}.txt"] = env.lock.encode()
     files["locks/orchestrator.txt"] = environments.orchestrator_lock().encode()
     files["builds.json"] = archive.dumps(_build_entries(state))
-    files["timings.csv.gz"] = archive.gzip_bytes(stats.tidy(collected).to_csv(index=False).encode())
-    files["processes.csv"] = stats.record_rows(collected).to_csv(index=False).encode()
+    files["timings.csv.gz"] = archive.gzip_bytes(summaries.tidy(collected).to_csv(index=False).encode())
+    files["processes.csv"] = summaries.record_rows(collected).to_csv(index=False).encode()
     for name, data in pyperf_export.export(collected).items():
         files[f"pyperf/{name}.json"] = data
     files["metadata.json"] = archive.dumps(run_metadata(state, finished_at, git))

@@ -1,0 +1,1 @@
+"""The results library: reads and analyses archives; imports nothing from shootout.run."""

@@ -1,0 +1,1 @@
+"""The part that runs things: options, plan, interpreters, environments, builds, workers, sampling."""
