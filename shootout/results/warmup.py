@@ -72,6 +72,11 @@ class Warmup:
     counted: bool = True  # whether the process's steady mean enters its cell's estimate (see classify)
     reached: int | None = None  # JIT_RULE: the first call of the first segment at the final level (warm-up's end)
 
+    def steady_calls(self, times: list[float]) -> list[float]:
+        """The calls of `times` this split calls steady; the last call alone when none is (a process too short to
+        reach its steady state still gives its latest call, not nothing)."""
+        return times[self.steady_start:] or times[-1:]
+
 
 def aot(times: list[float]) -> Warmup:
     """Ahead-of-time cells: the first call apart, every later call steady."""
