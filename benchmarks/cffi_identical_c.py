@@ -1,4 +1,4 @@
-"""Identical C, different interpreter: why did cffi_simd take longer on PyPy than on CPython? (issue 12, item 8)
+"""Identical C, different interpreter: why did cffi_simd take longer on PyPy than on CPython? (docs/method.md)
 
     python benchmarks/cffi_identical_c.py [--variants cffi_simd,cffi_c] [--size 1000x300] [--reps 3]
         [--rounds 6] [--calls 3] [--envs .nox/shootout/envs] [--build-root DIR] [--reuse]

@@ -34,8 +34,8 @@ STATUS_ORDER = ["build_failed", "crashed", "timeout", "wrong_output", "unsupport
 # A process saw interference when runnable tasks waited for a CPU (PSI), a serial process got less than its CPU,
 # or the hypervisor stole time. CPU share is no evidence for a parallel process: a GIL, a barrier or a serial
 # part leaves its threads asleep, which is the program, not a neighbour. CPU pressure counts the program's own
-# threads too: handing over the GIL kept tasks waiting 4-6% of the time on CPython and 13-21% on PyPy with nothing
-# else running, 50-100% beside a burner on one of its CPUs (docs/shared-host-noise.md).
+# threads too (handing over the GIL keeps tasks waiting), far less than a neighbour on one of its CPUs causes:
+# hence the high bound (docs/method.md, "When a process counts as disturbed").
 DISTURBED_CPU_SHARE = 0.85  # serial processes only
 DISTURBED_PRESSURE = 0.30  # share of the wall time in which some runnable task waited for a CPU (see interference)
 DISTURBED_STEAL = 0.02
