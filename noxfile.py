@@ -31,7 +31,7 @@ SHOOTOUT_EXIT_CODES = (1, 2, 3, 130)
 
 
 # uv installs no .pyc files; where PYTHONDONTWRITEBYTECODE is set none are ever written, and every start of the
-# orchestrator compiled scipy and pandas again (3.7 s measured).
+# orchestrator would compile scipy and pandas again.
 COMPILED = {"UV_COMPILE_BYTECODE": "1"}
 
 

@@ -1,4 +1,4 @@
-"""Identical C, different interpreter: why did cffi_simd take longer on PyPy than on CPython? (issue 12, item 8)
+"""Identical C, different interpreter: why did cffi_simd take longer on PyPy than on CPython? (docs/method.md)
 
     python benchmarks/cffi_identical_c.py [--variants cffi_simd,cffi_c] [--size 1000x300] [--reps 3]
         [--rounds 6] [--calls 3] [--envs .nox/shootout/envs] [--build-root DIR] [--reuse]
@@ -11,14 +11,14 @@ Builds the cffi extensions with the project's builder (workloads/build.py) in ea
    (instruction sequences compared after address normalisation; where the hot loop sits relative to 64 bytes);
 2. the timings, in fresh processes alternating CPython / PyPy (--reps each), every mode interleaved call by call
    inside each process (--rounds, order rotated, first round discarded as warm-up), each call verified:
-     harness, old adapter  calculate() as the adapters did before the fix (ffi.new output per call), timed like the
+     harness, old adapter  calculate() with a fresh ffi.new output per call (none recycled), timed like the
                            harness, followed by the harness's verification (its garbage matters on PyPy)
      harness, adapter      the current adapter's calculate() (+ to_list() and the same verification, untimed)
      C, fresh output       the kernel timed in C (clock_gettime around the call, in a separate timer library, so
-                           the shipped kernel is untouched), output from ffi.new() each call (old behaviour)
+                           the shipped kernel is untouched), output from ffi.new() each call
      C, warm output        the kernel timed in C, writing one recycled 64-byte aligned output (the pure kernel)
      C, output +16         as above with the output at 16 mod 64 (PyPy's ffi.new alignment)
-     C, inputs +16         as C, warm output with the four input arrays at 16 mod 64 (the earlier fix undone)
+     C, inputs +16         as C, warm output with the four input arrays at 16 mod 64 (as ffi.new gives them)
      C, PyPy's .so         (CPython only) the PyPy build's kernel, dlopen()ed: the very same bytes PyPy runs
    Each mode records wall time, thread CPU time (robust to the machine's load) and the minor page faults taken
    during the timed region; the table gives medians over all calls and the PyPy/CPython ratio.
@@ -158,7 +158,7 @@ def worker(cfg):
             raise SystemExit(f"{mode}: wrong output ({verdict.explain()})")
         calls[mode][-1].update(identical=verdict.identical, checksum=verdict.checksum)
 
-    def old_calculate(args, params, threads=1):  # the adapters before the fix: a bare ffi.new output per call
+    def old_calculate(args, params, threads=1):  # a bare ffi.new output per call, never recycled
         zr, zi, cr, ci, n, _owners = args
         output = mffi.new("int[]", n)
         getattr(mlib, entry)(params["max_iterations"], zr, zi, cr, ci, output, n)
@@ -190,7 +190,7 @@ def worker(cfg):
 
     def c_mode(mode):
         kernel, ins, out_addr = "own", inputs64, warm64
-        if mode == "C, fresh output":  # the old adapters' allocation, kept until the next call like the harness
+        if mode == "C, fresh output":  # a fresh output per call, kept until the next call like the harness
             state["keep"] = output = mffi.new("int[]", n)
             out_addr = address(output)
         elif mode == "C, output +16":

@@ -8,7 +8,7 @@ records carry rounds, else the bootstrap, widened for serial dependence when the
 Parts (each prints one table; coverage ± its binomial standard error, and the mean relative half-width):
   median   i.i.d. process means, n = 6..30, normal / log-normal / shifted exponential (right-skewed, as benchmark
            times are). median_ci is affine-equivariant, so its coverage does not depend on the spread: one is used.
-           Against it, the exact order-statistic pair alone (order_statistic_ci, what the report used before).
+           Against it, the exact order-statistic pair alone (order_statistic_ci), which it interpolates from.
   ratio    estimates.ratio_ci as used without rounds: percentile bootstrap of the ratio of medians, n = 6/6,
            12/12, 30/30 and 12 (baseline) / 6, each shape, equal spreads (2%) and unequal ones (baseline 3%,
            cell 1%, and the reverse). Truth: the ratio of the two distributions' medians.

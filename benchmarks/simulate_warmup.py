@@ -79,7 +79,7 @@ def estimate(cells: list[list[dict]]) -> tuple[float, float, float]:
             split = warmup.steady_part({**record, "interpreter": {"implementation": "pypy"}})
             calls.append(len(times))
             if split.counted:
-                means.append(float(np.mean(times[split.steady_start:] or times[-1:])))
+                means.append(float(np.mean(split.steady_calls(times))))
         counted += len(means)
         if means:
             biases.append(float(np.median(means)) / 0.1 - 1)

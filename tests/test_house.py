@@ -130,3 +130,24 @@ def test_the_harness_writes_the_schema_the_archive_reads():
 
 def test_the_default_workload_exists():
     assert catalog.DEFAULT_WORKLOAD in catalog.available()
+
+
+# A lab notebook's marks: the run id of one machine's archive (YYYYMMDD-HHMMSS-host) or a date. A reader of
+# a fresh clone cannot open that archive: an investigation belongs in docs/, with the command that reproduces
+# it. A format example in code is written with placeholders, as above.
+NOTEBOOK_MARKS = re.compile(r"\b20\d{6}-\d{6}-[a-z0-9]+\b|\b20\d\d-\d\d-\d\d\b")
+
+
+def test_no_run_id_or_date_in_code_or_readme():
+    packages = ("shootout", "report", "workloads", "benchmarks")
+    files = [path for package in packages for path in (ROOT / package).rglob("*.py")]
+    files += [ROOT / "noxfile.py", ROOT / "README.md"]
+    found = []
+    for path in sorted(files):
+        relative = path.relative_to(ROOT)
+        if "fixtures" in relative.parts:  # test fixtures may carry the ids and dates they test
+            continue
+        for number, line in enumerate(path.read_text().splitlines(), 1):
+            if NOTEBOOK_MARKS.search(line):
+                found.append(f"{relative.as_posix()}:{number}: {line.strip()}")
+    assert not found, "\n".join(found)

@@ -169,10 +169,11 @@ def new_record(args):
 def pad_jit_code(count):
     """On PyPy, compile `count` small distinct loops before the variant is imported, and return how many (None
     elsewhere). The speed of a JIT-compiled kernel depends on where its machine code lands, i.e. on what was
-    compiled before it: a few unrelated loops compiled first moved a pure-Python kernel's steady calls by up to
-    9%, the same in every process of one program (docs/jit-code-placement.md). The orchestrator draws `count`
-    per process, so a cell's median is taken over placements and its CI includes their spread, instead of
-    every process carrying one arbitrary placement's bias. The plain programs do the same (plain.py)."""
+    compiled before it: a few unrelated loops compiled first move a pure-Python kernel's steady calls by
+    several per cent, the same in every process of one program (docs/jit-code-placement.md). The orchestrator
+    draws `count` per process, so a cell's median is taken over placements and its CI includes their spread,
+    instead of every process carrying one arbitrary placement's bias. The plain programs do the same
+    (plain.py)."""
     if not count or sys.implementation.name != "pypy":
         return None
     for k in range(count):
@@ -295,7 +296,7 @@ def run(args):
         prepared = module.prepare(inputs, args.params)
         record["prepare_seconds"] = time.perf_counter() - t0
         del inputs  # what prepare() did not keep is garbage now, not during a call
-        gc.collect()  # the set-up's young objects are promoted now (PyPy: tens of MB, 50 ms inside some call)
+        gc.collect()  # the set-up's young objects are promoted now (PyPy: tens of MB), not inside some call
         stage = "calculate"
         with Interference() as seen:
             verdict = timed_calls(module, prepared, args, reference, record)

@@ -2,8 +2,8 @@
 worker process (untimed set-up; stdlib only, Python 3.9 syntax).
 
 Stored with marshal. On PyPy a long list of floats or complex numbers is stored as arrays of doubles instead:
-PyPy's marshal builds a million complex numbers in 0.15 s, `map(complex, re, im)` over two arrays in 0.035 s
-(measured on PyPy 7.3.11), and the values and the list of distinct objects are the same either way.
+`map(complex, re, im)` over two arrays builds it several times faster than PyPy's marshal does
+(docs/method.md, "Worker set-up"), and the values and the list of distinct objects are the same either way.
 
 The file name's key is a CRC of the spec and parameters, not a sha256: this runs in the worker before its timed
 calls, and hashlib must not be imported there (verify.py says why). A collision would only hand a worker wrong
@@ -38,7 +38,7 @@ def load(workload, params, directory):
     path = os.path.join(directory, f"{workload.name}-{key}.marshal")
     try:
         with open(path, "rb") as f:
-            return decode(marshal.loads(f.read()))  # marshal.load(f) reads in small pieces: 8x slower
+            return decode(marshal.loads(f.read()))  # marshal.load(f) reads in small pieces, many times slower
     except (OSError, EOFError, ValueError, TypeError, KeyError):
         pass
     inputs = workload.make_inputs(params)

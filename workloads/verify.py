@@ -44,7 +44,7 @@ def array_bytes(output, reference):
     """An array output (numpy and alike) as the bytes of the declared little-endian element type in row-major
     order, as a memoryview (no copy when it already is that); None for anything else. Called only with method
     names, so nothing here imports numpy. No bytes object: on PyPy a fresh 4 MB one per call costs a major
-    collection over the million input objects (70 ms)."""
+    collection over the million input objects, inside the timings."""
     astype = getattr(output, "astype", None)
     if astype is None or not hasattr(output, "tobytes"):
         return None

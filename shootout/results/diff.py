@@ -93,13 +93,13 @@ class Sampled:
 
 
 def resampled_median(values: np.ndarray, seed: list[int]) -> Sampled:
-    """The median of process means and RESAMPLES medians of resamples with replacement (none below
-    estimates.MIN_BOOTSTRAP processes)."""
+    """The median of process means and RESAMPLES medians of resamples with replacement, drawn as ratio_ci draws
+    them (estimates.resampled_medians; none below estimates.MIN_BOOTSTRAP processes). The replicates are kept,
+    not reduced to a CI, so every ratio and the median over cells come from the same resamples."""
     values = np.asarray(values, dtype=float)
     if len(values) < estimates.MIN_BOOTSTRAP:
         return Sampled(float(np.median(values)) if len(values) else math.nan)
-    picks = np.random.default_rng(seed).integers(0, len(values), size=(estimates.RESAMPLES, len(values)))
-    return Sampled(float(np.median(values)), np.median(values[picks], axis=1))
+    return Sampled(float(np.median(values)), estimates.resampled_medians(values, np.random.default_rng(seed)))
 
 
 def median_over_cells(samples: list[Sampled]) -> Sampled:
@@ -152,10 +152,9 @@ def ratio_of(sample: Sampled, threshold: float) -> Ratio:
     if sample.replicates is None or math.isnan(sample.value):
         return Ratio(sample.value)
     replicates = sample.replicates
-    tail = ALPHA / 2 * 100
-    low, high = np.percentile(replicates, [tail, 100 - tail])
+    low, high = estimates.percentile_interval(replicates)
     count = len(replicates) + 1
-    return Ratio(sample.value, float(low), float(high),
+    return Ratio(sample.value, low, high,
                  float(1 + np.count_nonzero(replicates <= 1 + threshold)) / count,
                  float(1 + np.count_nonzero(replicates >= 1 - threshold)) / count)
 

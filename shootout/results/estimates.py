@@ -208,9 +208,17 @@ def median_ci(values, *, dependence: Dependence | None = None) -> Interval:
 # ---------------------------------------------------------------- a ratio of two medians
 
 
-def _resampled_medians(values: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+def resampled_medians(values: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """RESAMPLES medians of resamples of `values` with replacement (ratio_ci's bootstrap, and diff's)."""
     picks = rng.integers(0, len(values), size=(RESAMPLES, len(values)))
     return np.median(values[picks], axis=1)
+
+
+def percentile_interval(replicates: np.ndarray) -> tuple[float, float]:
+    """The central CONFIDENCE interval of bootstrap replicates (percentile bootstrap)."""
+    tail = (1 - CONFIDENCE) / 2 * 100
+    low, high = np.percentile(replicates, [tail, 100 - tail])
+    return float(low), float(high)
 
 
 def _spread(medians: np.ndarray, centre: float, found: Dependence | None) -> np.ndarray:
@@ -222,18 +230,17 @@ def _spread(medians: np.ndarray, centre: float, found: Dependence | None) -> np.
 
 def _bootstrap_ci(a: np.ndarray, b: np.ndarray, dependence: tuple) -> Interval:
     rng = np.random.default_rng(SEED)
-    top, bottom = _resampled_medians(a, rng), _resampled_medians(b, rng)
+    top, bottom = resampled_medians(a, rng), resampled_medians(b, rng)
     found_a, found_b = dependence
     top, bottom = _spread(top, float(np.median(a)), found_a), _spread(bottom, float(np.median(b)), found_b)
-    tail = (1 - CONFIDENCE) / 2 * 100
-    low, high = np.percentile(top / bottom, [tail, 100 - tail])
+    low, high = percentile_interval(top / bottom)
     method = (f"percentile bootstrap of the ratio of medians, both samples resampled ({RESAMPLES}×; "
               f"n={len(a)} and {len(b)})")
     widened = [f"{side}: {found.text()}" for side, found in (("numerator", found_a), ("denominator", found_b))
                if found is not None and found.widens]
     if widened:
         method += "; each side's resampled medians spread by √(n/n_eff) about its median (" + "; ".join(widened) + ")"
-    return Interval(float(low), float(high), method, estimate=float(np.median(a) / np.median(b)))
+    return Interval(low, high, method, estimate=float(np.median(a) / np.median(b)))
 
 
 def paired_log_ratios(a, rounds_a, b, rounds_b) -> tuple[np.ndarray, np.ndarray]:

@@ -34,9 +34,9 @@ def export(records: list[dict]) -> dict[str, bytes]:
         times = record.get("times_seconds") or []
         if record.get("status") != "ok" or not record.get("verified") or not times:
             continue
-        start = summaries.split(record).steady_start
-        steady = times[start:] or times[-1:]
-        warmups = [(1, float(v)) for v in times[:start]]
+        part = summaries.split(record)
+        steady = part.steady_calls(times)
+        warmups = [(1, float(v)) for v in times[:part.steady_start]]
         interp = record["interpreter"]
         when = {"date": _pyperf_date(record["started_at"])} if record.get("started_at") else {}
         run = pyperf.Run(

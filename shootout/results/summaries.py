@@ -34,8 +34,8 @@ STATUS_ORDER = ["build_failed", "crashed", "timeout", "wrong_output", "unsupport
 # A process saw interference when runnable tasks waited for a CPU (PSI), a serial process got less than its CPU,
 # or the hypervisor stole time. CPU share is no evidence for a parallel process: a GIL, a barrier or a serial
 # part leaves its threads asleep, which is the program, not a neighbour. CPU pressure counts the program's own
-# threads too: handing over the GIL kept tasks waiting 4-6% of the time on CPython and 13-21% on PyPy with nothing
-# else running, 50-100% beside a burner on one of its CPUs (docs/shared-host-noise.md).
+# threads too (handing over the GIL keeps tasks waiting), far less than a neighbour on one of its CPUs causes:
+# hence the high bound (docs/method.md, "When a process counts as disturbed").
 DISTURBED_CPU_SHARE = 0.85  # serial processes only
 DISTURBED_PRESSURE = 0.30  # share of the wall time in which some runnable task waited for a CPU (see interference)
 DISTURBED_STEAL = 0.02
@@ -118,15 +118,9 @@ def tidy(records: list[dict]) -> pd.DataFrame:
 
 
 def process_mean(record: dict) -> float | None:
-    """The one number a process contributes: the mean of its steady calls; None unless ok + verified, and for a
-    process its warm-up rule counts apart (no steady state: warmup.classify)."""
-    times = record.get("times_seconds") or []
-    if record.get("status") != "ok" or not record.get("verified") or not times:
-        return None
-    part = split(record)
-    if not part.counted:
-        return None
-    return float(np.mean(times[part.steady_start:] or times[-1:]))
+    """The one number a process contributes: the mean of its steady_calls; None where those are None."""
+    steady = steady_calls(record)
+    return None if steady is None else float(np.mean(steady))
 
 
 @dataclass(frozen=True)
@@ -274,11 +268,13 @@ def summarise(records: list[dict], roles: dict[str, RolesSnapshot]) -> pd.DataFr
 
 
 def steady_calls(record: dict) -> list[float] | None:
-    """The calls process_mean averages; None where it gives no mean."""
-    if process_mean(record) is None:
+    """The calls process_mean averages; None unless ok + verified, and for a process its warm-up rule counts
+    apart (no steady state: warmup.classify)."""
+    times = record.get("times_seconds") or []
+    if record.get("status") != "ok" or not record.get("verified") or not times:
         return None
-    times = record["times_seconds"]
-    return times[split(record).steady_start:] or times[-1:]
+    part = split(record)
+    return part.steady_calls(times) if part.counted else None
 
 
 def design(records: list[dict]) -> dict[tuple, estimates.VarianceComponents]:

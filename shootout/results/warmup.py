@@ -18,19 +18,15 @@ steady state is the last segment. A process is
                    shown, and its mean does not enter the cell's estimate. A segment of DRIFT_MIN_CALLS calls or
                    more drifts when its calls trend (Mann-Kendall p < TREND_P) so far that its mean is more than
                    EQUIVALENT from where it ends (Theil-Sen); a shorter one is too short to tell a drift from
-                   noise (rule "jit-v2" called it drifting when every call moved the same way and the last
-                   was more than SHORT_DRIFT away from the first).
+                   noise.
 A slower segment that comes after the process had already reached its final level (a mid-run transient, not a
 warm-up) leaves the class flat; the steady state is still the last segment. Lone spikes (a call SPIKE slower
 than both neighbours, e.g. a garbage collection) are left out of the segmentation, as Barrett et al. set
 outliers aside, but stay in the steady-state numbers: they are part of the steady state's cost.
 
 Records say which rule they were run under ("warmup_rule") and are always split by it, so an archive re-renders
-as it was: "jit" (σ from successive differences, drift as halves' medians more than EQUIVALENT apart at any
-length), "jit-v2" (the same, but short segments tested by monotony; no-steady-state processes counted in with
-their calls after the first), JIT_RULE (second differences, the trend test, no-steady-state processes counted
-apart), "aot" (call 1 apart), "interpreted" (pure Python
-on CPython kept call 1); records without a rule get "jit" or "aot".
+as it was (records without a rule get "jit" or "aot": rule_of). RULES says what each rule does; docs/method.md
+why each JIT rule replaced the one before.
 """
 
 from __future__ import annotations
@@ -71,6 +67,11 @@ class Warmup:
     segments: tuple = ()  # ((start, end, mean seconds), ...) for JIT cells
     counted: bool = True  # whether the process's steady mean enters its cell's estimate (see classify)
     reached: int | None = None  # JIT_RULE: the first call of the first segment at the final level (warm-up's end)
+
+    def steady_calls(self, times: list[float]) -> list[float]:
+        """The calls of `times` this split calls steady; the last call alone when none is (a process too short to
+        reach its steady state still gives its latest call, not nothing)."""
+        return times[self.steady_start:] or times[-1:]
 
 
 def aot(times: list[float]) -> Warmup:

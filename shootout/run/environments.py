@@ -162,8 +162,8 @@ def _create(
     path.parent.mkdir(parents=True, exist_ok=True)
     if uv:
         _run([uv, "venv", "--quiet", "--seed", "--python", str(interp.executable), str(path)], log, stop)
-        # --compile-bytecode: workers run with PYTHONDONTWRITEBYTECODE; without .pyc files each of them compiled
-        # numpy (and numba...) from source again, 0.2-1 s per process that no user pays.
+        # --compile-bytecode: workers run with PYTHONDONTWRITEBYTECODE; without .pyc files each of them would
+        # compile numpy (and numba...) from source again, a start-up cost no user pays.
         _run([uv, "pip", "install", "--compile-bytecode", "--python", str(python), "-r", str(requirements)],
              log, stop)
     else:

@@ -10,7 +10,7 @@ once its allocator recycles memory: aligning here gives both interpreters the sa
 
 Why the blocks are reused (as workloads/julia/cffi_arrays.py's Output does): PyPy frees an ffi.new() block only
 at a major collection, so a fresh pair per call (4 MB at 512x512) would come as untouched zero pages whose
-first-touch page faults were timed inside the C kernel, a cost CPython (refcounting frees and recycles the
+first-touch page faults are timed inside the C kernel, a cost CPython (refcounting frees and recycles the
 block at once) never pays. Here only a process's first call allocates; to_list() copies the values out, poisons
 the result block with NaN (outside the kernel's timing) and puts the pair back for the next call, so a kernel
 that failed to write a cell could never pass verification with the previous call's value.

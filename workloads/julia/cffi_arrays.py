@@ -8,9 +8,9 @@ recycles memory (only a fresh mmap is 64-byte aligned there); aligning here give
 layout, as a C program would (benchmarks/cffi_identical_c.py measured no effect of the alignment itself).
 
 The output's memory is released as soon as to_list() has copied it (ffi.release). Without that, PyPy frees an
-ffi.new() block only at its next major collection, so every call's fresh 4 MB output (1000x1000) came straight
-from the kernel as untouched zero pages: ~950 first-touch page faults inside the timed C call, ~1.3 ms per call
-that CPython (refcounting: the block is freed and recycled at once) never pays -- 18% of cffi_simd's time.
+ffi.new() block only at its next major collection, so every call's fresh 4 MB output (1000x1000) would come
+straight from the kernel as untouched zero pages, their first-touch page faults timed inside the C call: a
+cost CPython (refcounting: the block is freed and recycled at once) never pays (docs/method.md).
 """
 
 import cffi
@@ -55,7 +55,7 @@ class Output:
     The block is recycled explicitly: to_list() puts it back in _SPARE and the next call clears and reuses it,
     the way CPython's allocator recycles a block freed by refcounting. PyPy frees an ffi.new() block only at a
     major collection, and by then the harness's own garbage has taken the memory: without the recycling, a PyPy
-    call's output came as fresh zero pages whose first-touch page faults were timed inside the C kernel.
+    call's output would come as fresh zero pages whose first-touch page faults are timed inside the C kernel.
     """
 
     __slots__ = ("_key", "n", "owner", "pointer")
