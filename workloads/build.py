@@ -206,6 +206,21 @@ def build_pythran(workload, variant, build_dir, info):
     run_command(cmd + ["-v"] + flags + ["-o", out, src[0]], env=env, cwd=work)
 
 
+# `python SCRIPT` would put the script's folder first on sys.path, and a workload folder holds variant modules
+# named after technologies: its cython.py would then be what Cython's own `import cython` finds (setuptools
+# imports Cython while cffi compiles). So a build script runs with that folder *after* the installed packages,
+# where its own helper modules stay importable.
+RUN_SCRIPT = ("import os, runpy, sys; script = sys.argv[1]; sys.argv = sys.argv[1:]; "
+              "sys.path[:] = [p for p in sys.path if p not in ('', os.getcwd())] + [os.path.dirname(script)]; "
+              "runpy.run_path(script, run_name='__main__')")
+
+
+def script_command(script):
+    """The command that runs a build script in this interpreter as `python SCRIPT` would, but with installed
+    packages ahead of the script's folder on sys.path (RUN_SCRIPT)."""
+    return [sys.executable, "-c", RUN_SCRIPT, os.path.abspath(script)]
+
+
 def build_cffi(workload, variant, build_dir, info):
     """The variant's cffi build script (build_options["script"]): set_source(...) + compile(tmpdir=DIR/...).
 
@@ -224,7 +239,7 @@ def build_cffi(workload, variant, build_dir, info):
     tmpdir = os.path.join(build_dir, "cffi-tmp", module)
     if os.path.isdir(tmpdir):
         shutil.rmtree(tmpdir)
-    cmd = [sys.executable, script, "--module", module, "--tmpdir", tmpdir]
+    cmd = script_command(script) + ["--module", module, "--tmpdir", tmpdir]
     if variant.openmp:
         cmd.append("--openmp")
     if options.get("kernel"):
