@@ -209,16 +209,17 @@ def build_pythran(workload, variant, build_dir, info):
 # `python SCRIPT` would put the script's folder first on sys.path, and a workload folder holds variant modules
 # named after technologies: its cython.py would then be what Cython's own `import cython` finds (setuptools
 # imports Cython while cffi compiles). So a build script runs with that folder *after* the installed packages,
-# where its own helper modules stay importable.
-RUN_SCRIPT = ("import os, runpy, sys; script = sys.argv[1]; sys.argv = sys.argv[1:]; "
-              "sys.path[:] = [p for p in sys.path if p not in ('', os.getcwd())] + [os.path.dirname(script)]; "
+# where its own helper modules stay importable, and the checkout's root before it, for workloads.cffi_build.
+RUN_SCRIPT = ("import os, runpy, sys; script, root = sys.argv[1:3]; sys.argv = [script] + sys.argv[3:]; "
+              "sys.path[:] = [p for p in sys.path if p not in ('', os.getcwd())]"
+              " + [root, os.path.dirname(script)]; "
               "runpy.run_path(script, run_name='__main__')")
 
 
 def script_command(script):
     """The command that runs a build script in this interpreter as `python SCRIPT` would, but with installed
     packages ahead of the script's folder on sys.path (RUN_SCRIPT)."""
-    return [sys.executable, "-c", RUN_SCRIPT, os.path.abspath(script)]
+    return [sys.executable, "-c", RUN_SCRIPT, os.path.abspath(script), REPO_ROOT]
 
 
 def build_cffi(workload, variant, build_dir, info):
