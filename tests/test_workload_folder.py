@@ -4,12 +4,13 @@ The slow test copies tests/fixtures/outside-workloads/squares to a temporary dir
 of it on CPython and PyPy: its variant modules numpy.py and cython.py are named after their technologies, and
 its cffi variant builds with the supported helper, workloads.cffi_build. The others are fast: what a build
 script finds on sys.path, the one-line error for a WORKLOAD that is not a contract, the wording of a failed
-tolerance check and the report's text for flags a build script chose.
+tolerance check, the report's text for flags a build script chose, and the doc's list of reserved names.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -194,3 +195,11 @@ def test_the_builds_table_says_when_a_build_script_chose_its_flags():
     assert build_row({**build, "flags": ["-O3", "-fopenmp"]}).flags == "-O3 -fopenmp"
     assert build_row(build).flags == ""  # an archive from before flags were recorded
 
+
+def test_the_doc_reserves_every_module_of_the_workloads_package():
+    text = (ROOT / "docs" / "adding-a-workload.md").read_text()
+    sentence = re.search(r"must not clash with the\s+modules already in `workloads/`\s+\(([^)]*)\)", text)
+    assert sentence, "the reserved names sentence moved"
+    reserved = set(re.findall(r"`(\w+)`", sentence.group(1)))
+    modules = {p.stem for p in (ROOT / "workloads").glob("*.py") if p.stem != "__init__"}
+    assert modules <= reserved, modules - reserved
