@@ -4,12 +4,13 @@
         [--extra-cflag=FLAG ...]
 
 Runs inside the target interpreter (CPython with the cffi package, or PyPy with its built-in cffi):
-cffi_build.py's set_source(...) + compile(tmpdir=...) of diffusion.c. Compiled with -O3 -ffp-contract=off
-(no fast-math, no FMA contraction: bit-identical to the pure Python kernel), plus -fopenmp for compile and link
-with --openmp, which also selects the OpenMP entry point (diffusion_run_openmp instead of diffusion_run_serial).
---extra-cflag flags are added to the compile flags. Prints the path of the built extension as the last line of
-stdout. Python 3.9 syntax, stdlib + cffi only.
+workloads/cffi_build.py's set_source(...) + compile(tmpdir=...) of diffusion.c. Compiled with -O3
+-ffp-contract=off (no fast-math, no FMA contraction: bit-identical to the pure Python kernel), plus
+-fopenmp for compile and link with --openmp, which also selects the OpenMP entry point (diffusion_run_openmp
+instead of diffusion_run_serial). --extra-cflag flags are added to the compile flags. Prints the path of the
+built extension as the last line of stdout. Python 3.9 syntax, stdlib + cffi only.
 """
+import os
 import sys
 
 CDEF_SERIAL = """
@@ -24,6 +25,6 @@ KERNELS = {"stencil": ("diffusion.h", "diffusion.c", CDEF_SERIAL, CDEF_OPENMP)}
 
 
 if __name__ == "__main__":
-    from cffi_build import main
+    from workloads.cffi_build import main
 
-    sys.exit(main(sys.argv[1:], __doc__, KERNELS, "stencil"))
+    sys.exit(main(sys.argv[1:], __doc__, KERNELS, "stencil", os.path.dirname(os.path.abspath(__file__))))

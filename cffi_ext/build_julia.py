@@ -4,7 +4,7 @@
         [--kernel scalar|simd|schedule] [--extra-cflag=-march=native ...]
 
 Runs inside the target interpreter (CPython with the cffi package, or PyPy with its built-in
-cffi): cffi_build.py's set_source(...) + compile(tmpdir=...).  Compiled with
+cffi): workloads/cffi_build.py's set_source(...) + compile(tmpdir=...).  Compiled with
 -O3 -ffp-contract=off (plus -fopenmp for compile and link with --openmp).  Prints the path of
 the built extension as the last line of stdout.  Python 3.9 syntax, stdlib + cffi only.
 
@@ -14,6 +14,7 @@ the built extension as the last line of stdout.  Python 3.9 syntax, stdlib + cff
 or "schedule" (julia_simd.c's scalar kernel with a named OpenMP schedule, cffi_openmp_static /
 cffi_openmp_dynamic).  --extra-cflag flags are added to the compile flags.
 """
+import os
 import sys
 
 CDEF_SERIAL = """
@@ -50,6 +51,6 @@ KERNELS = {
 
 
 if __name__ == "__main__":
-    from cffi_build import main
+    from workloads.cffi_build import main
 
-    sys.exit(main(sys.argv[1:], __doc__, KERNELS, "scalar"))
+    sys.exit(main(sys.argv[1:], __doc__, KERNELS, "scalar", os.path.dirname(os.path.abspath(__file__))))

@@ -92,6 +92,16 @@ def _interpreter(info: dict, column: Column | None) -> InterpreterInfo:
     )
 
 
+def _flags_text(b: dict) -> str:
+    """A build's compiler flags; a cffi build script that did not report its own chose them itself."""
+    flags = b.get("flags")
+    if isinstance(flags, list):
+        return " ".join(str(f) for f in flags)
+    if "flags" in b and flags is None:
+        return "chosen by its build script (not reported)"
+    return str(flags or "")
+
+
 def _build(b: dict) -> BuildRow:
     seconds = b.get("seconds")
     return BuildRow(
@@ -99,7 +109,7 @@ def _build(b: dict) -> BuildRow:
         status=str(b.get("status")),
         seconds=float(seconds) if isinstance(seconds, (int, float)) and not isinstance(seconds, bool) else None,
         compiler=str(b.get("compiler_version") or b.get("compiler") or DASH),
-        flags=" ".join(str(f) for f in b["flags"]) if isinstance(b.get("flags"), list) else str(b.get("flags") or ""),
+        flags=_flags_text(b),
         sha256=str(b.get("extension_sha256") or DASH)[:16],
     )
 

@@ -9,6 +9,9 @@ output goes to this process's stdout/stderr.  OUT.json is always written (atomic
      "compiler", "compiler_version", "flags", "tool_versions", "extension_module",
      "extension_path", "extension_sha256", "interpreter", "error"}
 
+"flags" are what the compiler was given; null for a cffi build script that did not report its own
+(workloads/cffi_build.py does).
+
 Exit status: 0 for ok / unsupported / not_needed, 1 for build_failed, 2 for bad arguments.
 Stdlib only, Python 3.9 syntax; never imports shootout/.
 """
@@ -20,6 +23,7 @@ import glob
 import hashlib
 import importlib
 import importlib.machinery
+import json
 import os
 import shlex
 import shutil
@@ -36,6 +40,7 @@ elif REPO_ROOT not in sys.path:
     sys.path.insert(0, REPO_ROOT)
 
 from workloads._runtime import interpreter_info, load_workload, platform_keys, workload_dir, write_json_atomic
+from workloads.cffi_build import FLAGS_FILE_ENV
 
 TOOLS = ("cython", "pythran", "cffi", "numpy", "numba")
 # Every Cython variant is compiled with these (the profiler's `cython -a` annotates with the same).
@@ -206,6 +211,32 @@ def build_pythran(workload, variant, build_dir, info):
     run_command(cmd + ["-v"] + flags + ["-o", out, src[0]], env=env, cwd=work)
 
 
+# `python SCRIPT` would put the script's folder first on sys.path, and a workload folder holds variant modules
+# named after technologies: its cython.py would then be what Cython's own `import cython` finds (setuptools
+# imports Cython while cffi compiles). So a build script runs with that folder *after* the installed packages,
+# where its own helper modules stay importable, and the checkout's root before it, for workloads.cffi_build.
+RUN_SCRIPT = ("import os, runpy, sys; script, root = sys.argv[1:3]; sys.argv = [script] + sys.argv[3:]; "
+              "sys.path[:] = [p for p in sys.path if p not in ('', os.getcwd())]"
+              " + [root, os.path.dirname(script)]; "
+              "runpy.run_path(script, run_name='__main__')")
+
+
+def script_command(script):
+    """The command that runs a build script in this interpreter as `python SCRIPT` would, but with installed
+    packages ahead of the script's folder on sys.path (RUN_SCRIPT)."""
+    return [sys.executable, "-c", RUN_SCRIPT, os.path.abspath(script), REPO_ROOT]
+
+
+def reported_flags(path):
+    """The flags a cffi build script says it used (workloads.cffi_build writes them); None when it did not."""
+    try:
+        with open(path) as f:
+            flags = json.load(f)
+    except (OSError, ValueError):
+        return None
+    return [str(flag) for flag in flags] if isinstance(flags, list) else None
+
+
 def build_cffi(workload, variant, build_dir, info):
     """The variant's cffi build script (build_options["script"]): set_source(...) + compile(tmpdir=DIR/...).
 
@@ -216,21 +247,27 @@ def build_cffi(workload, variant, build_dir, info):
         raise BuildError("a cffi variant needs build_options['script'] (its cffi build script)")
     script = os.path.normpath(os.path.join(workload_dir(workload.name), options["script"]))
     extra = list(options.get("extra_cflags", ()))
-    flags = compile_flags(workload, variant)
-    info["flags"] = flags
+    info["flags"] = None  # the script chooses its flags: only what it reports is recorded
     cc = compiler_command()
     info["compiler"] = " ".join(cc)
     info["compiler_version"] = compiler_version(cc)
     tmpdir = os.path.join(build_dir, "cffi-tmp", module)
     if os.path.isdir(tmpdir):
         shutil.rmtree(tmpdir)
-    cmd = [sys.executable, script, "--module", module, "--tmpdir", tmpdir]
+    cmd = script_command(script) + ["--module", module, "--tmpdir", tmpdir]
     if variant.openmp:
         cmd.append("--openmp")
     if options.get("kernel"):
         cmd += ["--kernel", options["kernel"]]
     cmd += ["--extra-cflag=" + flag for flag in extra]
-    run_command(cmd, cwd=build_dir)
+    flags_file = os.path.join(build_dir, "cffi-tmp", module + ".flags.json")
+    os.makedirs(os.path.dirname(flags_file), exist_ok=True)
+    if os.path.exists(flags_file):
+        os.remove(flags_file)
+    try:
+        run_command(cmd, env=dict(os.environ, **{FLAGS_FILE_ENV: flags_file}), cwd=build_dir)
+    finally:
+        info["flags"] = reported_flags(flags_file)
     built = extension_files(tmpdir, module)
     if len(built) != 1:
         raise BuildError(f"cffi build produced {built!r} in {tmpdir}")

@@ -105,8 +105,9 @@ class Verdict:
         return self.data is None
 
     def explain(self):
+        """A failed verdict in one line: how many values fail the check (values_differing), the checksum."""
         digest = f", sha256 {self.sha256[:16]}…" if self.sha256 else ""
-        return f"{self.differing} of {self.points} values differ ({self.how}); checksum {self.checksum}{digest}"
+        return f"{self.differing} of {self.points} values {self.how}; checksum {self.checksum}{digest}"
 
 
 class Reference:
@@ -198,10 +199,22 @@ class Reference:
         checksum = sum(values)
         differing, largest = self._compare(values)
         within = self.policy.kind == "tolerance" and differing == 0 and len(values) == self.points
-        how = (f"within rtol={self.policy.rtol:g}, atol={self.policy.atol:g}; max |difference| {largest:.3g}"
-               if self.policy.kind == "tolerance" else "exact comparison")
+        how = self._how(within, largest)
+        if len(values) != self.points:  # _compare counted each missing or extra value as failing
+            how += f"; the output has {len(values)} values, the reference {self.points}"
         return Verdict(within, checksum, len(values), differing, largest, how,
                        work_units=self._work(values) if within else None, data=bytes(data))
+
+    def _how(self, within, largest):
+        """The record's `verification` for an output whose bytes differ; a failure's follows "N of M values"
+        in Verdict.explain. N (values_differing) counts the values that fail the check: under a tolerance
+        only those outside it, as the text says, so that it is not read as a count of unequal values."""
+        if self.policy.kind != "tolerance":
+            return "differ (exact comparison)"
+        tolerance = f"rtol={self.policy.rtol:g}, atol={self.policy.atol:g}"
+        if within:
+            return f"within {tolerance}; max |difference| {largest:.3g}"
+        return f"outside {tolerance} (values_differing counts only these); largest difference {largest:.3g}"
 
     def _identical_verdict(self):
         """A fresh copy of the verdict on an output identical to the reference (the caller may annotate it)."""

@@ -1,7 +1,8 @@
 """Built extensions cached by content: everything that can change the binary is in the key.
 
 The key hashes the variant's sources (sha256 each), its contract entry (build kind, options, flags), the
-workload's cflags, the builder and the variant's build script, the target interpreter (executable, version,
+workload's cflags, the builder and the variant's build script (a cffi one: and workloads/cffi_build.py, which
+a workload outside the checkout cannot list in its sources), the target interpreter (executable, version,
 implementation), the env's exact pins (Cython, Pythran, numpy, cffi versions), the C and C++ compiler versions
 (honouring CC/CXX) and the CPU model and flags (-march=native builds for this CPU). A hit reuses the built
 files and the original build's record and log: the archive still says how long the build took when it ran, its
@@ -22,6 +23,7 @@ from . import catalog
 from .environments import TargetEnv
 
 CACHE_VERSION = 1  # bump when what goes into the key or the layout changes
+CFFI_HELPER = catalog.WORKLOADS_DIR / "cffi_build.py"  # what a cffi build script calls (workloads.cffi_build)
 
 
 def _compiler(var: str, default: str) -> str:
@@ -62,6 +64,7 @@ def key(env: TargetEnv, workload, variant_name: str) -> str:
         "cflags": list(workload.cflags), "openmp_flags": list(workload.openmp_flags),
         "builder": _file_hash(catalog.BUILDER),
         "script": _file_hash((folder / script).resolve()) if script else None,
+        "cffi_helper": _file_hash(CFFI_HELPER) if variant.build == "cffi" else None,
         "interpreter": [env.interpreter.executable, env.interpreter.version, env.interpreter.implementation],
         "pins": env.lock, "cc": _compiler("CC", "cc"), "cxx": _compiler("CXX", "c++"), "cpu": _cpu(),
     }

@@ -28,7 +28,7 @@ class BuildResult:
     log_file: str  # relative to the archive: logs/build-<env>-<workload>-<variant>.log
     compiler: str | None = None
     compiler_version: str | None = None
-    flags: list = field(default_factory=list)
+    flags: list | None = field(default_factory=list)  # None: a cffi build script that did not report its own
     tool_versions: dict = field(default_factory=dict)
     extension_sha256: str | None = None
     error: str | None = None
@@ -121,6 +121,13 @@ def _build(r: BuildRequest, build_dir: Path, log_path: Path, stop: StopRequest) 
     return _result(r, record, error, seconds, build_dir, log_path, returncode=returncode)
 
 
+def _flags(record: dict) -> list | None:
+    """The builder record's flags; None only where the builder said it does not know them."""
+    if "flags" in record and record["flags"] is None:
+        return None
+    return list(record.get("flags") or [])
+
+
 def _result(r: BuildRequest, record: dict, error: str | None, seconds: float, build_dir: Path, log_path: Path,
             returncode: int | None = None, cached: bool = False, key: str | None = None) -> BuildResult:
     status = record.get("status", "build_failed") if error is None else "build_failed"
@@ -129,7 +136,7 @@ def _result(r: BuildRequest, record: dict, error: str | None, seconds: float, bu
     return BuildResult(
         workload=r.workload.name, variant=r.variant, env=r.env.name, status=status, seconds=round(seconds, 3),
         build_dir=str(build_dir), log_file=f"logs/{log_path.name}", compiler=record.get("compiler"),
-        compiler_version=record.get("compiler_version"), flags=list(record.get("flags") or []),
+        compiler_version=record.get("compiler_version"), flags=_flags(record),
         tool_versions=dict(record.get("tool_versions") or {}), extension_sha256=record.get("extension_sha256"),
         error=error if status == "build_failed" else record.get("error"), cached=cached, key=key,
     )

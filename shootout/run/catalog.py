@@ -43,6 +43,7 @@ def folder(name: str) -> Path:
 def load(name: str):
     """The Workload contract of <folder>/<name>/spec.py (the workloads package's path follows the search path)."""
     import workloads
+    from workloads.contract import Workload
 
     spec = folder(name) / "spec.py"
     parent = str(spec.parent.parent.resolve())
@@ -55,7 +56,17 @@ def load(name: str):
     workload = getattr(module, "WORKLOAD", None)
     if workload is None:
         raise WorkloadError(f"{spec} defines no WORKLOAD (see docs/adding-a-workload.md)")
+    if not isinstance(workload, Workload):  # e.g. a dict, or a class of an older API: would fail deep inside
+        raise WorkloadError(f"{spec}: WORKLOAD is a {_type_name(workload)}, "
+                            "not a workloads.contract.Workload (see docs/adding-a-workload.md)")
+    if workload.name != name:  # the workers import workloads.<WORKLOAD.name>: another folder, or none
+        raise WorkloadError(f"{spec}: WORKLOAD.name is {workload.name!r}, not the folder's name {name!r}")
     return workload
+
+
+def _type_name(value) -> str:
+    kind = type(value)
+    return kind.__qualname__ if kind.__module__ == "builtins" else f"{kind.__module__}.{kind.__qualname__}"
 
 
 def source_hashes(workload, variant) -> dict[str, str | None]:

@@ -44,7 +44,7 @@ def count_work(params, values):
 def _cffi(name, module, parallel=False, **more):
     return Variant(
         name, "cffi", (f"{name}.py", "cffi_arrays.py", CFFI + "diffusion.c", CFFI + "diffusion.h",
-                       CFFI + "build_diffusion.py", CFFI + "cffi_build.py"),
+                       CFFI + "build_diffusion.py", "../cffi_build.py"),
         build="cffi", parallel=parallel, openmp=parallel, extension_module=module,
         build_options={"script": CFFI + "build_diffusion.py"}, unsupported={"free-threaded": CFFI_FREE_THREADED},
         **more)

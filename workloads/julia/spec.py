@@ -59,7 +59,8 @@ def _cffi(name, module, kernel, parallel=False, extra_cflags=(), **more):
     if extra_cflags:
         options["extra_cflags"] = list(extra_cflags)
     return Variant(
-        name, "cffi", (f"{name}.py", "cffi_arrays.py", *(CFFI + f for f in c_files), CFFI + "build_julia.py", CFFI + "cffi_build.py"),
+        name, "cffi", (f"{name}.py", "cffi_arrays.py", *(CFFI + f for f in c_files), CFFI + "build_julia.py",
+                       "../cffi_build.py"),
         build="cffi", parallel=parallel, openmp=parallel, extension_module=module, build_options=options, **more)
 
 
