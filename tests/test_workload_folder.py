@@ -21,7 +21,9 @@ from conftest import PYPY, ROOT, WORK_DIR, only_archive, run_shootout
 
 import workloads
 from report.machine import _build as build_row
-from shootout import archive, catalog, cli
+from shootout import cli
+from shootout.results import archive
+from shootout.run import catalog
 from workloads.build import script_command
 from workloads.cffi_build import BASE_CFLAGS
 from workloads.verify import Reference, make_reference
