@@ -10,7 +10,7 @@ run found already installed has no build record, and the report says so rather t
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .formatting import DASH, seconds
 
@@ -28,7 +28,8 @@ class Build:
     """How a provisioned CPython was built, as its provision.json records it."""
 
     optimized: bool | None
-    method: str  # "source" (Debian's source package, built here) | "uv" (python-build-standalone) | ""
+    method: str  # "source" (Debian's source package, built here) | "uv" (python-build-standalone) |
+    # "debian-rootfs" (a Debian suite's binary package in its root file system) | ""
     configure_flags: str  # besides --prefix; "" when none were recorded (uv's builds record none)
     source: str  # what was built from, as text
     sha256: str  # of the upstream source tarball ("" when not recorded)
@@ -37,6 +38,8 @@ class Build:
 
     @property
     def profile(self) -> str:
+        if self.method == "debian-rootfs":
+            return "Debian's own build"
         if self.optimized is None:
             return "build profile not recorded"
         return "optimized PGO+LTO build" if self.optimized else "fast unoptimised build (no PGO/LTO)"
@@ -47,6 +50,8 @@ class Build:
             return self.configure_flags
         if self.method == "uv":
             return "not recorded (uv installs python-build-standalone's prebuilt CPython)"
+        if self.method == "debian-rootfs":
+            return "Debian's (not rebuilt here)"
         return "none besides --prefix" if self.method == "source" else "not recorded"
 
 
@@ -58,13 +63,18 @@ class Column:
     free_threaded: bool
     gil: str  # free-threaded builds: "off", "on", "on at start in k of n processes", "state not recorded"
     build: Build | None
+    toolchain: str = ""  # "gcc 16.2.0, glibc 2.43": what its extensions were built with and run against
+    show_toolchain: bool = False  # the run's columns differ in toolchain: every label says which is whose
 
     @property
     def note(self) -> str:
-        """'free-threaded, GIL off' (and 'unoptimised build' for a fast one); '' for a plain column."""
+        """'free-threaded, GIL off' (and 'unoptimised build' for a fast one, the toolchain where the run's
+        columns differ in it); '' for a plain column."""
         parts = [f"free-threaded, GIL {self.gil}"] if self.free_threaded else []
         if self.build is not None and self.build.optimized is False:
             parts.append("unoptimised build")
+        if self.show_toolchain and self.toolchain:
+            parts.append(self.toolchain)
         return "; ".join(parts)
 
     @property
@@ -84,8 +94,23 @@ class Column:
         return "build profile not recorded" if self.build is None else self.build.profile
 
 
+def toolchain_of(info: dict) -> str:
+    """'gcc 16.2.0, glibc 2.43' from the probe's compiler line and C library ('' when not recorded)."""
+    compiler = str(info.get("build_compiler") or "")
+    words = compiler.split()
+    short = f"{words[0].rsplit('-', 1)[-1]} {words[-1]}" if len(words) >= 2 else compiler  # x86_64-linux-gnu-gcc
+    return ", ".join(part for part in (short, str(info.get("libc") or "")) if part)
+
+
 def _source(p: dict) -> tuple[str, str]:
     """(what it was built from, the upstream tarball's sha256)."""
+    if p.get("method") == "debian-rootfs":
+        packages = _dict(p.get("packages"))
+        main = next((f"{k} {v}" for k, v in packages.items() if k.startswith(("pypy3", "python3")) and
+                     not k.endswith(("-dev", "-venv"))), "")
+        return (f"Debian {p.get('suite') or '?'}'s binary package {main}, run in its root file system "
+                f"(debootstrap, bubblewrap); extensions built with {p.get('compiler') or '?'}, glibc "
+                f"{p.get('glibc') or '?'}"), ""
     if p.get("method") == "uv":
         uv = _dict(p.get("uv"))
         what = f"uv python install {uv.get('request') or '?'}: {uv.get('installed_as') or '?'}"
@@ -134,7 +159,7 @@ def _column(name: str, entry: dict, seen: list[dict]) -> Column:
     implementation = str(entry.get("implementation")
                          or next((s["implementation"] for s in seen if s.get("implementation")), ""))
     return Column(name, implementation, version, free, _gil(seen, info) if free else "",
-                  build_of(info.get("provision")))
+                  build_of(info.get("provision")), toolchain_of(info))
 
 
 def columns(meta: dict, records: list[dict]) -> dict[str, Column]:
@@ -145,7 +170,9 @@ def columns(meta: dict, records: list[dict]) -> dict[str, Column]:
         interp = _dict(r.get("interpreter"))
         if interp.get("name"):
             seen.setdefault(str(interp["name"]), []).append(interp)
-    return {name: _column(name, _dict(entries.get(name)), seen.get(name, [])) for name in sorted({*entries, *seen})}
+    found = {name: _column(name, _dict(entries.get(name)), seen.get(name, [])) for name in sorted({*entries, *seen})}
+    mixed = len({c.toolchain for c in found.values() if c.toolchain}) > 1
+    return {name: replace(c, show_toolchain=mixed) for name, c in found.items()}
 
 
 def notes(found: dict[str, Column]) -> dict[str, str]:

@@ -20,6 +20,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from . import rootfs
 from .interpreters import Interpreter
 from .interrupts import NO_STOP, StopRequest
 from .locking import Lock
@@ -63,10 +64,12 @@ class TargetEnv:
 
 def requirements_for(interp: Interpreter, purpose: str = "") -> Path:
     """purpose "" for timing envs, "profile-" for profiling envs (never mixed: profilers perturb timings).
-    Free-threaded CPython has its own pins: no numba or cffi build exists for it."""
+    Free-threaded CPython has its own pins: no numba or cffi build exists for it. A file for the language
+    level (pypy3.10.txt, cpython3.14.txt) wins over the implementation's: wheels differ between them."""
     kind = "pypy" if interp.implementation == "pypy" else "cpython-freethreaded" if interp.free_threaded else "cpython"
-    path = REQUIREMENTS_DIR / f"{purpose}{kind}.txt"
-    return path if path.exists() else REQUIREMENTS_DIR / f"{kind}.txt"
+    minor = ".".join((interp.version or "").split(".")[:2])
+    candidates = [f"{purpose}{kind}{minor}.txt", f"{purpose}{kind}.txt", f"{kind}{minor}.txt", f"{kind}.txt"]
+    return next((p for p in (REQUIREMENTS_DIR / c for c in candidates) if p.exists()), REQUIREMENTS_DIR / f"{kind}.txt")
 
 
 def pinned_requirements(work_dir: Path, lock: str) -> tuple[Path, Path]:
@@ -130,7 +133,9 @@ def _ensure_locked(
     python = path / "bin" / "python"
     fingerprint = _fingerprint(interp, requirements)
     marker = path / MARKER
-    uv = find_uv()
+    # An interpreter in a Debian root file system gets a venv made and filled inside its sandbox: uv, outside,
+    # would link the venv to a path that means the host's interpreter.
+    uv = None if rootfs.launcher_root(str(interp.executable)) else find_uv()
     reused = (
         not recreate
         and marker.exists()
@@ -150,7 +155,7 @@ def _ensure_locked(
         created_seconds=0.0 if reused else time.perf_counter() - started,
         reused=reused,
         lock=freeze(python, uv),
-        backend="uv" if uv else "venv",
+        backend="uv" if uv else "venv" if not rootfs.launcher_root(str(interp.executable)) else "venv (rootfs)",
     )
 
 
@@ -160,7 +165,10 @@ def _create(
     if path.exists():
         shutil.rmtree(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    if uv:
+    if rootfs.launcher_root(str(interp.executable)):
+        rootfs.make_venv(str(interp.executable), path, lambda cmd: _run(cmd, log, stop))
+        _run([str(python), "-m", "pip", "install", "--no-input", "-r", str(requirements)], log, stop)
+    elif uv:
         _run([uv, "venv", "--quiet", "--seed", "--python", str(interp.executable), str(path)], log, stop)
         # --compile-bytecode: workers run with PYTHONDONTWRITEBYTECODE; without .pyc files each of them would
         # compile numpy (and numba...) from source again, a start-up cost no user pays.

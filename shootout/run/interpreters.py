@@ -9,16 +9,25 @@ import sys
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from . import provision
+from . import provision, rootfs
 
 INSTALL_HINTS = {
-    "pypy": "apt-get install pypy3 pypy3-dev pypy3-venv (or: uv python install pypy)",
+    "pypy": "apt-get install pypy3 pypy3-dev pypy3-venv (or: nox -s interpreters -- pypy3.10 pypy3.11)",
     "cpython": "apt-get install python3 python3-dev python3-venv (or: nox -s interpreters -- 3.13 3.13t)",
 }
 
-# Stdlib-only, valid on Python 3.9: prints what the orchestrator needs to know about an interpreter.
+# Stdlib-only, valid on Python 3.9: prints what the orchestrator needs to know about an interpreter, with the
+# toolchain its extensions are built with (the compiler sysconfig names, and the C library): a column in a
+# Debian root file system has its suite's, and a ratio between two columns says when theirs differ.
 _PROBE = r"""
-import json, platform, sys, sysconfig
+import json, platform, subprocess, sys, sysconfig
+def build_compiler():
+    cc = (sysconfig.get_config_var("CC") or "cc").split()[0]
+    try:
+        out = subprocess.run([cc, "--version"], capture_output=True, text=True, timeout=30).stdout
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out.splitlines()[0] if out else None
 info = {
     "implementation": sys.implementation.name,
     "version": platform.python_version(),
@@ -31,6 +40,8 @@ info = {
     "include_dir": sysconfig.get_paths().get("include"),
     "gil_enabled": sys._is_gil_enabled() if hasattr(sys, "_is_gil_enabled") else None,
     "free_threaded": sysconfig.get_config_var("Py_GIL_DISABLED") == 1,
+    "build_compiler": build_compiler(),
+    "libc": " ".join(platform.libc_ver()).strip() or None,
 }
 print(json.dumps(info))
 """
@@ -130,8 +141,9 @@ def _interpreter(requested: str, executable: str, info: dict, built: provision.P
     major, minor = info["version_info"][:2]
     threaded = "t" if info.get("free_threaded") else ""
     fast = "-fast" if built is not None and not built.optimized else ""  # never mistaken for a timing build
+    suite = f"-{built.record.get('suite')}" if built is not None and built.method == rootfs.METHOD else ""
     interp = Interpreter(
-        name=f"{impl}{major}.{minor}{threaded}{fast}",
+        name=f"{impl}{major}.{minor}{threaded}{fast}{suite}",
         requested=requested,
         executable=executable,
         implementation=impl,

@@ -41,13 +41,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
+from . import rootfs
 from .logged import run_logged
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_PYTHONS_DIR = ROOT / ".nox" / "shootout" / "pythons"
 PROVENANCE = "provision.json"
 SCHEMA_VERSION = 1
-METHODS = ("auto", "uv", "source")
+METHODS = ("auto", "uv", "source", "debian")
 OPTIMIZED_FLAGS = ("--enable-optimizations", "--with-lto")
 DEBIAN_SUITE = "trixie"  # its python3.13 source is upstream's 3.13 tarball plus Debian's security patches
 DEFAULT_MIRROR = "http://deb.debian.org/debian"
@@ -159,6 +160,9 @@ class Provisioned:
         return str(self.record.get("method", ""))
 
     def summary(self) -> str:
+        if self.method == rootfs.METHOD:
+            name = "PyPy" if self.record.get("implementation") == "pypy" else "CPython"
+            return f"{name} {self.version}, Debian {self.record.get('suite')}'s build, in its root file system"
         profile = "optimized" if self.optimized else "fast, no PGO/LTO"
         return f"CPython {self.version}{' free-threaded' if self.free_threaded else ''}, {profile}, via {self.method}"
 
@@ -192,6 +196,12 @@ def find(name: str, pythons_dir: Path = DEFAULT_PYTHONS_DIR) -> Provisioned | No
     for build in builds:
         if build.name == name:
             return build
+    pypy = re.fullmatch(r"pypy(3\.\d+)", name.strip().lower())
+    if pypy:  # the default suite's first (rootfs.SUITES' order)
+        found = [b for b in builds if b.record.get("implementation") == "pypy" and b.version.startswith(pypy[1] + ".")]
+        found.sort(key=lambda b: list(rootfs.SUITES).index(b.record["suite"]) if b.record.get("suite") in
+                   rootfs.SUITES else len(rootfs.SUITES))
+        return found[0] if found else None
     try:
         spec = parse_spec(name)
     except UsageError:
@@ -825,6 +835,52 @@ def provision(spec: Spec | str, pythons_dir: Path = DEFAULT_PYTHONS_DIR, optimiz
     return build
 
 
+def rootfs_request(text: str, method: str, optimized: bool) -> rootfs.Request | None:
+    """The request as one for a Debian root file system (every PyPy; CPython under --method debian), or None."""
+    text, _, suite = text.strip().lower().partition("-") if re.search(r"-[a-z]+$", text) else (text, "", "")
+    pypy = re.fullmatch(r"pypy(3)\.(\d+)", text.strip().lower())
+    if pypy:
+        if method in ("uv", "source"):
+            raise UsageError(f"{text!r}: PyPy comes from a Debian root file system here (--method auto or debian)")
+        return rootfs.Request("pypy", f"{pypy[1]}.{pypy[2]}", suite or None)
+    if method != "debian" and not suite:
+        return None
+    spec = parse_spec(text)
+    if spec.free_threaded or not optimized or spec.version != spec.minor:
+        raise UsageError(f"{text!r}: a Debian root file system holds Debian's build of a minor version (e.g. 3.14): "
+                         "not free-threaded, --fast or a patch release (use --method source)")
+    return rootfs.Request("cpython", spec.minor, suite or None)
+
+
+def provision_rootfs(request: rootfs.Request, pythons_dir: Path = DEFAULT_PYTHONS_DIR, say: Say = _say) -> Provisioned:
+    """Make the request's interpreter available as pythons_dir/<name>/ from a Debian suite (or find it there)."""
+    pythons_dir = Path(pythons_dir).absolute()
+    (pythons_dir / ".logs").mkdir(parents=True, exist_ok=True)
+    target = pythons_dir / request.name
+    with _locked(pythons_dir, say):
+        if request.suite is None:
+            raise UsageError(f"{request.implementation}{request.minor}"
+                             f"{' in ' + request.chosen_suite if request.chosen_suite else ''}: no Debian suite "
+                             f"known here ships it (offered: {', '.join(rootfs.offers())})")
+        cached = Provisioned.load(target)
+        if cached is not None and cached.method == rootfs.METHOD and cached.executable.exists():
+            say(f"{cached.name}: already provisioned ({cached.summary()}), nothing to do")
+            return cached
+        if target.exists():
+            raise UsageError(f"{target} exists but was not made from a Debian root file system; remove it")
+        log = pythons_dir / ".logs" / f"{request.name}-{datetime.datetime.now().strftime('%Y%m%d-%H%M%S')}.log"
+        say(f"{request.name}: provisioning from a Debian root file system (log: {log})")
+        try:
+            rootfs.install(request, pythons_dir, machine_mirror(), log, say, (str(ROOT), str(pythons_dir)),
+                           SCHEMA_VERSION)
+        except rootfs.RootfsError as exc:
+            raise BuildError(str(exc), log) from None
+    build = Provisioned.load(target)
+    assert build is not None
+    say(f"{build.name}: ready at {build.executable} ({build.summary()}, compiler {build.record.get('compiler')})")
+    return build
+
+
 # ----------------------------------------------------------------------------------------- command line
 
 
@@ -837,9 +893,10 @@ class _Parser(argparse.ArgumentParser):
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="pyshootout interpreters", description=__doc__,
                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("versions", nargs="*", help="3.13, 3.13t, 3.13.5, cpython3.13t ...")
+    parser.add_argument("versions", nargs="*", help="3.13, 3.13t, 3.13.5, cpython3.13t, pypy3.10, pypy3.11 ...")
     parser.add_argument("--fast", action="store_true", help="source build without PGO/LTO: minutes, not an hour (for tests)")
-    parser.add_argument("--method", default="auto", help="auto (default), uv or source")
+    parser.add_argument("--method", default="auto",
+                        help="auto (default), uv, source or debian (a Debian root file system; PyPy always)")
     parser.add_argument("--pythons-dir", type=Path, default=DEFAULT_PYTHONS_DIR, help="default: %(default)s")
     parser.add_argument("--list", action="store_true", help="list the provisioned interpreters and exit")
     return parser
@@ -861,8 +918,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if not args.versions:
             raise UsageError("name at least one version, e.g. 3.13 3.13t (or --list)")
-        specs = [parse_spec(v) for v in args.versions]
         check_method(args.method, not args.fast)
+        from_rootfs = [rootfs_request(v, args.method, not args.fast) for v in args.versions]
+        specs = [parse_spec(v) for v, r in zip(args.versions, from_rootfs) if r is None]
         pythons_dir = args.pythons_dir.absolute()
         pythons_dir.mkdir(parents=True, exist_ok=True)
         pending = [s for s in specs if _cached(s, pythons_dir / s.dir_name(not args.fast), not args.fast,
@@ -870,6 +928,8 @@ def main(argv: list[str] | None = None) -> int:
         check_offered(pending, args.method, not args.fast, pythons_dir)
         for spec in specs:
             provision(spec, pythons_dir, optimized=not args.fast, method=args.method)
+        for request in filter(None, from_rootfs):
+            provision_rootfs(request, pythons_dir)
     except UsageError as exc:
         print(f"provision: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
