@@ -21,16 +21,11 @@ from pathlib import Path
 from .results import archive
 from .run.catalog import DEFAULT_WORKLOAD, ROOT
 from .run.interrupts import EXIT_INTERRUPTED, StopRequest, handling
-from .run.options import UsageError, compare_options, resume_options
+from .run.options import compare_options, resume_options
+from .run.usage import EXIT_USAGE, OneLineParser, UsageError
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_UNWRITTEN = 0, 1, 2, 3
+EXIT_OK, EXIT_FAILED, EXIT_UNWRITTEN = 0, 1, 3
 DEBUG_ENV = "PYSHOOTOUT_DEBUG"  # set to 1 to get the traceback behind an "internal error" line
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str):  # one line, exit 2 (argparse prints usage + message otherwise)
-        print(f"pyshootout: error: {message}", file=sys.stderr)
-        raise SystemExit(EXIT_USAGE)
 
 
 def _workload_options(parser: argparse.ArgumentParser) -> None:
@@ -76,8 +71,8 @@ def _compare_parser(sub) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="pyshootout", description=__doc__)
-    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    parser = OneLineParser(prog="pyshootout", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=OneLineParser)
     _compare_parser(sub)
 
     pr = sub.add_parser("profile", help="cProfile, line_profiler, memory, vmprof, cython -a, numba inspection")

@@ -12,10 +12,7 @@ from ..results import archive
 from . import catalog
 from .interpreters import InterpreterError, discover, resolve
 from .matrix import METHODS, Method, ParamSet, parameter_sets
-
-
-class UsageError(Exception):
-    pass
+from .usage import UsageError
 
 
 def csv(values: list[str] | None) -> list[str]:

@@ -22,7 +22,8 @@ from . import catalog
 from .console import say
 from .interpreters import INSTALL_HINTS, Interpreter, resolve
 from .matrix import Method, ParamSet
-from .options import UsageError, load_workload, set_workloads_path
+from .options import load_workload, set_workloads_path
+from .usage import UsageError
 
 REPRODUCTION = "reproduction.json"
 
