@@ -66,7 +66,6 @@ def _compare_parser(sub) -> None:
     c.add_argument("--recreate-envs", action="store_true")
     c.add_argument("--no-build-cache", action="store_true", help="rebuild every variant (the cache is left as is)")
     c.add_argument("--resume", help="results/<run-id> of an interrupted run: run only its missing cells")
-    c.add_argument("--run-id", default=None, help=argparse.SUPPRESS)
     c.add_argument("--include-test-variants", action="store_true", help=argparse.SUPPRESS)
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import signal
 import subprocess
@@ -84,14 +83,31 @@ def test_missing_compiler_is_a_usage_error(tmp_path, monkeypatch, capsys):
     assert not (tmp_path / "r").exists()
 
 
-def _start_compare(results, *args, env=None):
+# `python -m shootout` whose archiving phase lasts argv[1] seconds longer (publish sleeps first), so that the
+# tests can signal it while it archives; the delay lives here, not in the product.
+SLOW_ARCHIVING = """
+import sys, time
+from shootout import cli
+from shootout.results import archive
+pause, publish = float(sys.argv.pop(1)), archive.publish
+def slow_publish(*args, **kwargs):
+    time.sleep(pause)
+    return publish(*args, **kwargs)
+archive.publish = slow_publish
+sys.exit(cli.main())
+"""
+
+
+def _start_compare(results, *args, archive_pause=None):
+    start = [sys.executable, "-m", "shootout"] if archive_pause is None else \
+        [sys.executable, "-c", SLOW_ARCHIVING, str(archive_pause)]
     cmd = [
-        sys.executable, "-m", "shootout", "compare", "--sizes", "200x300", "--processes", "3", "--calls", "3",
+        *start, "compare", "--sizes", "200x300", "--processes", "3", "--calls", "3",
         "--jit-calls", "3", "--interpreter", sys.executable, "--seed", "3", "-o", str(results),
         "--work-dir", str(WORK_DIR), *args,
     ]
     return subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env=dict(os.environ, **(env or {})), start_new_session=True)
+                            start_new_session=True)
 
 
 def _wait_for_line(proc, prefix, timeout=600):
@@ -161,7 +177,7 @@ def test_interrupt_during_a_build_is_not_a_build_failure(tmp_path):
 @pytest.mark.slow
 def test_second_signal_while_archiving_warns_and_the_archive_completes(tmp_path):
     results = tmp_path / "results"
-    proc = _start_compare(results, "--variant", "pure_python", env={"PYSHOOTOUT_TEST_ARCHIVE_PAUSE": "3"})
+    proc = _start_compare(results, "--variant", "pure_python", archive_pause=3)
     _wait_for_line(proc, "[1]")
     proc.send_signal(signal.SIGINT)
     _wait_for_line(proc, "archiving ")
@@ -177,7 +193,7 @@ def test_second_signal_while_archiving_warns_and_the_archive_completes(tmp_path)
 def test_third_signal_while_archiving_abandons_without_a_trace(tmp_path):
     results = tmp_path / "results"
     runs_before = set((WORK_DIR / "runs").glob("*"))
-    proc = _start_compare(results, "--variant", "pure_python", env={"PYSHOOTOUT_TEST_ARCHIVE_PAUSE": "30"})
+    proc = _start_compare(results, "--variant", "pure_python", archive_pause=30)
     _wait_for_line(proc, "[1]")
     proc.send_signal(signal.SIGINT)
     _wait_for_line(proc, "archiving ")

@@ -227,8 +227,8 @@ def compare_options(args: argparse.Namespace):
     return CompareOptions(
         selections=selections, interpreters=interpreters, threads=sorted(set(threads)), method=method,
         results_dir=Path(args.output), work_dir=Path(args.work_dir), timeout=timeout, build_timeout=build_timeout,
-        seed=seed, command_line=command_line("compare"), include_test_only=args.include_test_variants,
-        recreate_envs=args.recreate_envs, build_cache=not args.no_build_cache, run_id=args.run_id,
+        seed=seed, command_line=command_line("compare"),
+        recreate_envs=args.recreate_envs, build_cache=not args.no_build_cache,
         baseline_interpreter=args.baseline_interpreter,
     )
 
@@ -254,7 +254,7 @@ def resume_options(args: argparse.Namespace):
         selections=selections, interpreters=interpreters, threads=meta["threads"], method=Method(**meta["method"]),
         results_dir=path.parent, work_dir=Path(args.work_dir), timeout=float(meta["timeout_seconds"]),
         build_timeout=seconds(args.build_timeout, "--build-timeout"), seed=int(meta["seed"]),
-        command_line=meta["command_line"], include_test_only=True, run_id=data.manifest["run_id"], resume=path,
+        command_line=meta["command_line"], run_id=data.manifest["run_id"], resume=path,
         build_cache=not args.no_build_cache, baseline_interpreter=meta.get("baseline_interpreter"),
         extra_metadata={"resumed_by": command_line("compare")},
     )

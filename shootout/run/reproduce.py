@@ -110,7 +110,7 @@ def reproduce_options(path: Path, results_dir: Path | None, work_dir: Path, work
         selections=selections, interpreters=interpreters, threads=meta["threads"],
         method=Method(**{"stop_rule": "median", **meta["method"]}), results_dir=results_dir or path.parent, work_dir=work_dir,
         timeout=float(meta.get("timeout_seconds") or 900), build_timeout=900.0, seed=int(meta["seed"]),
-        command_line=["nox", "-s", "reproduce", "--", str(path)], include_test_only=True, locks=locks,
+        command_line=["nox", "-s", "reproduce", "--", str(path)], locks=locks,
         baseline_interpreter=meta.get("baseline_interpreter"),
         extra_metadata={"reproduces": {"run_id": meta.get("run_id"), "path": str(path),
                                        "manifest_sha256": archive.sha256_bytes((path / archive.MANIFEST).read_bytes())}},
