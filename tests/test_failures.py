@@ -11,6 +11,7 @@ import time
 
 import pytest
 from conftest import ROOT, WORK_DIR, only_archive, run_shootout
+from factories import rehash
 
 from shootout import cli
 from shootout.results import archive, summaries
@@ -213,13 +214,6 @@ def _archive_copy(tmp_path):
     return copy
 
 
-def _rehash(path):
-    manifest = json.loads((path / "manifest.json").read_text())
-    fresh = archive.build_manifest(path, {k: v for k, v in manifest.items() if k not in ("files", "schema_version")})
-    fresh["schema_version"] = manifest["schema_version"]
-    (path / "manifest.json").write_bytes(archive.dumps(fresh))
-
-
 def _report_fails(path, needle, capsys):
     """`report` on a damaged archive, in-process (test_exit_codes runs the real commands): exit 2, one line on
     stderr naming the damage, no traceback, and no report written."""
@@ -249,7 +243,7 @@ def test_corrupt_archive_truncated_gzip(tmp_path, capsys):
     data = (path / "timings.csv.gz").read_bytes()
     (path / "timings.csv.gz").write_bytes(data[: len(data) // 2])
     _report_fails(path, "timings.csv.gz does not match its sha256", capsys)
-    _rehash(path)  # even with a consistent manifest, the truncated gzip is refused in one line
+    rehash(path)  # even with a consistent manifest, the truncated gzip is refused in one line
     _report_fails(path, "timings.csv.gz: unreadable", capsys)
 
 

@@ -23,6 +23,7 @@ from pathlib import Path
 
 from ..results import archive, pyperf_export, summaries, warmup
 from ..results.records import NOT_RUN, Status
+from ..results.runspec import Manifest
 from . import catalog, environments, metadata
 from .builds import BuildRequest, BuildResult, build_variant
 from .catalog import HARNESS, ROOT
@@ -437,10 +438,10 @@ def write_archive(state: RunState, render: Callable[[Path], bytes]) -> Outcome:
         for stale in state.records_dir.glob("*.json"):
             stale.unlink()
         archive.write_tree(state.staging, archive_files(state, collected, finished_at, git))
-        manifest = {"run_id": state.run_id, "status": "complete" if complete else "incomplete",
-                    "missing_cells": missing, "command_line": state.options.command_line, "git": git,
-                    "started_at": state.started_at, "finished_at": finished_at}
-        final = archive.publish(state.staging, state.options.results_dir / state.run_id, manifest, render)
+        manifest = Manifest(state.run_id, "complete" if complete else "incomplete", state.options.command_line,
+                            git, missing, state.started_at, finished_at)
+        final = archive.publish(state.staging, state.options.results_dir / state.run_id, manifest.to_json(),
+                                render)
     failed = [r for r in collected if r["status"] != Status.OK and r["status"] not in NOT_RUN]
     code = EXIT_INTERRUPTED if state.stop.requested else EXIT_FAILED if failed or not complete else EXIT_OK
     return Outcome(final, code, state.stop.requested)
