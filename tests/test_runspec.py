@@ -1,5 +1,6 @@
-"""The typed run description (shootout/results/runspec.py): one reader of metadata.json's run spec and of the
-manifest for `compare --resume`, `reproduce` and `profile --into`, checked on the committed fixture archives."""
+"""The typed run description (shootout/results/runspec.py): one reader of metadata.json's run spec and of
+the manifest for `compare --resume`, `reproduce` and `profile --into`, checked on the committed fixture
+archives."""
 
 from __future__ import annotations
 

@@ -35,7 +35,8 @@ class WorkloadSpec:
 
 @dataclass(frozen=True)
 class InterpreterSpec:
-    """A column of the run: what was asked for and what it resolved to (shootout.run.interpreters.Interpreter)."""
+    """A column of the run: what was asked for and what it resolved to (written from
+    shootout.run.interpreters.Interpreter)."""
 
     name: str
     requested: str
@@ -72,15 +73,18 @@ class RunSpec:
     def from_json(cls, meta: dict) -> RunSpec:
         """metadata.json (as archive.read gives it: checked and upgraded); KeyError or TypeError when a part
         a run needs is missing."""
-        workloads = [WorkloadSpec(name, list(meta["variants"][name]),
-                                  [ParameterSetSpec(s["label"], dict(s["params"])) for s in meta["sizes"][name]])
-                     for name in meta["workloads"]]
+        workloads = [
+            WorkloadSpec(name, list(meta["variants"][name]),
+                         [ParameterSetSpec(s["label"], dict(s["params"])) for s in meta["sizes"][name]])
+            for name in meta["workloads"]
+        ]
         timeout = meta.get("timeout_seconds")
         return cls(
             workloads=workloads, threads=[int(t) for t in meta["threads"]], method=dict(meta["method"]),
             seed=int(meta["seed"]), timeout_seconds=None if timeout is None else float(timeout),
             interpreters=[InterpreterSpec.from_json(i) for i in meta["interpreters"]],
-            environments=list(meta.get("environments") or {}), baseline_interpreter=meta.get("baseline_interpreter"),
+            environments=list(meta.get("environments") or {}),
+            baseline_interpreter=meta.get("baseline_interpreter"),
             workloads_path=meta.get("workloads_path"), command_line=list(meta.get("command_line") or []),
         )
 
@@ -119,7 +123,8 @@ class Manifest:
 
     @classmethod
     def of(cls, directory: Path) -> Manifest:
-        """The manifest of an archive's directory (a staged copy being added to: it is hashed again on publish)."""
+        """The manifest of an archive's directory (a staged copy being added to: publish hashes it
+        again)."""
         return cls.from_json(json.loads((Path(directory) / MANIFEST).read_text()))
 
     def to_json(self) -> dict:

@@ -438,8 +438,9 @@ def write_archive(state: RunState, render: Callable[[Path], bytes]) -> Outcome:
         for stale in state.records_dir.glob("*.json"):
             stale.unlink()
         archive.write_tree(state.staging, archive_files(state, collected, finished_at, git))
-        manifest = Manifest(state.run_id, "complete" if complete else "incomplete", state.options.command_line,
-                            git, missing, state.started_at, finished_at)
+        status = "complete" if complete else "incomplete"
+        manifest = Manifest(state.run_id, status, state.options.command_line, git, missing, state.started_at,
+                            finished_at)
         final = archive.publish(state.staging, state.options.results_dir / state.run_id, manifest.to_json(),
                                 render)
     failed = [r for r in collected if r["status"] != Status.OK and r["status"] not in NOT_RUN]

@@ -82,7 +82,8 @@ class Method:
 
     @classmethod
     def from_json(cls, data: dict) -> Method:
-        """to_json() read back; an archive from before `stop_rule` stopped on the cell's own median (above)."""
+        """to_json() read back; an archive from before `stop_rule` stopped on the cell's own median
+        (above)."""
         return cls(**{"stop_rule": "median", **data})
 
 

@@ -14,7 +14,8 @@ class UsageError(ValueError):
 
 
 class OneLineParser(argparse.ArgumentParser):
-    """argparse, but a bad option is one line `<label>: error: ...` and exit 2, not the usage and a message."""
+    """argparse, but a bad option is one line `<label>: error: ...` and exit 2 (argparse prints the usage
+    and a message)."""
 
     def __init__(self, *args, error_label: str = "pyshootout", **kwargs):
         super().__init__(*args, **kwargs)
