@@ -344,9 +344,7 @@ def cmd_profile(args: argparse.Namespace) -> int:
     sizes = parameter_sets_of(args, workload)
     if len(sizes) != 1:
         raise UsageError("profile takes one parameter set (one value per --param, one --sizes)")
-    into = Path(args.into) if args.into else None
-    if into is not None:
-        archive.read(into)
+    into = Path(args.into) if args.into else None  # profile.run refuses one that does not verify
     options = profile.ProfileOptions(
         workload=workload, size=sizes[0], interpreters=interpreters_of(args),
         results_dir=into.parent if into else Path(args.output), work_dir=Path(args.work_dir), into=into,

@@ -256,8 +256,8 @@ def resume_options(args: argparse.Namespace) -> CompareOptions:
             raise UsageError(f"--resume: interpreter {old.executable} of that run is gone ({interp.reason})")
     return recorded_options(
         spec, args.workloads_path, interpreters=interpreters, results_dir=path.parent,
-        work_dir=Path(args.work_dir),
-        build_timeout=seconds(args.build_timeout, "--build-timeout"), command_line=spec.command_line,
-        run_id=Manifest.from_json(data.manifest).run_id, resume=path, build_cache=not args.no_build_cache,
+        work_dir=Path(args.work_dir), build_timeout=seconds(args.build_timeout, "--build-timeout"),
+        command_line=spec.command_line, run_id=Manifest.from_json(data.manifest).run_id, resume=path,
+        recreate_envs=args.recreate_envs, build_cache=not args.no_build_cache,
         extra_metadata={"resumed_by": command_line("compare")},
     )
