@@ -44,6 +44,7 @@ from typing import Callable
 from ..results.archive import swap_into_place
 from .logged import run_logged
 from .usage import EXIT_USAGE, OneLineParser, UsageError
+from .uvbin import find_uv
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_PYTHONS_DIR = ROOT / ".nox" / "shootout" / "pythons"
@@ -347,7 +348,7 @@ def _upstream_version(debian_version: str) -> str:
 
 def uv_offers() -> list[str]:
     """Final CPython releases uv can download here ("3.13.9", "3.13.9t"); the list ships inside uv (no network)."""
-    uv = _find_uv()
+    uv = find_uv()
     if not uv:
         return []
     out = subprocess.run(
@@ -419,12 +420,6 @@ def check_method(method: str, optimized: bool) -> None:
 
 
 # -------------------------------------------------------------------------------------- small helpers
-
-
-def _find_uv() -> str | None:
-    from .uvbin import find_uv
-
-    return find_uv()
 
 
 def _run(cmd: list[str], log: Path, *, what: str, cwd: Path | None = None, env: dict | None = None,
@@ -677,7 +672,7 @@ def uv_step(spec: Spec) -> Step:
     """`uv python install` into the staging dir (never into the user's uv dir or ~/.local/bin)."""
 
     def step(target: Path, stage: Path, log: Path, say: Say) -> tuple[Path, dict]:
-        uv = _find_uv()
+        uv = find_uv()
         if uv is None:
             raise BuildError("uv is not installed", log)
         say(f"uv python install {spec.label}")
