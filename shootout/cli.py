@@ -36,6 +36,7 @@ EXIT_OK, EXIT_FAILED, EXIT_UNWRITTEN = 0, 1, 3
 DEBUG_ENV = "PYSHOOTOUT_DEBUG"  # set to 1 to get the traceback behind an "internal error" line
 WORK_DIR = ROOT / ".nox" / "shootout"
 
+
 class Command(NamedTuple):
     does: str  # the README's words for it
     example: str
@@ -89,7 +90,7 @@ EXIT_CODES = {
         "status `incomplete`; `--resume results/<run-id>` runs the rest. A second Ctrl-C while archiving "
         "only warns; a third abandons (nothing written)"),
 }
-HELP_WIDTH = 79
+HELP_WIDTH = 79  # the help's own paragraphs and exit-code table fit an 80-column terminal
 
 
 def plain(text: str) -> str:
