@@ -98,7 +98,7 @@ def reproduce(session: nox.Session) -> None:
 
 @nox.session
 def profile(session: nox.Session) -> None:
-    """The tutorial's profilers (own envs, never timing envs): nox -s profile [-- --size 1000x300 --into results/X]."""
+    """The tutorial's profilers, in their own envs: nox -s profile [-- --sizes 1000x300 --into results/X]."""
     _orchestrator(session)
     _shootout(session, "profile", interrupt_timeout=120, terminate_timeout=60)
 

@@ -102,10 +102,6 @@ class GilStudy:
     method: str  # how every ratio's CI is computed
     bound: float = SCALES
 
-    @property
-    def has_scaling(self) -> bool:
-        return bool(self.scaling)
-
 
 def _ratio(means: dict, top: Cell, bottom: Cell) -> Ratio:
     """median(top) ÷ median(bottom) over the cells' per-process means, with the bootstrap CI of that ratio."""

@@ -1,13 +1,6 @@
-"""Command line: `python -m shootout compare|report|profile ...` (what the nox sessions call).
-
-The one place that wires the orchestrator (shootout/) to the report (report/): shootout never imports report.
-
-Exit codes (the README's table; `nox -s ...` returns the same ones):
-  0    every requested cell ran and verified
-  1    some cells failed (listed at the end, and in the report), or pyshootout itself failed ("internal error")
-  2    usage or input error: one line naming the bad value; nothing written to results/
-  3    the archive could not be written to -o (disk full, read-only): one line; it is kept whole in the work dir
-  130  interrupted (SIGINT/SIGTERM): what finished is archived with status incomplete; --resume runs the rest
+"""`python -m shootout <command>` (what the nox sessions call): the one place that wires the part that runs
+things (shootout/run/), the results library (shootout/results/) and the report (report/) together; the help a
+user reads is COMMANDS and EXIT_CODES below, in the README's words.
 """
 
 from __future__ import annotations
@@ -16,21 +9,117 @@ import argparse
 import os
 import shutil
 import sys
+import textwrap
 from pathlib import Path
+from typing import NamedTuple
 
-from .results import archive
+from report.comparison import render_comparison
+from report.render import render_archive
+
+from .results import archive, diff, diff_table, summaries
+from .run import compare, profile, provision, reproduce
 from .run.catalog import DEFAULT_WORKLOAD, ROOT
 from .run.interrupts import EXIT_INTERRUPTED, StopRequest, handling
-from .run.options import UsageError, compare_options, resume_options
+from .run.options import (
+    DEFAULT_TIMEOUT,
+    command_line,
+    compare_options,
+    interpreters_of,
+    load_workload,
+    parameter_sets_of,
+    resume_options,
+    set_workloads_path,
+)
+from .run.usage import EXIT_USAGE, OneLineParser, UsageError
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_UNWRITTEN = 0, 1, 2, 3
+EXIT_OK, EXIT_FAILED, EXIT_UNWRITTEN = 0, 1, 3
 DEBUG_ENV = "PYSHOOTOUT_DEBUG"  # set to 1 to get the traceback behind an "internal error" line
+WORK_DIR = ROOT / ".nox" / "shootout"
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str):  # one line, exit 2 (argparse prints usage + message otherwise)
-        print(f"pyshootout: error: {message}", file=sys.stderr)
-        raise SystemExit(EXIT_USAGE)
+class Command(NamedTuple):
+    does: str  # the README's words for it
+    example: str
+
+
+# The README's table of sessions and its table of exit codes, in the same words (tests/test_cli_help.py holds
+# them together).
+COMMANDS = {
+    "compare": Command(
+        does="build every variant, run it in fresh processes, verify every output, then archive and report",
+        example="nox -s compare -- --quick"),
+    "report": Command(
+        does="re-render report.html from the archive alone (byte-identical)",
+        example="nox -s report -- results/<run-id>"),
+    "reproduce": Command(
+        does="run an archive again as it was recorded (same workload, variants, parameters, threads, "
+             "method, interpreters, packages pinned from its locks); it first lists every source file that "
+             "changed since, and the new archive's report opens with the comparison against the original",
+        example="nox -s reproduce -- results/<run-id>"),
+    "diff": Command(
+        does="archives side by side, A the baseline: per cell the ratio B/A with a 95% CI and a verdict, in "
+             "three views (drift-cancelled, normalised by each archive's baseline cell, absolute), under "
+             "\"what differs\" between the archives; a terminal table, an HTML comparison, Markdown for a "
+             "pull request. `--fail-on-slowdown X%` exits 1 when a cell got slower beyond what the whole "
+             "machine did",
+        example="nox -s diff -- results/<run-A> results/<run-B> --fail-on-slowdown 2%"),
+    "interpreters": Command(
+        does="provision CPython builds into `.nox/shootout/pythons/` so that "
+             "`compare --interpreter 3.13t` finds them",
+        example="nox -s interpreters -- 3.13 3.13t"),
+    "profile": Command(
+        does="the tutorial's profilers in their own environments: cProfile and line_profiler (CPython), "
+             "memory over time (both), vmprof (PyPy), `cython -a`, Numba inspection; into a new archive, or "
+             "with `--into` an existing one",
+        example="nox -s profile -- --into results/<run-id>"),
+}
+EXIT_CODES = {
+    EXIT_OK: "every requested cell ran and verified",
+    EXIT_FAILED: (
+        "some cells failed (build_failed, crashed, timeout, wrong_output — listed at the end, and in the "
+        "report), `diff --fail-on-slowdown` found a slowdown, a provisioning build failed, or pyshootout "
+        "itself failed (one \"internal error\" line)"),
+    EXIT_USAGE: (
+        "usage or input error: one line naming the bad value (or what is wrong with an archive); "
+        "nothing written"),
+    EXIT_UNWRITTEN: (
+        "the archive (or report) could not be written to `-o` (disk full, read-only): one line; a "
+        "compare's archive is kept whole in `.nox/shootout/runs/<run-id>/archive`, named in that line"),
+    EXIT_INTERRUPTED: (
+        "interrupted (Ctrl-C, SIGTERM): the running worker is killed, what finished is archived with "
+        "status `incomplete`; `--resume results/<run-id>` runs the rest. A second Ctrl-C while archiving "
+        "only warns; a third abandons (nothing written)"),
+}
+HELP_WIDTH = 79  # the help's own paragraphs and exit-code table fit an 80-column terminal
+
+
+def plain(text: str) -> str:
+    """README text for a terminal: no Markdown code marks."""
+    return text.replace("`", "")
+
+
+def _fill(text: str, indent: str = "", hanging: str = "") -> str:
+    return textwrap.fill(plain(text), HELP_WIDTH, initial_indent=indent, subsequent_indent=hanging or indent,
+                         break_on_hyphens=False)
+
+
+def _top_help() -> tuple[str, str]:
+    """The top-level description and epilog: what pyshootout is, an example of each command, the exit
+    codes."""
+    description = _fill(
+        "How fast is a Python kernel on CPython and PyPy, and what do Cython, Pythran, Numba, numpy or "
+        "CFFI buy you? Each command runs as `nox -s <command> -- [options]` or as "
+        "`python -m shootout <command> [options]`; `<command> --help` lists its options.")
+    examples = "\n".join(f"  {command.example}" for command in COMMANDS.values())
+    codes = "\n".join(_fill(meaning, f"  {code:<5}", " " * 7) for code, meaning in EXIT_CODES.items())
+    return description, f"examples:\n{examples}\n\nexit codes (the same through nox -s <command>):\n{codes}"
+
+
+def _command(sub, name: str, **kwargs) -> argparse.ArgumentParser:
+    command = COMMANDS[name]
+    return sub.add_parser(name, help=plain(command.does).replace("%", "%%"), description=_fill(command.does),
+                          epilog=f"example:\n  {command.example}",
+                          formatter_class=argparse.RawDescriptionHelpFormatter, **kwargs)
 
 
 def _workload_options(parser: argparse.ArgumentParser) -> None:
@@ -45,7 +134,7 @@ def _workload_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _compare_parser(sub) -> None:
-    c = sub.add_parser("compare", help="build, run, verify, archive and report")
+    c = _command(sub, "compare")
     _workload_options(c)
     c.add_argument("--variant", action="append", help="variant name(s), comma-separated or repeated")
     c.add_argument("--interpreter", action="append", help="names or paths (default: this CPython + pypy3)")
@@ -64,52 +153,61 @@ def _compare_parser(sub) -> None:
     c.add_argument("--calls", help="timed calls per process for AOT cells (overrides the preset)")
     c.add_argument("--jit-calls", help="calls per process for PyPy/Numba cells (overrides the preset)")
     c.add_argument("-o", "--output", default=str(ROOT / "results"), help="results directory")
-    c.add_argument("--work-dir", default=str(ROOT / ".nox" / "shootout"), help="envs, builds, references")
-    c.add_argument("--timeout", default="900", help="seconds per worker process before it is killed")
-    c.add_argument("--build-timeout", default="900", help="seconds per build")
+    c.add_argument("--work-dir", default=str(WORK_DIR), help="envs, builds, references")
+    c.add_argument("--timeout", default=f"{DEFAULT_TIMEOUT:g}",
+                   help="seconds per worker process before it is killed")
+    c.add_argument("--build-timeout", default=f"{DEFAULT_TIMEOUT:g}", help="seconds per build")
     c.add_argument("--seed", default=None, help="shuffle seed (default: random, recorded)")
-    c.add_argument("--recreate-envs", action="store_true")
+    c.add_argument("--recreate-envs", action="store_true",
+                   help="create the target environments again from scratch (they are otherwise reused while "
+                        "the interpreter and the pinned requirements are the same): for an environment "
+                        "damaged by hand")
     c.add_argument("--no-build-cache", action="store_true", help="rebuild every variant (the cache is left as is)")
     c.add_argument("--resume", help="results/<run-id> of an interrupted run: run only its missing cells")
-    c.add_argument("--run-id", default=None, help=argparse.SUPPRESS)
+    # the tests' fixture variants (crashes, hangs, wrong outputs): not for users
     c.add_argument("--include-test-variants", action="store_true", help=argparse.SUPPRESS)
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="pyshootout", description=__doc__)
-    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    _compare_parser(sub)
+def _other_parsers(sub) -> None:
+    r = _command(sub, "report")
+    r.add_argument("archives", nargs="+", metavar="ARCHIVE",
+                   help="results/<run-id> (several: each re-rendered)")
+    r.add_argument("-o", "--output", help="output file (one archive only; default ARCHIVE/report.html)")
 
-    pr = sub.add_parser("profile", help="cProfile, line_profiler, memory, vmprof, cython -a, numba inspection")
-    _workload_options(pr)
-    pr.add_argument("--interpreter", action="append", help="names or paths (default: this CPython + pypy3)")
-    pr.add_argument("--into", help="add profiles/ to this archive (results/<run-id>) instead of a new one")
-    pr.add_argument("-o", "--output", default=str(ROOT / "results"), help="results directory")
-    pr.add_argument("--work-dir", default=str(ROOT / ".nox" / "shootout"))
-
-    rp = sub.add_parser("reproduce", help="run an archive again as it was recorded, then compare the two")
-    rp.add_argument("archive")
+    rp = _command(sub, "reproduce")
+    rp.add_argument("archive", metavar="ARCHIVE", help="results/<run-id>")
     rp.add_argument("-o", "--output", help="results directory (default: the archive's own)")
-    rp.add_argument("--work-dir", default=str(ROOT / ".nox" / "shootout"))
-    rp.add_argument("--workloads-path", default=None)
-
-    d = sub.add_parser("diff", help="compare archives: A (the baseline) with B, C, ...")
-    d.add_argument("archives", nargs="+", metavar="ARCHIVE")
+    rp.add_argument("--work-dir", default=str(WORK_DIR), help="envs, builds, references")
+    rp.add_argument("--workloads-path", default=None, help="where the archive's workload folders are now "
+                                                           "(default: where they were)")
+    d = _command(sub, "diff")
+    d.add_argument("archives", nargs="+", metavar="ARCHIVE", help="A (the baseline), then B, C, ...")
     d.add_argument("--markdown", action="store_true", help="print Markdown (for a pull request) instead of a table")
     d.add_argument("--html", help="write the HTML comparison here (default: next to B, diff-<A>.html)")
     d.add_argument("--fail-on-slowdown", metavar="PERCENT",
                    help="exit 1 when any cell is slower by more than this beyond the machine's drift (its 95%% CI "
                         "above 1 + PERCENT in the drift-cancelled view, after Holm's correction across cells); "
                         "also the verdicts' threshold (default 1%%)")
+    # handed over before argparse (main): listed here for the help, its own options are `interpreters --help`
+    _command(sub, "interpreters", add_help=False).add_argument("provision_args", nargs=argparse.REMAINDER)
 
-    ip = sub.add_parser("interpreters", add_help=False,
-                        help="provision CPython builds (3.13, 3.13t, ...) into .nox/shootout/pythons/; "
-                             "'interpreters --help' for its options")
-    ip.add_argument("provision_args", nargs=argparse.REMAINDER)
+    pr = _command(sub, "profile")
+    _workload_options(pr)
+    pr.add_argument("--interpreter", action="append", help="names or paths (default: this CPython + pypy3)")
+    pr.add_argument("--into", metavar="ARCHIVE", help="add profiles/ to this archive instead of a new one")
+    pr.add_argument("-o", "--output", default=str(ROOT / "results"), help="results directory")
+    pr.add_argument("--work-dir", default=str(WORK_DIR),
+                    help="its own environments, apart from the timing ones")
 
-    r = sub.add_parser("report", help="re-render report.html from archive(s) alone")
-    r.add_argument("archives", nargs="+")
-    r.add_argument("-o", "--output", help="output file (one archive only; default ARCHIVE/report.html)")
+
+def build_parser() -> argparse.ArgumentParser:
+    description, epilog = _top_help()
+    parser = OneLineParser(prog="pyshootout", description=description, epilog=epilog,
+                           formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=OneLineParser, title="commands",
+                                metavar="<command>")
+    _compare_parser(sub)
+    _other_parsers(sub)
     return parser
 
 
@@ -129,10 +227,6 @@ def check_compiler(options) -> None:
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
-    from report.render import render_archive
-
-    from .run import compare
-
     stop = StopRequest()
     with handling(stop):
         options = resume_options(args) if args.resume else compare_options(args)
@@ -152,8 +246,6 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 
 def print_summary(path: Path) -> None:
-    from .results import summaries
-
     data = archive.read(path)
     summary = summaries.summarise(data.records, data.roles)
     print(f"\narchive: {path}\nreport:  {path / archive.REPORT}\n")
@@ -178,8 +270,6 @@ def error_line(error: str | None) -> str:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from report.render import render_archive
-
     if args.output and len(args.archives) > 1:
         raise UsageError("-o/--output takes one archive only")
     for item in args.archives:
@@ -196,11 +286,6 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_reproduce(args: argparse.Namespace) -> int:
-    from report.render import render_archive
-
-    from .results import diff_table
-    from .run import compare, reproduce
-
     stop = StopRequest()
     with handling(stop):
         original, options = reproduce.reproduce_options(
@@ -223,10 +308,6 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
 
 
 def cmd_diff(args: argparse.Namespace) -> int:
-    from report.comparison import render_comparison
-
-    from .results import diff, diff_table
-
     if len(args.archives) < 2:
         raise UsageError("diff needs at least two archives: A (the baseline) and B")
     try:
@@ -258,24 +339,17 @@ def cmd_diff(args: argparse.Namespace) -> int:
 
 
 def cmd_profile(args: argparse.Namespace) -> int:
-    from report.render import render_archive
-
-    from .run import profile
-    from .run.options import interpreters_of, load_workload, parameter_sets_of, set_workloads_path
-
     set_workloads_path(args.workloads_path)
     workload = load_workload(args.workload)
     args.quick = False
     sizes = parameter_sets_of(args, workload)
     if len(sizes) != 1:
         raise UsageError("profile takes one parameter set (one value per --param, one --sizes)")
-    into = Path(args.into) if args.into else None
-    if into is not None:
-        archive.read(into)
+    into = Path(args.into) if args.into else None  # profile.run refuses one that does not verify
     options = profile.ProfileOptions(
         workload=workload, size=sizes[0], interpreters=interpreters_of(args),
         results_dir=into.parent if into else Path(args.output), work_dir=Path(args.work_dir), into=into,
-        command_line=["nox", "-s", "profile", "--", *sys.argv[2:]],
+        command_line=command_line("profile"),
     )
     path, code = profile.run(options, render_archive)
     print(f"profiles: {path / 'profiles'}\nreport:   {path / archive.REPORT}")
@@ -285,8 +359,6 @@ def cmd_profile(args: argparse.Namespace) -> int:
 def cmd_interpreters(provision_args: list[str]) -> int:
     """Provisioning has its own options and exit codes (0 ok, 1 a build failed, 2 usage): shootout/run/provision.py.
     Handed over before argparse, which cannot pass options such as --list through a subcommand untouched."""
-    from .run import provision
-
     return provision.main(provision_args)
 
 

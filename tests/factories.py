@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import shutil
+from pathlib import Path
 
-from shootout.results import records
+from shootout.results import archive, records, summaries
+from shootout.results.runspec import Manifest
 from shootout.results.snapshot import RolesSnapshot
 
 JULIA_ROLES = {"julia": RolesSnapshot("pure_python", "pure_python", "cffi_c", "cffi_simd", "cffi_simd_openmp")}
@@ -29,10 +32,6 @@ def make_record(variant: str, interpreter: str, implementation: str, times: list
 def forge_archive(source, target, records: list[dict]):
     """A copy of a real archive with these records instead of its own (timings and processes tables rebuilt,
     manifest re-hashed), so statistics can be tested on archives whose numbers are known."""
-    import shutil
-
-    from shootout.results import archive, summaries
-
     shutil.copytree(source, target, ignore=shutil.ignore_patterns(archive.REPORT))
     shutil.rmtree(target / "records")
     (target / "records").mkdir()
@@ -40,9 +39,15 @@ def forge_archive(source, target, records: list[dict]):
         (target / "records" / f"{index:05d}.json").write_bytes(archive.dumps(record))
     (target / "timings.csv.gz").write_bytes(archive.gzip_bytes(summaries.tidy(records).to_csv(index=False).encode()))
     (target / "processes.csv").write_bytes(summaries.record_rows(records).to_csv(index=False).encode())
-    manifest = json.loads((target / archive.MANIFEST).read_text())
-    extra = {k: v for k, v in manifest.items() if k not in ("files", "schema_version")}
-    fresh = archive.build_manifest(target, extra)
-    fresh["schema_version"] = manifest["schema_version"]
-    (target / archive.MANIFEST).write_bytes(archive.dumps(fresh))
+    rehash(target)
     return archive.read(target)
+
+
+def rehash(path: Path, keep_version: bool = True) -> None:
+    """Make manifest.json agree with the (changed) files again, as a buggy tool or a careful attacker would;
+    its schema_version kept (an older archive stays one), or the current one."""
+    old = json.loads((path / archive.MANIFEST).read_text())
+    fresh = archive.build_manifest(path, Manifest.from_json(old).to_json())
+    if keep_version:
+        fresh["schema_version"] = old["schema_version"]
+    (path / archive.MANIFEST).write_bytes(archive.dumps(fresh))

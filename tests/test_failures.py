@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import signal
 import subprocess
@@ -12,6 +11,7 @@ import time
 
 import pytest
 from conftest import ROOT, WORK_DIR, only_archive, run_shootout
+from factories import rehash
 
 from shootout import cli
 from shootout.results import archive, summaries
@@ -84,14 +84,31 @@ def test_missing_compiler_is_a_usage_error(tmp_path, monkeypatch, capsys):
     assert not (tmp_path / "r").exists()
 
 
-def _start_compare(results, *args, env=None):
+# `python -m shootout` whose archiving phase lasts argv[1] seconds longer (publish sleeps first), so that the
+# tests can signal it while it archives; the delay lives here, not in the product.
+SLOW_ARCHIVING = """
+import sys, time
+from shootout import cli
+from shootout.results import archive
+pause, publish = float(sys.argv.pop(1)), archive.publish
+def slow_publish(*args, **kwargs):
+    time.sleep(pause)
+    return publish(*args, **kwargs)
+archive.publish = slow_publish
+sys.exit(cli.main())
+"""
+
+
+def _start_compare(results, *args, archive_pause=None):
+    start = [sys.executable, "-m", "shootout"] if archive_pause is None else \
+        [sys.executable, "-c", SLOW_ARCHIVING, str(archive_pause)]
     cmd = [
-        sys.executable, "-m", "shootout", "compare", "--sizes", "200x300", "--processes", "3", "--calls", "3",
+        *start, "compare", "--sizes", "200x300", "--processes", "3", "--calls", "3",
         "--jit-calls", "3", "--interpreter", sys.executable, "--seed", "3", "-o", str(results),
         "--work-dir", str(WORK_DIR), *args,
     ]
     return subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env=dict(os.environ, **(env or {})), start_new_session=True)
+                            start_new_session=True)
 
 
 def _wait_for_line(proc, prefix, timeout=600):
@@ -161,7 +178,7 @@ def test_interrupt_during_a_build_is_not_a_build_failure(tmp_path):
 @pytest.mark.slow
 def test_second_signal_while_archiving_warns_and_the_archive_completes(tmp_path):
     results = tmp_path / "results"
-    proc = _start_compare(results, "--variant", "pure_python", env={"PYSHOOTOUT_TEST_ARCHIVE_PAUSE": "3"})
+    proc = _start_compare(results, "--variant", "pure_python", archive_pause=3)
     _wait_for_line(proc, "[1]")
     proc.send_signal(signal.SIGINT)
     _wait_for_line(proc, "archiving ")
@@ -177,7 +194,7 @@ def test_second_signal_while_archiving_warns_and_the_archive_completes(tmp_path)
 def test_third_signal_while_archiving_abandons_without_a_trace(tmp_path):
     results = tmp_path / "results"
     runs_before = set((WORK_DIR / "runs").glob("*"))
-    proc = _start_compare(results, "--variant", "pure_python", env={"PYSHOOTOUT_TEST_ARCHIVE_PAUSE": "30"})
+    proc = _start_compare(results, "--variant", "pure_python", archive_pause=30)
     _wait_for_line(proc, "[1]")
     proc.send_signal(signal.SIGINT)
     _wait_for_line(proc, "archiving ")
@@ -195,13 +212,6 @@ def _archive_copy(tmp_path):
     copy = tmp_path / "archive"
     shutil.copytree(ROOT / "tests" / "fixtures" / "archive-v1", copy)
     return copy
-
-
-def _rehash(path):
-    manifest = json.loads((path / "manifest.json").read_text())
-    fresh = archive.build_manifest(path, {k: v for k, v in manifest.items() if k not in ("files", "schema_version")})
-    fresh["schema_version"] = manifest["schema_version"]
-    (path / "manifest.json").write_bytes(archive.dumps(fresh))
 
 
 def _report_fails(path, needle, capsys):
@@ -233,7 +243,7 @@ def test_corrupt_archive_truncated_gzip(tmp_path, capsys):
     data = (path / "timings.csv.gz").read_bytes()
     (path / "timings.csv.gz").write_bytes(data[: len(data) // 2])
     _report_fails(path, "timings.csv.gz does not match its sha256", capsys)
-    _rehash(path)  # even with a consistent manifest, the truncated gzip is refused in one line
+    rehash(path)  # even with a consistent manifest, the truncated gzip is refused in one line
     _report_fails(path, "timings.csv.gz: unreadable", capsys)
 
 

@@ -264,7 +264,7 @@ def test_uv_first_then_source_fallback(monkeypatch, pythons, tmp_path, no_real_b
         f'ln -s "$d" "$5/cpython-{HERE}-linux-x86_64-gnu"\n'
     )
     fake_uv.chmod(0o755)
-    monkeypatch.setattr(provision, "_find_uv", lambda: str(fake_uv))
+    monkeypatch.setattr(provision, "find_uv", lambda: str(fake_uv))
     monkeypatch.setattr(provision, "uv_step", REAL_UV_STEP)
     build = provision.provision(HERE, pythons / "a", optimized=True, method="auto", say=lambda m: None)
     assert build.method == "uv" and build.name == f"cpython{HERE}" and build.optimized

@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from conftest import JULIA, ROOT
-from factories import make_record
+from factories import make_record, rehash
 from test_house import JULIA_WORDS
 
 from report import output_image
@@ -85,9 +85,7 @@ def forge(source: Path, target: Path, mutate) -> Path:
     """Copy an archive, let `mutate(path)` change its files, then re-hash it so archive.read accepts it."""
     shutil.copytree(source, target, ignore=shutil.ignore_patterns(archive.REPORT))
     mutate(target)
-    old = json.loads((target / archive.MANIFEST).read_text())
-    extra = {k: v for k, v in old.items() if k not in ("files", "schema_version")}
-    (target / archive.MANIFEST).write_bytes(archive.dumps(archive.build_manifest(target, extra)))
+    rehash(target, keep_version=False)
     archive.read(target)  # verifies
     return target
 

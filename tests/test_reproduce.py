@@ -10,6 +10,7 @@ import pytest
 from conftest import PYPY, ROOT, WORK_DIR, only_archive, run_shootout
 
 from shootout.results import archive
+from shootout.results.runspec import InterpreterSpec
 from shootout.run import reproduce
 
 WORDFREQ = ROOT / "tests" / "fixtures" / "workloads"
@@ -47,7 +48,8 @@ def test_reproduce_names_an_edited_source_first_then_reruns_and_compares(tmp_pat
 
 def test_a_missing_interpreter_is_one_line_naming_it_and_how_to_get_it():
     with pytest.raises(reproduce.UsageError) as caught:
-        reproduce.match_interpreter({"name": "cpython3.99", "implementation": "cpython", "version": "3.99.1",
-                                     "executable": "/nonexistent/python3.99"})
+        reproduce.match_interpreter(InterpreterSpec.from_json({
+            "name": "cpython3.99", "implementation": "cpython", "version": "3.99.1",
+            "executable": "/nonexistent/python3.99", "available": True}))
     message = str(caught.value)
     assert "cpython 3.99.1 (cpython3.99)" in message and "install:" in message and "\n" not in message

@@ -133,10 +133,12 @@ def build_manifest(directory: Path, extra: dict) -> dict:
     return {"schema_version": SCHEMA_VERSION, "files": entries, **extra}
 
 
-def _swap_into_place(temp: Path, final: Path) -> None:
-    """rename(2) is atomic; replacing an existing archive (resume, profile --into) goes through a backup."""
+def swap_into_place(temp: Path, final: Path) -> None:
+    """Put the complete directory `temp` at `final` (same file system): rename(2) is atomic, so the name shows
+    the old complete tree (an archive resumed or profiled into, a provisioned interpreter built again), then
+    briefly nothing, then the new one; never a partial one."""
     if final.exists():
-        backup = final.with_name(f".{final.name}.old")
+        backup = final.with_name(f".{final.name}.old-{os.getpid()}")
         shutil.rmtree(backup, ignore_errors=True)
         os.rename(final, backup)
         os.rename(temp, final)
@@ -152,7 +154,7 @@ def install(staging: Path, final: Path) -> Path:
         final.parent.mkdir(parents=True, exist_ok=True)
         shutil.rmtree(temp, ignore_errors=True)
         shutil.copytree(staging, temp)
-        _swap_into_place(temp, final)
+        swap_into_place(temp, final)
     except OSError as exc:
         shutil.rmtree(temp, ignore_errors=True)
         reason = os.strerror(exc.errno) if exc.errno else str(exc)

@@ -23,6 +23,7 @@ from pathlib import Path
 
 from ..results import archive, pyperf_export, summaries, warmup
 from ..results.records import NOT_RUN, Status
+from ..results.runspec import Manifest
 from . import catalog, environments, metadata
 from .builds import BuildRequest, BuildResult, build_variant
 from .catalog import HARNESS, ROOT
@@ -36,7 +37,6 @@ from .runner import Job, PlainJob, run_job, run_plain_job, synthetic_record
 from .sampling import PlainTarget, Sampler
 
 EXIT_OK, EXIT_FAILED, EXIT_INTERRUPTED = 0, 1, 130
-ARCHIVE_PAUSE_ENV = "PYSHOOTOUT_TEST_ARCHIVE_PAUSE"  # tests only: seconds to hold the archiving phase open
 
 
 @dataclass
@@ -60,12 +60,11 @@ class CompareOptions:
     build_timeout: float
     seed: int
     command_line: list[str]
-    include_test_only: bool = False
     recreate_envs: bool = False
     build_cache: bool = True
     locks: dict[str, str] = field(default_factory=dict)  # interpreter name -> exact pins (reproduce)
     baseline_interpreter: str | None = None  # speedups over the baseline variant there (None: first GIL CPython)
-    run_id: str | None = None
+    run_id: str | None = None  # --resume: the interrupted run's id (a new run reserves its own)
     resume: Path | None = None
     extra_metadata: dict = field(default_factory=dict)
 
@@ -130,7 +129,7 @@ def start(options: CompareOptions, stop: StopRequest) -> RunState:
         shutil.rmtree(run_dir, ignore_errors=True)
         run_dir.mkdir(parents=True)
     else:
-        run_id, run_dir = archive.reserve(runs_dir, options.results_dir, options.run_id or new_run_id())
+        run_id, run_dir = archive.reserve(runs_dir, options.results_dir, new_run_id())
     state = RunState(options, stop, run_id, run_dir,
                      dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), time.perf_counter())
     for d in (state.logs_dir, state.records_dir, state.staging / "locks", state.staging / "references"):
@@ -439,11 +438,11 @@ def write_archive(state: RunState, render: Callable[[Path], bytes]) -> Outcome:
         for stale in state.records_dir.glob("*.json"):
             stale.unlink()
         archive.write_tree(state.staging, archive_files(state, collected, finished_at, git))
-        time.sleep(float(os.environ.get(ARCHIVE_PAUSE_ENV) or 0))
-        manifest = {"run_id": state.run_id, "status": "complete" if complete else "incomplete",
-                    "missing_cells": missing, "command_line": state.options.command_line, "git": git,
-                    "started_at": state.started_at, "finished_at": finished_at}
-        final = archive.publish(state.staging, state.options.results_dir / state.run_id, manifest, render)
+        status = "complete" if complete else "incomplete"
+        manifest = Manifest(state.run_id, status, state.options.command_line, git, missing, state.started_at,
+                            finished_at)
+        final = archive.publish(state.staging, state.options.results_dir / state.run_id, manifest.to_json(),
+                                render)
     failed = [r for r in collected if r["status"] != Status.OK and r["status"] not in NOT_RUN]
     code = EXIT_INTERRUPTED if state.stop.requested else EXIT_FAILED if failed or not complete else EXIT_OK
     return Outcome(final, code, state.stop.requested)

@@ -80,6 +80,12 @@ class Method:
     def to_json(self) -> dict:
         return asdict(self)
 
+    @classmethod
+    def from_json(cls, data: dict) -> Method:
+        """to_json() read back; an archive from before `stop_rule` stopped on the cell's own median
+        (above)."""
+        return cls(**{"stop_rule": "median", **data})
+
 
 METHODS = {
     "quick": Method("quick", processes=2, warmups=1, calls=2, jit_calls=12, jit_seconds=1.0, jit_min_calls=5,

@@ -9,13 +9,14 @@ from dataclasses import replace
 from pathlib import Path
 
 from ..results import archive
+from ..results.runspec import Manifest, RunSpec
 from . import catalog
+from .compare import CompareOptions, WorkloadSelection
 from .interpreters import InterpreterError, discover, resolve
 from .matrix import METHODS, Method, ParamSet, parameter_sets
+from .usage import UsageError
 
-
-class UsageError(Exception):
-    pass
+DEFAULT_TIMEOUT = 900.0  # seconds a worker process or a build may take (--timeout, --build-timeout)
 
 
 def csv(values: list[str] | None) -> list[str]:
@@ -199,9 +200,7 @@ def command_line(session: str) -> list[str]:
     return [Path(sys.executable).name, "-m", "shootout", *sys.argv[1:]]
 
 
-def selections_of(args: argparse.Namespace) -> list:
-    from .compare import WorkloadSelection
-
+def selections_of(args: argparse.Namespace) -> list[WorkloadSelection]:
     set_workloads_path(args.workloads_path)
     workloads = [load_workload(name) for name in dict.fromkeys(csv([args.workload]))]
     if not workloads:
@@ -213,9 +212,7 @@ def selections_of(args: argparse.Namespace) -> list:
             for w in workloads if names[w.name]]
 
 
-def compare_options(args: argparse.Namespace):
-    from .compare import CompareOptions
-
+def compare_options(args: argparse.Namespace) -> CompareOptions:
     selections = selections_of(args)
     # parallel variants run at 1..N threads (N = cores) by default: the thread-scaling table needs the 1
     threads = [positive_int(t, "--threads") for t in csv(args.threads)] or list(range(1, (os.cpu_count() or 1) + 1))
@@ -230,34 +227,37 @@ def compare_options(args: argparse.Namespace):
     return CompareOptions(
         selections=selections, interpreters=interpreters, threads=sorted(set(threads)), method=method,
         results_dir=Path(args.output), work_dir=Path(args.work_dir), timeout=timeout, build_timeout=build_timeout,
-        seed=seed, command_line=command_line("compare"), include_test_only=args.include_test_variants,
-        recreate_envs=args.recreate_envs, build_cache=not args.no_build_cache, run_id=args.run_id,
+        seed=seed, command_line=command_line("compare"),
+        recreate_envs=args.recreate_envs, build_cache=not args.no_build_cache,
         baseline_interpreter=args.baseline_interpreter,
     )
 
 
-def resume_options(args: argparse.Namespace):
-    """Same cells, method, seed and interpreters as the interrupted run; its archive is completed in place."""
-    from .compare import CompareOptions, WorkloadSelection
+def recorded_options(spec: RunSpec, workloads_path: str | None, **run) -> CompareOptions:
+    """The cells an archive describes, to run the way it recorded them (workloads, variants, parameter sets,
+    threads, method, seed, worker timeout, baseline column); `run` gives the rest of the CompareOptions."""
+    set_workloads_path(workloads_path or spec.workloads_path)
+    selections = [WorkloadSelection(load_workload(w.name), w.variants,
+                                    [ParamSet(s.label, tuple(sorted(s.params.items()))) for s in w.sizes])
+                  for w in spec.workloads]
+    return CompareOptions(selections=selections, threads=spec.threads, method=Method.from_json(spec.method),
+                          seed=spec.seed, timeout=spec.timeout_seconds or DEFAULT_TIMEOUT,
+                          baseline_interpreter=spec.baseline_interpreter, **run)
 
+
+def resume_options(args: argparse.Namespace) -> CompareOptions:
+    """Same cells, method, seed and interpreters as the interrupted run; its archive is completed in place."""
     path = Path(args.resume)
     data = archive.read(path)
-    meta = data.metadata
-    set_workloads_path(args.workloads_path)
-    selections = [
-        WorkloadSelection(load_workload(name), meta["variants"][name],
-                          [ParamSet(s["label"], tuple(sorted(s["params"].items()))) for s in meta["sizes"][name]])
-        for name in meta["workloads"]
-    ]
-    interpreters = [resolve(i["executable"] or i["requested"]) for i in meta["interpreters"]]
-    for interp, old in zip(interpreters, meta["interpreters"]):
-        if old["available"] and not interp.available:
-            raise UsageError(f"--resume: interpreter {old['executable']} of that run is gone ({interp.reason})")
-    return CompareOptions(
-        selections=selections, interpreters=interpreters, threads=meta["threads"], method=Method(**meta["method"]),
-        results_dir=path.parent, work_dir=Path(args.work_dir), timeout=float(meta["timeout_seconds"]),
-        build_timeout=seconds(args.build_timeout, "--build-timeout"), seed=int(meta["seed"]),
-        command_line=meta["command_line"], include_test_only=True, run_id=data.manifest["run_id"], resume=path,
-        build_cache=not args.no_build_cache, baseline_interpreter=meta.get("baseline_interpreter"),
+    spec = RunSpec.of(data)
+    interpreters = [resolve(old.executable or old.requested) for old in spec.interpreters]
+    for interp, old in zip(interpreters, spec.interpreters):
+        if old.available and not interp.available:
+            raise UsageError(f"--resume: interpreter {old.executable} of that run is gone ({interp.reason})")
+    return recorded_options(
+        spec, args.workloads_path, interpreters=interpreters, results_dir=path.parent,
+        work_dir=Path(args.work_dir), build_timeout=seconds(args.build_timeout, "--build-timeout"),
+        command_line=spec.command_line, run_id=Manifest.from_json(data.manifest).run_id, resume=path,
+        recreate_envs=args.recreate_envs, build_cache=not args.no_build_cache,
         extra_metadata={"resumed_by": command_line("compare")},
     )

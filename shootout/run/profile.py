@@ -16,10 +16,11 @@ import os
 import shutil
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ..results import archive, summaries
+from ..results.runspec import Manifest
 from . import catalog, environments, metadata
 from .catalog import ROOT
 from .console import say
@@ -114,13 +115,11 @@ def run(options: ProfileOptions, render: Callable[[Path], bytes]) -> tuple[Path,
     git = metadata.git_info()
     if not options.into:  # a profile-only archive: the same layout, with no timing cells
         archive.write_tree(staging, profile_only_files(options, run_id, envs, git, started))
-        manifest_extra = {"run_id": run_id, "status": "complete", "missing_cells": [],
-                          "command_line": options.command_line, "git": git}
+        manifest = Manifest(run_id, "complete", options.command_line, git)
     else:
-        old = json.loads((staging / archive.MANIFEST).read_text())
-        manifest_extra = {k: v for k, v in old.items() if k not in ("files", "schema_version")}
-        manifest_extra["profiled_by"] = options.command_line
-    final = archive.publish(staging, options.results_dir / run_id, manifest_extra, render)
+        manifest = Manifest.of(staging)
+        manifest = replace(manifest, added={**manifest.added, "profiled_by": options.command_line})
+    final = archive.publish(staging, options.results_dir / run_id, manifest.to_json(), render)
     shutil.rmtree(run_dir, ignore_errors=True)
     failed = [r for r in results if r["status"] == "failed"]
     for r in results:

@@ -41,8 +41,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
+from ..results.archive import swap_into_place
 from . import rootfs
 from .logged import run_logged
+from .usage import EXIT_USAGE, OneLineParser, UsageError
+from .uvbin import find_uv
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_PYTHONS_DIR = ROOT / ".nox" / "shootout" / "pythons"
@@ -65,7 +68,7 @@ BUILD_DEPS = (
 # Imported by the smoke check of every build: the orchestrator needs ssl (pip), ctypes (cffi), venv.
 CHECK_MODULES = ("ssl", "sqlite3", "ctypes", "lzma", "bz2", "zlib", "readline", "_decimal", "venv", "ensurepip")
 UV_TIMEOUT = 1800
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_FAILED = 0, 1
 
 Say = Callable[[str], None]
 # A way to get an interpreter: (final dir, staging dir, log, say) -> (installed prefix inside staging, record).
@@ -74,10 +77,6 @@ Step = Callable[[Path, Path, Path, Say], "tuple[Path, dict]"]
 
 def _say(message: str) -> None:
     print(f"provision: {message}", flush=True)
-
-
-class UsageError(ValueError):
-    """A request that cannot mean anything (bad version, unknown version, conflicting options): exit 2."""
 
 
 class BuildError(RuntimeError):
@@ -359,7 +358,7 @@ def _upstream_version(debian_version: str) -> str:
 
 def uv_offers() -> list[str]:
     """Final CPython releases uv can download here ("3.13.9", "3.13.9t"); the list ships inside uv (no network)."""
-    uv = _find_uv()
+    uv = find_uv()
     if not uv:
         return []
     out = subprocess.run(
@@ -431,12 +430,6 @@ def check_method(method: str, optimized: bool) -> None:
 
 
 # -------------------------------------------------------------------------------------- small helpers
-
-
-def _find_uv() -> str | None:
-    from .uvbin import find_uv
-
-    return find_uv()
 
 
 def _run(cmd: list[str], log: Path, *, what: str, cwd: Path | None = None, env: dict | None = None,
@@ -689,7 +682,7 @@ def uv_step(spec: Spec) -> Step:
     """`uv python install` into the staging dir (never into the user's uv dir or ~/.local/bin)."""
 
     def step(target: Path, stage: Path, log: Path, say: Say) -> tuple[Path, dict]:
-        uv = _find_uv()
+        uv = find_uv()
         if uv is None:
             raise BuildError("uv is not installed", log)
         say(f"uv python install {spec.label}")
@@ -750,17 +743,6 @@ def smoke_check(executable: Path, spec: Spec, log: Path) -> dict:
     return info
 
 
-def _swap_into_place(installed: Path, target: Path) -> None:
-    """rename(2) is atomic: the name shows the old complete build, then briefly nothing, then the new one."""
-    old = None
-    if target.exists():
-        old = target.with_name(f".old-{target.name}-{os.getpid()}")
-        os.rename(target, old)
-    os.rename(installed, target)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
-
-
 def _base_record(spec: Spec, target: Path, optimized: bool, method: str) -> dict:
     return {
         "schema_version": SCHEMA_VERSION,
@@ -788,7 +770,7 @@ def install_staged(target: Path, spec: Spec, step: Step, record: dict, log: Path
                       build_log="build.log")
         shutil.copyfile(log, installed / "build.log")
         (installed / PROVENANCE).write_text(json.dumps(record, indent=2) + "\n")
-        _swap_into_place(installed, target)
+        swap_into_place(installed, target)
     finally:
         shutil.rmtree(stage, ignore_errors=True)
     build = Provisioned.load(target)
@@ -884,16 +866,10 @@ def provision_rootfs(request: rootfs.Request, pythons_dir: Path = DEFAULT_PYTHON
 # ----------------------------------------------------------------------------------------- command line
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str):  # one line, exit 2
-        print(f"provision: error: {message}", file=sys.stderr)
-        raise SystemExit(EXIT_USAGE)
-
-
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="pyshootout interpreters", description=__doc__,
+    parser = OneLineParser(prog="pyshootout interpreters", error_label="provision", description=__doc__,
                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("versions", nargs="*", help="3.13, 3.13t, 3.13.5, cpython3.13t, pypy3.10, pypy3.11 ...")
+    parser.add_argument("versions", nargs="*", help="3.13, 3.13t, 3.13.5, cpython3.13t, pypy3.11, pypy3.11-sid, 3.14-sid ...")
     parser.add_argument("--fast", action="store_true", help="source build without PGO/LTO: minutes, not an hour (for tests)")
     parser.add_argument("--method", default="auto",
                         help="auto (default), uv, source or debian (a Debian root file system; PyPy always)")

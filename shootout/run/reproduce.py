@@ -18,11 +18,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..results import archive, diff
+from ..results.runspec import InterpreterSpec, Manifest, RunSpec
 from . import catalog
+from .compare import CompareOptions
 from .console import say
 from .interpreters import INSTALL_HINTS, Interpreter, resolve
-from .matrix import Method, ParamSet
-from .options import UsageError, load_workload, set_workloads_path
+from .options import DEFAULT_TIMEOUT, recorded_options
+from .usage import UsageError
 
 REPRODUCTION = "reproduction.json"
 
@@ -57,62 +59,50 @@ def changed_sources(data: archive.Archive) -> list[SourceChange]:
     return changes
 
 
-def _candidates(old: dict) -> list[str]:
-    version = str(old.get("version") or "")
-    major_minor = ".".join(version.split(".")[:2])
-    impl = old.get("implementation")
-    names = [old.get("executable")] if old.get("executable") else []
-    if impl == "pypy":
+def _candidates(old: InterpreterSpec) -> list[str]:
+    major_minor = ".".join(str(old.version or "").split(".")[:2])
+    names = [old.executable] if old.executable else []
+    if old.implementation == "pypy":
         names += [f"pypy{major_minor}", "pypy3", "pypy"]
     else:
-        threaded = "t" if str(old.get("name", "")).endswith("t") else ""
+        threaded = "t" if old.name.endswith("t") else ""
         names += [f"python{major_minor}{threaded}", f"{major_minor}{threaded}", "current", "python3"]
     return [n for n in dict.fromkeys(names) if n]
 
 
-def match_interpreter(old: dict) -> Interpreter:
+def match_interpreter(old: InterpreterSpec) -> Interpreter:
     """The interpreter here with the archived one's implementation and version (patch level preferred)."""
-    version = str(old.get("version") or "")
     fallback = None
     for name in _candidates(old):
         found = resolve(name)
-        if not found.available or found.implementation != old.get("implementation"):
+        if not found.available or found.implementation != old.implementation:
             continue
-        if found.version == version and found.name == old.get("name"):
+        if found.version == old.version and found.name == old.name:
             return found
-        if fallback is None and found.name == old.get("name"):
+        if fallback is None and found.name == old.name:
             fallback = found
     if fallback is not None:
-        say(f"reproduce: {old.get('name')} was {version}, here {fallback.version} ({fallback.executable})")
+        say(f"reproduce: {old.name} was {old.version}, here {fallback.version} ({fallback.executable})")
         return fallback
-    hint = INSTALL_HINTS.get(str(old.get("implementation")), "")
-    raise UsageError(f"reproduce: the archive ran on {old.get('implementation')} {version} ({old.get('name')}), "
+    hint = INSTALL_HINTS.get(str(old.implementation), "")
+    raise UsageError(f"reproduce: the archive ran on {old.implementation} {old.version} ({old.name}), "
                      f"which is not available here; install: {hint}")
 
 
-def reproduce_options(path: Path, results_dir: Path | None, work_dir: Path, workloads_path: str | None):
-    """CompareOptions for running `path` again as it was recorded."""
-    from .compare import CompareOptions, WorkloadSelection
-
+def reproduce_options(path: Path, results_dir: Path | None, work_dir: Path,
+                      workloads_path: str | None) -> tuple[archive.Archive, CompareOptions]:
+    """The archive at `path`, and the CompareOptions for running it again as it was recorded."""
     data = archive.read(path)
-    meta = data.metadata
-    set_workloads_path(workloads_path or meta.get("workloads_path"))
-    selections = [
-        WorkloadSelection(load_workload(name), meta["variants"][name],
-                          [ParamSet(s["label"], tuple(sorted(s["params"].items()))) for s in meta["sizes"][name]])
-        for name in meta["workloads"]
-    ]
-    interpreters = [match_interpreter(old) for old in meta["interpreters"] if old.get("available")]
-    locks = {env: data.text(f"locks/{env}.txt") for env in (meta.get("environments") or {})
+    spec = RunSpec.of(data)
+    locks = {env: data.text(f"locks/{env}.txt") for env in spec.environments
              if f"locks/{env}.txt" in data.manifest["files"]}
-    return data, CompareOptions(
-        selections=selections, interpreters=interpreters, threads=meta["threads"],
-        method=Method(**{"stop_rule": "median", **meta["method"]}), results_dir=results_dir or path.parent, work_dir=work_dir,
-        timeout=float(meta.get("timeout_seconds") or 900), build_timeout=900.0, seed=int(meta["seed"]),
-        command_line=["nox", "-s", "reproduce", "--", str(path)], include_test_only=True, locks=locks,
-        baseline_interpreter=meta.get("baseline_interpreter"),
-        extra_metadata={"reproduces": {"run_id": meta.get("run_id"), "path": str(path),
-                                       "manifest_sha256": archive.sha256_bytes((path / archive.MANIFEST).read_bytes())}},
+    reproduces = {"run_id": Manifest.from_json(data.manifest).run_id, "path": str(path),
+                  "manifest_sha256": archive.sha256_bytes((path / archive.MANIFEST).read_bytes())}
+    return data, recorded_options(
+        spec, workloads_path, results_dir=results_dir or path.parent, work_dir=work_dir,
+        interpreters=[match_interpreter(old) for old in spec.interpreters if old.available],
+        build_timeout=DEFAULT_TIMEOUT, command_line=["nox", "-s", "reproduce", "--", str(path)], locks=locks,
+        extra_metadata={"reproduces": reproduces},
     )
 
 
@@ -124,8 +114,6 @@ def attach_comparison(original: archive.Archive, reproduction: Path, work_dir: P
     shutil.rmtree(staging, ignore_errors=True)
     shutil.copytree(reproduction, staging)
     (staging / REPRODUCTION).write_text(json.dumps(comparison.to_json(), indent=1, sort_keys=True, default=str))
-    manifest = json.loads((staging / archive.MANIFEST).read_text())
-    extra = {k: v for k, v in manifest.items() if k not in ("files", "schema_version")}
-    archive.publish(staging, reproduction, extra, render)
+    archive.publish(staging, reproduction, Manifest.of(staging).to_json(), render)
     shutil.rmtree(staging, ignore_errors=True)
     return comparison
