@@ -113,3 +113,13 @@ def test_pypy_3_11_from_debian_trixie_builds_and_verifies_beside_the_hosts_cpyth
     [pypy] = [i for i in meta["interpreters"] if i["name"] == "pypy3.11-trixie"]
     assert pypy["info"]["provision"]["suite"] == "trixie" and pypy["info"]["libc"] != "glibc 2.36"
     assert "pypy3.11-trixie (gcc 14" in (only_archive(results) / "report.html").read_text()
+
+
+def test_a_bare_version_is_what_python3_x_finds_in_the_users_shell(monkeypatch):
+    """A pyenv shim named python3.11 on PATH is found for --interpreter 3.11, as `python3.11` would be."""
+    from shootout.run import interpreters
+
+    asked = []
+    monkeypatch.setattr(interpreters.shutil, "which", lambda name: asked.append(name) or sys.executable)
+    assert interpreters._locate("3.11") == sys.executable and asked == ["python3.11"]
+    assert interpreters._locate("3.13t") == sys.executable and asked[-1] == "python3.13t"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -91,9 +92,12 @@ def _kind_of(requested: str) -> str:
 
 
 def _locate(requested: str) -> str | None:
-    """A path as given, a name via PATH, "current" as the CPython under nox's venv (target envs come from it)."""
+    """A path as given, a name via PATH ("3.11" as python3.11, as a shell or pyenv finds it), "current" as the
+    CPython under nox's venv (target envs come from it)."""
     if requested == "current":
         return getattr(sys, "_base_executable", None) or sys.executable
+    if re.fullmatch(r"3\.\d+t?", requested):  # a bare version: what `python3.X` finds in the user's shell
+        requested = f"python{requested}"
     executable = requested if "/" in requested else shutil.which(requested)
     return executable if executable and Path(executable).exists() else None
 
