@@ -24,7 +24,7 @@ import plotly
 
 from shootout.results import archive as archive_mod
 
-from . import comparison, method_facts, overhead_panel
+from . import comparison, method_facts, overhead_panel, versions_panel
 from . import data as data_mod
 from .pages import environment, plotly_js
 from .profiles import profiles_context
@@ -34,6 +34,7 @@ def render(data: archive_mod.Archive) -> str:
     template = environment().get_template("report.html.j2")
     return template.render(
         report=data_mod.build(data), profiles=profiles_context(data), overhead=overhead_panel.view(data),
+        versions=versions_panel.view(data) if data.records else None,
         facts=method_facts.facts(data),
         reproduction=comparison.reproduction_section(data),
         plotly_version=plotly.__version__, plotly_js=markupsafe.Markup(plotly_js()),

@@ -193,7 +193,7 @@ def find(name: str, pythons_dir: Path = DEFAULT_PYTHONS_DIR) -> Provisioned | No
     """
     builds = available(pythons_dir)
     for build in builds:
-        if build.name == name:
+        if build.name in (name, f"cpython{name}", name.replace("python", "cpython", 1)):  # 3.14-sid, python3.14-sid
             return build
     pypy = re.fullmatch(r"pypy(3\.\d+)", name.strip().lower())
     if pypy:  # the default suite's first (rootfs.SUITES' order)

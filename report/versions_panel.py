@@ -1,0 +1,98 @@
+"""The "Across interpreter versions" section: per variant, its time on every interpreter version, what changed
+between consecutive releases of each implementation, and PyPy's gain over the CPython of its language level.
+
+shootout/results/versions.py computes the ratios; this words them and draws one chart per variant (the versions
+on the x axis, one colour per implementation). Shown when a run has two releases of one implementation, or a
+PyPy and a CPython of one language level.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from shootout.results import archive as archive_mod
+from shootout.results import summaries, versions
+
+from .figures import GRID, PALETTE, Figure, finish, text
+
+IMPLEMENTATION_NAMES = {"cpython": "CPython", "pypy": "PyPy"}
+
+
+@dataclass(frozen=True)
+class RatioRow:
+    variant: str
+    threads: int
+    size: str
+    newer: str  # the column on top of the ratio
+    older: str
+    ratio: float
+    low: float | None
+    high: float | None
+    p_holm: float | None
+    toolchains_differ: bool
+
+
+@dataclass(frozen=True)
+class VersionsView:
+    columns: list[str]  # the study's order, labelled
+    figures: list[Figure]
+    steps: list[RatioRow]
+    gains: list[RatioRow]
+
+
+def column_label(column: versions.VersionColumn) -> str:
+    """'CPython 3.14.10', 'PyPy 8.0.1 (3.11)'; free-threaded builds end in 't'."""
+    name = IMPLEMENTATION_NAMES.get(column.implementation, column.implementation)
+    if column.implementation == "pypy":
+        return f"{name} {column.release} ({column.language})"
+    return f"{name} {column.version}{'t' if column.free_threaded else ''}"
+
+
+def _rows(frame: pd.DataFrame) -> list[RatioRow]:
+    def number(value):
+        return None if value is None or pd.isna(value) else float(value)
+    return [RatioRow(str(r.variant), int(r.threads), str(r.size), str(r.a), str(r.b), float(r.ratio_a_over_b),
+                     number(r.ratio_low), number(r.ratio_high), number(r.p_holm), bool(r.toolchains_differ))
+            for r in frame.itertuples()] if not frame.empty else []
+
+
+def _figure(index: int, variant: str, cells: pd.DataFrame, found: list[versions.VersionColumn]) -> Figure | None:
+    mine = cells[(cells["variant"] == variant) & (cells["status"] == "ok") & (cells["threads"] == 1)]
+    if mine.empty:
+        return None
+    labels = {c.name: column_label(c) for c in found}
+    fig = go.Figure()
+    for colour, implementation in zip(PALETTE, sorted({c.implementation for c in found})):
+        points = [(labels[c.name], mine[mine["interpreter"] == c.name]) for c in found
+                  if c.implementation == implementation]
+        points = [(x, rows.iloc[0]) for x, rows in points if not rows.empty]
+        if not points:
+            continue
+        fig.add_trace(go.Scatter(
+            name=IMPLEMENTATION_NAMES.get(implementation, implementation), mode="lines+markers",
+            x=[x for x, _ in points], y=[row.median_seconds for _, row in points], marker_color=colour,
+            error_y={"type": "data", "symmetric": False,
+                     "array": [row.ci_high - row.median_seconds for _, row in points],
+                     "arrayminus": [row.median_seconds - row.ci_low for _, row in points]},
+            hovertemplate="%{x}: %{y:.3g} s<extra>" + text(variant) + "</extra>"))
+    return finish(f"versions-{index}", fig, 300, title={"text": text(variant), "x": 0},
+                  margin={"l": 10, "r": 20, "t": 40, "b": 60},
+                  xaxis={"type": "category", "categoryorder": "array",
+                         "categoryarray": [labels[c.name] for c in found], "automargin": True},
+                  yaxis={"type": "log", "title": {"text": "median seconds per call"}, "gridcolor": GRID,
+                         "automargin": True})
+
+
+def view(data: archive_mod.Archive) -> VersionsView | None:
+    """None unless the run compares versions: two releases of one implementation, or PyPy and CPython of one
+    language level."""
+    found = versions.columns(data.metadata)
+    steps, gains = versions.steps(data.records, found), versions.pypy_gains(data.records, found)
+    if steps.empty and gains.empty:
+        return None
+    cells = summaries.summarise(data.records, data.roles)
+    figures = [f for i, v in enumerate(sorted(set(cells["variant"]))) if (f := _figure(i, v, cells, found))]
+    return VersionsView([column_label(c) for c in found], figures, _rows(steps), _rows(gains))
