@@ -9,6 +9,7 @@ from __future__ import annotations
 import ast
 import fcntl
 import json
+import shutil
 import sys
 import threading
 from pathlib import Path
@@ -208,7 +209,9 @@ def test_build_then_cache_hit_then_resolve(monkeypatch, pythons, no_real_builds)
     assert len(calls) == 1 and again.path == build.path
     assert "already provisioned" in said[-1] and "nothing to do" in said[-1]
 
-    for name in (HERE, f"cpython{HERE}", f"cpython{HERE}-fast"):
+    shell = interpreters.resolve(HERE, pythons_dir=pythons)  # a bare version: python3.X as the shell finds it
+    assert shell.executable in (shutil.which(f"python{HERE}"), str(build.executable))  # a shim that runs, or not
+    for name in (f"cpython{HERE}", f"cpython{HERE}-fast"):
         interp = interpreters.resolve(name, pythons_dir=pythons)
         assert interp.available, interp.reason
         assert interp.executable == str(build.executable)

@@ -123,3 +123,9 @@ def test_a_bare_version_is_what_python3_x_finds_in_the_users_shell(monkeypatch):
     monkeypatch.setattr(interpreters.shutil, "which", lambda name: asked.append(name) or sys.executable)
     assert interpreters._locate("3.11") == sys.executable and asked == ["python3.11"]
     assert interpreters._locate("3.13t") == sys.executable and asked[-1] == "python3.13t"
+
+
+def test_graalpy_is_uvs_alone_and_pypy_tries_uv_first():
+    assert provision.rootfs_request("graalpy", "auto", True).uv_label == "graalpy"
+    assert provision.rootfs_request("graalpy3.12", "auto", True).uv_label == "graalpy@3.12"
+    assert rootfs.Request("pypy", "3.11").uv_label == "pypy@3.11"

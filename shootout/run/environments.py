@@ -66,7 +66,8 @@ def requirements_for(interp: Interpreter, purpose: str = "") -> Path:
     """purpose "" for timing envs, "profile-" for profiling envs (never mixed: profilers perturb timings).
     Free-threaded CPython has its own pins: no numba or cffi build exists for it. A file for the language
     level (pypy3.10.txt, cpython3.14.txt) wins over the implementation's: wheels differ between them."""
-    kind = "pypy" if interp.implementation == "pypy" else "cpython-freethreaded" if interp.free_threaded else "cpython"
+    kind = interp.implementation if interp.implementation in ("pypy", "graalpy") else \
+        "cpython-freethreaded" if interp.free_threaded else "cpython"
     minor = ".".join((interp.version or "").split(".")[:2])
     candidates = [f"{purpose}{kind}{minor}.txt", f"{purpose}{kind}.txt", f"{kind}{minor}.txt", f"{kind}.txt"]
     return next((p for p in (REQUIREMENTS_DIR / c for c in candidates) if p.exists()), REQUIREMENTS_DIR / f"{kind}.txt")

@@ -15,6 +15,7 @@ from . import provision, rootfs
 INSTALL_HINTS = {
     "pypy": "apt-get install pypy3 pypy3-dev pypy3-venv (or: nox -s interpreters -- pypy3.10 pypy3.11)",
     "cpython": "apt-get install python3 python3-dev python3-venv (or: nox -s interpreters -- 3.13 3.13t)",
+    "graalpy": "nox -s interpreters -- graalpy (uv's build: needs downloads)",
 }
 
 # Stdlib-only, valid on Python 3.9: prints what the orchestrator needs to know about an interpreter, with the
@@ -88,7 +89,8 @@ def probe(executable: str) -> dict:
 
 
 def _kind_of(requested: str) -> str:
-    return "pypy" if "pypy" in Path(requested).name.lower() else "cpython"
+    name = Path(requested).name.lower()
+    return next((kind for kind in ("pypy", "graalpy") if kind in name), "cpython")
 
 
 def _locate(requested: str) -> str | None:
@@ -156,9 +158,9 @@ def _interpreter(requested: str, executable: str, info: dict, built: provision.P
     )
     if (major, minor) < (3, 9):
         interp.reason = f"{impl} {info['version']} is older than 3.9"
-        interp.install_hint = INSTALL_HINTS["pypy" if impl == "pypy" else "cpython"]
-    elif impl not in ("cpython", "pypy"):
-        interp.reason = f"implementation {impl!r} is not supported (cpython and pypy are)"
+        interp.install_hint = INSTALL_HINTS.get(impl, INSTALL_HINTS["cpython"])
+    elif impl not in ("cpython", "pypy", "graalpy"):
+        interp.reason = f"implementation {impl!r} is not supported (cpython, pypy and graalpy are)"
     else:
         interp.available = True
     return interp

@@ -817,9 +817,55 @@ def provision(spec: Spec | str, pythons_dir: Path = DEFAULT_PYTHONS_DIR, optimiz
     return build
 
 
+_DOWNLOAD_REASON = re.compile(r"(dns error|failed to (?:fetch|download)|connection|timed out|network)[^\n]*", re.IGNORECASE)
+
+
+def provision_by_uv(label: str, name: str, implementation: str, pythons_dir: Path = DEFAULT_PYTHONS_DIR,
+                    say: Say = _say) -> Provisioned:
+    """PyPy or GraalPy as `uv python install <label>` gets them where downloads work ("pypy@3.11", "graalpy");
+    BuildError with one line when uv cannot download (offline here)."""
+    pythons_dir = Path(pythons_dir).absolute()
+    (pythons_dir / ".logs").mkdir(parents=True, exist_ok=True)
+    target, stage = pythons_dir / name, pythons_dir / f".{name}.uv"
+    log = pythons_dir / ".logs" / f"{name}-uv-{datetime.datetime.now().strftime('%Y%m%d-%H%M%S')}.log"
+    with _locked(pythons_dir, say):
+        cached = Provisioned.load(target)
+        if cached is not None and cached.method == "uv" and cached.executable.exists():
+            return cached
+        uv = find_uv()
+        if uv is None:
+            raise BuildError(f"{label}: uv is not installed (pip install uv)", log)
+        shutil.rmtree(stage, ignore_errors=True)
+        env = {k: v for k, v in os.environ.items() if k not in ("UV_PYTHON_DOWNLOADS", "UV_OFFLINE")}
+        returncode = run_logged([uv, "python", "install", label, "--install-dir", str(stage), "--no-bin"], log,
+                                mode="a", env=env, timeout=UV_TIMEOUT)
+        homes = sorted(p for p in stage.glob(f"{implementation}-*") if p.is_dir() and not p.is_symlink())
+        if returncode != 0 or len(homes) != 1:
+            found = _DOWNLOAD_REASON.search(log.read_text(errors="replace"))
+            why = f"uv could not download it ({found.group(0).strip()})" if found else "uv python install failed"
+            raise BuildError(f"{label}: not offered offline here: {why}; where downloads work, "
+                             f"`nox -s interpreters -- {label.split('@')[0]}{label.partition('@')[2]}` installs it",
+                             log)
+        executable = next(p for p in (homes[0] / "bin" / n for n in ("pypy3", "graalpy", "python3")) if p.exists())
+        version = _first_line([str(executable), "-c", "import platform; print(platform.python_version())"])
+        record = {"schema_version": SCHEMA_VERSION, "name": name, "method": "uv", "implementation": implementation,
+                  "version": version or "", "executable": str(executable.relative_to(homes[0])),
+                  "free_threaded": False, "optimized": True, "seconds": {},
+                  "uv": {"version": _first_line([uv, "--version"]), "request": label, "installed_as": homes[0].name}}
+        (homes[0] / PROVENANCE).write_text(json.dumps(record, indent=2) + "\n")
+        swap_into_place(homes[0], target)
+        shutil.rmtree(stage, ignore_errors=True)
+    build = Provisioned.load(target)
+    assert build is not None
+    return build
+
+
 def rootfs_request(text: str, method: str, optimized: bool) -> rootfs.Request | None:
     """The request as one for a Debian root file system (every PyPy; CPython under --method debian), or None."""
     text, _, suite = text.strip().lower().partition("-") if re.search(r"-[a-z]+$", text) else (text, "", "")
+    graalpy = re.fullmatch(r"graalpy(?:(3)\.(\d+))?", text.strip().lower())
+    if graalpy:  # uv's builds only: no Debian suite ships GraalPy
+        return rootfs.Request("graalpy", f"{graalpy[1]}.{graalpy[2]}" if graalpy[1] else "")
     pypy = re.fullmatch(r"pypy(3)\.(\d+)", text.strip().lower())
     if pypy:
         if method in ("uv", "source"):
@@ -834,7 +880,8 @@ def rootfs_request(text: str, method: str, optimized: bool) -> rootfs.Request | 
     return rootfs.Request("cpython", spec.minor, suite or None)
 
 
-def provision_rootfs(request: rootfs.Request, pythons_dir: Path = DEFAULT_PYTHONS_DIR, say: Say = _say) -> Provisioned:
+def provision_rootfs(request: rootfs.Request, pythons_dir: Path = DEFAULT_PYTHONS_DIR, say: Say = _say,
+                     attempts: list | None = None) -> Provisioned:
     """Make the request's interpreter available as pythons_dir/<name>/ from a Debian suite (or find it there)."""
     pythons_dir = Path(pythons_dir).absolute()
     (pythons_dir / ".logs").mkdir(parents=True, exist_ok=True)
@@ -854,7 +901,7 @@ def provision_rootfs(request: rootfs.Request, pythons_dir: Path = DEFAULT_PYTHON
         say(f"{request.name}: provisioning from a Debian root file system (log: {log})")
         try:
             rootfs.install(request, pythons_dir, machine_mirror(), log, say, (str(ROOT), str(pythons_dir)),
-                           SCHEMA_VERSION)
+                           SCHEMA_VERSION, attempts or [])
         except rootfs.RootfsError as exc:
             raise BuildError(str(exc), log) from None
     build = Provisioned.load(target)
@@ -905,7 +952,20 @@ def main(argv: list[str] | None = None) -> int:
         for spec in specs:
             provision(spec, pythons_dir, optimized=not args.fast, method=args.method)
         for request in filter(None, from_rootfs):
-            provision_rootfs(request, pythons_dir)
+            if request.implementation == "graalpy":
+                provision_by_uv(request.uv_label, f"graalpy{request.minor}", "graalpy", pythons_dir)
+                continue
+            attempts = []
+            made = Provisioned.load(pythons_dir / request.name) is not None
+            if request.implementation == "pypy" and args.method == "auto" and request.chosen_suite is None \
+                    and not made:
+                try:  # uv's PyPy (upstream's own build) where downloads work, Debian's otherwise
+                    provision_by_uv(request.uv_label, f"pypy{request.minor}", "pypy", pythons_dir)
+                    continue
+                except BuildError as exc:
+                    attempts.append({"method": "uv", "error": str(exc)})
+                    print(f"provision: {exc}; trying a Debian root file system", flush=True)
+            provision_rootfs(request, pythons_dir, attempts=attempts)
     except UsageError as exc:
         print(f"provision: error: {exc}", file=sys.stderr)
         return EXIT_USAGE

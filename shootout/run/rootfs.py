@@ -75,6 +75,11 @@ class Request:
         return SUITES[self.suite][(self.implementation, self.minor)] if self.suite else ""
 
     @property
+    def uv_label(self) -> str:
+        """What `uv python install` is asked for: "pypy@3.11", "graalpy" (any), "graalpy@3.12"."""
+        return f"{self.implementation}@{self.minor}" if self.minor else self.implementation
+
+    @property
     def executable(self) -> str:
         return "pypy3" if self.implementation == "pypy" else f"python{self.minor}"
 
@@ -202,7 +207,7 @@ def check_runs(launcher: Path, request: Request, suite: str) -> str:
 
 
 def install(request: Request, pythons_dir: Path, mirror: str, log: Path, say, extra_dirs: tuple[str, ...],
-            schema_version: int) -> Path:
+            schema_version: int, attempts: list) -> Path:
     """Make <pythons_dir>/<name>/ hold a launcher for the request's interpreter and its provision.json."""
     suite = request.suite
     if suite is None:
@@ -222,7 +227,7 @@ def install(request: Request, pythons_dir: Path, mirror: str, log: Path, say, ex
               "implementation": request.implementation, "version": version, "free_threaded": False,
               "optimized": True, **toolchain(root, packages),
               "made_at": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-              "seconds": {"total": round(time.perf_counter() - started, 1)}}
+              "seconds": {"total": round(time.perf_counter() - started, 1)}, "attempts": attempts}
     (stage / "provision.json").write_text(json.dumps(record, indent=2) + "\n")
     target = pythons_dir / request.name
     shutil.rmtree(target, ignore_errors=True)

@@ -15,6 +15,7 @@ D = 1.0  # diffusion coefficient (the book's)
 BLOCK_VALUE = 0.005  # initial concentration inside the block
 
 NUMBA_UNSUPPORTED = {"pypy": "numba: no PyPy support",
+                     "graalpy": "numba: no GraalPy support (it compiles CPython's bytecode)",
                      "free-threaded": "numba: no build for free-threaded CPython (llvmlite's needs LLVM 22)"}
 CFFI_FREE_THREADED = ("cffi: cffi 2.x refuses free-threaded CPython and 1.17.1, built from source, switches the "
                       "GIL back on when _cffi_backend loads: no free-threaded result possible")

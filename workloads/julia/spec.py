@@ -14,6 +14,7 @@ C_REAL, C_IMAG = -0.62772, -0.42193
 
 NUMBA_ON_PYPY = "numba: no PyPy support"
 NUMBA_UNSUPPORTED = {"pypy": NUMBA_ON_PYPY,
+                     "graalpy": "numba: no GraalPy support (it compiles CPython's bytecode)",
                      "free-threaded": "numba: no build for free-threaded CPython (llvmlite's needs LLVM 22)"}
 CFFI_FREE_THREADED = ("cffi: cffi 2.x refuses free-threaded CPython and 1.17.1, built from source, switches the "
                       "GIL back on when _cffi_backend loads: no free-threaded result possible")
