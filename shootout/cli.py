@@ -138,6 +138,8 @@ def _compare_parser(sub) -> None:
     _workload_options(c)
     c.add_argument("--variant", action="append", help="variant name(s), comma-separated or repeated")
     c.add_argument("--interpreter", action="append", help="names or paths (default: this CPython + pypy3)")
+    c.add_argument("--suite", help="take every named column from this Debian suite's root file system (sid, "
+                                   "trixie): one compiler and C library on both sides of every ratio")
     c.add_argument("--threads", action="append", help="thread counts for parallel variants (default: 1..cores)")
     c.add_argument("--baseline-interpreter", help="speedups over the baseline variant on this column (default: the "
                                                   "first CPython with a GIL, by name)")

@@ -129,3 +129,17 @@ def test_graalpy_is_uvs_alone_and_pypy_tries_uv_first():
     assert provision.rootfs_request("graalpy", "auto", True).uv_label == "graalpy"
     assert provision.rootfs_request("graalpy3.12", "auto", True).uv_label == "graalpy@3.12"
     assert rootfs.Request("pypy", "3.11").uv_label == "pypy@3.11"
+
+
+def test_suite_takes_every_named_column_from_that_suite(monkeypatch):
+    from argparse import Namespace
+
+    from shootout.run import options
+
+    asked = []
+    monkeypatch.setattr(options, "discover", lambda names: asked.append(names) or [])
+    options.interpreters_of(Namespace(interpreter=["pypy3.11,3.14", "/usr/bin/python3"], suite="sid"))
+    assert asked == [["pypy3.11-sid", "3.14-sid", "/usr/bin/python3"]]  # a path is that path
+    for bad in (Namespace(interpreter=None, suite="sid"), Namespace(interpreter=["3.14"], suite="bookworm")):
+        with pytest.raises(options.UsageError):
+            options.interpreters_of(bad)

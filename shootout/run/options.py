@@ -10,7 +10,7 @@ from pathlib import Path
 
 from ..results import archive
 from ..results.runspec import Manifest, RunSpec
-from . import catalog
+from . import catalog, rootfs
 from .compare import CompareOptions, WorkloadSelection
 from .interpreters import InterpreterError, discover, resolve
 from .matrix import METHODS, Method, ParamSet, parameter_sets
@@ -188,10 +188,21 @@ def variant_names(args: argparse.Namespace, workloads: list) -> dict[str, list[s
 
 
 def interpreters_of(args: argparse.Namespace):
+    """The run's columns; with --suite, every column a name (not a path) asks for comes from that Debian suite's
+    root file system (pypy3.11 is pypy3.11-<suite>), so that every ratio is taken in one toolchain."""
+    names = csv(args.interpreter)
+    suite = getattr(args, "suite", None)
+    if suite:
+        if not names:
+            raise UsageError("--suite needs --interpreter with the columns to take from it (e.g. pypy3.11,3.14)")
+        if suite not in rootfs.SUITES:
+            raise UsageError(f"--suite {suite!r}: one of {', '.join(rootfs.SUITES)}")
+        names = [n if "/" in n or n.endswith(f"-{suite}") else f"{n}-{suite}" for n in names]
     try:
-        return discover(csv(args.interpreter) or None)
+        return discover(names or None)
     except InterpreterError as exc:
-        raise UsageError(str(exc)) from None
+        hint = f" (nox -s interpreters -- {' '.join(names)})" if suite else ""
+        raise UsageError(f"{exc}{hint}") from None
 
 
 def command_line(session: str) -> list[str]:
