@@ -143,3 +143,13 @@ def test_suite_takes_every_named_column_from_that_suite(monkeypatch):
     for bad in (Namespace(interpreter=None, suite="sid"), Namespace(interpreter=["3.14"], suite="bookworm")):
         with pytest.raises(options.UsageError):
             options.interpreters_of(bad)
+
+
+def test_reproduce_names_each_debian_package_that_moved_on():
+    from shootout.run import reproduce
+
+    assert rootfs.suite_of_column("pypy3.11-sid") == "sid" and rootfs.suite_of_column("cpython3.13t-fast") is None
+    archived = {"info": {"provision": {"packages": {"pypy3": "8.0.1+dfsg-1", "gcc": "4:16.1.0-3"}}}}
+    found = Interpreter("pypy3.11-sid", "pypy3.11-sid", info={"provision": {"packages": {
+        "pypy3": "8.0.2-1", "gcc": "4:16.1.0-3"}}})
+    assert reproduce.package_changes(archived, found) == ["pypy3 8.0.1+dfsg-1 then, 8.0.2-1 now"]

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from ..results import archive, diff
 from ..results.runspec import InterpreterSpec, Manifest, RunSpec
-from . import catalog
+from . import catalog, provision, rootfs
 from .compare import CompareOptions
 from .console import say
 from .interpreters import INSTALL_HINTS, Interpreter, resolve
@@ -62,6 +62,8 @@ def changed_sources(data: archive.Archive) -> list[SourceChange]:
 def _candidates(old: InterpreterSpec) -> list[str]:
     major_minor = ".".join(str(old.version or "").split(".")[:2])
     names = [old.executable] if old.executable else []
+    if rootfs.suite_of_column(old.name):
+        names.append(old.name)  # a Debian suite's build: that suite's, provisioned under its own name
     if old.implementation == "pypy":
         names += [f"pypy{major_minor}", "pypy3", "pypy"]
     else:
@@ -84,9 +86,36 @@ def match_interpreter(old: InterpreterSpec) -> Interpreter:
     if fallback is not None:
         say(f"reproduce: {old.name} was {old.version}, here {fallback.version} ({fallback.executable})")
         return fallback
+    recreated = _from_suite(old)
+    if recreated is not None:
+        return recreated
     hint = INSTALL_HINTS.get(str(old.implementation), "")
     raise UsageError(f"reproduce: the archive ran on {old.implementation} {old.version} ({old.name}), "
                      f"which is not available here; install: {hint}")
+
+
+def _from_suite(old: InterpreterSpec) -> Interpreter | None:
+    """A column from a Debian suite, provisioned again from that suite (None for any other column)."""
+    suite = rootfs.suite_of_column(old.name)
+    if suite is None or not old.implementation or not old.version:
+        return None
+    request = rootfs.Request(old.implementation, ".".join(old.version.split(".")[:2]), suite)
+    say(f"reproduce: {old.name} came from Debian {suite}: provisioning it again")
+    try:
+        provision.provision_rootfs(request)
+    except provision.BuildError as exc:
+        raise UsageError(f"reproduce: {old.name}: {exc}") from None
+    found = resolve(old.name)
+    return found if found.available else None
+
+
+def package_changes(archived: dict, found: Interpreter) -> list[str]:
+    """'pypy3 8.0.1+dfsg-1 then, 8.0.2-1 now' for every Debian package of a suite's column that is not the
+    version the archive ran on (a suite moves on: the exact versions may be gone from its mirror)."""
+    then = ((archived.get("info") or {}).get("provision") or {}).get("packages") or {}
+    now = (found.info.get("provision") or {}).get("packages") or {}
+    return [f"{package} {version} then, {now.get(package, 'absent')} now"
+            for package, version in sorted(then.items()) if now.get(package) != version]
 
 
 def reproduce_options(path: Path, results_dir: Path | None, work_dir: Path,
@@ -98,9 +127,14 @@ def reproduce_options(path: Path, results_dir: Path | None, work_dir: Path,
              if f"locks/{env}.txt" in data.manifest["files"]}
     reproduces = {"run_id": Manifest.from_json(data.manifest).run_id, "path": str(path),
                   "manifest_sha256": archive.sha256_bytes((path / archive.MANIFEST).read_bytes())}
+    interpreters = [match_interpreter(old) for old in spec.interpreters if old.available]
+    archived = {str(i.get("name")): i for i in data.metadata.get("interpreters") or [] if isinstance(i, dict)}
+    for found in interpreters:
+        for change in package_changes(archived.get(found.name, {}), found):
+            say(f"reproduce: {found.name}: Debian package {change}")
     return data, recorded_options(
         spec, workloads_path, results_dir=results_dir or path.parent, work_dir=work_dir,
-        interpreters=[match_interpreter(old) for old in spec.interpreters if old.available],
+        interpreters=interpreters,
         build_timeout=DEFAULT_TIMEOUT, command_line=["nox", "-s", "reproduce", "--", str(path)], locks=locks,
         extra_metadata={"reproduces": reproduces},
     )

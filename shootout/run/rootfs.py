@@ -84,6 +84,12 @@ class Request:
         return "pypy3" if self.implementation == "pypy" else f"python{self.minor}"
 
 
+def suite_of_column(name: str) -> str | None:
+    """The suite a column's name says it came from ("pypy3.11-sid" -> "sid"), else None."""
+    base, _, suite = name.rpartition("-")
+    return suite if suite in SUITES and base.startswith(("pypy3.", "cpython3.")) else None
+
+
 def offers() -> list[str]:
     """What this method can provide, by name."""
     return [f"{impl}{minor} ({suite})" for suite, found in SUITES.items() for impl, minor in found]
