@@ -83,6 +83,7 @@ def test_private_apt_config_never_touches_the_machines_apt(tmp_path):
         assert f"#clear APT::Update::{hook};" in conf
     assert (apt.root / "sources.list").read_text() == (
         "deb-src [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://mirror.example/debian trixie main\n"
+        "deb-src [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://mirror.example/debian sid main\n"
     )
     assert apt.cmd("apt-get", "update") == ["apt-get", "-c", str(apt.conf), "update"]
 
@@ -170,9 +171,9 @@ def test_usage_errors_exit_2_in_one_line(capsys, monkeypatch, pythons, no_real_b
         (["--fast", "--method", "uv", "3.13"], "--fast is a source-build profile"),
         (["--method", "conda", "3.13"], "--method 'conda'"),
         ([], "name at least one version"),
-        (["3.13", "3.99"], ("unknown version '3.99': uv offers 3.13, 3.13t, 3.14; Debian trixie's source "
+        (["3.13", "3.99"], ("unknown version '3.99': uv offers 3.13, 3.13t, 3.14; Debian trixie/sid's source "
                            "packages offer 3.13, 3.13t (3.13.5)")),
-        (["--fast", "3.14"], "unknown version '3.14': Debian trixie's source packages offer 3.13, 3.13t"),
+        (["--fast", "3.15"], "unknown version '3.15': Debian trixie/sid's source packages offer 3.13, 3.13t"),
     ):
         assert provision.main([*argv, "--pythons-dir", str(pythons)]) == 2, argv
         err = capsys.readouterr().err

@@ -54,6 +54,9 @@ SCHEMA_VERSION = 1
 METHODS = ("auto", "uv", "source", "debian")
 OPTIMIZED_FLAGS = ("--enable-optimizations", "--with-lto")
 DEBIAN_SUITE = "trixie"  # its python3.13 source is upstream's 3.13 tarball plus Debian's security patches
+# Where the source build looks for python3.X source packages, the stable suite first: sid has 3.14 (whose
+# free-threaded flavour Debian ships no binary of).
+SOURCE_SUITES = (DEBIAN_SUITE, "sid")
 DEFAULT_MIRROR = "http://deb.debian.org/debian"
 DEBIAN_KEYRING = "/usr/share/keyrings/debian-archive-keyring.gpg"
 APT_HELPER = "/usr/lib/apt/apt-helper"
@@ -255,7 +258,8 @@ class AptConfig:
         return self.root / "apt.conf"
 
     def sources_text(self) -> str:
-        return f"deb-src [signed-by={DEBIAN_KEYRING}] {self.mirror} {self.suite} main\n"
+        return "".join(f"deb-src [signed-by={DEBIAN_KEYRING}] {self.mirror} {suite} main\n"
+                       for suite in SOURCE_SUITES)
 
     def conf_text(self) -> str:
         root = self.root
@@ -273,9 +277,12 @@ class AptConfig:
         ])
 
     def write(self) -> None:
+        sources = self.root / "sources.list"
+        if sources.exists() and sources.read_text() != self.sources_text():
+            shutil.rmtree(self.root / "lists", ignore_errors=True)  # other suites: the cached index is stale
         for sub in ("sources.list.d", "preferences.d", "lists/partial", "cache/archives/partial"):
             (self.root / sub).mkdir(parents=True, exist_ok=True)
-        (self.root / "sources.list").write_text(self.sources_text())
+        sources.write_text(self.sources_text())
         self.conf.write_text(self.conf_text())
 
     def cmd(self, tool: str, *args: str) -> list[str]:
@@ -333,19 +340,49 @@ def parse_sources_index(text: str) -> dict[str, str]:
     return found
 
 
-def debian_offers(pythons_dir: Path, log: Path) -> dict[str, str]:
-    """The python3.X source packages of Debian's suite, read with apt's own decompressor (lists may be lz4/gz)."""
+def debian_sources(pythons_dir: Path, log: Path) -> dict[str, list[tuple[str, str]]]:
+    """{"python3.14": [("3.14.9-1", "trixie"), ("3.14.10-1", "sid")]}: the python3.X source packages of the
+    SOURCE_SUITES in their order, read with apt's own decompressor (lists may be lz4/gz)."""
     apt = _apt(pythons_dir)
     update_lists(apt, log)
     targets = subprocess.run(
         apt.cmd("apt-get", "indextargets", "--format", "$(FILENAME)", "Identifier: Sources"),
         capture_output=True, text=True, check=False,
     ).stdout.split()
-    offers: dict[str, str] = {}
-    for index in targets:
+    found: dict[str, list[tuple[str, str]]] = {}
+    for index in sorted(targets, key=_suite_rank):
         text = subprocess.run([APT_HELPER, "cat-file", index], capture_output=True, text=True, check=False).stdout
-        offers.update(parse_sources_index(text))
-    return offers
+        suite = SOURCE_SUITES[_suite_rank(index)] if _suite_rank(index) < len(SOURCE_SUITES) else "?"
+        for package, version in parse_sources_index(text).items():
+            found.setdefault(package, []).append((version, suite))
+    return found
+
+
+def debian_offers(pythons_dir: Path, log: Path) -> dict[str, str]:
+    """{"python3.13": "3.13.5-2+deb13u5", ...}: each package's version in the first suite that has it."""
+    return {package: found[0][0] for package, found in debian_sources(pythons_dir, log).items()}
+
+
+def fetch_first(pythons_dir: Path, package: str, candidates: list[tuple[str, str]], log: Path,
+                accepts: Callable[[str], bool]) -> tuple[SourceFiles, str, str]:
+    """The first (version, suite) whose files the mirror still has (an index can list a version its pool has
+    dropped); BuildError naming them all when none can be fetched."""
+    tried = []
+    for version, suite in candidates:
+        if not accepts(_upstream_version(version)):
+            continue
+        try:
+            return fetch_source(pythons_dir, package, version, log), version, suite
+        except BuildError:
+            tried.append(f"{version} ({suite})")
+    raise BuildError(f"no {package} source could be fetched from Debian {'/'.join(SOURCE_SUITES)}"
+                     + (f" (tried {', '.join(tried)})" if tried else ""), log)
+
+
+def _suite_rank(index_file: str) -> int:
+    """The place in SOURCE_SUITES of the suite an index file belongs to (..._dists_sid_main_source_Sources)."""
+    return next((i for i, suite in enumerate(SOURCE_SUITES) if f"_dists_{suite}_" in index_file),
+                len(SOURCE_SUITES))
 
 
 def _upstream_version(debian_version: str) -> str:
@@ -417,7 +454,7 @@ def check_offered(specs: list[Spec], method: str, optimized: bool, pythons_dir: 
         if not best_release(spec, deb_labels):
             uv_part = f"uv offers {_minors(uv_labels)}; " if from_uv else ""
             raise UsageError(
-                f"unknown version {spec.label!r}: {uv_part}Debian {DEBIAN_SUITE}'s source packages offer "
+                f"unknown version {spec.label!r}: {uv_part}Debian {'/'.join(SOURCE_SUITES)}'s source packages offer "
                 f"{_minors(deb_labels)} ({', '.join(sorted({lab.rstrip('t') for lab in deb_labels}))})"
             )
 
@@ -649,21 +686,19 @@ def source_step(spec: Spec, optimized: bool) -> Step:
     def step(target: Path, stage: Path, log: Path, say: Say) -> tuple[Path, dict]:
         seconds: dict = {}
         with _timed(seconds, "fetch"):
-            offers = debian_offers(target.parent, log)
             package = f"python{spec.minor}"
-            if package not in offers or not spec.accepts(_upstream_version(offers[package])):
-                raise BuildError(f"Debian {DEBIAN_SUITE} has no {package} source for {spec.label}", log)
-            files = fetch_source(target.parent, package, offers[package], log)
+            candidates = debian_sources(target.parent, log).get(package, [])
+            files, version, suite = fetch_first(target.parent, package, candidates, log, spec.accepts)
             source = verify_checksums(files)
         deps = ensure_build_deps(log, say)
         with _timed(seconds, "unpack_and_patch"):
             tree, patches, signature = prepare_tree(files, stage, log)
         flags = configure_flags(spec, optimized, target)
-        say(f"building CPython {_upstream_version(offers[package])} ({' '.join(flags[1:]) or 'no PGO/LTO'})")
+        say(f"building CPython {_upstream_version(version)} ({' '.join(flags[1:]) or 'no PGO/LTO'})")
         jobs = compile_install(tree, flags, stage / "root", log, say, seconds)
         shutil.rmtree(tree, ignore_errors=True)  # the build tree is large; the log keeps what it said
-        source.update(package=package, debian_version=offers[package], suite=DEBIAN_SUITE,
-                      mirror=machine_mirror(), upstream_tarball=f"Python-{_upstream_version(offers[package])}.tar.xz",
+        source.update(package=package, debian_version=version, suite=suite,
+                      mirror=machine_mirror(), upstream_tarball=f"Python-{_upstream_version(version)}.tar.xz",
                       upstream_signature=signature)
         return stage / "root" / target.relative_to(target.anchor), {
             "method": "source", "executable": f"bin/python{spec.minor}{'t' if spec.free_threaded else ''}",
@@ -841,6 +876,7 @@ def provision_by_uv(label: str, name: str, implementation: str, pythons_dir: Pat
                                 mode="a", env=env, timeout=UV_TIMEOUT)
         homes = sorted(p for p in stage.glob(f"{implementation}-*") if p.is_dir() and not p.is_symlink())
         if returncode != 0 or len(homes) != 1:
+            shutil.rmtree(stage, ignore_errors=True)
             found = _DOWNLOAD_REASON.search(log.read_text(errors="replace"))
             why = f"uv could not download it ({found.group(0).strip()})" if found else "uv python install failed"
             raise BuildError(f"{label}: not offered offline here: {why}; where downloads work, "

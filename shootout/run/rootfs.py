@@ -226,7 +226,11 @@ def install(request: Request, pythons_dir: Path, mirror: str, log: Path, say, ex
     shutil.rmtree(stage, ignore_errors=True)
     launcher = stage / "bin" / request.executable
     write_launcher(launcher, root, f"/usr/bin/{request.executable}", extra_dirs)
-    version = check_runs(launcher, request, suite)
+    try:
+        version = check_runs(launcher, request, suite)
+    except RootfsError:
+        shutil.rmtree(stage, ignore_errors=True)
+        raise
     packages = [request.package, f"{request.package}-dev", f"{request.package}-venv"]
     record = {"schema_version": schema_version, "name": request.name, "method": METHOD, "suite": suite,
               "root": str(root), "mirror": mirror, "executable": f"bin/{request.executable}",
