@@ -8,6 +8,7 @@ import json
 import pytest
 from conftest import ROOT
 
+from shootout.results import archive
 from workloads.record import Build, Interpreter, Record, RecordError
 
 
@@ -49,3 +50,10 @@ def test_a_required_field_missing_is_named():
 
 def test_the_harness_side_runs_on_python_3_9_syntax():
     ast.parse((ROOT / "workloads" / "record.py").read_text(), feature_version=(3, 9))
+
+
+def test_an_archive_of_the_first_schema_loads_as_records():
+    data = archive.read(ROOT / "tests" / "fixtures" / "archive-v1")
+    assert data.records and all(isinstance(r, Record) for r in data.records)
+    assert all(r.size and r.interpreter.name for r in data.records)  # v1 had no size label: migrated
+    assert all(r.cpu_pinned is None or isinstance(r.cpu_pinned, list) for r in data.records)

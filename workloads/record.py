@@ -149,6 +149,37 @@ class _Part:
     def to_json(self) -> dict:
         return _write(self)
 
+    @classmethod
+    def from_json(cls, data):
+        """The part of a JSON object, checked field by field; RecordError names the first wrong one."""
+        return _read(cls, data, "")
+
+    # Dict-style access, while the readers move to attributes one module at a time; a field that is None reads
+    # as absent (as a key an older record did not have).
+    def get(self, key: str, default: Any = None) -> Any:
+        value = getattr(self, key) if key in self.__dataclass_fields__ else self.extra.get(key)  # type: ignore[attr-defined]
+        return default if value is None else value
+
+    def __getitem__(self, key: str) -> Any:
+        if key in self.__dataclass_fields__:  # type: ignore[attr-defined]
+            return getattr(self, key)
+        return self.extra[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        known = self.__dataclass_fields__  # type: ignore[attr-defined]
+        if key in known:
+            part = known[key].metadata["part"]
+            setattr(self, key, _read(part, value, key + ".") if part is not None and isinstance(value, dict) else value)
+        else:
+            self.extra[key] = value
+
+    def __contains__(self, key: str) -> bool:
+        return self.get(key) is not None
+
+    def update(self, other: dict | None = None, **values: Any) -> None:
+        for key, value in {**(other or {}), **values}.items():
+            self[key] = value
+
 
 # ---------------------------------------------------------------- the nested parts
 
@@ -265,6 +296,7 @@ class Record(_Part):
     call_plan: str | None = _field(maybe(kind(str)))
     round: int | None = _field(maybe(count(0)))  # the sampler's round
     signal: str | None = _field(maybe(kind(str)))  # what killed the worker
+    build_log: str | None = _field(maybe(kind(str)))  # logs/<file> of a cell whose build failed
     environment: Environment | None = _field(maybe(kind(dict)), part=Environment)
     extra: dict[str, Any] = field(default_factory=dict)
 

@@ -1,5 +1,6 @@
-"""The worker record (workloads/record.py: one typed Record, its JSON and its checks) as the results library
-sees it: the statuses grouped, the check of a plain-program record, and whether a record is for a given job.
+"""The worker record (workloads/record.py: one typed Record, its JSON and its checks, Record.from_json) as the
+results library sees it: the statuses grouped, the check of a plain-program record, and whether a record is for
+a given job.
 """
 
 from __future__ import annotations
@@ -8,6 +9,7 @@ from workloads.record import (
     SCHEMA_VERSION,
     STATUSES,
     Build,
+    Environment,
     Interpreter,
     Record,
     RecordError,
@@ -16,21 +18,12 @@ from workloads.record import (
     text,
 )
 
-__all__ = ["SCHEMA_VERSION", "STATUSES", "Build", "Interpreter", "Record", "RecordError", "Status"]
+__all__ = ["SCHEMA_VERSION", "STATUSES", "Build", "Environment", "Interpreter", "Record", "RecordError", "Status"]
 
 FAILED = frozenset({Status.BUILD_FAILED, Status.CRASHED, Status.TIMEOUT, Status.WRONG_OUTPUT})
 NOT_RUN = frozenset({Status.UNSUPPORTED, Status.SKIPPED})
 PLAIN_FIELDS = ("workload", "variant", "threads", "interpreter", "process_index", "times_seconds", "status",
                 "verified")
-
-
-def problem(record) -> str | None:
-    """What is wrong with a record's JSON object, in one line (Record.from_json's); None when it can be counted."""
-    try:
-        Record.from_json(record)
-    except RecordError as exc:
-        return str(exc)
-    return None
 
 
 def plain_problem(record) -> str | None:
@@ -48,24 +41,9 @@ def plain_problem(record) -> str | None:
     return None
 
 
-def mismatch(record: dict, expected: dict) -> str | None:
+def mismatch(record: Record, expected: Record) -> str | None:
     """Which field of a worker's record disagrees with the job it was given (a record for another cell)."""
     for key in ("workload", "variant", "threads", "process_index", "params"):
-        if record.get(key) != expected.get(key):
-            return f"record is for {key}={record.get(key)!r}, the job was {expected.get(key)!r}"
+        if getattr(record, key) != getattr(expected, key):
+            return f"record is for {key}={getattr(record, key)!r}, the job was {getattr(expected, key)!r}"
     return None
-
-
-def synthetic(
-    *, run_id: str, workload: str, variant: str, technology: str | None, interpreter: str,
-    implementation: str | None, params: dict, size: str, threads: int, status: Status, error: str | None,
-    process_index: int = 0, **extra,
-) -> dict:
-    """The record of a cell or process that produced none of its own (unsupported, build_failed, crashed...)."""
-    build = extra.pop("build", None)
-    return Record(
-        run_id=run_id, workload=workload, variant=variant, technology=technology,
-        interpreter=Interpreter(name=interpreter, implementation=implementation), params=dict(params), size=size,
-        threads=threads, process_index=process_index, status=str(status), error=error,
-        build=None if build is None else Build(**build), **extra,
-    ).to_json()

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..results import records
-from ..results.records import Status
+from ..results.records import Interpreter, Record, RecordError, Status
 from .builds import BuildResult
 from .catalog import HARNESS, ROOT
 from .environments import TargetEnv
@@ -38,15 +38,15 @@ class Job:
 
 
 def synthetic_record(
-    planned: PlannedCell, run_id: str, status: Status | str, error: str | None, process_index: int = 0, **extra
-) -> dict:
-    """A record for a cell/process that produced none of its own (unsupported, build_failed, crashed...)."""
+    planned: PlannedCell, run_id: str, status: Status | str, error: str | None, process_index: int = 0, **fields
+) -> Record:
+    """The record of a cell or process that produced none of its own (unsupported, build_failed, crashed...)."""
     cell = planned.cell
-    return records.synthetic(
+    return Record(
         run_id=run_id, workload=cell.workload, variant=cell.variant, technology=planned.technology,
-        interpreter=cell.interpreter, implementation=planned.implementation,
-        params=cell.size.params, size=cell.size.label, threads=cell.threads,
-        status=Status(status), error=error, process_index=process_index, **extra,
+        interpreter=Interpreter(name=cell.interpreter, implementation=planned.implementation),
+        params=dict(cell.size.params), size=cell.size.label, threads=cell.threads, process_index=process_index,
+        status=str(Status(status)), error=error, **fields,
     )
 
 
@@ -92,23 +92,23 @@ def _signal_name(returncode: int) -> str:
         return f"signal {-returncode}"
 
 
-def _read_record(out: Path, job: Job) -> tuple[dict | None, str | None]:
+def _read_record(out: Path, job: Job) -> tuple[Record | None, str | None]:
     """The worker's record if it is whole and for this job; else (None, why not)."""
     try:
-        record = json.loads(out.read_text())
+        data = json.loads(out.read_text())
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         return None, f"no readable record ({exc.__class__.__name__}: {str(exc)[:120]})"
-    if isinstance(record, dict) and isinstance(record.get("interpreter"), dict):
-        record["interpreter"]["name"] = job.planned.cell.interpreter  # the column and size names are ours
-        record["size"] = job.planned.cell.size.label
-    wrong = records.problem(record)
-    if wrong is None:
-        cell = job.planned.cell
-        wrong = records.mismatch(record, {
-            "workload": cell.workload, "variant": cell.variant, "threads": cell.threads,
-            "process_index": job.process_index,
-            "params": cell.size.params,
-        })
+    if isinstance(data, dict) and isinstance(data.get("interpreter"), dict):
+        data["interpreter"]["name"] = job.planned.cell.interpreter  # the column and size names are ours
+        data["size"] = job.planned.cell.size.label
+    try:
+        record = Record.from_json(data)
+    except RecordError as exc:
+        return None, f"a malformed record ({exc})"
+    cell = job.planned.cell
+    wrong = records.mismatch(record, Record(workload=cell.workload, variant=cell.variant,
+                                            interpreter=record.interpreter, params=cell.size.params,
+                                            threads=cell.threads, process_index=job.process_index))
     return (None, f"a malformed record ({wrong})") if wrong else (record, None)
 
 
@@ -158,15 +158,16 @@ def run_job(
     run_id: str,
     timeout: float,
     stop: StopRequest = NO_STOP,
-) -> dict | None:
+) -> Record | None:
     """Run one worker process; its record, a crashed/timeout record, or None when a stop signal killed it."""
     cell: Cell = job.planned.cell
     out = records_dir / f"{cell.key}-p{job.process_index:02d}.json"
     out.unlink(missing_ok=True)
 
-    def failed(status: Status, error: str, **extra) -> dict:
+    def failed(status: Status, error: str, signal: str | None = None) -> Record:
         return synthetic_record(job.planned, run_id, status, error, job.process_index, build=build.record_field(),
-                                started_at=started_at, process_wall_seconds=done.wall, **_round_of(job), **extra)
+                                started_at=started_at, process_wall_seconds=done.wall, round=job.round_index,
+                                signal=signal)
 
     load_before = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
     started_at = time.time()  # wall clock: when in the run, and of the day, this process ran (drift, pyperf date)
@@ -182,19 +183,11 @@ def run_job(
     record, why = _read_record(out, job)
     if record is None:
         return failed(Status.CRASHED, f"worker exited {done.returncode} with {why}\n{tail}".strip())
-    record.update(build=build.record_field(), process_wall_seconds=done.wall, cpu_pinned=cpus_for(cell.threads),
-                  load_before=load_before, started_at=started_at)
-    if job.warmup_rule:
-        record["warmup_rule"] = job.warmup_rule
-    if job.calls.note:
-        record["call_plan"] = job.calls.note
-    record.update(_round_of(job))
+    record.build, record.process_wall_seconds, record.cpu_pinned = build.record_field(), done.wall, cpus_for(cell.threads)
+    record.load_before, record.started_at, record.round = load_before, started_at, job.round_index
+    record.warmup_rule = job.warmup_rule or None
+    record.call_plan = job.calls.note or None
     return record
-
-
-def _round_of(job: Job) -> dict:
-    """The record field of the sampler's round (none for a job outside rounds)."""
-    return {} if job.round_index is None else {"round": job.round_index}
 
 
 @dataclass
