@@ -239,6 +239,12 @@ class Environment(_Part):
 # ---------------------------------------------------------------- the record
 
 
+def cell_key(workload: str, variant: str, interpreter: str | None, threads: int, size: str | None) -> tuple:
+    """A cell's identity, the key every per-cell table is grouped by (summaries.CELL_KEYS: the same order)."""
+    return (workload, variant, interpreter, threads, size)
+
+
+
 @dataclass
 class Record(_Part):
     """One worker process (or a cell that produced none: build_failed, unsupported, timeout...).
@@ -312,8 +318,8 @@ class Record(_Part):
 
     @property
     def cell_key(self) -> tuple:
-        """The cell this record belongs to: (workload, variant, interpreter, threads, size), CELL_KEYS' order."""
-        return (self.workload, self.variant, self.interpreter.name, self.threads, self.size)
+        """The cell this record belongs to (cell_key)."""
+        return cell_key(self.workload, self.variant, self.interpreter.name, self.threads, self.size)
 
     @property
     def ok(self) -> bool:

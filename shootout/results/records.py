@@ -14,6 +14,7 @@ from workloads.record import (
     Record,
     RecordError,
     Status,
+    cell_key,
     field_problem,
     text,
 )
@@ -39,6 +40,11 @@ def plain_problem(record) -> str | None:
     if record["verified"] != (record["status"] == Status.OK):
         return f"verified {record['verified']} with status {record['status']}"
     return None
+
+
+def plain_cell_key(plain: dict) -> tuple:
+    """The cell a (checked) plain-program record was run beside, as Record.cell_key says it."""
+    return cell_key(plain["workload"], plain["variant"], plain["interpreter"]["name"], plain["threads"], plain["size"])
 
 
 def mismatch(record: Record, expected: Record) -> str | None:

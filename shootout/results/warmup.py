@@ -42,6 +42,8 @@ import numpy as np
 import ruptures
 from scipy import stats as scipy_stats
 
+from .records import Record
+
 PENALTY = 15.0  # Barrett et al. used 15·log(n) with a normal mean/variance cost
 MIN_SEGMENT = 2
 MIN_STEADY = 3
@@ -218,15 +220,14 @@ def rule_for(implementation: str | None, technology: str | None) -> str:
     return JIT_RULE if is_jit(implementation, technology) else "aot"
 
 
-def rule_of(record: dict) -> str:
+def rule_of(record: Record) -> str:
     """The rule a record was run under; one from before records named it gets "jit" or "aot"."""
-    return record.get("warmup_rule") or ("jit" if is_jit((record.get("interpreter") or {}).get("implementation"),
-                                                          record.get("technology")) else "aot")
+    return record.warmup_rule or ("jit" if is_jit(record.interpreter.implementation, record.technology) else "aot")
 
 
-def steady_part(record: dict) -> Warmup:
+def steady_part(record: Record) -> Warmup:
     """The warm-up split of one ok record, by the rule it was run under."""
-    times = record.get("times_seconds") or []
+    times = record.times_seconds
     rule = rule_of(record)
     if rule in JIT_RULES:
         return classify(times, rule)
