@@ -450,7 +450,7 @@ def _facts(data: archive.Archive) -> dict[str, str]:
 
 
 def _load(data: archive.Archive) -> str:
-    loads = [r.get("load_before") for r in data.records if isinstance(r.get("load_before"), (int, float))]
+    loads = [r.load_before for r in data.records if r.load_before is not None]
     disturbed = sum(1 for r in data.records if summaries.interference(r))
     if not loads:
         return "not recorded"
