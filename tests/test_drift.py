@@ -43,7 +43,7 @@ def test_the_order_is_when_processes_started_not_their_index():
     levels = [4.0] * 10 + [5.0] * 10  # two episodes, but process indices interleave them
     records = _records(levels)
     for i, r in enumerate(records):
-        r["process_index"] = 2 * i if i < 10 else 2 * (i - 10) + 1
+        r.process_index = 2 * i if i < 10 else 2 * (i - 10) + 1
     assert drift.serial_correlation(records, CELL).lag1 > 0.8
 
 

@@ -871,9 +871,9 @@ def test_the_machine_over_the_run_shows_each_process_and_says_when_the_baseline_
             r["variant"] == "pure_python" and r["interpreter"]["name"] == "cpython3.11")]
         episodes = [worker_record("pure_python", "cpython", [level, level], params=base["params"], process_index=i,
                                   warmup_rule="interpreted") for i, level in enumerate([4.0] * 6 + [5.0] * 6)]
-        records = others + episodes
+        records = [Record.from_json(r) for r in others] + episodes
         for i, r in enumerate(records):
-            r["started_at"] = 1_800_000_000.0 + 10 * i
+            r.started_at = 1_800_000_000.0 + 10 * i
         _write_records(path, records)
 
     html = render_archive(forge(report_archive, tmp_path / "drift", drifting_baseline)).decode()

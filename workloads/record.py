@@ -154,32 +154,6 @@ class _Part:
         """The part of a JSON object, checked field by field; RecordError names the first wrong one."""
         return _read(cls, data, "")
 
-    # Dict-style access, while the readers move to attributes one module at a time; a field that is None reads
-    # as absent (as a key an older record did not have).
-    def get(self, key: str, default: Any = None) -> Any:
-        value = getattr(self, key) if key in self.__dataclass_fields__ else self.extra.get(key)  # type: ignore[attr-defined]
-        return default if value is None else value
-
-    def __getitem__(self, key: str) -> Any:
-        if key in self.__dataclass_fields__:  # type: ignore[attr-defined]
-            return getattr(self, key)
-        return self.extra[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        known = self.__dataclass_fields__  # type: ignore[attr-defined]
-        if key in known:
-            part = known[key].metadata["part"]
-            setattr(self, key, _read(part, value, key + ".") if part is not None and isinstance(value, dict) else value)
-        else:
-            self.extra[key] = value
-
-    def __contains__(self, key: str) -> bool:
-        return self.get(key) is not None
-
-    def update(self, other: dict | None = None, **values: Any) -> None:
-        for key, value in {**(other or {}), **values}.items():
-            self[key] = value
-
 
 # ---------------------------------------------------------------- the nested parts
 

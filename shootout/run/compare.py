@@ -442,7 +442,7 @@ def write_archive(state: RunState, render: Callable[[Path], bytes]) -> Outcome:
                     "missing_cells": missing, "command_line": state.options.command_line, "git": git,
                     "started_at": state.started_at, "finished_at": finished_at}
         final = archive.publish(state.staging, state.options.results_dir / state.run_id, manifest, render)
-    failed = [r for r in collected if r["status"] != Status.OK and r["status"] not in NOT_RUN]
+    failed = [r for r in collected if r.status != Status.OK and r.status not in NOT_RUN]
     code = EXIT_INTERRUPTED if state.stop.requested else EXIT_FAILED if failed or not complete else EXIT_OK
     return Outcome(final, code, state.stop.requested)
 
@@ -499,5 +499,5 @@ def _previous_records(path: Path) -> tuple[dict[str, list[Record]], dict[str, st
     for record in old.records:
         by_cell.setdefault(_cell_key(record), []).append(record)
     done = {key: records for key, records in by_cell.items()
-            if key in reasons or any(r.get("status") in ("unsupported", "skipped") for r in records)}
+            if key in reasons or any(r.status in NOT_RUN for r in records)}
     return done, {key: reasons[key] for key in done if key in reasons}, old.plain

@@ -39,6 +39,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from ..results import estimates, summaries, warmup
+from ..results.records import Record
 from .interrupts import StopRequest
 from .matrix import Method, PlannedCell
 from .runner import Job
@@ -47,7 +48,7 @@ from .runner import Job
 @dataclass
 class CellSampling:
     planned: PlannedCell
-    records: list[dict] = field(default_factory=list)
+    records: list[Record] = field(default_factory=list)
     seconds: float = 0.0
     stopped: str | None = None  # why it stopped getting processes; None while active
     half_width: float | None = None  # relative half-width of its median's CI, kept up to date past the minimum
@@ -56,7 +57,7 @@ class CellSampling:
     usable: int = 0  # records that give a number (summaries.process_mean): what the minimum counts
     warmup_end: int | None = None  # JIT cells: where the warm-up ends, learned from a process (see add)
 
-    def add(self, record: dict) -> None:
+    def add(self, record: Record) -> None:
         """Keep a worker's record, and what the sampler reads of it, split once (a JIT record's split runs
         change-point detection: the progress line, after every process, must not redo it for every record).
         The warm-up end comes from the cell's first process classed flat or warmup: the first call of its first
@@ -64,7 +65,7 @@ class CellSampling:
         steady state, or one that slowed down late, says nothing about how long the others need to warm up."""
         self.records.append(record)
         self.usable += summaries.process_mean(record) is not None
-        if self.warmup_end is None and record.get("status") == "ok" and record.get("verified"):
+        if self.warmup_end is None and record.status == "ok" and record.verified:
             split = summaries.split(record)
             if split.classification in ("flat", "warmup"):
                 self.warmup_end = split.reached
@@ -85,7 +86,7 @@ class PlainTarget:
 
 class Sampler:
     def __init__(self, planned: list[PlannedCell], method: Method, seed: int,
-                 run_one: Callable[[Job], dict | None], stop: StopRequest, baselines: dict[str, int] | None = None,
+                 run_one: Callable[[Job], Record | None], stop: StopRequest, baselines: dict[str, int] | None = None,
                  plain: list[PlainTarget] | None = None,
                  run_plain: Callable[[PlainTarget, int, int, int], dict | None] | None = None):
         """`baselines`: cell key -> how many speedups divide by that cell (their weight in phase 2); `plain`: the
@@ -109,7 +110,7 @@ class Sampler:
 
     # ------------------------------------------------------------ the loop
 
-    def run(self) -> list[dict]:
+    def run(self) -> list[Record]:
         with self.progress:
             self._minimum_rounds()
             if self.method.precision is not None:
@@ -253,8 +254,8 @@ class Sampler:
         self.done += 1
         if len(cell.records) >= self.method.processes and self.method.precision is not None:
             self._update_estimates(cell)
-        if record["status"] != "ok":
-            cell.stopped = f"process {record['process_index']} {record['status']}"
+        if record.status != "ok":
+            cell.stopped = f"process {record.process_index} {record.status}"
         elif self.method.precision is None and len(cell.records) >= self.method.processes:
             cell.stopped = f"fixed design: {len(cell.records)} processes"
         self.progress.process(cell, record)
@@ -398,10 +399,10 @@ class Progress:
             done = s.done + len(s.plain_records)
             self.bar.update(self.task, completed=done, total=done + s.processes_left() or done)
 
-    def process(self, cell: CellSampling, record: dict) -> None:
-        times = record.get("times_seconds") or []
+    def process(self, cell: CellSampling, record: Record) -> None:
+        times = record.times_seconds
         best = f"{min(times):.4g} s" if times else "-"
-        self.line(f"[{self.sampler.done}] {cell.planned.cell.key} p{record['process_index']}: {record['status']} "
+        self.line(f"[{self.sampler.done}] {cell.planned.cell.key} p{record.process_index}: {record.status} "
                   f"(best {best}); {self.where()}")
         self._advance()
 
