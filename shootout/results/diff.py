@@ -84,8 +84,9 @@ class Sampled:
     replicates: np.ndarray | None = None
 
     def __truediv__(self, other: Sampled) -> Sampled:
-        both = self.replicates is not None and other.replicates is not None
-        return Sampled(self.value / other.value, self.replicates / other.replicates if both else None)
+        if self.replicates is None or other.replicates is None:
+            return Sampled(self.value / other.value)
+        return Sampled(self.value / other.value, self.replicates / other.replicates)
 
     def filled(self) -> np.ndarray:
         """The replicates, or the point value repeated: a cell without a CI still takes part in a median."""

@@ -147,17 +147,17 @@ def classify(times: list[float], rule: str = JIT_RULE) -> Warmup:
     first = _steady_run(cut, level) if rule == JIT_RULE else len(cut) - 1
     start, end = cut[first][0], cut[-1][1]
     reached = next(i for i, (_s, _e, m) in enumerate(cut) if abs(m - level) <= EQUIVALENT * level)
-    at = {"reached": cut[reached][0]} if rule == JIT_RULE else {}
+    warmed_up = cut[reached][0] if rule == JIT_RULE else None
     steady = times[start:end]
     drifting = _drift_test(rule, len(steady))(steady, level)
     if end - start < max(MIN_STEADY, math.ceil(STEADY_FRACTION * n)) or drifting:
         return Warmup(1 if counted else start, "no steady state", found, counted)
     others = [m for _s, _e, m in cut[:first]]
     if any(m < level * (1 - EQUIVALENT) for m in others):
-        return Warmup(start, "slowdown", found, **at)
+        return Warmup(start, "slowdown", found, reached=warmed_up)
     if any(m > level * (1 + EQUIVALENT) for m in others[:reached]):
-        return Warmup(start, "warmup", found, **at)
-    return Warmup(start if others else 1, "flat", found, **at)
+        return Warmup(start, "warmup", found, reached=warmed_up)
+    return Warmup(start if others else 1, "flat", found, reached=warmed_up)
 
 
 def _steady_run(cut: list[tuple[int, int, float]], level: float) -> int:
