@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 from factories import make_record
 
+from shootout.results.records import Interpreter, PlainRecord
 from shootout.run.interrupts import StopRequest
 from shootout.run.matrix import Cell, Method, ParamSet, PlannedCell
 from shootout.run.sampling import Sampler
@@ -243,7 +244,10 @@ def _jobs_of(variants, m: Method, baselines=None, plain=None):
 
     def run_plain(target, index, round_index, padding):
         plain_calls.append((target.beside.cell.variant, index, round_index))
-        return {"beside": target.beside.cell.key, "round": round_index, "status": "ok", "times_seconds": [1.0]}
+        cell = target.beside.cell
+        return PlainRecord(beside=cell.key, size=cell.size.label, workload=cell.workload, variant=cell.variant,
+                           interpreter=Interpreter(name=cell.interpreter), round=round_index, status="ok",
+                           verified=True, times_seconds=[1.0])
 
     cells = [planned(v) for v in variants]
     targets = [PlainTarget(c) for c in cells if c.cell.variant in (plain or [])]

@@ -71,7 +71,7 @@ def count(least: int) -> Callable[[Any], bool]:
     return lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= least
 
 
-def kind(*types) -> Callable[[Any], bool]:
+def instance_of(*types) -> Callable[[Any], bool]:
     """An instance of one of `types` (True and False are no int here)."""
     return lambda v: isinstance(v, types) and (bool in types or not isinstance(v, bool))
 
@@ -162,13 +162,13 @@ class _Part:
 class Interpreter(_Part):
     """The interpreter a process ran on: `name` is the orchestrator's column name (None in the worker's JSON)."""
 
-    name: str | None = _field(kind(str), required=True)
-    implementation: str | None = _field(maybe(kind(str)))
-    version: str | None = _field(maybe(kind(str)))
-    executable: str | None = _field(maybe(kind(str)))
-    free_threaded: bool | None = _field(maybe(kind(bool)))
-    gil_enabled: bool | None = _field(maybe(kind(bool)))
-    pypy_version: str | None = _field(maybe(kind(str)))
+    name: str | None = _field(instance_of(str), required=True)
+    implementation: str | None = _field(maybe(instance_of(str)))
+    version: str | None = _field(maybe(instance_of(str)))
+    executable: str | None = _field(maybe(instance_of(str)))
+    free_threaded: bool | None = _field(maybe(instance_of(bool)))
+    gil_enabled: bool | None = _field(maybe(instance_of(bool)))
+    pypy_version: str | None = _field(maybe(instance_of(str)))
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -176,14 +176,14 @@ class Interpreter(_Part):
 class Build(_Part):
     """How the compiled modules a process imported were built (shootout/run/builds.py)."""
 
-    status: str | None = _field(maybe(kind(str)))
+    status: str | None = _field(maybe(instance_of(str)))
     seconds: float | None = _field(maybe(seconds))
-    flags: list[str] | None = _field(maybe(kind(list)))
-    compiler: str | None = _field(maybe(kind(str)))
-    compiler_version: str | None = _field(maybe(kind(str)))
-    tool_versions: dict[str, Any] | None = _field(maybe(kind(dict)))
-    extension_sha256: str | None = _field(maybe(kind(str)))
-    cached: bool | None = _field(maybe(kind(bool)))
+    flags: list[str] | None = _field(maybe(instance_of(list)))
+    compiler: str | None = _field(maybe(instance_of(str)))
+    compiler_version: str | None = _field(maybe(instance_of(str)))
+    tool_versions: dict[str, Any] | None = _field(maybe(instance_of(dict)))
+    extension_sha256: str | None = _field(maybe(instance_of(str)))
+    cached: bool | None = _field(maybe(instance_of(bool)))
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -204,9 +204,9 @@ class Interference(_Part):
 class Environment(_Part):
     """The environment a process ran in, and what making it cost (shootout/run/environments.py)."""
 
-    name: str | None = _field(maybe(kind(str)))
+    name: str | None = _field(maybe(instance_of(str)))
     seconds: float | None = _field(maybe(seconds))
-    reused: bool | None = _field(maybe(kind(bool)))
+    reused: bool | None = _field(maybe(instance_of(bool)))
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -229,17 +229,17 @@ class Record(_Part):
 
     workload: str = _field(text, required=True)
     variant: str = _field(text, required=True)
-    interpreter: Interpreter = _field(kind(dict), required=True, part=Interpreter)
+    interpreter: Interpreter = _field(instance_of(dict), required=True, part=Interpreter)
     params: dict[str, Any] = _field(params, required=True, factory=dict)
     threads: int = _field(count(1), 1, required=True)
     process_index: int = _field(count(0), 0, required=True)
-    technology: str | None = _field(maybe(kind(str)), required=True)
+    technology: str | None = _field(maybe(instance_of(str)), required=True)
     size: str | None = _field(text, required=True)  # the orchestrator's label of `params`
     times_seconds: list[float] = _field(seconds_list, required=True, factory=list)  # one per timed call
     status: str | None = _field(status, required=True)  # a Status value
-    verified: bool = _field(kind(bool), False, required=True)  # every call's output matched the reference
-    error: str | None = _field(maybe(kind(str)), required=True)
-    build: Build | None = _field(maybe(kind(dict)), required=True, part=Build)
+    verified: bool = _field(instance_of(bool), False, required=True)  # every call's output matched the reference
+    error: str | None = _field(maybe(instance_of(str)), required=True)
+    build: Build | None = _field(maybe(instance_of(dict)), required=True, part=Build)
     import_seconds: float | None = _field(maybe(seconds), required=True)
     prepare_seconds: float | None = _field(maybe(seconds), required=True)
     first_call_seconds: float | None = _field(maybe(seconds), required=True)
@@ -247,37 +247,37 @@ class Record(_Part):
     work_units: float | None = _field(maybe(seconds), required=True)
     # written by the harness
     schema_version: int = _field(count(1), SCHEMA_VERSION)
-    run_id: str | None = _field(maybe(kind(str)))
+    run_id: str | None = _field(maybe(instance_of(str)))
     calls: int | None = _field(maybe(count(0)))  # the most calls asked for
     calls_verified: int | None = _field(maybe(count(0)))
-    stop_reason: str | None = _field(maybe(kind(str)))  # why no further call: "calls" or "seconds"
+    stop_reason: str | None = _field(maybe(instance_of(str)))  # why no further call: "calls" or "seconds"
     process_seconds: float | None = _field(maybe(seconds))  # harness start to record written
-    checksum: Any = _field(kind(*_SCALAR))
-    expected_checksum: Any = _field(kind(*_SCALAR))
-    output_sha256: str | None = _field(maybe(kind(str)))
-    expected_sha256: str | None = _field(maybe(kind(str)))
+    checksum: Any = _field(instance_of(*_SCALAR))
+    expected_checksum: Any = _field(instance_of(*_SCALAR))
+    output_sha256: str | None = _field(maybe(instance_of(str)))
+    expected_sha256: str | None = _field(maybe(instance_of(str)))
     values_differing: int | None = _field(maybe(count(0)))
     max_abs_difference: float | None = _field(maybe(_real))
     points: int | None = _field(maybe(count(0)))
-    verification: str | None = _field(maybe(kind(str)))
-    reference_source: str | None = _field(maybe(kind(str)))
-    kernel_module_file: str | None = _field(maybe(kind(str)))
+    verification: str | None = _field(maybe(instance_of(str)))
+    reference_source: str | None = _field(maybe(instance_of(str)))
+    kernel_module_file: str | None = _field(maybe(instance_of(str)))
     pid: int | None = _field(maybe(count(0)))
     cpu_affinity: list[int] | None = _field(maybe(int_list))
-    interference: Interference | None = _field(maybe(kind(dict)), part=Interference)
+    interference: Interference | None = _field(maybe(instance_of(dict)), part=Interference)
     layout_padding: int | None = _field(maybe(count(0)))  # PyPy: small loops compiled before the variant
-    gil_enabled_after: bool | None = _field(maybe(kind(bool)))
+    gil_enabled_after: bool | None = _field(maybe(instance_of(bool)))
     # added by the orchestrator
     started_at: float | None = _field(maybe(seconds))  # Unix seconds
     process_wall_seconds: float | None = _field(maybe(seconds))
     cpu_pinned: list[int] | None = _field(maybe(int_list))
     load_before: float | None = _field(maybe(seconds))
-    warmup_rule: str | None = _field(maybe(kind(str)))  # how its calls are split (warmup.rule_of)
-    call_plan: str | None = _field(maybe(kind(str)))
+    warmup_rule: str | None = _field(maybe(instance_of(str)))  # how its calls are split (warmup.rule_of)
+    call_plan: str | None = _field(maybe(instance_of(str)))
     round: int | None = _field(maybe(count(0)))  # the sampler's round
-    signal: str | None = _field(maybe(kind(str)))  # what killed the worker
-    build_log: str | None = _field(maybe(kind(str)))  # logs/<file> of a cell whose build failed
-    environment: Environment | None = _field(maybe(kind(dict)), part=Environment)
+    signal: str | None = _field(maybe(instance_of(str)))  # what killed the worker
+    build_log: str | None = _field(maybe(instance_of(str)))  # logs/<file> of a cell whose build failed
+    environment: Environment | None = _field(maybe(instance_of(dict)), part=Environment)
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -301,15 +301,49 @@ class Record(_Part):
         return self.status == Status.OK and self.verified and bool(self.times_seconds)
 
 
-def field_problem(data: dict, names) -> str | None:
-    """The first of `names` missing from `data` or holding a value Record's check of that field refuses, in one
-    line (the plain-program records of the harness-overhead check share these fields with Record)."""
-    by_name = {f.name: f for f in fields(Record)}
-    for name in names:
-        if name not in data:
-            return f"no {name!r} field"
-        try:
-            _checked(by_name[name], data[name], "")
-        except RecordError as exc:
-            return str(exc)
-    return None
+@dataclass
+class PlainRecord(_Part):
+    """One process of a workload's plain program run beside a harness cell (the harness-overhead check,
+    plain/*.json): the orchestrator writes it from the program's one JSON line, with the cell it was run beside.
+    The fields it shares with Record hold what Record's do, and are checked the same way."""
+
+    kind: str = _field(lambda v: v == "plain", "plain", required=True)
+    beside: str = _field(text, required=True)  # the key of the harness cell it is compared with
+    size: str = _field(text, required=True)
+    workload: str = _field(text, required=True)
+    variant: str = _field(text, required=True)
+    threads: int = _field(count(1), 1, required=True)
+    interpreter: Interpreter = _field(instance_of(dict), required=True, part=Interpreter)
+    process_index: int = _field(count(0), 0, required=True)
+    times_seconds: list[float] = _field(seconds_list, required=True, factory=list)
+    status: str | None = _field(status, required=True)
+    verified: bool = _field(instance_of(bool), False, required=True)  # its checksum is the reference's
+    params: dict[str, Any] = _field(params, factory=dict)
+    program: str | None = _field(maybe(instance_of(str)))  # the plain program's path (repo-relative when inside it)
+    calls: int | None = _field(maybe(count(0)))
+    round: int | None = _field(maybe(count(0)))
+    started_at: float | None = _field(maybe(seconds))
+    layout_padding: int | None = _field(maybe(count(0)))
+    checksum: Any = _field(instance_of(*_SCALAR))
+    expected_checksum: Any = _field(instance_of(*_SCALAR))
+    error: str | None = _field(maybe(instance_of(str)))
+    process_wall_seconds: float | None = _field(maybe(seconds))
+    cpu_pinned: list[int] | None = _field(maybe(int_list))
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_json(cls, data) -> PlainRecord:
+        """The plain-program record of a JSON object; RecordError names the first wrong field."""
+        record = _read(cls, data, "")
+        if record.verified != (record.status == Status.OK):
+            raise RecordError(f"verified {record.verified} with status {record.status}")
+        return record
+
+    @property
+    def cell_key(self) -> tuple:
+        """The harness cell it was run beside (cell_key)."""
+        return cell_key(self.workload, self.variant, self.interpreter.name, self.threads, self.size)
+
+    @property
+    def ok(self) -> bool:
+        return self.status == Status.OK and self.verified

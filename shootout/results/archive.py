@@ -35,7 +35,7 @@ import pandas as pd
 
 from . import migrations, summaries
 from . import records as records_mod
-from .records import Record, RecordError
+from .records import PlainRecord, Record, RecordError
 from .snapshot import ContractSnapshot, RolesSnapshot, SnapshotError
 
 SCHEMA_VERSION = records_mod.SCHEMA_VERSION  # archive and record format move together
@@ -95,7 +95,7 @@ class Archive:
     builds: list[dict]
     timings: pd.DataFrame
     contracts: dict[str, ContractSnapshot]  # by workload name, in the run's order
-    plain: list[dict] = field(default_factory=list)  # plain/*.json: the harness-overhead check (may be absent)
+    plain: list[PlainRecord] = field(default_factory=list)  # plain/*.json: the harness-overhead check (may be absent)
 
     def text(self, relative: str) -> str:
         return (self.path / relative).read_text(errors="replace")
@@ -305,16 +305,15 @@ def _typed_records(path: Path, raw: dict) -> dict[str, Record]:
     return typed
 
 
-def _plain_records(path: Path, manifest: dict) -> list[dict]:
+def _plain_records(path: Path, manifest: dict) -> list[PlainRecord]:
     """The plain-program records (an optional part: archives from before the overhead check have none)."""
     found = []
     for relative in sorted(manifest["files"]):
         if relative.startswith("plain/") and relative.endswith(".json"):
-            record = _load_json(path, relative)
-            wrong = records_mod.plain_problem(record)
-            if wrong:
-                raise ArchiveError(f"{path}/{relative}: {wrong}")
-            found.append(record)
+            try:
+                found.append(PlainRecord.from_json(_load_json(path, relative)))
+            except RecordError as exc:
+                raise ArchiveError(f"{path}/{relative}: {exc}") from None
     return found
 
 

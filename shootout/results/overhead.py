@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import estimates
-from .records import Record, plain_cell_key
+from .records import PlainRecord, Record
 
 LIMIT = 0.03  # a harness that slows the later calls by more than this (CI wholly above) is flagged
 
@@ -70,23 +70,22 @@ def _calls(processes: list[list[float]], calls: int) -> tuple[list[float], list[
     return firsts, laters
 
 
-def check(records: list[Record], plain: list[dict]) -> list[Overhead]:
+def check(records: list[Record], plain: list[PlainRecord]) -> list[Overhead]:
     """One Overhead per harness cell that has verified plain processes beside it, in cell-key order."""
     found = []
-    for key in sorted({p["beside"] for p in plain}):
-        mine = [p for p in plain if p["beside"] == key]
-        good = [p for p in mine if p["status"] == "ok" and p["verified"]]
-        cell = plain_cell_key(mine[0])
-        harness = [r.times_seconds for r in records if r.ok and r.cell_key == cell]
+    for key in sorted({p.beside for p in plain}):
+        mine = [p for p in plain if p.beside == key]
+        good = [p for p in mine if p.ok]
+        harness = [r.times_seconds for r in records if r.ok and r.cell_key == mine[0].cell_key]
         if not good or not harness:
             continue
-        calls = min(len(p["times_seconds"]) for p in good)
+        calls = min(len(p.times_seconds) for p in good)
         h_first, h_later = _calls(harness, calls)
-        p_first, p_later = _calls([p["times_seconds"] for p in good], calls)
+        p_first, p_later = _calls([p.times_seconds for p in good], calls)
         if not h_first:
             continue
         later = _ratio(h_later, p_later) if calls >= 2 and h_later else None
-        found.append(Overhead(key, good[0]["workload"], good[0]["size"], good[0]["interpreter"]["name"], calls,
+        found.append(Overhead(key, good[0].workload, good[0].size, str(good[0].interpreter.name), calls,
                               _ratio(h_first, p_first), later, len(h_first), len(good), len(mine) - len(good)))
     return found
 

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..results import archive, pyperf_export, summaries, warmup
-from ..results.records import NOT_RUN, Environment, Record, Status
+from ..results.records import NOT_RUN, Environment, PlainRecord, Record, Status
 from . import catalog, environments, metadata
 from .builds import BuildRequest, BuildResult, build_variant
 from .catalog import HARNESS, ROOT
@@ -87,7 +87,7 @@ class RunState:
     references: dict[tuple[str, ParamSet], Path] = field(default_factory=dict)  # (workload, size)
     builds: dict[tuple[str, str, str], BuildResult] = field(default_factory=dict)  # (interpreter, workload, variant)
     records: list[Record] = field(default_factory=list)
-    plain_records: list[dict] = field(default_factory=list)  # the plain programs' processes (overhead check)
+    plain_records: list[PlainRecord] = field(default_factory=list)  # the plain programs' processes (overhead check)
     sampling: dict[str, str] = field(default_factory=dict)  # cell key -> why it stopped getting processes
 
     def contract(self, workload: str):
@@ -303,12 +303,12 @@ def run_workers(state: RunState) -> None:
             record.environment = Environment(name=env.name, seconds=env.created_seconds, reused=env.reused)
         return record
 
-    def run_plain(target: PlainTarget, index: int, round_index: int, padding: int) -> dict | None:
+    def run_plain(target: PlainTarget, index: int, round_index: int, padding: int) -> PlainRecord | None:
         cell = target.beside.cell
         contract = state.contract(cell.workload)
         reference = json.loads(state.references[(cell.workload, cell.size)].read_text())
         rule = warmup.rule_for(target.beside.implementation, target.beside.technology)
-        index += sum(1 for r in state.plain_records if r["beside"] == cell.key)  # a resumed archive's come first
+        index += sum(1 for r in state.plain_records if r.beside == cell.key)  # a resumed archive's come first
         job = PlainJob(target.beside, catalog.folder(cell.workload) / contract.plain_program, index,
                        o.method.calls_for(rule).least, round_index, reference["checksum"], padding)
         return run_plain_job(job, state.envs[cell.interpreter], o.timeout, stop=state.stop)
@@ -413,7 +413,7 @@ def run_metadata(state: RunState, finished_at: str, git: dict) -> dict:
 def archive_files(state: RunState, collected: list[Record], finished_at: str, git: dict) -> dict[str, bytes]:
     """Every file of the archive but the manifest and the report, as bytes."""
     files = archive.record_files(collected, _record_name)
-    files.update({f"plain/{r['beside']}-p{r['process_index']:02d}.json": archive.dumps(r)
+    files.update({f"plain/{r.beside}-p{r.process_index:02d}.json": archive.dumps(r.to_json())
                   for r in state.plain_records})
     for env in state.envs.values():
         files[f"locks/{env.name}.txt"] = env.lock.encode()
@@ -481,7 +481,7 @@ def _build_key(build: dict) -> tuple:
     return (build["env"], build["workload"], build["variant"])
 
 
-def _previous_records(path: Path) -> tuple[dict[str, list[Record]], dict[str, str], list[dict]]:
+def _previous_records(path: Path) -> tuple[dict[str, list[Record]], dict[str, str], list[PlainRecord]]:
     """Records of an earlier (interrupted) archive, by cell, for --resume, their sampling stop reasons, and its
     plain-program records (kept: the overhead check compares them with the kept cells).
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..results import records
-from ..results.records import Interpreter, Record, RecordError, Status
+from ..results.records import Interpreter, PlainRecord, Record, RecordError, Status
 from .builds import BuildResult
 from .catalog import HARNESS, ROOT
 from .environments import TargetEnv
@@ -203,20 +203,17 @@ class PlainJob:
     layout_padding: int = 0  # PyPy: as the harness's (plain.py's third argument)
 
 
-def plain_record(job: PlainJob, started_at: float) -> dict:
+def plain_record(job: PlainJob, started_at: float) -> PlainRecord:
     """The record of a plain-program process: enough to match it with its harness cell, and what it measured."""
     cell = job.beside.cell
-    return {
-        "kind": "plain", "workload": cell.workload, "variant": cell.variant, "threads": cell.threads,
-        "beside": cell.key, "size": cell.size.label,
-        "params": cell.size.params, "interpreter": {"name": cell.interpreter,
-                                                    "implementation": job.beside.implementation},
-        "program": job.program.relative_to(ROOT).as_posix() if job.program.is_relative_to(ROOT) else str(job.program),
-        "process_index": job.process_index, "round": job.round_index, "calls": job.calls, "started_at": started_at,
-        "layout_padding": job.layout_padding or None,
-        "times_seconds": [], "checksum": None, "expected_checksum": job.expected_checksum, "verified": False,
-        "status": None, "error": None,
-    }
+    program = job.program.relative_to(ROOT).as_posix() if job.program.is_relative_to(ROOT) else str(job.program)
+    return PlainRecord(
+        workload=cell.workload, variant=cell.variant, threads=cell.threads, beside=cell.key, size=cell.size.label,
+        params=dict(cell.size.params), interpreter=Interpreter(name=cell.interpreter,
+                                                               implementation=job.beside.implementation),
+        program=program, process_index=job.process_index, round=job.round_index, calls=job.calls,
+        started_at=started_at, layout_padding=job.layout_padding or None, expected_checksum=job.expected_checksum,
+    )
 
 
 def _read_plain_output(stdout: str) -> tuple[list[float], object]:
@@ -228,7 +225,7 @@ def _read_plain_output(stdout: str) -> tuple[list[float], object]:
     return [float(t) for t in times], data["checksum"]
 
 
-def run_plain_job(job: PlainJob, env: TargetEnv, timeout: float, stop: StopRequest = NO_STOP) -> dict | None:
+def run_plain_job(job: PlainJob, env: TargetEnv, timeout: float, stop: StopRequest = NO_STOP) -> PlainRecord | None:
     """Run the plain program as a worker runs (same interpreter, pinning and environment); its record, or None
     when a stop signal killed it. A failure is recorded with its reason, never raised."""
     record = plain_record(job, time.time())
@@ -236,17 +233,21 @@ def run_plain_job(job: PlainJob, env: TargetEnv, timeout: float, stop: StopReque
                        str(job.calls), str(job.layout_padding)], 1, timeout, stop)
     if done is None:
         return None
-    record.update(process_wall_seconds=done.wall, cpu_pinned=cpus_for(1))
+    record.process_wall_seconds, record.cpu_pinned = done.wall, cpus_for(1)
     if done.returncode is None:
-        return {**record, "status": "timeout", "error": f"killed after the {timeout:g} s per-process timeout"}
+        record.status, record.error = "timeout", f"killed after the {timeout:g} s per-process timeout"
+        return record
     try:
         if done.returncode != 0:
             raise ValueError(f"exited {done.returncode}")
         times, checksum = _read_plain_output(done.stdout.decode(errors="replace"))
     except (ValueError, KeyError, IndexError, TypeError) as exc:
         tail = done.stderr.decode(errors="replace")[-2000:]
-        return {**record, "status": "crashed", "error": f"{exc}\n{tail}".strip()}
-    verified = checksum == job.expected_checksum
-    return {**record, "times_seconds": times, "checksum": checksum, "verified": verified,
-            "status": "ok" if verified else "wrong_output",
-            "error": None if verified else f"checksum {checksum!r}, the reference's is {job.expected_checksum!r}"}
+        record.status, record.error = "crashed", f"{exc}\n{tail}".strip()
+        return record
+    record.times_seconds, record.checksum = times, checksum
+    record.verified = checksum == job.expected_checksum
+    record.status = "ok" if record.verified else "wrong_output"
+    if not record.verified:
+        record.error = f"checksum {checksum!r}, the reference's is {job.expected_checksum!r}"
+    return record

@@ -39,7 +39,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from ..results import estimates, summaries, warmup
-from ..results.records import Record
+from ..results.records import PlainRecord, Record
 from .interrupts import StopRequest
 from .matrix import Method, PlannedCell
 from .runner import Job
@@ -88,7 +88,7 @@ class Sampler:
     def __init__(self, planned: list[PlannedCell], method: Method, seed: int,
                  run_one: Callable[[Job], Record | None], stop: StopRequest, baselines: dict[str, int] | None = None,
                  plain: list[PlainTarget] | None = None,
-                 run_plain: Callable[[PlainTarget, int, int, int], dict | None] | None = None):
+                 run_plain: Callable[[PlainTarget, int, int, int], PlainRecord | None] | None = None):
         """`baselines`: cell key -> how many speedups divide by that cell (their weight in phase 2); `plain`: the
         plain-program targets, run by `run_plain(target, process index, round, layout padding)` in every round of
         the minimum."""
@@ -97,7 +97,7 @@ class Sampler:
         self.baselines = baselines or {}
         self.plain = list(plain or []) if run_plain is not None else []
         self.run_plain = run_plain
-        self.plain_records: list[dict] = []
+        self.plain_records: list[PlainRecord] = []
         self.round_index = 0  # the current round: phase 1's, then blocks of phase 2 in which no cell repeats
         self._in_round: dict[tuple, int] = {}  # phase 2: processes of each cell in the current round
         by_place = {(c.planned.cell.workload, c.planned.cell.size): c for c in self.cells if self.is_baseline(c)}
@@ -165,7 +165,7 @@ class Sampler:
             self.round_index += 1
 
     def _run_plain(self, target: PlainTarget) -> bool:
-        index = sum(1 for r in self.plain_records if r.get("beside") == target.beside.cell.key)
+        index = sum(1 for r in self.plain_records if r.beside == target.beside.cell.key)
         padding = self.layout_padding(target.beside, f"plain-{target.beside.cell.key}-p{index}")
         record = self.run_plain(target, index, self.round_index, padding)
         if record is None:  # stopped by a signal: not counted
@@ -346,7 +346,7 @@ class Sampler:
         every minimum is met."""
         owed = {c.key: self.owed(c) for c in self.active()}
         rounds = max((math.ceil(n / self.per_round(c)) for c in self.active() if (n := owed[c.key])), default=0)
-        done_this_round = sum(1 for r in self.plain_records if r.get("round") == self.round_index)
+        done_this_round = sum(1 for r in self.plain_records if r.round == self.round_index)
         rounds = min(rounds, max(0, self.method.processes - self.round_index))
         return sum(owed.values()) + max(0, len(self.plain) * rounds - done_this_round)
 
@@ -406,8 +406,8 @@ class Progress:
                   f"(best {best}); {self.where()}")
         self._advance()
 
-    def plain(self, target: PlainTarget, record: dict) -> None:
-        times = record.get("times_seconds") or []
+    def plain(self, target: PlainTarget, record: PlainRecord) -> None:
+        times = record.times_seconds
         best = f"{min(times):.4g} s" if times else "-"
-        self.line(f"[plain] {target.beside.cell.key}: {record['status']} (best {best}); {self.where()}")
+        self.line(f"[plain] {target.beside.cell.key}: {record.status} (best {best}); {self.where()}")
         self._advance()
