@@ -130,3 +130,4 @@ def tests_freethreaded(session: nox.Session) -> None:
 def lint(session: nox.Session) -> None:
     session.install(*nox.project.dependency_groups(PYPROJECT, "lint"))
     session.run("ruff", "check", "shootout", "report", "workloads", "cffi_ext", "tests", "benchmarks", "noxfile.py")
+    session.run("mypy")  # [tool.mypy] in pyproject.toml says what it checks

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from shootout.results import estimates, summaries
+from shootout.results.records import Record
 from shootout.results.snapshot import ContractSnapshot
 
 from . import figures
@@ -235,8 +236,8 @@ def _scaling_rows(scaling: pd.DataFrame, contract: ContractSnapshot, order: Orde
     return rows
 
 
-def thread_scaling(summary: pd.DataFrame, records: list[dict], cells: list[Cell], contract: ContractSnapshot,
-                   order: Order, prefix: str) -> ThreadScaling | None:
+def thread_scaling(summary: pd.DataFrame, records: list[Record], cells: list[Cell],
+                   contract: ContractSnapshot, order: Order, prefix: str) -> ThreadScaling | None:
     """Each parallel cell against the same variant at 1 thread; None when nothing ran at ≥ 2 threads."""
     scaling = summaries.thread_scaling(summary, records) if not summary.empty else pd.DataFrame()
     if scaling.empty or int(scaling["threads"].max()) < 2:

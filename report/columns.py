@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from shootout.results.records import Interpreter, Record
+
 from .formatting import DASH, seconds
 
 
@@ -139,8 +141,8 @@ def build_of(provision) -> Build | None:
                  " ".join(flags), what or DASH, sha256, _number(times.get("total")), phases)
 
 
-def _gil(seen: list[dict], info: dict) -> str:
-    states = [s["gil_enabled"] for s in seen if isinstance(s.get("gil_enabled"), bool)]
+def _gil(seen: list[Interpreter], info: dict) -> str:
+    states = [s.gil_enabled for s in seen if s.gil_enabled is not None]
     if not states and isinstance(info.get("gil_enabled"), bool):
         states = [info["gil_enabled"]]
     on = sum(states)
@@ -151,25 +153,23 @@ def _gil(seen: list[dict], info: dict) -> str:
     return "on" if on == len(states) else f"on at start in {on} of {len(states)} processes"
 
 
-def _column(name: str, entry: dict, seen: list[dict]) -> Column:
+def _column(name: str, entry: dict, seen: list[Interpreter]) -> Column:
     info = _dict(entry.get("info"))
-    free = any(s.get("free_threaded") is True for s in seen) or info.get("free_threaded") is True
-    version = next((str(s["version"]) for s in seen if s.get("version")), "") \
-        or str(entry.get("version") or info.get("version") or "")
+    free = any(s.free_threaded is True for s in seen) or info.get("free_threaded") is True
+    version = next((s.version for s in seen if s.version), "") or str(entry.get("version") or info.get("version") or "")
     implementation = str(entry.get("implementation")
-                         or next((s["implementation"] for s in seen if s.get("implementation")), ""))
+                         or next((s.implementation for s in seen if s.implementation), ""))
     return Column(name, implementation, version, free, _gil(seen, info) if free else "",
                   build_of(info.get("provision")), toolchain_of(info))
 
 
-def columns(meta: dict, records: list[dict]) -> dict[str, Column]:
+def columns(meta: dict, records: list[Record]) -> dict[str, Column]:
     """Every interpreter column metadata.json declares or a record ran on, by name."""
     entries = {str(i["name"]): i for i in meta.get("interpreters") or [] if isinstance(i, dict) and i.get("name")}
-    seen: dict[str, list[dict]] = {}
+    seen: dict[str, list[Interpreter]] = {}
     for r in records:
-        interp = _dict(r.get("interpreter"))
-        if interp.get("name"):
-            seen.setdefault(str(interp["name"]), []).append(interp)
+        if r.interpreter.name:
+            seen.setdefault(r.interpreter.name, []).append(r.interpreter)
     found = {name: _column(name, _dict(entries.get(name)), seen.get(name, [])) for name in sorted({*entries, *seen})}
     mixed = len({c.toolchain for c in found.values() if c.toolchain}) > 1
     return {name: replace(c, show_toolchain=mixed) for name, c in found.items()}

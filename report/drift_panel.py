@@ -15,6 +15,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from shootout.results import drift, summaries
+from shootout.results.records import Record
 from shootout.results.snapshot import RolesSnapshot
 
 from . import figures
@@ -62,7 +63,8 @@ def _figure(points: list[drift.ProcessPoint]) -> figures.Figure:
                           legend={"orientation": "h", "y": 1.02, "yanchor": "bottom"})
 
 
-def _baselines(records: list[dict], summary: pd.DataFrame, roles: dict[str, RolesSnapshot]) -> list[BaselineDrift]:
+def _baselines(records: list[Record], summary: pd.DataFrame,
+               roles: dict[str, RolesSnapshot]) -> list[BaselineDrift]:
     found = []
     for (workload, size), row in sorted(summaries.baseline_cells(summary, roles).items()):
         serial = drift.serial_correlation(records, tuple(row[k] for k in summaries.CELL_KEYS))
@@ -71,7 +73,7 @@ def _baselines(records: list[dict], summary: pd.DataFrame, roles: dict[str, Role
     return found
 
 
-def view(records: list[dict], summary: pd.DataFrame, roles: dict[str, RolesSnapshot]) -> DriftView | None:
+def view(records: list[Record], summary: pd.DataFrame, roles: dict[str, RolesSnapshot]) -> DriftView | None:
     """None for archives whose records do not say when they started (before `started_at`), or without cells."""
     points = drift.timeline(records)
     if not points or summary.empty:

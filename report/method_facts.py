@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from shootout.results import archive as archive_mod
 from shootout.results import estimates, overhead, summaries, warmup
+from shootout.results.records import Record
 
 
 @dataclass(frozen=True)
@@ -87,10 +88,10 @@ def run_method(data: archive_mod.Archive) -> RunMethod:
     )
 
 
-def older_rules(records: list[dict]) -> list[tuple[str, str]]:
+def older_rules(records: list[Record]) -> list[tuple[str, str]]:
     """The warm-up rules this archive's records name that are not today's (a record without one: its default)."""
     current = {"aot", warmup.JIT_RULE}
-    named = {warmup.rule_of(r) for r in records if r.get("status") == "ok"}
+    named = {warmup.rule_of(r) for r in records if r.status == "ok"}
     return [(rule, warmup.RULES.get(rule, "not known to this pyshootout")) for rule in sorted(named - current)]
 
 

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from shootout.results.records import Record
 from shootout.results.snapshot import ContractSnapshot, FigureSnapshot
 
 MAX_SIDE = 500
@@ -171,9 +172,9 @@ def _shape(figure: FigureSnapshot, params: dict, count: int) -> tuple[int, int]:
     return rows, count // rows
 
 
-def _matched(records: list[dict], ref: Reference) -> int:
-    return sum(1 for r in records if r.get("verified") and r.get("workload") == ref.workload
-               and r.get("size") == ref.size and r.get("output_sha256") == ref.sha256)
+def _matched(records: list[Record], ref: Reference) -> int:
+    return sum(1 for r in records if r.verified and r.workload == ref.workload
+               and r.size == ref.size and r.output_sha256 == ref.sha256)
 
 
 def _draw(figure: FigureSnapshot, ref: Reference, values: np.ndarray, matched: int) -> OutputImage:

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from shootout.results import summaries
 from shootout.results.archive import Archive
+from shootout.results.records import Record
 
 from .cells import Cell, Order
 
@@ -37,11 +37,11 @@ def _log_text(data: Archive, rel) -> tuple[str | None, str | None, int]:
     return rel, text[omitted:], omitted
 
 
-def _errors(mine: list[dict], build: dict, status: str) -> str:
+def _errors(mine: list[Record], build: dict, status: str) -> str:
     errors: list[str] = []
     for r in mine:
-        if r.get("error") and str(r["error"]) not in errors:
-            errors.append(str(r["error"]))
+        if r.error and r.error not in errors:
+            errors.append(r.error)
     if status == "build_failed" and build.get("error") and str(build["error"]) not in errors:
         errors.append(str(build["error"]))
     error = "\n\n".join(errors) or "(no error text recorded)"
@@ -58,12 +58,12 @@ def _build_of(data: Archive, cell: Cell) -> dict:
 
 
 def _problem(data: Archive, cell: Cell) -> Problem:
-    mine = sorted((r for r in data.records if summaries.cell_of(r) == cell.key), key=lambda r: r.get("process_index", 0))
+    mine = sorted((r for r in data.records if r.cell_key == cell.key), key=lambda r: r.process_index)
     statuses: dict[str, int] = {}
     for r in mine:
-        statuses[str(r.get("status"))] = statuses.get(str(r.get("status")), 0) + 1
+        statuses[str(r.status)] = statuses.get(str(r.status), 0) + 1
     build = _build_of(data, cell)
-    log_named = next((r.get("build_log") for r in mine if r.get("build_log")), None) or build.get("log_file")
+    log_named = next((r.build_log for r in mine if r.build_log), None) or build.get("log_file")
     rel, log, omitted = _log_text(data, log_named)
     return Problem(
         cell=cell, severity="bad" if cell.failed else "muted",

@@ -11,6 +11,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from shootout.results import summaries, warmup
+from shootout.results.records import Record
 
 from .cells import Cell
 from .figures import PALETTE, Figure, finish, interpreter_colours, vline
@@ -29,12 +30,10 @@ class WarmupPanel:
     first_over_steady: float | None
 
 
-def _series(records: list[dict], cell: Cell) -> list[tuple[int, list[float], int]]:
+def _series(records: list[Record], cell: Cell) -> list[tuple[int, list[float], int]]:
     """(process index, per-call times, steady start) of the cell's verified processes, in process order."""
-    mine = sorted((r for r in records if r.get("status") == "ok" and r.get("verified") and r.get("times_seconds")
-                   and summaries.cell_of(r) == cell.key), key=lambda r: r.get("process_index", 0))
-    return [(int(r.get("process_index", 0)), [float(t) for t in r["times_seconds"]], summaries.split(r).steady_start)
-            for r in mine]
+    mine = sorted((r for r in records if r.ok and r.cell_key == cell.key), key=lambda r: r.process_index)
+    return [(r.process_index, [float(t) for t in r.times_seconds], summaries.split(r).steady_start) for r in mine]
 
 
 def _first_over_steady(series: list[tuple[int, list[float], int]]) -> float | None:
@@ -77,7 +76,7 @@ def _figure(div_id: str, series: list[tuple[int, list[float], int]], colour: str
     return figure, steady_call
 
 
-def panels(records: list[dict], cells: list[Cell], prefix: str, interpreters) -> list[WarmupPanel]:
+def panels(records: list[Record], cells: list[Cell], prefix: str, interpreters) -> list[WarmupPanel]:
     """A panel for every verified PyPy cell and every verified Numba cell (the JIT cells) of `cells`."""
     colours = interpreter_colours(interpreters)
     out = []

@@ -47,7 +47,7 @@ def _run_report(path: Path) -> tuple[int, str]:
 def test_v1_fixture_reads_and_renders(tmp_path):
     data = archive.read(FIXTURE)
     assert data.manifest["schema_version"] == 1
-    assert {r["status"] for r in data.records} == {"ok", "wrong_output", "unsupported"}
+    assert {r.status for r in data.records} == {"ok", "wrong_output", "unsupported"}
     html = render_archive(FIXTURE).decode()
     assert "pure_python" in html and "numba: no PyPy support" in html
 

@@ -48,8 +48,8 @@ def test_wrong_kernel_is_detected_and_never_ranked(quick_data):
     assert set(wrong["status"]) == {"wrong_output"}
     assert not wrong["verified"].any()
     assert wrong["median_seconds"].isna().all() and wrong["speedup"].isna().all()
-    records = [r for r in quick_data.records if r["variant"] == "wrong_kernel"]
-    assert records and all(r["values_differing"] > 0 for r in records)
+    records = [r for r in quick_data.records if r.variant == "wrong_kernel"]
+    assert records and all(r.values_differing > 0 for r in records)
     html = (quick_data.path / "report.html").read_text()
     for part in ("headline", "speedup"):  # where cells are ranked and charted (the variant list may name it)
         found = re.search(rf'<section id="[\w-]*{part}">(.*?)</section>', html, re.DOTALL)
@@ -82,7 +82,7 @@ def test_timings_table_is_tidy(quick_data):
     timings = quick_data.timings
     assert {"variant", "interpreter", "process_index", "call_index", "seconds", "steady"} <= set(timings.columns)
     assert (timings["seconds"] > 0).all()
-    per_record = sum(len(r["times_seconds"]) for r in quick_data.records)
+    per_record = sum(len(r.times_seconds) for r in quick_data.records)
     assert len(timings) == per_record
 
 

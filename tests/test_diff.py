@@ -14,6 +14,7 @@ from factories import forge_archive, make_record
 
 from shootout import cli
 from shootout.results import diff, diff_table
+from workloads.record import Interference
 
 FIXTURE = ROOT / "tests" / "fixtures" / "archive-v2"
 LEVELS = {"pure_python": 2.0, "pure_python_expanded_math": 1.6, "numpy_vectorised": 0.2, "cython_lists": 0.5,
@@ -95,9 +96,9 @@ def test_a_slowdown_its_processes_saw_a_neighbour_cause_is_said_not_failed(tmp_p
     slowdown is not the code's; the gate names it and passes."""
     records = _records({"*": 1.05, "cffi_c": 1.05 * 1.10}, 3)
     for r in records:
-        if r["variant"] == "cffi_c":
-            r["interference"] = {"wall_seconds": 1.0, "cpu_seconds": 0.5, "cpu_pressure_seconds": 0.6,
-                                 "steal_seconds": 0.0}
+        if r.variant == "cffi_c":
+            r.interference = Interference(wall_seconds=1.0, cpu_seconds=0.5, cpu_pressure_seconds=0.6,
+                                          steal_seconds=0.0)
     base = tmp_path / "archives"
     pair = {"a": forge_archive(FIXTURE, base / "a", _records({}, 1)),
             "burner": forge_archive(FIXTURE, base / "burner", records)}
@@ -185,7 +186,7 @@ def test_a_gate_with_no_ci_to_read_says_so(tmp_path):
     """Archives of 2 processes a cell (--quick) give no CI: the gate cannot fail and says it judged nothing."""
     levels = {k: LEVELS[k] for k in list(LEVELS)[:6]}
     quick = [forge_archive(FIXTURE, tmp_path / name, [r for r in _records({"*": scale}, seed, levels)
-                                                      if r["process_index"] < 2])
+                                                      if r.process_index < 2])
              for name, scale, seed in (("a", 1.0, 1), ("b", 1.3, 2))]
     code, _out, err = _run("diff", str(quick[0].path), str(quick[1].path), "--fail-on-slowdown", "2%",
                            "--html", str(tmp_path / "d.html"))

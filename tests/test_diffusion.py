@@ -109,16 +109,16 @@ def diffusion_archive(tmp_path_factory):
 @pytest.mark.slow
 def test_every_diffusion_variant_is_verified_on_both_interpreters(diffusion_archive):
     data = archive.read(diffusion_archive)
-    supported = {(r["variant"], r["interpreter"]["implementation"]) for r in data.records if r["status"] == "ok"}
+    supported = {(r.variant, r.interpreter.implementation) for r in data.records if r.status == "ok"}
     expected = {(v, impl) for v in WORKLOAD.table() for impl in ("cpython", "pypy")}
     expected -= {(v, "pypy") for v in ("numba_njit", "numba_parallel")}
     assert supported == expected
     for record in data.records:
-        assert record["status"] in ("ok", "unsupported"), (record["variant"], record["error"])
-        if record["status"] == "ok":
-            assert record["verified"] and record["calls_verified"] == len(record["times_seconds"])
-            assert record["work_units"] == 32 * 32 * 6 and record["size"] == "32x32x6"
-    exact = {r["variant"] for r in data.records if r["status"] == "ok" and r["verification"] == "identical"}
+        assert record.status in ("ok", "unsupported"), (record.variant, record.error)
+        if record.status == "ok":
+            assert record.verified and record.calls_verified == len(record.times_seconds)
+            assert record.work_units == 32 * 32 * 6 and record.size == "32x32x6"
+    exact = {r.variant for r in data.records if r.status == "ok" and r.verification == "identical"}
     assert {"cython", "cffi_c", "pythran"} <= exact  # same expression, same order, no FMA: the same bits
 
 

@@ -43,7 +43,7 @@ def test_the_order_is_when_processes_started_not_their_index():
     levels = [4.0] * 10 + [5.0] * 10  # two episodes, but process indices interleave them
     records = _records(levels)
     for i, r in enumerate(records):
-        r["process_index"] = 2 * i if i < 10 else 2 * (i - 10) + 1
+        r.process_index = 2 * i if i < 10 else 2 * (i - 10) + 1
     assert drift.serial_correlation(records, CELL).lag1 > 0.8
 
 
@@ -66,7 +66,7 @@ def test_timeline_is_relative_to_each_cell_median_in_minutes_and_skips_unverifie
 def test_archives_from_before_started_at_have_no_timeline():
     records = _records([1.0, 2.0])
     for r in records:
-        del r["started_at"]
+        r.started_at = None
     assert drift.timeline(records) == []
 
 

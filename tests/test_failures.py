@@ -171,7 +171,7 @@ def test_interrupt_during_a_build_is_not_a_build_failure(tmp_path):
     path = only_archive(results)
     data = archive.read(path)
     assert data.manifest["status"] == "incomplete"
-    assert all(r["status"] != "build_failed" for r in data.records)
+    assert all(r.status != "build_failed" for r in data.records)
     assert all(b["status"] != "build_failed" for b in data.builds)
 
 
@@ -285,6 +285,6 @@ def test_two_compares_at_once_share_a_fresh_work_dir_safely(tmp_path):
     for path in archives:
         data = archive.read(path)
         assert data.manifest["status"] == "complete"
-        assert all(r["status"] == "ok" and r["verified"] for r in data.records)
+        assert all(r.status == "ok" and r.verified for r in data.records)
     marker = next((work / "envs").glob("*/.shootout-env.json"))
     assert json.loads(marker.read_text())["executable"]

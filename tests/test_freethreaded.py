@@ -34,17 +34,17 @@ def free_threaded_archive(tmp_path_factory):
 
 
 def test_supported_cells_run_verified_with_the_gil_off(free_threaded_archive):
-    ran = [r for r in free_threaded_archive.records if r["variant"] not in UNSUPPORTED]
-    assert {r["variant"] for r in ran} == set(VARIANTS) - set(UNSUPPORTED)
+    ran = [r for r in free_threaded_archive.records if r.variant not in UNSUPPORTED]
+    assert {r.variant for r in ran} == set(VARIANTS) - set(UNSUPPORTED)
     for record in ran:
         where = f"{record['variant']} t{record['threads']}"
-        assert record["status"] == "ok" and record["verified"], f"{where}: {record['error']}"
-        assert record["interpreter"]["free_threaded"] is True, where
-        assert record["gil_enabled_after"] is False, f"{where}: the GIL came back on"
-    assert {r["threads"] for r in ran if r["variant"] == "pure_python_threads"} == {1, 2}
+        assert record.status == "ok" and record.verified, f"{where}: {record.error}"
+        assert record.interpreter.free_threaded is True, where
+        assert record.gil_enabled_after is False, f"{where}: the GIL came back on"
+    assert {r.threads for r in ran if r.variant == "pure_python_threads"} == {1, 2}
 
 
 def test_what_cannot_run_free_threaded_is_unsupported_with_its_reason(free_threaded_archive):
     for variant, reason in UNSUPPORTED.items():
-        records = [r for r in free_threaded_archive.records if r["variant"] == variant]
-        assert records and all(r["status"] == "unsupported" and reason in r["error"] for r in records), records
+        records = [r for r in free_threaded_archive.records if r.variant == variant]
+        assert records and all(r.status == "unsupported" and reason in r.error for r in records), records

@@ -15,14 +15,15 @@ import pytest
 from conftest import PYPY, WORK_DIR, only_archive, run_shootout
 from factories import make_record
 
-from shootout.results import archive, overhead, records
+from shootout.results import archive, overhead
+from shootout.results.records import Interpreter, PlainRecord, RecordError
 
 
 def plain(times, index=0, status="ok", interpreter="cpython3.11"):
-    return {"kind": "plain", "workload": "julia", "variant": "pure_python", "threads": 1,
-            "beside": f"julia-pure_python-{interpreter}-t1-10x5", "size": "10x5",
-            "interpreter": {"name": interpreter, "implementation": "cpython"}, "process_index": index,
-            "times_seconds": times, "status": status, "verified": status == "ok"}
+    return PlainRecord(workload="julia", variant="pure_python", threads=1,
+                       beside=f"julia-pure_python-{interpreter}-t1-10x5", size="10x5",
+                       interpreter=Interpreter(name=interpreter, implementation="cpython"), process_index=index,
+                       times_seconds=times, status=status, verified=status == "ok")
 
 
 def harness(times, index=0, interpreter="cpython3.11"):
@@ -47,11 +48,19 @@ def test_a_harness_within_the_noise_is_not_flagged_and_failed_plain_processes_ar
     assert overhead.describe(found.later).startswith("+0.0%")
 
 
+def _problem(data) -> str | None:
+    try:
+        PlainRecord.from_json(data)
+    except RecordError as exc:
+        return str(exc)
+    return None
+
+
 def test_a_plain_record_is_checked_like_a_worker_record():
-    assert records.plain_problem(plain([1.0])) is None
-    assert "kind" in records.plain_problem({"kind": "worker"})
-    assert "times_seconds" in records.plain_problem(plain([-1.0]))
-    assert "verified" in records.plain_problem({**plain([1.0]), "verified": False})
+    assert _problem(plain([1.0]).to_json()) is None
+    assert "kind" in _problem({"kind": "worker"})
+    assert "times_seconds" in _problem(plain([-1.0]).to_json())
+    assert _problem({**plain([1.0]).to_json(), "verified": False}) == "verified False with status ok"
 
 
 @pytest.mark.slow

@@ -31,6 +31,7 @@ from test_house import JULIA_WORDS
 from report import output_image
 from report.render import render_archive
 from shootout.results import archive, summaries
+from shootout.results.records import Record
 from shootout.run import catalog
 from workloads.contract import TECHNOLOGIES
 
@@ -65,9 +66,8 @@ def report_archive() -> Path:
 
 
 def worker_record(variant: str, implementation: str, times, *, params: dict, threads: int = 1,
-                  process_index: int = 0, status: str = "ok", work_units: int = 1000, **fields) -> dict:
-    """A record as a worker writes it, for a Julia variant: shootout.results.records.synthetic (through
-    tests/factories.make_record) plus what a worker adds: conversion times, process time, build, environment."""
+                  process_index: int = 0, status: str = "ok", work_units: int = 1000, **fields) -> Record:
+    """A record as a worker writes it, for a Julia variant: tests/factories.make_record plus what a worker adds: conversion times, process time, build, environment."""
     times = [float(t) for t in times]
     interpreter = INTERPRETERS[implementation]
     added = {
@@ -90,16 +90,16 @@ def forge(source: Path, target: Path, mutate) -> Path:
     return target
 
 
-def _write_records(path: Path, records: list[dict]) -> None:
+def _write_records(path: Path, records: list) -> None:
+    """Replace an archive's records (Records, or JSON objects a test changed) and the tables made from them."""
+    typed = [r if isinstance(r, Record) else Record.from_json(r) for r in records]
+    names = {id(r): f"{index:05d}" for index, r in enumerate(typed)}
     shutil.rmtree(path / "records")
-    (path / "records").mkdir()
-    for index, record in enumerate(records):
-        (path / "records" / f"{index:05d}.json").write_bytes(archive.dumps(record))
-    (path / "timings.csv.gz").write_bytes(archive.gzip_bytes(summaries.tidy(records).to_csv(index=False).encode()))
-    (path / "processes.csv").write_bytes(summaries.record_rows(records).to_csv(index=False).encode())
+    archive.write_tree(path, archive.record_files(typed, lambda r: names[id(r)]))
 
 
 def _records(path: Path) -> list[dict]:
+    """The archive's records as JSON objects, for a test to change."""
     return [json.loads(p.read_text()) for p in sorted((path / "records").glob("*.json"))]
 
 
@@ -869,9 +869,9 @@ def test_the_machine_over_the_run_shows_each_process_and_says_when_the_baseline_
             r["variant"] == "pure_python" and r["interpreter"]["name"] == "cpython3.11")]
         episodes = [worker_record("pure_python", "cpython", [level, level], params=base["params"], process_index=i,
                                   warmup_rule="interpreted") for i, level in enumerate([4.0] * 6 + [5.0] * 6)]
-        records = others + episodes
+        records = [Record.from_json(r) for r in others] + episodes
         for i, r in enumerate(records):
-            r["started_at"] = 1_800_000_000.0 + 10 * i
+            r.started_at = 1_800_000_000.0 + 10 * i
         _write_records(path, records)
 
     html = render_archive(forge(report_archive, tmp_path / "drift", drifting_baseline)).decode()

@@ -19,6 +19,7 @@ from conftest import ROOT
 from factories import forge_archive, make_record
 
 from report.render import render
+from shootout.results.records import Interpreter
 from shootout.run import provision
 
 FIXTURE = ROOT / "tests" / "fixtures" / "archive-v1"
@@ -95,7 +96,7 @@ def _records(times: dict, reenabled: tuple, count: int) -> list[dict]:
             gil_after = COLUMNS[interp][3] if not COLUMNS[interp][2] else back_on
             record = make_record(variant, interp, COLUMNS[interp][0], calls, process_index=index, threads=threads,
                                  size="40x30", gil_enabled_after=gil_after)
-            record["interpreter"] = _interpreter(interp)  # as a worker writes it: with its GIL state at start
+            record.interpreter = Interpreter.from_json(_interpreter(interp))  # as a worker writes it: with its GIL state at start
             out.append(record)
     return out
 
@@ -329,7 +330,10 @@ def test_a_column_is_described_only_by_what_the_archive_recorded():
     ]}
     # the records say the GIL was on at start in one process of three (PYTHON_GIL=1, say): that wins over the probe
     seen = [{"name": "cpython3.13t", "free_threaded": True, "gil_enabled": state} for state in (False, True, False)]
-    found = columns.columns(meta, [{"interpreter": s} for s in seen])
+    records = [make_record("pure_python", "cpython3.13t", "cpython", [1.0]) for _ in seen]
+    for record, interpreter in zip(records, seen):
+        record.interpreter = Interpreter.from_json(interpreter)
+    found = columns.columns(meta, records)
     free, plain = found["cpython3.13t"], found["python3.12"]
     assert free.label == "cpython3.13t (free-threaded, GIL on at start in 1 of 3 processes)"
     assert free.build.profile == "optimized PGO+LTO build" and free.build.seconds == 14.5

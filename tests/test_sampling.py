@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 from factories import make_record
 
+from shootout.results.records import Interpreter, PlainRecord
 from shootout.run.interrupts import StopRequest
 from shootout.run.matrix import Cell, Method, ParamSet, PlannedCell
 from shootout.run.sampling import Sampler
@@ -74,7 +75,7 @@ def test_a_stable_cell_stops_once_its_median_ci_is_within_the_target_and_a_noisy
     # below 6 processes there is no distribution-free CI of a median: the first decision comes at 6
     assert stable.startswith("median CI ±") and stable.endswith("within ±2.00% after 6 processes"), stable
     assert _reason(reasons, "noisy") == "cap of 12 processes reached"
-    assert sum(r["variant"] == "noisy" for r in records) == 12
+    assert sum(r.variant == "noisy" for r in records) == 12
 
 
 def _baseline_key(variant: str) -> dict:
@@ -87,7 +88,7 @@ def test_a_noisy_baseline_does_not_keep_other_cells_running():
     reasons, records, _ = sample(["baseline", "stable"], method(), baselines=_baseline_key("baseline"))
     assert _reason(reasons, "stable").endswith("within ±1.00% after 6 processes "
                                                "(the rest of its speedup CI is the baseline's)")
-    assert sum(r["variant"] == "stable" for r in records) == 6
+    assert sum(r.variant == "stable" for r in records) == 6
     assert _reason(reasons, "baseline") == "cap of 12 processes reached"
 
 
@@ -96,7 +97,7 @@ def test_a_baseline_that_k_speedups_divide_by_has_caps_sqrt_k_times_larger(monke
     key = {"julia-baseline-cpython3.11-t1-10x5": 4}
     reasons, records, _ = sample(["baseline", "stable"], method(cell_seconds=10_000.0), baselines=key)
     assert _reason(reasons, "baseline") == "cap of 24 processes reached"
-    assert sum(r["variant"] == "baseline" for r in records) == 24
+    assert sum(r.variant == "baseline" for r in records) == 24
     clock = FakeClock()
     monkeypatch.setattr("shootout.run.sampling.time", clock)
     reasons, _, _ = sample(["baseline"], method(cell_seconds=35.0), baselines=key, clock=clock)
@@ -123,7 +124,7 @@ def test_time_budget_and_first_failure_stop_a_cell():
     assert _reason(reasons, "stable") == "time budget of 0 s reached after 5 processes"
     reasons, records, _ = sample(["stable", "noisy"], method(), failing="noisy")
     assert _reason(reasons, "noisy") == "process 0 crashed"
-    assert sum(r["variant"] == "noisy" for r in records) == 1
+    assert sum(r.variant == "noisy" for r in records) == 1
 
 
 def test_fixed_design_runs_exactly_the_processes_asked_for():
@@ -143,7 +144,7 @@ def test_the_run_budget_never_cuts_the_minimum_and_stops_what_would_end_after_it
     clock = FakeClock()
     monkeypatch.setattr("shootout.run.sampling.time", clock)
     reasons, records, _ = sample(["noisy", "other"], method(processes=6, run_seconds=30.0), clock=clock)
-    assert sum(r["variant"] == "other" for r in records) == 6  # 60 simulated s: over the budget, still 6
+    assert sum(r.variant == "other" for r in records) == 6  # 60 simulated s: over the budget, still 6
     assert _reason(reasons, "other") == "run budget of 30 s spent after 6 processes"
     assert _reason(reasons, "noisy").startswith("run budget of 30 s spent after")
     assert clock.now <= 6 * COST["other"] + 6 * COST["noisy"] + COST["noisy"]
@@ -156,7 +157,7 @@ def test_a_baseline_that_many_speedups_divide_by_gets_most_of_the_extra_time(mon
     key = "julia-baseline-cpython3.11-t1-10x5"
     m = method(processes=6, run_seconds=600.0, max_processes=100, cell_seconds=10_000.0)
     _, records, calls = sample(["baseline", "other"], m, baselines={key: 16}, clock=clock)
-    extra = {v: sum(r["variant"] == v for r in records) - 6 for v in ("baseline", "other")}
+    extra = {v: sum(r.variant == v for r in records) - 6 for v in ("baseline", "other")}
     assert extra["other"] >= 1 and 2.5 <= extra["baseline"] / extra["other"] <= 8, extra
     tail = calls[12:]
     assert "other" in tail[: len(tail) // 2]  # interleaved, not all of the baseline's processes first
@@ -223,8 +224,8 @@ def test_a_baseline_cell_gets_its_own_larger_minimum():
     key = "julia-baseline-cpython3.11-t1-10x5"
     m = method(processes=6, baseline_processes=12, max_processes=12, run_seconds=0.0)
     _, records, _ = sample(["baseline", "other"], m, baselines={key: 1})
-    assert sum(r["variant"] == "baseline" for r in records) == 12
-    assert sum(r["variant"] == "other" for r in records) == 6
+    assert sum(r.variant == "baseline" for r in records) == 12
+    assert sum(r.variant == "other" for r in records) == 6
     _, records, _ = sample(["baseline", "other"], method(precision=None, processes=3, baseline_processes=12),
                            baselines={key: 1})
     assert len(records) == 6  # a fixed design is exactly what it says
@@ -243,7 +244,10 @@ def _jobs_of(variants, m: Method, baselines=None, plain=None):
 
     def run_plain(target, index, round_index, padding):
         plain_calls.append((target.beside.cell.variant, index, round_index))
-        return {"beside": target.beside.cell.key, "round": round_index, "status": "ok", "times_seconds": [1.0]}
+        cell = target.beside.cell
+        return PlainRecord(beside=cell.key, size=cell.size.label, workload=cell.workload, variant=cell.variant,
+                           interpreter=Interpreter(name=cell.interpreter), round=round_index, status="ok",
+                           verified=True, times_seconds=[1.0])
 
     cells = [planned(v) for v in variants]
     targets = [PlainTarget(c) for c in cells if c.cell.variant in (plain or [])]

@@ -59,7 +59,7 @@ def test_each_release_is_compared_with_the_one_before_and_pypy_with_its_language
 def test_a_run_with_one_release_of_each_has_nothing_to_compare():
     meta = {"interpreters": [_entry("cpython3.11", "cpython", "3.11.7"), _entry("pypy3.9", "pypy", "3.9.16", "7.3.11")]}
     found = versions.columns(meta)
-    records = [r for r in _records() if r["interpreter"]["name"] in ("cpython3.11", "pypy3.9")]
+    records = [r for r in _records() if r.interpreter.name in ("cpython3.11", "pypy3.9")]
     assert versions.steps(records, found).empty and versions.pypy_gains(records, found).empty
 
 

@@ -81,7 +81,7 @@ def test_a_process_counted_apart_gives_its_cell_no_mean():
                           technology="numba", warmup_rule=warmup.JIT_RULE)
     flat = make_record("numba_njit", "cpython3.11", "cpython", [3.0, 1, 1, 1, 1, 1, 1, 1, 1], technology="numba",
                        warmup_rule=warmup.JIT_RULE, process_index=1)
-    assert summaries.process_means([falling, flat])[summaries.cell_of(flat)].tolist() == [1.0]
+    assert summaries.process_means([falling, flat])[flat.cell_key].tolist() == [1.0]
 
 
 def test_old_records_keep_the_rule_they_were_run_under():

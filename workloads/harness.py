@@ -57,9 +57,10 @@ from workloads._runtime import (
     platform_keys,
     write_json_atomic,
 )
+from workloads.record import Interference as Seen
+from workloads.record import Interpreter, Record
 from workloads.verify import Reference, ReferenceError_, array_bytes, make_reference, to_values
 
-SCHEMA_VERSION = 2
 EXIT_OK, EXIT_WRONG_OUTPUT, EXIT_OTHER = 0, 3, 4
 
 
@@ -120,13 +121,13 @@ class Interference:
 
     def __exit__(self, *exc):
         usage = resource.getrusage(resource.RUSAGE_SELF)
-        self.result = {
-            "wall_seconds": time.perf_counter() - self.wall, "cpu_seconds": time.process_time() - self.cpu,
-            "involuntary_switches": usage.ru_nivcsw - self.usage.ru_nivcsw,
-            "voluntary_switches": usage.ru_nvcsw - self.usage.ru_nvcsw,
-            "steal_seconds": max(0.0, steal_seconds() - self.steal),
-            "cpu_pressure_seconds": _delta(self.pressure, cpu_pressure_seconds()),
-        }
+        self.result = Seen(
+            wall_seconds=time.perf_counter() - self.wall, cpu_seconds=time.process_time() - self.cpu,
+            involuntary_switches=usage.ru_nivcsw - self.usage.ru_nivcsw,
+            voluntary_switches=usage.ru_nvcsw - self.usage.ru_nvcsw,
+            steal_seconds=max(0.0, steal_seconds() - self.steal),
+            cpu_pressure_seconds=_delta(self.pressure, cpu_pressure_seconds()),
+        )
         return False
 
 
@@ -152,18 +153,11 @@ def check_extension(variant_module, variant, build_dir):
 
 
 def new_record(args):
-    return {
-        "schema_version": SCHEMA_VERSION, "run_id": args.run_id, "workload": args.workload,
-        "variant": args.variant, "technology": None, "interpreter": interpreter_info(),
-        "params": args.params, "threads": args.threads, "process_index": args.process_index, "build": None,
-        "calls": args.calls, "import_seconds": None, "prepare_seconds": None, "first_call_seconds": None,
-        "times_seconds": [], "output_seconds": [], "calls_verified": 0, "process_seconds": None,
-        "checksum": None, "expected_checksum": None, "output_sha256": None, "expected_sha256": None,
-        "values_differing": None, "max_abs_difference": None, "work_units": None, "points": None,
-        "verified": False, "verification": None, "reference_source": None, "kernel_module_file": None,
-        "status": None, "error": None, "pid": os.getpid(), "cpu_affinity": cpu_affinity(), "interference": None,
-        "stop_reason": None,
-    }
+    """The record of this process before anything ran (the orchestrator names its interpreter and size)."""
+    return Record(run_id=args.run_id, workload=args.workload, variant=args.variant,
+                  interpreter=Interpreter(**interpreter_info()), params=args.params, threads=args.threads,
+                  process_index=args.process_index, calls=args.calls, calls_verified=0, pid=os.getpid(),
+                  cpu_affinity=cpu_affinity())
 
 
 def pad_jit_code(count):
@@ -237,32 +231,30 @@ def judge_call(module, output, reference, first, conversions):
 def timed_calls(module, prepared, args, reference, record):
     """Calls until stop_reason() says why not; every call verified (judge_call); returns the first failing
     Verdict or the last good one."""
-    times = record["times_seconds"]
+    times = record.times_seconds
     verdict = None
-    while record["stop_reason"] is None:
+    while record.stop_reason is None:
         t0 = time.perf_counter()
         output = module.calculate(prepared, args.params, args.threads)
         times.append(time.perf_counter() - t0)
-        verdict = judge_call(module, output, reference, len(times) == 1, record["output_seconds"])
+        verdict = judge_call(module, output, reference, len(times) == 1, record.output_seconds)
         if not verdict.ok:
             verdict.call_index = len(times) - 1
             return verdict
-        record["calls_verified"] += 1
-        record["stop_reason"] = stop_reason(times, args)
+        record.calls_verified += 1
+        record.stop_reason = stop_reason(times, args)
     return verdict
 
 
 def fill_verdict(record, verdict, workload, params):
-    record.update(checksum=verdict.checksum, output_sha256=verdict.sha256, points=verdict.points,
-                  values_differing=verdict.differing, max_abs_difference=verdict.max_abs_difference,
-                  verification=verdict.how)
+    record.checksum, record.output_sha256, record.points = verdict.checksum, verdict.sha256, verdict.points
+    record.values_differing, record.max_abs_difference = verdict.differing, verdict.max_abs_difference
+    record.verification = verdict.how
     if verdict.ok:
-        record["verified"] = True
-        record["status"] = "ok"
-        record["work_units"] = verdict.work_units
+        record.verified, record.status, record.work_units = True, "ok", verdict.work_units
         return EXIT_OK
-    record["status"] = "wrong_output"
-    record["error"] = (f"call {verdict.call_index + 1} differs from the reference: {verdict.explain()}")
+    record.status = "wrong_output"
+    record.error = f"call {verdict.call_index + 1} differs from the reference: {verdict.explain()}"
     return EXIT_WRONG_OUTPUT
 
 
@@ -273,46 +265,46 @@ def run(args):
     try:
         workload = load_workload(args.workload)
         variant = workload.variant(args.variant)
-        record["technology"] = variant.technology
+        record.technology = variant.technology
         reason = variant.unsupported_on(platform_keys())
         if reason:
-            record.update(status="unsupported", error=reason)
+            record.status, record.error = "unsupported", reason
             return record, EXIT_OTHER
         stage = "reference"  # first: a bad reference is the caller's error, not the variant's
         reference = Reference.load(args.reference, workload, args.params).load_output()
-        record.update(expected_checksum=reference.checksum, expected_sha256=reference.sha256,
-                      reference_source=os.path.abspath(args.reference))
+        record.expected_checksum, record.expected_sha256 = reference.checksum, reference.sha256
+        record.reference_source = os.path.abspath(args.reference)
         stage = "inputs"
         inputs = inputs_cache.load(workload, args.params, args.inputs_cache)
         stage = "import"
-        record["layout_padding"] = pad_jit_code(args.layout_padding)
+        record.layout_padding = pad_jit_code(args.layout_padding)
         t0 = time.perf_counter()
         module = import_variant(workload, variant, args.build_dir)
-        record["import_seconds"] = time.perf_counter() - t0
+        record.import_seconds = time.perf_counter() - t0
         if variant.compiled:
-            record["kernel_module_file"] = check_extension(module, variant, args.build_dir)
+            record.kernel_module_file = check_extension(module, variant, args.build_dir)
         stage = "prepare"
         t0 = time.perf_counter()
         prepared = module.prepare(inputs, args.params)
-        record["prepare_seconds"] = time.perf_counter() - t0
+        record.prepare_seconds = time.perf_counter() - t0
         del inputs  # what prepare() did not keep is garbage now, not during a call
         gc.collect()  # the set-up's young objects are promoted now (PyPy: tens of MB), not inside some call
         stage = "calculate"
         with Interference() as seen:
             verdict = timed_calls(module, prepared, args, reference, record)
-        record["interference"] = seen.result
-        record["gil_enabled_after"] = gil_enabled()  # an extension may have switched it back on
-        record["first_call_seconds"] = record["times_seconds"][0]
+        record.interference = seen.result
+        record.gil_enabled_after = gil_enabled()  # an extension may have switched it back on
+        record.first_call_seconds = record.times_seconds[0]
         stage = "verify"
         return record, fill_verdict(record, reference.seal(verdict), workload, args.params)
     except BuildFailed:
-        record.update(status="build_failed", error=traceback.format_exc())
+        record.status, record.error = "build_failed", traceback.format_exc()
         return record, EXIT_OTHER
     except ReferenceError_ as exc:
-        record.update(status="crashed", error=f"bad reference: {exc}")
+        record.status, record.error = "crashed", f"bad reference: {exc}"
         return record, EXIT_OTHER
     except BaseException:  # noqa: BLE001 - SystemExit/KeyboardInterrupt from a variant too
-        record.update(status="crashed", error=f"during {stage}:\n{traceback.format_exc()}")
+        record.status, record.error = "crashed", f"during {stage}:\n{traceback.format_exc()}"
         return record, EXIT_OTHER
 
 
@@ -361,13 +353,13 @@ def main(argv=None):
     os.environ["OMP_NUM_THREADS"] = str(args.threads)
     os.environ["NUMBA_NUM_THREADS"] = str(args.threads)
     record, code = run(args)
-    record["process_seconds"] = time.perf_counter() - _HARNESS_START
-    write_json_atomic(args.out, record)
-    times = record["times_seconds"]
+    record.process_seconds = time.perf_counter() - _HARNESS_START
+    write_json_atomic(args.out, record.to_json())
+    times = record.times_seconds
     timing = f" first {times[0]:.4f} s, min {min(times):.4f} s over {len(times)} calls" if times else ""
-    interp = record["interpreter"]
-    print(f"{args.workload}/{args.variant} on {interp['implementation']} {interp['version']}: "
-          f"{record['status']}{timing}", file=sys.stderr)
+    interp = record.interpreter
+    print(f"{args.workload}/{args.variant} on {interp.implementation} {interp.version}: "
+          f"{record.status}{timing}", file=sys.stderr)
     return code
 
 

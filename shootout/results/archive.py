@@ -27,14 +27,15 @@ import re
 import shutil
 import sys
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pandas as pd
 
-from . import migrations
+from . import migrations, summaries
 from . import records as records_mod
+from .records import PlainRecord, Record, RecordError
 from .snapshot import ContractSnapshot, RolesSnapshot, SnapshotError
 
 SCHEMA_VERSION = records_mod.SCHEMA_VERSION  # archive and record format move together
@@ -72,6 +73,15 @@ def dumps(obj) -> bytes:
     return (json.dumps(obj, indent=2, sort_keys=True, allow_nan=True, default=str) + "\n").encode()
 
 
+def record_files(records: list[Record], name: Callable[[Record], str]) -> dict[str, bytes]:
+    """The files made from the worker records: records/<name>.json and the two tables of them, timings.csv.gz
+    (one row per call) and processes.csv (one row per process), the only places they become JSON and CSV."""
+    files = {f"records/{name(r)}.json": dumps(r.to_json()) for r in records}
+    files["timings.csv.gz"] = gzip_bytes(summaries.tidy(records).to_csv(index=False).encode())
+    files["processes.csv"] = summaries.record_rows(records).to_csv(index=False).encode()
+    return files
+
+
 def safe_run_id(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "-", text).strip("-")[:80]
 
@@ -81,11 +91,11 @@ class Archive:
     path: Path
     manifest: dict
     metadata: dict
-    records: list[dict]
+    records: list[Record]
     builds: list[dict]
     timings: pd.DataFrame
     contracts: dict[str, ContractSnapshot]  # by workload name, in the run's order
-    plain: list[dict] = field(default_factory=list)  # plain/*.json: the harness-overhead check (may be absent)
+    plain: list[PlainRecord] = field(default_factory=list)  # plain/*.json: the harness-overhead check (may be absent)
 
     def text(self, relative: str) -> str:
         return (self.path / relative).read_text(errors="replace")
@@ -278,27 +288,38 @@ def read(path: Path) -> Archive:
     for version in range(manifest["schema_version"], SCHEMA_VERSION):
         parts = MIGRATIONS[version](parts)
     _check_parts(path, parts)
-    contracts = _contracts(path, parts["metadata"], parts["records"])
+    records = _typed_records(path, parts["records"])
+    contracts = _contracts(path, parts["metadata"], records)
     timings = _read_timings(path)
-    _check_timings(path, timings, parts["records"])
-    return Archive(path, parts["manifest"], parts["metadata"], list(parts["records"].values()), parts["builds"],
+    _check_timings(path, timings, records.values())
+    return Archive(path, parts["manifest"], parts["metadata"], list(records.values()), parts["builds"],
                    timings, contracts, _plain_records(path, manifest))
 
 
-def _plain_records(path: Path, manifest: dict) -> list[dict]:
+def _typed_records(path: Path, raw: dict) -> dict[str, Record]:
+    """Each record file (migrated to this version's JSON) as a Record; the first bad field is the error."""
+    typed = {}
+    for relative, data in raw.items():
+        try:
+            typed[relative] = Record.from_json(data)
+        except RecordError as exc:
+            raise ArchiveError(f"{path}/{relative}: {exc}") from None
+    return typed
+
+
+def _plain_records(path: Path, manifest: dict) -> list[PlainRecord]:
     """The plain-program records (an optional part: archives from before the overhead check have none)."""
     found = []
     for relative in sorted(manifest["files"]):
         if relative.startswith("plain/") and relative.endswith(".json"):
-            record = _load_json(path, relative)
-            wrong = records_mod.plain_problem(record)
-            if wrong:
-                raise ArchiveError(f"{path}/{relative}: {wrong}")
-            found.append(record)
+            try:
+                found.append(PlainRecord.from_json(_load_json(path, relative)))
+            except RecordError as exc:
+                raise ArchiveError(f"{path}/{relative}: {exc}") from None
     return found
 
 
-def _contracts(path: Path, meta: dict, records: dict) -> dict[str, ContractSnapshot]:
+def _contracts(path: Path, meta: dict, records: dict[str, Record]) -> dict[str, ContractSnapshot]:
     raw = meta.get("contracts")
     if not isinstance(raw, dict):
         raise ArchiveError(f"{path}/metadata.json: no 'contracts' object")
@@ -307,8 +328,8 @@ def _contracts(path: Path, meta: dict, records: dict) -> dict[str, ContractSnaps
     except SnapshotError as exc:
         raise ArchiveError(f"{path}/metadata.json: {exc}") from None
     for relative, record in records.items():
-        if record["workload"] not in contracts:
-            raise ArchiveError(f"{path}/{relative}: workload {record['workload']!r} has no contract in metadata.json")
+        if record.workload not in contracts:
+            raise ArchiveError(f"{path}/{relative}: workload {record.workload!r} has no contract in metadata.json")
     return contracts
 
 
@@ -336,17 +357,13 @@ def _check_parts(path: Path, parts: dict) -> None:
         isinstance(b, dict) and isinstance(b.get("env"), str) and isinstance(b.get("variant"), str) for b in builds
     ):
         raise ArchiveError(f"{path}/builds.json: not a list of builds with env and variant")
-    for relative, record in parts["records"].items():
-        wrong = records_mod.problem(record)
-        if wrong:
-            raise ArchiveError(f"{path}/{relative}: {wrong}")
 
 
-def _check_timings(path: Path, timings: pd.DataFrame, records: dict) -> None:
+def _check_timings(path: Path, timings: pd.DataFrame, records: Iterable[Record]) -> None:
     missing = [c for c in TIMING_COLUMNS if c not in timings.columns]
     if missing:
         raise ArchiveError(f"{path}/timings.csv.gz: no column {missing[0]!r}")
-    expected = sum(len(r["times_seconds"]) for r in records.values())
+    expected = sum(len(r.times_seconds) for r in records)
     if len(timings) != expected:
         raise ArchiveError(f"{path}/timings.csv.gz: {len(timings)} rows for the records' {expected} timed calls")
     seconds = pd.to_numeric(timings["seconds"], errors="coerce")

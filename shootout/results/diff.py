@@ -84,8 +84,9 @@ class Sampled:
     replicates: np.ndarray | None = None
 
     def __truediv__(self, other: Sampled) -> Sampled:
-        both = self.replicates is not None and other.replicates is not None
-        return Sampled(self.value / other.value, self.replicates / other.replicates if both else None)
+        if self.replicates is None or other.replicates is None:
+            return Sampled(self.value / other.value)
+        return Sampled(self.value / other.value, self.replicates / other.replicates)
 
     def filled(self) -> np.ndarray:
         """The replicates, or the point value repeated: a cell without a CI still takes part in a median."""
@@ -449,7 +450,7 @@ def _facts(data: archive.Archive) -> dict[str, str]:
 
 
 def _load(data: archive.Archive) -> str:
-    loads = [r.get("load_before") for r in data.records if isinstance(r.get("load_before"), (int, float))]
+    loads = [r.load_before for r in data.records if r.load_before is not None]
     disturbed = sum(1 for r in data.records if summaries.interference(r))
     if not loads:
         return "not recorded"

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import estimates, summaries
+from .records import Record
 
 MIN_SERIAL = estimates.MIN_SERIAL  # fewer process means give no useful lag-1 autocorrelation
 INTERPRETED = ("python",)  # technologies whose time is the interpreter's own loop
@@ -54,35 +55,35 @@ class SerialCorrelation:
         return estimates.Dependence(self.n, self.lag1)
 
 
-def _timed(records: list[dict]) -> list[tuple[float, dict, float]]:
+def _timed(records: list[Record]) -> list[tuple[float, Record, float]]:
     """(started_at, record, process mean) of every ok + verified record that says when it started, by start."""
     found = []
     for r in records:
-        mean, started = summaries.process_mean(r), r.get("started_at")
-        if mean is not None and isinstance(started, (int, float)):
+        mean, started = summaries.process_mean(r), r.started_at
+        if mean is not None and started is not None:
             found.append((float(started), r, mean))
     return sorted(found, key=lambda t: t[0])
 
 
-def timeline(records: list[dict]) -> list[ProcessPoint]:
+def timeline(records: list[Record]) -> list[ProcessPoint]:
     """Every timed process, relative to its cell's median; [] for archives from before `started_at`."""
     timed = _timed(records)
     if not timed:
         return []
     by_cell: dict[tuple, list[float]] = {}
     for _, r, mean in timed:
-        by_cell.setdefault(summaries.cell_of(r), []).append(mean)
+        by_cell.setdefault(r.cell_key, []).append(mean)
     medians = {key: float(np.median(values)) for key, values in by_cell.items()}
     first = timed[0][0]
-    return [ProcessPoint((started - first) / 60, mean / medians[summaries.cell_of(r)], summaries.cell_of(r),
-                         r.get("technology") in INTERPRETED)
+    return [ProcessPoint((started - first) / 60, mean / medians[r.cell_key], r.cell_key,
+                         r.technology in INTERPRETED)
             for started, r, mean in timed]
 
 
-def serial_correlation(records: list[dict], cell: tuple) -> SerialCorrelation | None:
+def serial_correlation(records: list[Record], cell: tuple) -> SerialCorrelation | None:
     """Lag-1 autocorrelation of one cell's process means in the order they ran, as summaries measures it for the
     cell's CI; None below MIN_SERIAL processes, when they do not vary or do not all say when they started."""
-    sample = summaries.process_samples([r for r in records if summaries.cell_of(r) == tuple(cell)]).get(tuple(cell))
+    sample = summaries.process_samples([r for r in records if r.cell_key == tuple(cell)]).get(tuple(cell))
     found = None if sample is None else sample.dependence
     if found is None:
         return None

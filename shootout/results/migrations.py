@@ -35,6 +35,8 @@ def _v1_record(record):
     record.setdefault("prepare_seconds", None)
     record.setdefault("output_seconds", [])
     record.setdefault("work_units", None)
+    if isinstance(record.get("cpu_pinned"), int) and not isinstance(record["cpu_pinned"], bool):
+        record["cpu_pinned"] = [record["cpu_pinned"]]  # v1 wrote a serial worker's one CPU as a number
     return record
 
 

@@ -20,7 +20,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import estimates, summaries
+from . import estimates
+from .records import PlainRecord, Record
 
 LIMIT = 0.03  # a harness that slows the later calls by more than this (CI wholly above) is flagged
 
@@ -58,11 +59,10 @@ def _ratio(harness: list[float], plain: list[float]) -> CallRatio:
     return CallRatio(value, estimates.ratio_ci(harness, plain))
 
 
-def _calls(records: list[dict], calls: int) -> tuple[list[float], list[float]]:
-    """(call 1, mean of calls 2..N) of each process with at least N calls."""
+def _calls(processes: list[list[float]], calls: int) -> tuple[list[float], list[float]]:
+    """(call 1, mean of calls 2..N) of each process (its call times) with at least N calls."""
     firsts, laters = [], []
-    for record in records:
-        times = record.get("times_seconds") or []
+    for times in processes:
         if len(times) >= calls:
             firsts.append(times[0])
             if calls >= 2:
@@ -70,24 +70,22 @@ def _calls(records: list[dict], calls: int) -> tuple[list[float], list[float]]:
     return firsts, laters
 
 
-def check(records: list[dict], plain: list[dict]) -> list[Overhead]:
+def check(records: list[Record], plain: list[PlainRecord]) -> list[Overhead]:
     """One Overhead per harness cell that has verified plain processes beside it, in cell-key order."""
     found = []
-    for key in sorted({p["beside"] for p in plain}):
-        mine = [p for p in plain if p["beside"] == key]
-        good = [p for p in mine if p["status"] == "ok" and p["verified"]]
-        cell = summaries.cell_of(mine[0])  # a plain record carries its cell's fields too
-        harness = [r for r in records
-                   if r.get("status") == "ok" and r.get("verified") and summaries.cell_of(r) == cell]
+    for key in sorted({p.beside for p in plain}):
+        mine = [p for p in plain if p.beside == key]
+        good = [p for p in mine if p.ok]
+        harness = [r.times_seconds for r in records if r.ok and r.cell_key == mine[0].cell_key]
         if not good or not harness:
             continue
-        calls = min(len(p["times_seconds"]) for p in good)
+        calls = min(len(p.times_seconds) for p in good)
         h_first, h_later = _calls(harness, calls)
-        p_first, p_later = _calls(good, calls)
+        p_first, p_later = _calls([p.times_seconds for p in good], calls)
         if not h_first:
             continue
         later = _ratio(h_later, p_later) if calls >= 2 and h_later else None
-        found.append(Overhead(key, good[0]["workload"], good[0]["size"], good[0]["interpreter"]["name"], calls,
+        found.append(Overhead(key, good[0].workload, good[0].size, str(good[0].interpreter.name), calls,
                               _ratio(h_first, p_first), later, len(h_first), len(good), len(mine) - len(good)))
     return found
 

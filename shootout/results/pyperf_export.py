@@ -16,10 +16,11 @@ from pathlib import Path
 import pyperf
 
 from . import summaries
+from .records import Record
 
 
-def benchmark_name(record: dict) -> str:
-    return f"{record['workload']}-{record['variant']}-t{record.get('threads', 1)}-{record['size']}"
+def benchmark_name(record: Record) -> str:
+    return f"{record.workload}-{record.variant}-t{record.threads}-{record.size}"
 
 
 def _pyperf_date(unix_seconds: float) -> str:
@@ -27,33 +28,31 @@ def _pyperf_date(unix_seconds: float) -> str:
     return datetime.datetime.fromtimestamp(unix_seconds, datetime.timezone.utc).replace(tzinfo=None).isoformat(" ")
 
 
-def export(records: list[dict]) -> dict[str, bytes]:
+def export(records: list[Record]) -> dict[str, bytes]:
     """{interpreter name: pyperf JSON bytes} for every interpreter with at least one verified cell."""
     by_interp: dict[str, dict[str, list[pyperf.Run]]] = {}
-    for record in sorted(records, key=lambda r: (r["interpreter"]["name"], benchmark_name(r), r["process_index"])):
-        times = record.get("times_seconds") or []
-        if record.get("status") != "ok" or not record.get("verified") or not times:
+    for record in sorted(records, key=lambda r: (r.interpreter.name, benchmark_name(r), r.process_index)):
+        if not record.ok:
             continue
-        part = summaries.split(record)
-        steady = part.steady_calls(times)
-        warmups = [(1, float(v)) for v in times[:part.steady_start]]
-        interp = record["interpreter"]
-        when = {"date": _pyperf_date(record["started_at"])} if record.get("started_at") else {}
+        steady = summaries.steady_times(record)
+        warmups = [(1, float(v)) for v in record.times_seconds[:summaries.split(record).steady_start]]
+        interp = record.interpreter
+        when = {"date": _pyperf_date(record.started_at)} if record.started_at else {}
         run = pyperf.Run(
             [sum(steady) / len(steady)],
             warmups=warmups or None,
             metadata={
                 "name": benchmark_name(record),
                 "loops": 1,
-                "python_implementation": interp.get("implementation") or "unknown",
-                "python_version": interp.get("version") or "unknown",
-                "python_executable": interp.get("executable") or "unknown",
+                "python_implementation": interp.implementation or "unknown",
+                "python_version": interp.version or "unknown",
+                "python_executable": interp.executable or "unknown",
                 "unit": "second",
                 **when,
             },
             collect_metadata=False,
         )
-        by_interp.setdefault(interp["name"], {}).setdefault(benchmark_name(record), []).append(run)
+        by_interp.setdefault(str(interp.name), {}).setdefault(benchmark_name(record), []).append(run)
     exported: dict[str, bytes] = {}
     for interp_name, benches in sorted(by_interp.items()):
         suite = pyperf.BenchmarkSuite([pyperf.Benchmark(runs) for _, runs in sorted(benches.items())])

@@ -13,11 +13,16 @@ class SnapshotError(Exception):
     """A contract snapshot that does not hold; the message names the bad field."""
 
 
-def _text(data: dict, key: str, default: str | None = "") -> str | None:
+def _text(data: dict, key: str, default: str = "") -> str:
     value = data.get(key, default)
-    if value is not None and not isinstance(value, str):
+    if not isinstance(value, str):
         raise SnapshotError(f"contract field {key!r} is not text")
     return value
+
+
+def _optional_text(data: dict, key: str) -> str | None:
+    """A contract field that may be absent or null (None)."""
+    return None if data.get(key) is None else _text(data, key)
 
 
 @dataclass(frozen=True)
@@ -44,7 +49,8 @@ class VariantSnapshot:
         if not isinstance(sources, dict):
             raise SnapshotError(f"variant {data['name']!r}: sources is not a map")
         return cls(data["name"], _text(data, "technology"), bool(data.get("parallel")),
-                   _text(data, "description"), _text(data, "schedule", None), _text(data, "schedule_group", None),
+                   _text(data, "description"), _optional_text(data, "schedule"),
+                   _optional_text(data, "schedule_group"),
                    dict(reasons), dict(sources), bool(data.get("extension_module")))
 
 
@@ -61,8 +67,8 @@ class RolesSnapshot:
     def from_json(cls, data) -> RolesSnapshot:
         if not isinstance(data, dict):
             raise SnapshotError("contract roles are not an object")
-        return cls(_text(data, "baseline"), _text(data, "reference"), _text(data, "scalar_c", None),
-                   _text(data, "limit_serial", None), _text(data, "limit_parallel", None))
+        return cls(_text(data, "baseline"), _text(data, "reference"), _optional_text(data, "scalar_c"),
+                   _optional_text(data, "limit_serial"), _optional_text(data, "limit_parallel"))
 
     def limit_for(self, threads: int) -> str | None:
         return self.limit_serial if threads == 1 else self.limit_parallel
@@ -121,4 +127,4 @@ def _figure(data) -> FigureSnapshot:
     if not isinstance(data, dict):
         raise SnapshotError("a contract figure is not an object")
     return FigureSnapshot(_text(data, "title"), _text(data, "caption"), _text(data, "scale", "linear"),
-                          _text(data, "rows", None), bool(data.get("invert")))
+                          _optional_text(data, "rows"), bool(data.get("invert")))

@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from . import estimates, warmup
+from .records import Interpreter, Record
 from .snapshot import RolesSnapshot
 
 CELL_KEYS = ["workload", "variant", "interpreter", "threads", "size"]
@@ -41,84 +42,88 @@ DISTURBED_PRESSURE = 0.30  # share of the wall time in which some runnable task 
 DISTURBED_STEAL = 0.02
 
 
-def cell_of(record: dict) -> tuple:
-    """A record's cell as a CELL_KEYS tuple (what per-process groupbys yield as keys)."""
-    return (record["workload"], record["variant"], record["interpreter"].get("name"), record.get("threads", 1),
-            record["size"])
-
-
-def split(record: dict) -> warmup.Warmup:
-    if record.get("status") != "ok":
-        return warmup.Warmup(len(record.get("times_seconds") or []), "")
+def split(record: Record) -> warmup.Warmup:
+    if record.status != "ok":
+        return warmup.Warmup(len(record.times_seconds), "")
     return warmup.steady_part(record)
 
 
-def interference(record: dict) -> str | None:
+def interference(record: Record) -> str | None:
     """Why this process was disturbed (one phrase with the evidence), or None."""
-    seen = record.get("interference") or {}
-    wall, cpu, pressure = seen.get("wall_seconds"), seen.get("cpu_seconds"), seen.get("cpu_pressure_seconds")
+    seen = record.interference
+    if seen is None or not seen.wall_seconds:
+        return None
+    wall, cpu, pressure, steal = seen.wall_seconds, seen.cpu_seconds, seen.cpu_pressure_seconds, seen.steal_seconds
     reasons = []
-    if wall and cpu is not None and int(record.get("threads", 1)) <= 1 and cpu / wall < DISTURBED_CPU_SHARE:
+    if cpu is not None and record.threads <= 1 and cpu / wall < DISTURBED_CPU_SHARE:
         reasons.append(f"got {cpu / wall:.0%} of its CPU")
-    if wall and pressure is not None and pressure / wall > DISTURBED_PRESSURE:
+    if pressure is not None and pressure / wall > DISTURBED_PRESSURE:
         reasons.append(f"tasks waited for a CPU {pressure / wall:.0%} of the time")
-    if wall and seen.get("steal_seconds") and seen["steal_seconds"] / wall > DISTURBED_STEAL:
-        reasons.append(f"{seen['steal_seconds'] / wall:.1%} steal")
+    if steal and steal / wall > DISTURBED_STEAL:
+        reasons.append(f"{steal / wall:.1%} steal")
     return "; ".join(reasons) or None
 
 
-def _process_row(r: dict, warm: warmup.Warmup) -> dict:
-    build = r.get("build") or {}
-    seen = r.get("interference") or {}
+def _process_row(r: Record, warm: warmup.Warmup) -> dict:
+    seen = r.interference
+    free_threaded = bool(r.interpreter.free_threaded)
     return {
-        "run_id": r.get("run_id"), "workload": r["workload"], "variant": r["variant"],
-        "technology": r.get("technology"), "interpreter": r["interpreter"].get("name"),
-        "implementation": r["interpreter"].get("implementation"), "threads": r.get("threads", 1), "size": r["size"],
-        "process_index": r.get("process_index", 0), "status": r.get("status"), "verified": bool(r.get("verified")),
-        "checksum": r.get("checksum"), "work_units": r.get("work_units") if r.get("verified") else None,
-        "import_seconds": r.get("import_seconds"), "prepare_seconds": r.get("prepare_seconds"),
-        "output_seconds": float(np.median(r["output_seconds"])) if r.get("output_seconds") else None,
-        "first_call_seconds": r.get("first_call_seconds"), "process_seconds": r.get("process_seconds"),
-        "process_wall_seconds": r.get("process_wall_seconds"), "build_seconds": build.get("seconds"),
-        "environment_seconds": (r.get("environment") or {}).get("seconds"), "steady_start": warm.steady_start,
-        "warmup_class": warm.classification, "counted": warm.counted, "cpu_seconds": seen.get("cpu_seconds"),
-        "cpu_pressure_seconds": seen.get("cpu_pressure_seconds"),
-        "involuntary_switches": seen.get("involuntary_switches"), "load_before": r.get("load_before"),
-        "started_at": r.get("started_at"),
-        "disturbed": interference(r),
-        "gil_reenabled": bool(r["interpreter"].get("free_threaded") and r.get("gil_enabled_after")),
-        "free_threaded": bool(r["interpreter"].get("free_threaded")),
+        "run_id": r.run_id, "workload": r.workload, "variant": r.variant, "technology": r.technology,
+        "interpreter": r.interpreter.name, "implementation": r.interpreter.implementation, "threads": r.threads,
+        "size": r.size, "process_index": r.process_index, "status": r.status, "verified": r.verified,
+        "checksum": r.checksum, "work_units": r.work_units if r.verified else None,
+        "import_seconds": r.import_seconds, "prepare_seconds": r.prepare_seconds,
+        "output_seconds": float(np.median(r.output_seconds)) if r.output_seconds else None,
+        "first_call_seconds": r.first_call_seconds, "process_seconds": r.process_seconds,
+        "process_wall_seconds": r.process_wall_seconds, "build_seconds": r.build and r.build.seconds,
+        "environment_seconds": r.environment and r.environment.seconds, "steady_start": warm.steady_start,
+        "warmup_class": warm.classification, "counted": warm.counted, "cpu_seconds": seen and seen.cpu_seconds,
+        "cpu_pressure_seconds": seen and seen.cpu_pressure_seconds,
+        "involuntary_switches": seen and seen.involuntary_switches, "load_before": r.load_before,
+        "started_at": r.started_at, "disturbed": interference(r),
+        "gil_reenabled": bool(free_threaded and r.gil_enabled_after), "free_threaded": free_threaded,
     }
 
 
-PROCESS_COLUMNS = list(_process_row({"workload": "", "variant": "", "interpreter": {}, "size": ""},
-                                    warmup.Warmup(0, "")))
+PROCESS_COLUMNS = list(_process_row(Record(workload="", variant="", interpreter=Interpreter()), warmup.Warmup(0, "")))
 
 
-def record_rows(records: list[dict]) -> pd.DataFrame:
+def record_rows(records: list[Record]) -> pd.DataFrame:
     """One row per worker process (what every record says once)."""
     frame = pd.DataFrame([_process_row(r, split(r)) for r in records], columns=PROCESS_COLUMNS)
     return frame.sort_values(CELL_KEYS + ["process_index"], kind="stable").reset_index(drop=True)
 
 
-def tidy(records: list[dict]) -> pd.DataFrame:
+def tidy(records: list[Record]) -> pd.DataFrame:
     """One row per (record, call): every plot is a groupby of this."""
     rows = []
     for r in records:
-        times = r.get("times_seconds") or []
         start = split(r).steady_start
-        base = dict(zip(CELL_KEYS, cell_of(r)))
-        for index, seconds in enumerate(times):
-            rows.append({**base, "implementation": r["interpreter"].get("implementation"),
-                         "process_index": r.get("process_index", 0), "call_index": index, "seconds": seconds,
-                         "steady": index >= start, "status": r.get("status"), "verified": bool(r.get("verified"))})
+        base = dict(zip(CELL_KEYS, r.cell_key))
+        for index, seconds in enumerate(r.times_seconds):
+            rows.append({**base, "implementation": r.interpreter.implementation,
+                         "process_index": r.process_index, "call_index": index, "seconds": seconds,
+                         "steady": index >= start, "status": r.status, "verified": r.verified})
     columns = CELL_KEYS + ["implementation", "process_index", "call_index", "seconds", "steady", "status", "verified"]
     frame = pd.DataFrame(rows, columns=columns)
     return frame.sort_values(CELL_KEYS + ["process_index", "call_index"], kind="stable").reset_index(drop=True)
 
 
-def process_mean(record: dict) -> float | None:
-    """The one number a process contributes: the mean of its steady_calls; None where those are None."""
+def steady_times(record: Record) -> list[float]:
+    """The calls of an ok record after its warm-up (its last call when the split leaves none: Warmup.steady_calls)."""
+    return split(record).steady_calls(record.times_seconds)
+
+
+def steady_calls(record: Record) -> list[float] | None:
+    """The calls a process contributes: its steady ones; None unless ok + verified, and for a process its
+    warm-up rule counts apart (no steady state: warmup.classify)."""
+    if not record.ok or not split(record).counted:
+        return None
+    return steady_times(record)
+
+
+def process_mean(record: Record) -> float | None:
+    """The one number a process contributes: the mean of its steady calls (steady_calls), or None."""
     steady = steady_calls(record)
     return None if steady is None else float(np.mean(steady))
 
@@ -144,18 +149,13 @@ class ProcessSample:
         return None if ordered is None else estimates.serial_dependence(ordered)
 
 
-def _number(value, kind) -> float | None:
-    return value if isinstance(value, kind) and not isinstance(value, bool) else None
-
-
-def process_samples(records: list[dict]) -> dict[tuple, ProcessSample]:
+def process_samples(records: list[Record]) -> dict[tuple, ProcessSample]:
     """Per ok + verified cell: its ProcessSample."""
     found: dict[tuple, list[tuple]] = {}
-    for r in sorted(records, key=lambda r: r.get("process_index", 0)):
+    for r in sorted(records, key=lambda r: r.process_index):
         mean = process_mean(r)
         if mean is not None:
-            found.setdefault(cell_of(r), []).append((mean, _number(r.get("round"), int),
-                                                     _number(r.get("started_at"), (int, float))))
+            found.setdefault(r.cell_key, []).append((mean, r.round, r.started_at))
     samples = {}
     for key, rows in found.items():
         rounds, started = [row[1] for row in rows], [row[2] for row in rows]
@@ -165,7 +165,7 @@ def process_samples(records: list[dict]) -> dict[tuple, ProcessSample]:
     return samples
 
 
-def process_means(records: list[dict]) -> dict[tuple, np.ndarray]:
+def process_means(records: list[Record]) -> dict[tuple, np.ndarray]:
     """Per ok + verified cell: the steady-state mean of each of its processes (process order)."""
     return {key: sample.means for key, sample in process_samples(records).items()}
 
@@ -246,7 +246,7 @@ def _cell_row(key: tuple, group: pd.DataFrame, sample: ProcessSample, first_erro
     }
 
 
-def summarise(records: list[dict], roles: dict[str, RolesSnapshot]) -> pd.DataFrame:
+def summarise(records: list[Record], roles: dict[str, RolesSnapshot]) -> pd.DataFrame:
     """One row per cell. Only ok+verified cells get a median, CI, speedup and rank; others keep status and error.
 
     Speedups are over each workload's baseline cell (baseline_cells) at the same parameter set, with the
@@ -256,8 +256,8 @@ def summarise(records: list[dict], roles: dict[str, RolesSnapshot]) -> pd.DataFr
     designs = design(records)
     first_error: dict[tuple, str] = {}
     for r in records:
-        if r.get("error"):
-            first_error.setdefault(cell_of(r), r["error"])
+        if r.error:
+            first_error.setdefault(r.cell_key, r.error)
     empty = ProcessSample(np.array([]))
     rows = [{**_cell_row(key, group, samples.get(key, empty), first_error), **_design_columns(designs.get(key))}
             for key, group in per_process.groupby(CELL_KEYS, sort=True)]
@@ -267,17 +267,7 @@ def summarise(records: list[dict], roles: dict[str, RolesSnapshot]) -> pd.DataFr
     return add_limits(add_speedups(summary, samples, roles), roles)
 
 
-def steady_calls(record: dict) -> list[float] | None:
-    """The calls process_mean averages; None unless ok + verified, and for a process its warm-up rule counts
-    apart (no steady state: warmup.classify)."""
-    times = record.get("times_seconds") or []
-    if record.get("status") != "ok" or not record.get("verified") or not times:
-        return None
-    part = split(record)
-    return part.steady_calls(times) if part.counted else None
-
-
-def design(records: list[dict]) -> dict[tuple, estimates.VarianceComponents]:
+def design(records: list[Record]) -> dict[tuple, estimates.VarianceComponents]:
     """Per ok + verified cell with ≥ 2 processes: Kalibera & Jones's variance components of its steady calls, and
     their calls per process for its costs: a steady call (median) and a process besides its steady calls
     (median of wall time − steady calls; unknown when a process did not record its wall time)."""
@@ -286,9 +276,9 @@ def design(records: list[dict]) -> dict[tuple, estimates.VarianceComponents]:
     for r in records:
         steady = steady_calls(r)
         if steady is not None:
-            wall = _number(r.get("process_wall_seconds"), (int, float))
-            calls.setdefault(cell_of(r), []).append(steady)
-            overheads.setdefault(cell_of(r), []).append(None if wall is None else wall - sum(steady))
+            wall = r.process_wall_seconds
+            calls.setdefault(r.cell_key, []).append(steady)
+            overheads.setdefault(r.cell_key, []).append(None if wall is None else wall - sum(steady))
     found = {}
     for key, groups in calls.items():
         costs = overheads[key]
@@ -366,7 +356,7 @@ def add_limits(summary: pd.DataFrame, all_roles: dict[str, RolesSnapshot]) -> pd
     return summary
 
 
-def thread_scaling(summary: pd.DataFrame, records: list[dict] | None = None) -> pd.DataFrame:
+def thread_scaling(summary: pd.DataFrame, records: list[Record] | None = None) -> pd.DataFrame:
     """Speedup and efficiency of each parallel cell against the same variant at 1 thread, with the CI of summaries.ratio
     (from the records' process means; without records, the ratio of medians alone)."""
     samples = process_samples(records or [])
@@ -401,7 +391,7 @@ def _pair_row(key_a: tuple, sample_a: ProcessSample, sample_b: ProcessSample, a:
             "n_a": len(xa), "n_b": len(xb), "smallest_p": estimates.smallest_p(len(xa), len(xb))}
 
 
-def compare_interpreters(records: list[dict], a: str, b: str) -> pd.DataFrame:
+def compare_interpreters(records: list[Record], a: str, b: str) -> pd.DataFrame:
     """Per variant present on both interpreters: time ratio a/b with its CI (summaries.ratio), Mann-Whitney U (exact
     for small n) on per-process means, and Holm's adjustment within each family: the variants compared at one
     workload and size (one question: which interpreter runs this workload faster at this size). `threshold` is

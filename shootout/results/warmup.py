@@ -38,6 +38,8 @@ import numpy as np
 import ruptures
 from scipy import stats as scipy_stats
 
+from .records import Record
+
 PENALTY = 15.0  # Barrett et al. used 15·log(n) with a normal mean/variance cost
 MIN_SEGMENT = 2
 MIN_STEADY = 3
@@ -146,17 +148,17 @@ def classify(times: list[float], rule: str = JIT_RULE) -> Warmup:
     first = _steady_run(cut, level) if rule == JIT_RULE else len(cut) - 1
     start, end = cut[first][0], cut[-1][1]
     reached = next(i for i, (_s, _e, m) in enumerate(cut) if abs(m - level) <= EQUIVALENT * level)
-    at = {"reached": cut[reached][0]} if rule == JIT_RULE else {}
+    warmed_up = cut[reached][0] if rule == JIT_RULE else None
     steady = times[start:end]
     drifting = _drift_test(rule, len(steady))(steady, level)
     if end - start < max(MIN_STEADY, math.ceil(STEADY_FRACTION * n)) or drifting:
         return Warmup(1 if counted else start, "no steady state", found, counted)
     others = [m for _s, _e, m in cut[:first]]
     if any(m < level * (1 - EQUIVALENT) for m in others):
-        return Warmup(start, "slowdown", found, **at)
+        return Warmup(start, "slowdown", found, reached=warmed_up)
     if any(m > level * (1 + EQUIVALENT) for m in others[:reached]):
-        return Warmup(start, "warmup", found, **at)
-    return Warmup(start if others else 1, "flat", found, **at)
+        return Warmup(start, "warmup", found, reached=warmed_up)
+    return Warmup(start if others else 1, "flat", found, reached=warmed_up)
 
 
 def _steady_run(cut: list[tuple[int, int, float]], level: float) -> int:
@@ -219,15 +221,14 @@ def rule_for(implementation: str | None, technology: str | None) -> str:
     return JIT_RULE if is_jit(implementation, technology) else "aot"
 
 
-def rule_of(record: dict) -> str:
+def rule_of(record: Record) -> str:
     """The rule a record was run under; one from before records named it gets "jit" or "aot"."""
-    return record.get("warmup_rule") or ("jit" if is_jit((record.get("interpreter") or {}).get("implementation"),
-                                                          record.get("technology")) else "aot")
+    return record.warmup_rule or ("jit" if is_jit(record.interpreter.implementation, record.technology) else "aot")
 
 
-def steady_part(record: dict) -> Warmup:
+def steady_part(record: Record) -> Warmup:
     """The warm-up split of one ok record, by the rule it was run under."""
-    times = record.get("times_seconds") or []
+    times = record.times_seconds
     rule = rule_of(record)
     if rule in JIT_RULES:
         return classify(times, rule)

@@ -10,6 +10,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from ..results.records import Build
 from . import build_cache
 from .catalog import BUILDER, ROOT
 from .environments import TargetEnv
@@ -42,18 +43,11 @@ class BuildResult:
     def to_json(self) -> dict:
         return asdict(self)
 
-    def record_field(self) -> dict:
-        """The `build` object of a worker record."""
-        return {
-            "status": self.status,
-            "seconds": self.seconds,
-            "flags": self.flags,
-            "compiler": self.compiler,
-            "compiler_version": self.compiler_version,
-            "tool_versions": self.tool_versions,
-            "extension_sha256": self.extension_sha256,
-            "cached": self.cached,
-        }
+    def record_field(self) -> Build:
+        """The `build` part of a worker record."""
+        return Build(status=self.status, seconds=self.seconds, flags=self.flags, compiler=self.compiler,
+                     compiler_version=self.compiler_version, tool_versions=self.tool_versions,
+                     extension_sha256=self.extension_sha256, cached=self.cached)
 
 
 def log_name(env: str, workload: str, variant: str) -> str:

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..results import archive, pyperf_export, summaries, warmup
-from ..results.records import NOT_RUN, Status
+from ..results.records import NOT_RUN, Environment, PlainRecord, Record, Status
 from ..results.runspec import Manifest
 from . import catalog, environments, metadata
 from .builds import BuildRequest, BuildResult, build_variant
@@ -80,13 +80,13 @@ class RunState:
     started_at: str
     wall_start: float
     planned: list[PlannedCell] = field(default_factory=list)
-    previous: dict[str, list[dict]] = field(default_factory=dict)
+    previous: dict[str, list[Record]] = field(default_factory=dict)
     envs: dict[str, environments.TargetEnv] = field(default_factory=dict)
     env_failures: dict[str, str] = field(default_factory=dict)
     references: dict[tuple[str, ParamSet], Path] = field(default_factory=dict)  # (workload, size)
     builds: dict[tuple[str, str, str], BuildResult] = field(default_factory=dict)  # (interpreter, workload, variant)
-    records: list[dict] = field(default_factory=list)
-    plain_records: list[dict] = field(default_factory=list)  # the plain programs' processes (overhead check)
+    records: list[Record] = field(default_factory=list)
+    plain_records: list[PlainRecord] = field(default_factory=list)  # the plain programs' processes (overhead check)
     sampling: dict[str, str] = field(default_factory=dict)  # cell key -> why it stopped getting processes
 
     def contract(self, workload: str):
@@ -290,7 +290,7 @@ def baseline_weights(state: RunState) -> dict[str, int]:
 def run_workers(state: RunState) -> None:
     """Every worker process of every runnable cell, interleaved in the seed's random order."""
     o = state.options
-    def run_one(job: Job) -> dict | None:
+    def run_one(job: Job) -> Record | None:
         cell = job.planned.cell
         env = state.envs[cell.interpreter]
         record = run_job(
@@ -299,15 +299,15 @@ def run_workers(state: RunState) -> None:
             stop=state.stop,
         )
         if record is not None:
-            record["environment"] = {"name": env.name, "seconds": env.created_seconds, "reused": env.reused}
+            record.environment = Environment(name=env.name, seconds=env.created_seconds, reused=env.reused)
         return record
 
-    def run_plain(target: PlainTarget, index: int, round_index: int, padding: int) -> dict | None:
+    def run_plain(target: PlainTarget, index: int, round_index: int, padding: int) -> PlainRecord | None:
         cell = target.beside.cell
         contract = state.contract(cell.workload)
         reference = json.loads(state.references[(cell.workload, cell.size)].read_text())
         rule = warmup.rule_for(target.beside.implementation, target.beside.technology)
-        index += sum(1 for r in state.plain_records if r["beside"] == cell.key)  # a resumed archive's come first
+        index += sum(1 for r in state.plain_records if r.beside == cell.key)  # a resumed archive's come first
         job = PlainJob(target.beside, catalog.folder(cell.workload) / contract.plain_program, index,
                        o.method.calls_for(rule).least, round_index, reference["checksum"], padding)
         return run_plain_job(job, state.envs[cell.interpreter], o.timeout, stop=state.stop)
@@ -338,7 +338,7 @@ STEPS: list[Callable[[RunState], None]] = [
 # ---------------------------------------------------------------- the archive
 
 
-def collect_records(state: RunState) -> list[dict]:
+def collect_records(state: RunState) -> list[Record]:
     """Worker records + one record per cell that could not run + the resumed archive's finished cells."""
     collected = list(state.records)
     for p in state.planned:
@@ -409,17 +409,15 @@ def run_metadata(state: RunState, finished_at: str, git: dict) -> dict:
     }
 
 
-def archive_files(state: RunState, collected: list[dict], finished_at: str, git: dict) -> dict[str, bytes]:
+def archive_files(state: RunState, collected: list[Record], finished_at: str, git: dict) -> dict[str, bytes]:
     """Every file of the archive but the manifest and the report, as bytes."""
-    files: dict[str, bytes] = {f"records/{_record_name(r)}.json": archive.dumps(r) for r in collected}
-    files.update({f"plain/{r['beside']}-p{r['process_index']:02d}.json": archive.dumps(r)
+    files = archive.record_files(collected, _record_name)
+    files.update({f"plain/{r.beside}-p{r.process_index:02d}.json": archive.dumps(r.to_json())
                   for r in state.plain_records})
     for env in state.envs.values():
         files[f"locks/{env.name}.txt"] = env.lock.encode()
     files["locks/orchestrator.txt"] = environments.orchestrator_lock().encode()
     files["builds.json"] = archive.dumps(_build_entries(state))
-    files["timings.csv.gz"] = archive.gzip_bytes(summaries.tidy(collected).to_csv(index=False).encode())
-    files["processes.csv"] = summaries.record_rows(collected).to_csv(index=False).encode()
     for name, data in pyperf_export.export(collected).items():
         files[f"pyperf/{name}.json"] = data
     files["metadata.json"] = archive.dumps(run_metadata(state, finished_at, git))
@@ -443,7 +441,7 @@ def write_archive(state: RunState, render: Callable[[Path], bytes]) -> Outcome:
                             finished_at)
         final = archive.publish(state.staging, state.options.results_dir / state.run_id, manifest.to_json(),
                                 render)
-    failed = [r for r in collected if r["status"] != Status.OK and r["status"] not in NOT_RUN]
+    failed = [r for r in collected if r.status != Status.OK and r.status not in NOT_RUN]
     code = EXIT_INTERRUPTED if state.stop.requested else EXIT_FAILED if failed or not complete else EXIT_OK
     return Outcome(final, code, state.stop.requested)
 
@@ -470,19 +468,19 @@ def run(options: CompareOptions, stop: StopRequest, render: Callable[[Path], byt
 # ---------------------------------------------------------------- helpers
 
 
-def _cell_key(record: dict) -> str:
+def _cell_key(record: Record) -> str:
     return Cell.of_record(record).key
 
 
-def _record_name(record: dict) -> str:
-    return f"{_cell_key(record)}-p{record.get('process_index', 0):02d}"
+def _record_name(record: Record) -> str:
+    return f"{_cell_key(record)}-p{record.process_index:02d}"
 
 
 def _build_key(build: dict) -> tuple:
     return (build["env"], build["workload"], build["variant"])
 
 
-def _previous_records(path: Path) -> tuple[dict[str, list[dict]], dict[str, str], list[dict]]:
+def _previous_records(path: Path) -> tuple[dict[str, list[Record]], dict[str, str], list[PlainRecord]]:
     """Records of an earlier (interrupted) archive, by cell, for --resume, their sampling stop reasons, and its
     plain-program records (kept: the overhead check compares them with the kept cells).
 
@@ -496,9 +494,9 @@ def _previous_records(path: Path) -> tuple[dict[str, list[dict]], dict[str, str]
             key = Cell(planned["workload"], planned["variant"], planned["interpreter"], planned["threads"],
                        ParamSet(planned["size"], tuple(sorted(planned["params"].items())))).key
             reasons[key] = planned["sampling"]
-    by_cell: dict[str, list[dict]] = {}
+    by_cell: dict[str, list[Record]] = {}
     for record in old.records:
         by_cell.setdefault(_cell_key(record), []).append(record)
     done = {key: records for key, records in by_cell.items()
-            if key in reasons or any(r.get("status") in ("unsupported", "skipped") for r in records)}
+            if key in reasons or any(r.status in NOT_RUN for r in records)}
     return done, {key: reasons[key] for key in done if key in reasons}, old.plain

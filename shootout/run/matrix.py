@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 from dataclasses import asdict, dataclass
 
+from ..results.records import Record
 from ..results.warmup import JIT_RULES
 from .interpreters import Interpreter
 
@@ -125,11 +126,10 @@ class Cell:
     size: ParamSet
 
     @classmethod
-    def of_record(cls, record: dict) -> Cell:
-        """The cell a worker record belongs to (records carry it spread over several fields)."""
-        params = record["params"]
-        return cls(record["workload"], record["variant"], record["interpreter"]["name"], record.get("threads", 1),
-                   ParamSet(record.get("size") or "-".join(map(str, params.values())), tuple(sorted(params.items()))))
+    def of_record(cls, record: Record) -> Cell:
+        """The cell a worker record belongs to (Record.cell_key, with the parameters its size label stands for)."""
+        workload, variant, interpreter, threads, size = record.cell_key
+        return cls(workload, variant, str(interpreter), threads, ParamSet(str(size), tuple(sorted(record.params.items()))))
 
     @property
     def key(self) -> str:

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..results import records
-from ..results.records import Status
+from ..results.records import Interpreter, PlainRecord, Record, RecordError, Status
 from .builds import BuildResult
 from .catalog import HARNESS, ROOT
 from .environments import TargetEnv
@@ -38,15 +38,15 @@ class Job:
 
 
 def synthetic_record(
-    planned: PlannedCell, run_id: str, status: Status | str, error: str | None, process_index: int = 0, **extra
-) -> dict:
-    """A record for a cell/process that produced none of its own (unsupported, build_failed, crashed...)."""
+    planned: PlannedCell, run_id: str, status: Status | str, error: str | None, process_index: int = 0, **fields
+) -> Record:
+    """The record of a cell or process that produced none of its own (unsupported, build_failed, crashed...)."""
     cell = planned.cell
-    return records.synthetic(
+    return Record(
         run_id=run_id, workload=cell.workload, variant=cell.variant, technology=planned.technology,
-        interpreter=cell.interpreter, implementation=planned.implementation,
-        params=cell.size.params, size=cell.size.label, threads=cell.threads,
-        status=Status(status), error=error, process_index=process_index, **extra,
+        interpreter=Interpreter(name=cell.interpreter, implementation=planned.implementation),
+        params=dict(cell.size.params), size=cell.size.label, threads=cell.threads, process_index=process_index,
+        status=str(Status(status)), error=error, **fields,
     )
 
 
@@ -92,23 +92,23 @@ def _signal_name(returncode: int) -> str:
         return f"signal {-returncode}"
 
 
-def _read_record(out: Path, job: Job) -> tuple[dict | None, str | None]:
+def _read_record(out: Path, job: Job) -> tuple[Record | None, str | None]:
     """The worker's record if it is whole and for this job; else (None, why not)."""
     try:
-        record = json.loads(out.read_text())
+        data = json.loads(out.read_text())
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         return None, f"no readable record ({exc.__class__.__name__}: {str(exc)[:120]})"
-    if isinstance(record, dict) and isinstance(record.get("interpreter"), dict):
-        record["interpreter"]["name"] = job.planned.cell.interpreter  # the column and size names are ours
-        record["size"] = job.planned.cell.size.label
-    wrong = records.problem(record)
-    if wrong is None:
-        cell = job.planned.cell
-        wrong = records.mismatch(record, {
-            "workload": cell.workload, "variant": cell.variant, "threads": cell.threads,
-            "process_index": job.process_index,
-            "params": cell.size.params,
-        })
+    if isinstance(data, dict) and isinstance(data.get("interpreter"), dict):
+        data["interpreter"]["name"] = job.planned.cell.interpreter  # the column and size names are ours
+        data["size"] = job.planned.cell.size.label
+    try:
+        record = Record.from_json(data)
+    except RecordError as exc:
+        return None, f"a malformed record ({exc})"
+    cell = job.planned.cell
+    wrong = records.mismatch(record, Record(workload=cell.workload, variant=cell.variant,
+                                            interpreter=record.interpreter, params=cell.size.params,
+                                            threads=cell.threads, process_index=job.process_index))
     return (None, f"a malformed record ({wrong})") if wrong else (record, None)
 
 
@@ -158,15 +158,16 @@ def run_job(
     run_id: str,
     timeout: float,
     stop: StopRequest = NO_STOP,
-) -> dict | None:
+) -> Record | None:
     """Run one worker process; its record, a crashed/timeout record, or None when a stop signal killed it."""
     cell: Cell = job.planned.cell
     out = records_dir / f"{cell.key}-p{job.process_index:02d}.json"
     out.unlink(missing_ok=True)
 
-    def failed(status: Status, error: str, **extra) -> dict:
+    def failed(status: Status, error: str, signal: str | None = None) -> Record:
         return synthetic_record(job.planned, run_id, status, error, job.process_index, build=build.record_field(),
-                                started_at=started_at, process_wall_seconds=done.wall, **_round_of(job), **extra)
+                                started_at=started_at, process_wall_seconds=done.wall, round=job.round_index,
+                                signal=signal)
 
     load_before = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
     started_at = time.time()  # wall clock: when in the run, and of the day, this process ran (drift, pyperf date)
@@ -182,19 +183,11 @@ def run_job(
     record, why = _read_record(out, job)
     if record is None:
         return failed(Status.CRASHED, f"worker exited {done.returncode} with {why}\n{tail}".strip())
-    record.update(build=build.record_field(), process_wall_seconds=done.wall, cpu_pinned=cpus_for(cell.threads),
-                  load_before=load_before, started_at=started_at)
-    if job.warmup_rule:
-        record["warmup_rule"] = job.warmup_rule
-    if job.calls.note:
-        record["call_plan"] = job.calls.note
-    record.update(_round_of(job))
+    record.build, record.process_wall_seconds, record.cpu_pinned = build.record_field(), done.wall, cpus_for(cell.threads)
+    record.load_before, record.started_at, record.round = load_before, started_at, job.round_index
+    record.warmup_rule = job.warmup_rule or None
+    record.call_plan = job.calls.note or None
     return record
-
-
-def _round_of(job: Job) -> dict:
-    """The record field of the sampler's round (none for a job outside rounds)."""
-    return {} if job.round_index is None else {"round": job.round_index}
 
 
 @dataclass
@@ -210,20 +203,17 @@ class PlainJob:
     layout_padding: int = 0  # PyPy: as the harness's (plain.py's third argument)
 
 
-def plain_record(job: PlainJob, started_at: float) -> dict:
+def plain_record(job: PlainJob, started_at: float) -> PlainRecord:
     """The record of a plain-program process: enough to match it with its harness cell, and what it measured."""
     cell = job.beside.cell
-    return {
-        "kind": "plain", "workload": cell.workload, "variant": cell.variant, "threads": cell.threads,
-        "beside": cell.key, "size": cell.size.label,
-        "params": cell.size.params, "interpreter": {"name": cell.interpreter,
-                                                    "implementation": job.beside.implementation},
-        "program": job.program.relative_to(ROOT).as_posix() if job.program.is_relative_to(ROOT) else str(job.program),
-        "process_index": job.process_index, "round": job.round_index, "calls": job.calls, "started_at": started_at,
-        "layout_padding": job.layout_padding or None,
-        "times_seconds": [], "checksum": None, "expected_checksum": job.expected_checksum, "verified": False,
-        "status": None, "error": None,
-    }
+    program = job.program.relative_to(ROOT).as_posix() if job.program.is_relative_to(ROOT) else str(job.program)
+    return PlainRecord(
+        workload=cell.workload, variant=cell.variant, threads=cell.threads, beside=cell.key, size=cell.size.label,
+        params=dict(cell.size.params), interpreter=Interpreter(name=cell.interpreter,
+                                                               implementation=job.beside.implementation),
+        program=program, process_index=job.process_index, round=job.round_index, calls=job.calls,
+        started_at=started_at, layout_padding=job.layout_padding or None, expected_checksum=job.expected_checksum,
+    )
 
 
 def _read_plain_output(stdout: str) -> tuple[list[float], object]:
@@ -235,7 +225,7 @@ def _read_plain_output(stdout: str) -> tuple[list[float], object]:
     return [float(t) for t in times], data["checksum"]
 
 
-def run_plain_job(job: PlainJob, env: TargetEnv, timeout: float, stop: StopRequest = NO_STOP) -> dict | None:
+def run_plain_job(job: PlainJob, env: TargetEnv, timeout: float, stop: StopRequest = NO_STOP) -> PlainRecord | None:
     """Run the plain program as a worker runs (same interpreter, pinning and environment); its record, or None
     when a stop signal killed it. A failure is recorded with its reason, never raised."""
     record = plain_record(job, time.time())
@@ -243,17 +233,21 @@ def run_plain_job(job: PlainJob, env: TargetEnv, timeout: float, stop: StopReque
                        str(job.calls), str(job.layout_padding)], 1, timeout, stop)
     if done is None:
         return None
-    record.update(process_wall_seconds=done.wall, cpu_pinned=cpus_for(1))
+    record.process_wall_seconds, record.cpu_pinned = done.wall, cpus_for(1)
     if done.returncode is None:
-        return {**record, "status": "timeout", "error": f"killed after the {timeout:g} s per-process timeout"}
+        record.status, record.error = "timeout", f"killed after the {timeout:g} s per-process timeout"
+        return record
     try:
         if done.returncode != 0:
             raise ValueError(f"exited {done.returncode}")
         times, checksum = _read_plain_output(done.stdout.decode(errors="replace"))
     except (ValueError, KeyError, IndexError, TypeError) as exc:
         tail = done.stderr.decode(errors="replace")[-2000:]
-        return {**record, "status": "crashed", "error": f"{exc}\n{tail}".strip()}
-    verified = checksum == job.expected_checksum
-    return {**record, "times_seconds": times, "checksum": checksum, "verified": verified,
-            "status": "ok" if verified else "wrong_output",
-            "error": None if verified else f"checksum {checksum!r}, the reference's is {job.expected_checksum!r}"}
+        record.status, record.error = "crashed", f"{exc}\n{tail}".strip()
+        return record
+    record.times_seconds, record.checksum = times, checksum
+    record.verified = checksum == job.expected_checksum
+    record.status = "ok" if record.verified else "wrong_output"
+    if not record.verified:
+        record.error = f"checksum {checksum!r}, the reference's is {job.expected_checksum!r}"
+    return record

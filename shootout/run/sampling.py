@@ -39,6 +39,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from ..results import estimates, summaries, warmup
+from ..results.records import PlainRecord, Record
 from .interrupts import StopRequest
 from .matrix import Method, PlannedCell
 from .runner import Job
@@ -47,7 +48,7 @@ from .runner import Job
 @dataclass
 class CellSampling:
     planned: PlannedCell
-    records: list[dict] = field(default_factory=list)
+    records: list[Record] = field(default_factory=list)
     seconds: float = 0.0
     stopped: str | None = None  # why it stopped getting processes; None while active
     half_width: float | None = None  # relative half-width of its median's CI, kept up to date past the minimum
@@ -56,7 +57,7 @@ class CellSampling:
     usable: int = 0  # records that give a number (summaries.process_mean): what the minimum counts
     warmup_end: int | None = None  # JIT cells: where the warm-up ends, learned from a process (see add)
 
-    def add(self, record: dict) -> None:
+    def add(self, record: Record) -> None:
         """Keep a worker's record, and what the sampler reads of it, split once (a JIT record's split runs
         change-point detection: the progress line, after every process, must not redo it for every record).
         The warm-up end comes from the cell's first process classed flat or warmup: the first call of its first
@@ -64,7 +65,7 @@ class CellSampling:
         steady state, or one that slowed down late, says nothing about how long the others need to warm up."""
         self.records.append(record)
         self.usable += summaries.process_mean(record) is not None
-        if self.warmup_end is None and record.get("status") == "ok" and record.get("verified"):
+        if self.warmup_end is None and record.status == "ok" and record.verified:
             split = summaries.split(record)
             if split.classification in ("flat", "warmup"):
                 self.warmup_end = split.reached
@@ -85,9 +86,9 @@ class PlainTarget:
 
 class Sampler:
     def __init__(self, planned: list[PlannedCell], method: Method, seed: int,
-                 run_one: Callable[[Job], dict | None], stop: StopRequest, baselines: dict[str, int] | None = None,
+                 run_one: Callable[[Job], Record | None], stop: StopRequest, baselines: dict[str, int] | None = None,
                  plain: list[PlainTarget] | None = None,
-                 run_plain: Callable[[PlainTarget, int, int, int], dict | None] | None = None):
+                 run_plain: Callable[[PlainTarget, int, int, int], PlainRecord | None] | None = None):
         """`baselines`: cell key -> how many speedups divide by that cell (their weight in phase 2); `plain`: the
         plain-program targets, run by `run_plain(target, process index, round, layout padding)` in every round of
         the minimum."""
@@ -96,7 +97,7 @@ class Sampler:
         self.baselines = baselines or {}
         self.plain = list(plain or []) if run_plain is not None else []
         self.run_plain = run_plain
-        self.plain_records: list[dict] = []
+        self.plain_records: list[PlainRecord] = []
         self.round_index = 0  # the current round: phase 1's, then blocks of phase 2 in which no cell repeats
         self._in_round: dict[tuple, int] = {}  # phase 2: processes of each cell in the current round
         by_place = {(c.planned.cell.workload, c.planned.cell.size): c for c in self.cells if self.is_baseline(c)}
@@ -109,7 +110,7 @@ class Sampler:
 
     # ------------------------------------------------------------ the loop
 
-    def run(self) -> list[dict]:
+    def run(self) -> list[Record]:
         with self.progress:
             self._minimum_rounds()
             if self.method.precision is not None:
@@ -164,7 +165,7 @@ class Sampler:
             self.round_index += 1
 
     def _run_plain(self, target: PlainTarget) -> bool:
-        index = sum(1 for r in self.plain_records if r.get("beside") == target.beside.cell.key)
+        index = sum(1 for r in self.plain_records if r.beside == target.beside.cell.key)
         padding = self.layout_padding(target.beside, f"plain-{target.beside.cell.key}-p{index}")
         record = self.run_plain(target, index, self.round_index, padding)
         if record is None:  # stopped by a signal: not counted
@@ -253,8 +254,8 @@ class Sampler:
         self.done += 1
         if len(cell.records) >= self.method.processes and self.method.precision is not None:
             self._update_estimates(cell)
-        if record["status"] != "ok":
-            cell.stopped = f"process {record['process_index']} {record['status']}"
+        if record.status != "ok":
+            cell.stopped = f"process {record.process_index} {record.status}"
         elif self.method.precision is None and len(cell.records) >= self.method.processes:
             cell.stopped = f"fixed design: {len(cell.records)} processes"
         self.progress.process(cell, record)
@@ -345,7 +346,7 @@ class Sampler:
         every minimum is met."""
         owed = {c.key: self.owed(c) for c in self.active()}
         rounds = max((math.ceil(n / self.per_round(c)) for c in self.active() if (n := owed[c.key])), default=0)
-        done_this_round = sum(1 for r in self.plain_records if r.get("round") == self.round_index)
+        done_this_round = sum(1 for r in self.plain_records if r.round == self.round_index)
         rounds = min(rounds, max(0, self.method.processes - self.round_index))
         return sum(owed.values()) + max(0, len(self.plain) * rounds - done_this_round)
 
@@ -398,15 +399,15 @@ class Progress:
             done = s.done + len(s.plain_records)
             self.bar.update(self.task, completed=done, total=done + s.processes_left() or done)
 
-    def process(self, cell: CellSampling, record: dict) -> None:
-        times = record.get("times_seconds") or []
+    def process(self, cell: CellSampling, record: Record) -> None:
+        times = record.times_seconds
         best = f"{min(times):.4g} s" if times else "-"
-        self.line(f"[{self.sampler.done}] {cell.planned.cell.key} p{record['process_index']}: {record['status']} "
+        self.line(f"[{self.sampler.done}] {cell.planned.cell.key} p{record.process_index}: {record.status} "
                   f"(best {best}); {self.where()}")
         self._advance()
 
-    def plain(self, target: PlainTarget, record: dict) -> None:
-        times = record.get("times_seconds") or []
+    def plain(self, target: PlainTarget, record: PlainRecord) -> None:
+        times = record.times_seconds
         best = f"{min(times):.4g} s" if times else "-"
-        self.line(f"[plain] {target.beside.cell.key}: {record['status']} (best {best}); {self.where()}")
+        self.line(f"[plain] {target.beside.cell.key}: {record.status} (best {best}); {self.where()}")
         self._advance()
