@@ -56,7 +56,7 @@ def columns(metadata: dict) -> list[VersionColumn]:
     for entry in metadata.get("interpreters") or []:
         if not isinstance(entry, dict) or not entry.get("available"):
             continue
-        info = entry.get("info") if isinstance(entry.get("info"), dict) else {}
+        info: dict = entry["info"] if isinstance(entry.get("info"), dict) else {}
         version = str(entry.get("version") or info.get("version") or "")
         release = str(info.get("pypy_version") or version)
         found.append(VersionColumn(str(entry["name"]), str(entry.get("implementation") or ""), version, release,
