@@ -153,3 +153,15 @@ def test_reproduce_names_each_debian_package_that_moved_on():
     found = Interpreter("pypy3.11-sid", "pypy3.11-sid", info={"provision": {"packages": {
         "pypy3": "8.0.2-1", "gcc": "4:16.1.0-3"}}})
     assert reproduce.package_changes(archived, found) == ["pypy3 8.0.1+dfsg-1 then, 8.0.2-1 now"]
+
+
+def test_diff_lists_a_changed_suite_package_or_toolchain_under_what_differs():
+    from shootout.results import diff
+
+    def entry(pypy3_version):
+        return {"name": "pypy3.11-sid", "implementation": "pypy", "version": "3.11.17", "info": {
+            "build_compiler": "gcc (Debian 16.2.0-4) 16.2.0", "libc": "glibc 2.43",
+            "provision": {"suite": "sid", "packages": {"pypy3": pypy3_version, "gcc": "4:16.1.0-3"}}}}
+    then, now = diff._interpreter_facts(entry("8.0.1+dfsg-1")), diff._interpreter_facts(entry("8.0.2-1"))
+    assert then["Debian suite pypy3.11-sid"] == "sid" and then["toolchain pypy3.11-sid"].endswith("glibc 2.43")
+    assert {k for k in then if then[k] != now[k]} == {"Debian package pypy3.11-sid: pypy3"}

@@ -442,10 +442,26 @@ def _facts(data: archive.Archive) -> dict[str, str]:
         "load before workers (median)": _load(data),
     }
     for interp in meta.get("interpreters") or []:
-        facts[f"interpreter {interp.get('name')}"] = f"{interp.get('implementation')} {interp.get('version')}"
+        facts.update(_interpreter_facts(interp))
     for build in data.builds:
         facts[f"flags {build.get('env')}/{build.get('variant')}"] = " ".join(build.get("flags") or [])
     facts.update({f"package {k}": v for k, v in _pins(data).items()})
+    return facts
+
+
+def _interpreter_facts(interp: dict) -> dict[str, str]:
+    """A column's version, the toolchain its extensions were built with, and, for a column from a Debian
+    suite's root file system, the suite and each Debian package's version."""
+    name = interp.get("name")
+    info: dict = interp["info"] if isinstance(interp.get("info"), dict) else {}
+    facts = {f"interpreter {name}": f"{interp.get('implementation')} {interp.get('version')}"}
+    if info.get("build_compiler") or info.get("libc"):
+        facts[f"toolchain {name}"] = f"{info.get('build_compiler') or '?'}, {info.get('libc') or '?'}"
+    provision: dict = info["provision"] if isinstance(info.get("provision"), dict) else {}
+    if provision.get("suite"):
+        facts[f"Debian suite {name}"] = str(provision["suite"])
+    for package, version in sorted((provision.get("packages") or {}).items()):
+        facts[f"Debian package {name}: {package}"] = str(version)
     return facts
 
 
