@@ -1,13 +1,15 @@
 """The worker record: one JSON object per worker process (or per cell that produced none of its own).
 
 One typed Record, written by the harness (`to_json`) and read back by the orchestrator and every reader of an
-archive (`from_json`), as pyperf's Run. A record is data from another process, maybe another machine or an older
-pyshootout: `from_json` checks every field it knows, in declaration order, and raises one RecordError naming the
-first one that is wrong. Fields it does not know are kept in `extra` (adding an optional field is no schema bump).
+archive (`from_json`), as pyperf's Run. A record is data from another process, maybe another machine or an
+older pyshootout: `from_json` checks every field it knows, in declaration order, and raises one RecordError
+naming the first one that is wrong. Fields it does not know are kept in `extra` (adding an optional field is
+no schema bump).
 
-Runs inside every target interpreter (imported by the harness): stdlib only, Python 3.9, never imports shootout/.
-The harness cannot know two names the orchestrator gives: the interpreter's column name and the size label; they
-are None in the worker's JSON and filled in (shootout/run/runner.py) before the record is read back.
+Runs inside every target interpreter (imported by the harness): stdlib only, Python 3.9, never imports
+shootout/. The harness cannot know two names the orchestrator gives: the interpreter's column name and the
+size label; they are None in the worker's JSON and filled in (shootout/run/runner.py) before the record is
+read back.
 """
 from __future__ import annotations
 
@@ -77,7 +79,8 @@ def instance_of(*types) -> Callable[[Any], bool]:
 
 
 def scalar_map(value) -> bool:
-    return isinstance(value, dict) and all(isinstance(k, str) and isinstance(x, _SCALAR) for k, x in value.items())
+    return isinstance(value, dict) and all(isinstance(k, str) and isinstance(x, _SCALAR)
+                                           for k, x in value.items())
 
 
 def int_list(value) -> bool:
@@ -124,12 +127,13 @@ def _checked(f, value, where: str):
 
 
 def _write(obj) -> dict:
-    """The JSON object of any of the types below: every field (None too), then the unknown ones it was read with."""
+    """The JSON object of any type below: every field (None too), then the unknown ones it was read with."""
     out = {}
     for f in fields(obj):
         if f.name != "extra":
             value = getattr(obj, f.name)
-            out[f.name] = _write(value) if f.metadata["part"] is not None and value is not None else _plain(value)
+            nested = f.metadata["part"] is not None and value is not None
+            out[f.name] = _write(value) if nested else _plain(value)
     out.update(obj.extra)
     return out
 
@@ -160,7 +164,7 @@ class _Part:
 
 @dataclass
 class Interpreter(_Part):
-    """The interpreter a process ran on: `name` is the orchestrator's column name (None in the worker's JSON)."""
+    """The interpreter a process ran on; `name` is the orchestrator's column (None in the worker's JSON)."""
 
     name: str | None = _field(instance_of(str), required=True)
     implementation: str | None = _field(maybe(instance_of(str)))
@@ -237,7 +241,7 @@ class Record(_Part):
     size: str | None = _field(text, required=True)  # the orchestrator's label of `params`
     times_seconds: list[float] = _field(seconds_list, required=True, factory=list)  # one per timed call
     status: str | None = _field(a_status, required=True)  # a Status value
-    verified: bool = _field(instance_of(bool), False, required=True)  # every call's output matched the reference
+    verified: bool = _field(instance_of(bool), False, required=True)  # every call's output verified
     error: str | None = _field(maybe(instance_of(str)), required=True)
     build: Build | None = _field(maybe(instance_of(dict)), required=True, part=Build)
     import_seconds: float | None = _field(maybe(duration), required=True)
@@ -304,7 +308,7 @@ class Record(_Part):
 @dataclass
 class PlainRecord(_Part):
     """One process of a workload's plain program run beside a harness cell (the harness-overhead check,
-    plain/*.json): the orchestrator writes it from the program's one JSON line, with the cell it was run beside.
+    plain/*.json): the orchestrator writes it from the program's one JSON line, and the cell it ran beside.
     The fields it shares with Record hold what Record's do, and are checked the same way."""
 
     kind: str = _field(lambda v: v == "plain", "plain", required=True)
@@ -319,7 +323,7 @@ class PlainRecord(_Part):
     status: str | None = _field(a_status, required=True)
     verified: bool = _field(instance_of(bool), False, required=True)  # its checksum is the reference's
     params: dict[str, Any] = _field(scalar_map, factory=dict)
-    program: str | None = _field(maybe(instance_of(str)))  # the plain program's path (repo-relative when inside it)
+    program: str | None = _field(maybe(instance_of(str)))  # the plain program (repo-relative when inside it)
     calls: int | None = _field(maybe(count(0)))
     round: int | None = _field(maybe(count(0)))
     started_at: float | None = _field(maybe(duration))
