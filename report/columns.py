@@ -156,7 +156,8 @@ def _gil(seen: list[Interpreter], info: dict) -> str:
 def _column(name: str, entry: dict, seen: list[Interpreter]) -> Column:
     info = _dict(entry.get("info"))
     free = any(s.free_threaded is True for s in seen) or info.get("free_threaded") is True
-    version = next((s.version for s in seen if s.version), "") or str(entry.get("version") or info.get("version") or "")
+    version = next((s.version for s in seen if s.version), "") \
+        or str(entry.get("version") or info.get("version") or "")
     implementation = str(entry.get("implementation")
                          or next((s.implementation for s in seen if s.implementation), ""))
     return Column(name, implementation, version, free, _gil(seen, info) if free else "",

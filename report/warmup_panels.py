@@ -33,7 +33,8 @@ class WarmupPanel:
 def _series(records: list[Record], cell: Cell) -> list[tuple[int, list[float], int]]:
     """(process index, per-call times, steady start) of the cell's verified processes, in process order."""
     mine = sorted((r for r in records if r.ok and r.cell_key == cell.key), key=lambda r: r.process_index)
-    return [(r.process_index, [float(t) for t in r.times_seconds], summaries.split(r).steady_start) for r in mine]
+    return [(r.process_index, [float(t) for t in r.times_seconds], summaries.split(r).steady_start)
+            for r in mine]
 
 
 def _first_over_steady(series: list[tuple[int, list[float], int]]) -> float | None:

@@ -37,7 +37,7 @@ def test_supported_cells_run_verified_with_the_gil_off(free_threaded_archive):
     ran = [r for r in free_threaded_archive.records if r.variant not in UNSUPPORTED]
     assert {r.variant for r in ran} == set(VARIANTS) - set(UNSUPPORTED)
     for record in ran:
-        where = f"{record['variant']} t{record['threads']}"
+        where = f"{record.variant} t{record.threads}"
         assert record.status == "ok" and record.verified, f"{where}: {record.error}"
         assert record.interpreter.free_threaded is True, where
         assert record.gil_enabled_after is False, f"{where}: the GIL came back on"

@@ -22,7 +22,8 @@ from shootout.results.records import Interpreter, PlainRecord, RecordError
 def plain(times, index=0, status="ok", interpreter="cpython3.11"):
     return PlainRecord(workload="julia", variant="pure_python", threads=1,
                        beside=f"julia-pure_python-{interpreter}-t1-10x5", size="10x5",
-                       interpreter=Interpreter(name=interpreter, implementation="cpython"), process_index=index,
+                       interpreter=Interpreter(name=interpreter, implementation="cpython"),
+                       process_index=index,
                        times_seconds=times, status=status, verified=status == "ok")
 
 

@@ -13,7 +13,8 @@ from workloads.record import Build, Interpreter, Record, RecordError
 
 
 def _record(**fields) -> Record:
-    return Record(workload="w", variant="v", interpreter=Interpreter(name="cpython3.11", implementation="cpython"),
+    interpreter = Interpreter(name="cpython3.11", implementation="cpython")
+    return Record(workload="w", variant="v", interpreter=interpreter,
                   params={"n": 3}, threads=1, process_index=2, technology="python", size="3", status="ok",
                   verified=True, times_seconds=[0.5, 0.25], build=Build(seconds=1.5, flags=["-O3"]), **fields)
 

@@ -67,7 +67,8 @@ def report_archive() -> Path:
 
 def worker_record(variant: str, implementation: str, times, *, params: dict, threads: int = 1,
                   process_index: int = 0, status: str = "ok", work_units: int = 1000, **fields) -> Record:
-    """A record as a worker writes it, for a Julia variant: tests/factories.make_record plus what a worker adds: conversion times, process time, build, environment."""
+    """A record as a worker writes it, for a Julia variant: tests/factories.make_record plus what a worker
+    adds: conversion times, process time, build, environment."""
     times = [float(t) for t in times]
     interpreter = INTERPRETERS[implementation]
     added = {
@@ -91,7 +92,7 @@ def forge(source: Path, target: Path, mutate) -> Path:
 
 
 def _write_records(path: Path, records: list) -> None:
-    """Replace an archive's records (Records, or JSON objects a test changed) and the tables made from them."""
+    """Replace an archive's records (Records, or JSON objects a test changed) and the tables of them."""
     typed = [r if isinstance(r, Record) else Record.from_json(r) for r in records]
     names = {id(r): f"{index:05d}" for index, r in enumerate(typed)}
     shutil.rmtree(path / "records")

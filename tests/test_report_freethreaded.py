@@ -96,7 +96,8 @@ def _records(times: dict, reenabled: tuple, count: int) -> list[dict]:
             gil_after = COLUMNS[interp][3] if not COLUMNS[interp][2] else back_on
             record = make_record(variant, interp, COLUMNS[interp][0], calls, process_index=index, threads=threads,
                                  size="40x30", gil_enabled_after=gil_after)
-            record.interpreter = Interpreter.from_json(_interpreter(interp))  # as a worker writes it: with its GIL state at start
+            # as a worker writes it: with its GIL state at start
+            record.interpreter = Interpreter.from_json(_interpreter(interp))
             out.append(record)
     return out
 

@@ -245,7 +245,8 @@ def _jobs_of(variants, m: Method, baselines=None, plain=None):
     def run_plain(target, index, round_index, padding):
         plain_calls.append((target.beside.cell.variant, index, round_index))
         cell = target.beside.cell
-        return PlainRecord(beside=cell.key, size=cell.size.label, workload=cell.workload, variant=cell.variant,
+        return PlainRecord(beside=cell.key, size=cell.size.label, workload=cell.workload,
+                           variant=cell.variant,
                            interpreter=Interpreter(name=cell.interpreter), round=round_index, status="ok",
                            verified=True, times_seconds=[1.0])
 

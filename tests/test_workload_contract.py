@@ -61,26 +61,27 @@ def wordfreq_archive(tmp_path_factory) -> Path:
 @pytest.mark.slow
 def test_fixture_workload_runs_and_verifies_everywhere(wordfreq_archive, wordfreq):
     data = archive.read(wordfreq_archive)
-    cells = {(r["variant"], r["interpreter"]["implementation"]) for r in data.records}
+    cells = {(r.variant, r.interpreter.implementation) for r in data.records}
     assert cells == {(v, impl) for v in WORDFREQ_VARIANTS for impl in ("cpython", "pypy")}
     quick = wordfreq.defaults(quick=True)
     for record in data.records:
-        where = f"{record['variant']} on {record['interpreter']['name']}"
-        assert record["status"] == "ok" and record["verified"], f"{where}: {record['error']}"
-        assert record["params"] == quick and record["size"] == wordfreq.format_label(quick)
-        assert record["calls_verified"] == len(record["times_seconds"]) >= 2, where
-        assert record["work_units"] == quick["tokens"] and record["points"] == quick["words"]
-        assert record["checksum"] == record["expected_checksum"] == wordfreq.known_checksum(quick)
-        assert record["prepare_seconds"] is not None and len(record["output_seconds"]) in (1, len(record["times_seconds"]))
+        where = f"{record.variant} on {record.interpreter.name}"
+        assert record.status == "ok" and record.verified, f"{where}: {record.error}"
+        assert record.params == quick and record.size == wordfreq.format_label(quick)
+        assert record.calls_verified == len(record.times_seconds) >= 2, where
+        assert record.work_units == quick["tokens"] and record.points == quick["words"]
+        assert record.checksum == record.expected_checksum == wordfreq.known_checksum(quick)
+        assert record.prepare_seconds is not None
+        assert len(record.output_seconds) in (1, len(record.times_seconds))
     # the compiled variant really was built, in both interpreters, and its extension is what ran
     builds = {(b["env"], b["variant"]): b for b in json.loads((wordfreq_archive / "builds.json").read_text())}
-    for env in {r["interpreter"]["name"] for r in data.records}:
+    for env in {r.interpreter.name for r in data.records}:
         built = builds[(env, "cython_ids")]
         assert built["status"] == "ok" and built["extension_sha256"] and not built["cached"], built
         assert (wordfreq_archive / built["log_file"]).is_file()
         assert builds[(env, "pure_python")]["status"] == "not_needed"
-    assert all(r["kernel_module_file"] and "wordfreq_cython" in r["kernel_module_file"]
-               for r in data.records if r["variant"] == "cython_ids")
+    assert all(r.kernel_module_file and "wordfreq_cython" in r.kernel_module_file
+               for r in data.records if r.variant == "cython_ids")
 
 
 @pytest.mark.slow

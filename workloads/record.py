@@ -1,13 +1,15 @@
 """The worker record: one JSON object per worker process (or per cell that produced none of its own).
 
 One typed Record, written by the harness (`to_json`) and read back by the orchestrator and every reader of an
-archive (`from_json`), as pyperf's Run. A record is data from another process, maybe another machine or an older
-pyshootout: `from_json` checks every field it knows, in declaration order, and raises one RecordError naming the
-first one that is wrong. Fields it does not know are kept in `extra` (adding an optional field is no schema bump).
+archive (`from_json`), as pyperf's Run. A record is data from another process, maybe another machine or an
+older pyshootout: `from_json` checks every field it knows, in declaration order, and raises one RecordError
+naming the first one that is wrong. Fields it does not know are kept in `extra` (adding an optional field is
+no schema bump).
 
-Runs inside every target interpreter (imported by the harness): stdlib only, Python 3.9, never imports shootout/.
-The harness cannot know two names the orchestrator gives: the interpreter's column name and the size label; they
-are None in the worker's JSON and filled in (shootout/run/runner.py) before the record is read back.
+Runs inside every target interpreter (imported by the harness): stdlib only, Python 3.9, never imports
+shootout/. The harness cannot know two names the orchestrator gives: the interpreter's column name and the
+size label; they are None in the worker's JSON and filled in (shootout/run/runner.py) before the record is
+read back.
 """
 from __future__ import annotations
 
@@ -50,7 +52,7 @@ def _real(value) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
-def seconds(value) -> bool:
+def duration(value) -> bool:
     """A duration or a count of something: a finite number >= 0."""
     return _real(value) and math.isfinite(value) and value >= 0
 
@@ -64,7 +66,7 @@ def text(value) -> bool:
 
 
 def seconds_list(value) -> bool:
-    return isinstance(value, list) and all(seconds(t) for t in value)
+    return isinstance(value, list) and all(duration(t) for t in value)
 
 
 def count(least: int) -> Callable[[Any], bool]:
@@ -76,15 +78,16 @@ def instance_of(*types) -> Callable[[Any], bool]:
     return lambda v: isinstance(v, types) and (bool in types or not isinstance(v, bool))
 
 
-def params(value) -> bool:
-    return isinstance(value, dict) and all(isinstance(k, str) and isinstance(x, _SCALAR) for k, x in value.items())
+def scalar_map(value) -> bool:
+    return isinstance(value, dict) and all(isinstance(k, str) and isinstance(x, _SCALAR)
+                                           for k, x in value.items())
 
 
 def int_list(value) -> bool:
     return isinstance(value, list) and all(count(0)(c) for c in value)
 
 
-def status(value) -> bool:
+def a_status(value) -> bool:
     return value in STATUSES
 
 
@@ -124,12 +127,13 @@ def _checked(f, value, where: str):
 
 
 def _write(obj) -> dict:
-    """The JSON object of any of the types below: every field (None too), then the unknown ones it was read with."""
+    """The JSON object of any type below: every field (None too), then the unknown ones it was read with."""
     out = {}
     for f in fields(obj):
         if f.name != "extra":
             value = getattr(obj, f.name)
-            out[f.name] = _write(value) if f.metadata["part"] is not None and value is not None else _plain(value)
+            nested = f.metadata["part"] is not None and value is not None
+            out[f.name] = _write(value) if nested else _plain(value)
     out.update(obj.extra)
     return out
 
@@ -160,7 +164,7 @@ class _Part:
 
 @dataclass
 class Interpreter(_Part):
-    """The interpreter a process ran on: `name` is the orchestrator's column name (None in the worker's JSON)."""
+    """The interpreter a process ran on; `name` is the orchestrator's column (None in the worker's JSON)."""
 
     name: str | None = _field(instance_of(str), required=True)
     implementation: str | None = _field(maybe(instance_of(str)))
@@ -177,7 +181,7 @@ class Build(_Part):
     """How the compiled modules a process imported were built (shootout/run/builds.py)."""
 
     status: str | None = _field(maybe(instance_of(str)))
-    seconds: float | None = _field(maybe(seconds))
+    seconds: float | None = _field(maybe(duration))
     flags: list[str] | None = _field(maybe(instance_of(list)))
     compiler: str | None = _field(maybe(instance_of(str)))
     compiler_version: str | None = _field(maybe(instance_of(str)))
@@ -191,12 +195,12 @@ class Build(_Part):
 class Interference(_Part):
     """What else happened while the calls ran (the harness's Interference)."""
 
-    wall_seconds: float | None = _field(maybe(seconds))
-    cpu_seconds: float | None = _field(maybe(seconds))
+    wall_seconds: float | None = _field(maybe(duration))
+    cpu_seconds: float | None = _field(maybe(duration))
     involuntary_switches: int | None = _field(maybe(count(0)))
     voluntary_switches: int | None = _field(maybe(count(0)))
-    steal_seconds: float | None = _field(maybe(seconds))
-    cpu_pressure_seconds: float | None = _field(maybe(seconds))
+    steal_seconds: float | None = _field(maybe(duration))
+    cpu_pressure_seconds: float | None = _field(maybe(duration))
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -205,7 +209,7 @@ class Environment(_Part):
     """The environment a process ran in, and what making it cost (shootout/run/environments.py)."""
 
     name: str | None = _field(maybe(instance_of(str)))
-    seconds: float | None = _field(maybe(seconds))
+    seconds: float | None = _field(maybe(duration))
     reused: bool | None = _field(maybe(instance_of(bool)))
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -230,28 +234,28 @@ class Record(_Part):
     workload: str = _field(text, required=True)
     variant: str = _field(text, required=True)
     interpreter: Interpreter = _field(instance_of(dict), required=True, part=Interpreter)
-    params: dict[str, Any] = _field(params, required=True, factory=dict)
+    params: dict[str, Any] = _field(scalar_map, required=True, factory=dict)
     threads: int = _field(count(1), 1, required=True)
     process_index: int = _field(count(0), 0, required=True)
     technology: str | None = _field(maybe(instance_of(str)), required=True)
     size: str | None = _field(text, required=True)  # the orchestrator's label of `params`
     times_seconds: list[float] = _field(seconds_list, required=True, factory=list)  # one per timed call
-    status: str | None = _field(status, required=True)  # a Status value
-    verified: bool = _field(instance_of(bool), False, required=True)  # every call's output matched the reference
+    status: str | None = _field(a_status, required=True)  # a Status value
+    verified: bool = _field(instance_of(bool), False, required=True)  # every call's output verified
     error: str | None = _field(maybe(instance_of(str)), required=True)
     build: Build | None = _field(maybe(instance_of(dict)), required=True, part=Build)
-    import_seconds: float | None = _field(maybe(seconds), required=True)
-    prepare_seconds: float | None = _field(maybe(seconds), required=True)
-    first_call_seconds: float | None = _field(maybe(seconds), required=True)
+    import_seconds: float | None = _field(maybe(duration), required=True)
+    prepare_seconds: float | None = _field(maybe(duration), required=True)
+    first_call_seconds: float | None = _field(maybe(duration), required=True)
     output_seconds: list[float] = _field(seconds_list, required=True, factory=list)
-    work_units: float | None = _field(maybe(seconds), required=True)
+    work_units: float | None = _field(maybe(duration), required=True)
     # written by the harness
     schema_version: int = _field(count(1), SCHEMA_VERSION)
     run_id: str | None = _field(maybe(instance_of(str)))
     calls: int | None = _field(maybe(count(0)))  # the most calls asked for
     calls_verified: int | None = _field(maybe(count(0)))
     stop_reason: str | None = _field(maybe(instance_of(str)))  # why no further call: "calls" or "seconds"
-    process_seconds: float | None = _field(maybe(seconds))  # harness start to record written
+    process_seconds: float | None = _field(maybe(duration))  # harness start to record written
     checksum: Any = _field(instance_of(*_SCALAR))
     expected_checksum: Any = _field(instance_of(*_SCALAR))
     output_sha256: str | None = _field(maybe(instance_of(str)))
@@ -268,10 +272,10 @@ class Record(_Part):
     layout_padding: int | None = _field(maybe(count(0)))  # PyPy: small loops compiled before the variant
     gil_enabled_after: bool | None = _field(maybe(instance_of(bool)))
     # added by the orchestrator
-    started_at: float | None = _field(maybe(seconds))  # Unix seconds
-    process_wall_seconds: float | None = _field(maybe(seconds))
+    started_at: float | None = _field(maybe(duration))  # Unix seconds
+    process_wall_seconds: float | None = _field(maybe(duration))
     cpu_pinned: list[int] | None = _field(maybe(int_list))
-    load_before: float | None = _field(maybe(seconds))
+    load_before: float | None = _field(maybe(duration))
     warmup_rule: str | None = _field(maybe(instance_of(str)))  # how its calls are split (warmup.rule_of)
     call_plan: str | None = _field(maybe(instance_of(str)))
     round: int | None = _field(maybe(count(0)))  # the sampler's round
@@ -304,7 +308,7 @@ class Record(_Part):
 @dataclass
 class PlainRecord(_Part):
     """One process of a workload's plain program run beside a harness cell (the harness-overhead check,
-    plain/*.json): the orchestrator writes it from the program's one JSON line, with the cell it was run beside.
+    plain/*.json): the orchestrator writes it from the program's one JSON line, and the cell it ran beside.
     The fields it shares with Record hold what Record's do, and are checked the same way."""
 
     kind: str = _field(lambda v: v == "plain", "plain", required=True)
@@ -316,18 +320,18 @@ class PlainRecord(_Part):
     interpreter: Interpreter = _field(instance_of(dict), required=True, part=Interpreter)
     process_index: int = _field(count(0), 0, required=True)
     times_seconds: list[float] = _field(seconds_list, required=True, factory=list)
-    status: str | None = _field(status, required=True)
+    status: str | None = _field(a_status, required=True)
     verified: bool = _field(instance_of(bool), False, required=True)  # its checksum is the reference's
-    params: dict[str, Any] = _field(params, factory=dict)
-    program: str | None = _field(maybe(instance_of(str)))  # the plain program's path (repo-relative when inside it)
+    params: dict[str, Any] = _field(scalar_map, factory=dict)
+    program: str | None = _field(maybe(instance_of(str)))  # the plain program (repo-relative when inside it)
     calls: int | None = _field(maybe(count(0)))
     round: int | None = _field(maybe(count(0)))
-    started_at: float | None = _field(maybe(seconds))
+    started_at: float | None = _field(maybe(duration))
     layout_padding: int | None = _field(maybe(count(0)))
     checksum: Any = _field(instance_of(*_SCALAR))
     expected_checksum: Any = _field(instance_of(*_SCALAR))
     error: str | None = _field(maybe(instance_of(str)))
-    process_wall_seconds: float | None = _field(maybe(seconds))
+    process_wall_seconds: float | None = _field(maybe(duration))
     cpu_pinned: list[int] | None = _field(maybe(int_list))
     extra: dict[str, Any] = field(default_factory=dict)
 

@@ -95,7 +95,7 @@ class Archive:
     builds: list[dict]
     timings: pd.DataFrame
     contracts: dict[str, ContractSnapshot]  # by workload name, in the run's order
-    plain: list[PlainRecord] = field(default_factory=list)  # plain/*.json: the harness-overhead check (may be absent)
+    plain: list[PlainRecord] = field(default_factory=list)  # plain/*.json: the harness-overhead check
 
     def text(self, relative: str) -> str:
         return (self.path / relative).read_text(errors="replace")
@@ -329,7 +329,8 @@ def _contracts(path: Path, meta: dict, records: dict[str, Record]) -> dict[str, 
         raise ArchiveError(f"{path}/metadata.json: {exc}") from None
     for relative, record in records.items():
         if record.workload not in contracts:
-            raise ArchiveError(f"{path}/{relative}: workload {record.workload!r} has no contract in metadata.json")
+            raise ArchiveError(f"{path}/{relative}: workload {record.workload!r} has no contract in "
+                               "metadata.json")
     return contracts
 
 

@@ -16,8 +16,8 @@ from workloads.record import (
     Status,
 )
 
-__all__ = ["SCHEMA_VERSION", "STATUSES", "Build", "Environment", "Interpreter", "PlainRecord", "Record", "RecordError",
-           "Status"]
+__all__ = ["SCHEMA_VERSION", "STATUSES", "Build", "Environment", "Interpreter", "PlainRecord", "Record",
+           "RecordError", "Status"]
 
 FAILED = frozenset({Status.BUILD_FAILED, Status.CRASHED, Status.TIMEOUT, Status.WRONG_OUTPUT})
 NOT_RUN = frozenset({Status.UNSUPPORTED, Status.SKIPPED})

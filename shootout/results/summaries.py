@@ -53,7 +53,8 @@ def interference(record: Record) -> str | None:
     seen = record.interference
     if seen is None or not seen.wall_seconds:
         return None
-    wall, cpu, pressure, steal = seen.wall_seconds, seen.cpu_seconds, seen.cpu_pressure_seconds, seen.steal_seconds
+    wall, cpu, steal = seen.wall_seconds, seen.cpu_seconds, seen.steal_seconds
+    pressure = seen.cpu_pressure_seconds
     reasons = []
     if cpu is not None and record.threads <= 1 and cpu / wall < DISTURBED_CPU_SHARE:
         reasons.append(f"got {cpu / wall:.0%} of its CPU")
@@ -69,7 +70,8 @@ def _process_row(r: Record, warm: warmup.Warmup) -> dict:
     free_threaded = bool(r.interpreter.free_threaded)
     return {
         "run_id": r.run_id, "workload": r.workload, "variant": r.variant, "technology": r.technology,
-        "interpreter": r.interpreter.name, "implementation": r.interpreter.implementation, "threads": r.threads,
+        "interpreter": r.interpreter.name, "implementation": r.interpreter.implementation,
+        "threads": r.threads,
         "size": r.size, "process_index": r.process_index, "status": r.status, "verified": r.verified,
         "checksum": r.checksum, "work_units": r.work_units if r.verified else None,
         "import_seconds": r.import_seconds, "prepare_seconds": r.prepare_seconds,
@@ -77,7 +79,8 @@ def _process_row(r: Record, warm: warmup.Warmup) -> dict:
         "first_call_seconds": r.first_call_seconds, "process_seconds": r.process_seconds,
         "process_wall_seconds": r.process_wall_seconds, "build_seconds": r.build and r.build.seconds,
         "environment_seconds": r.environment and r.environment.seconds, "steady_start": warm.steady_start,
-        "warmup_class": warm.classification, "counted": warm.counted, "cpu_seconds": seen and seen.cpu_seconds,
+        "warmup_class": warm.classification, "counted": warm.counted,
+        "cpu_seconds": seen and seen.cpu_seconds,
         "cpu_pressure_seconds": seen and seen.cpu_pressure_seconds,
         "involuntary_switches": seen and seen.involuntary_switches, "load_before": r.load_before,
         "started_at": r.started_at, "disturbed": interference(r),
@@ -85,7 +88,8 @@ def _process_row(r: Record, warm: warmup.Warmup) -> dict:
     }
 
 
-PROCESS_COLUMNS = list(_process_row(Record(workload="", variant="", interpreter=Interpreter()), warmup.Warmup(0, "")))
+PROCESS_COLUMNS = list(_process_row(Record(workload="", variant="", interpreter=Interpreter()),
+                                    warmup.Warmup(0, "")))
 
 
 def record_rows(records: list[Record]) -> pd.DataFrame:

@@ -223,7 +223,8 @@ def rule_for(implementation: str | None, technology: str | None) -> str:
 
 def rule_of(record: Record) -> str:
     """The rule a record was run under; one from before records named it gets "jit" or "aot"."""
-    return record.warmup_rule or ("jit" if is_jit(record.interpreter.implementation, record.technology) else "aot")
+    jit = is_jit(record.interpreter.implementation, record.technology)
+    return record.warmup_rule or ("jit" if jit else "aot")
 
 
 def steady_part(record: Record) -> Warmup:

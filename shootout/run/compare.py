@@ -86,7 +86,7 @@ class RunState:
     references: dict[tuple[str, ParamSet], Path] = field(default_factory=dict)  # (workload, size)
     builds: dict[tuple[str, str, str], BuildResult] = field(default_factory=dict)  # (interpreter, workload, variant)
     records: list[Record] = field(default_factory=list)
-    plain_records: list[PlainRecord] = field(default_factory=list)  # the plain programs' processes (overhead check)
+    plain_records: list[PlainRecord] = field(default_factory=list)  # plain-program processes (overhead check)
     sampling: dict[str, str] = field(default_factory=dict)  # cell key -> why it stopped getting processes
 
     def contract(self, workload: str):

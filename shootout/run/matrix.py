@@ -127,9 +127,10 @@ class Cell:
 
     @classmethod
     def of_record(cls, record: Record) -> Cell:
-        """The cell a worker record belongs to (Record.cell_key, with the parameters its size label stands for)."""
+        """The cell a worker record belongs to (Record.cell_key, with the parameters its size stands for)."""
         workload, variant, interpreter, threads, size = record.cell_key
-        return cls(workload, variant, str(interpreter), threads, ParamSet(str(size), tuple(sorted(record.params.items()))))
+        params = tuple(sorted(record.params.items()))
+        return cls(workload, variant, str(interpreter), threads, ParamSet(str(size), params))
 
     @property
     def key(self) -> str:

@@ -38,14 +38,16 @@ class Job:
 
 
 def synthetic_record(
-    planned: PlannedCell, run_id: str, status: Status | str, error: str | None, process_index: int = 0, **fields
+    planned: PlannedCell, run_id: str, status: Status | str, error: str | None, process_index: int = 0,
+    **fields,
 ) -> Record:
-    """The record of a cell or process that produced none of its own (unsupported, build_failed, crashed...)."""
+    """The record of a cell or process that produced none of its own (unsupported, build_failed...)."""
     cell = planned.cell
     return Record(
         run_id=run_id, workload=cell.workload, variant=cell.variant, technology=planned.technology,
         interpreter=Interpreter(name=cell.interpreter, implementation=planned.implementation),
-        params=dict(cell.size.params), size=cell.size.label, threads=cell.threads, process_index=process_index,
+        params=dict(cell.size.params), size=cell.size.label, threads=cell.threads,
+        process_index=process_index,
         status=str(Status(status)), error=error, **fields,
     )
 
@@ -183,7 +185,8 @@ def run_job(
     record, why = _read_record(out, job)
     if record is None:
         return failed(Status.CRASHED, f"worker exited {done.returncode} with {why}\n{tail}".strip())
-    record.build, record.process_wall_seconds, record.cpu_pinned = build.record_field(), done.wall, cpus_for(cell.threads)
+    record.build, record.process_wall_seconds = build.record_field(), done.wall
+    record.cpu_pinned = cpus_for(cell.threads)
     record.load_before, record.started_at, record.round = load_before, started_at, job.round_index
     record.warmup_rule = job.warmup_rule or None
     record.call_plan = job.calls.note or None
@@ -206,13 +209,16 @@ class PlainJob:
 def plain_record(job: PlainJob, started_at: float) -> PlainRecord:
     """The record of a plain-program process: enough to match it with its harness cell, and what it measured."""
     cell = job.beside.cell
-    program = job.program.relative_to(ROOT).as_posix() if job.program.is_relative_to(ROOT) else str(job.program)
+    inside = job.program.is_relative_to(ROOT)
+    program = job.program.relative_to(ROOT).as_posix() if inside else str(job.program)
     return PlainRecord(
-        workload=cell.workload, variant=cell.variant, threads=cell.threads, beside=cell.key, size=cell.size.label,
+        workload=cell.workload, variant=cell.variant, threads=cell.threads, beside=cell.key,
+        size=cell.size.label,
         params=dict(cell.size.params), interpreter=Interpreter(name=cell.interpreter,
                                                                implementation=job.beside.implementation),
         program=program, process_index=job.process_index, round=job.round_index, calls=job.calls,
-        started_at=started_at, layout_padding=job.layout_padding or None, expected_checksum=job.expected_checksum,
+        started_at=started_at, layout_padding=job.layout_padding or None,
+        expected_checksum=job.expected_checksum,
     )
 
 
@@ -225,7 +231,8 @@ def _read_plain_output(stdout: str) -> tuple[list[float], object]:
     return [float(t) for t in times], data["checksum"]
 
 
-def run_plain_job(job: PlainJob, env: TargetEnv, timeout: float, stop: StopRequest = NO_STOP) -> PlainRecord | None:
+def run_plain_job(job: PlainJob, env: TargetEnv, timeout: float,
+                  stop: StopRequest = NO_STOP) -> PlainRecord | None:
     """Run the plain program as a worker runs (same interpreter, pinning and environment); its record, or None
     when a stop signal killed it. A failure is recorded with its reason, never raised."""
     record = plain_record(job, time.time())

@@ -86,7 +86,8 @@ class PlainTarget:
 
 class Sampler:
     def __init__(self, planned: list[PlannedCell], method: Method, seed: int,
-                 run_one: Callable[[Job], Record | None], stop: StopRequest, baselines: dict[str, int] | None = None,
+                 run_one: Callable[[Job], Record | None], stop: StopRequest,
+                 baselines: dict[str, int] | None = None,
                  plain: list[PlainTarget] | None = None,
                  run_plain: Callable[[PlainTarget, int, int, int], PlainRecord | None] | None = None):
         """`baselines`: cell key -> how many speedups divide by that cell (their weight in phase 2); `plain`: the
