@@ -20,7 +20,7 @@ from shootout.results.records import Record
 from shootout.results.snapshot import ContractSnapshot
 
 from . import figures
-from .cells import Cell, Order
+from .cells import CellView, Order
 
 # ---------------------------------------------------------------- PyPy vs CPython
 
@@ -39,7 +39,7 @@ class PairRow:
     p_value: float
     p_holm: float | None
     significant: bool  # after Holm's adjustment within its family (this workload and size, this pair)
-    gil_flag: str = ""  # the CPython side is free-threaded but an extension turned the GIL back on (Cell.gil_flag)
+    gil_flag: str = ""  # the CPython side is free-threaded but an extension turned the GIL back on (CellView.gil_flag)
     ratio_method: str = ""
     smallest_p: float = 1.0  # the smallest p-value the exact test can give with this row's processes
     family_size: int = 0  # comparisons in its Holm family (summaries.compare_interpreters)
@@ -112,7 +112,7 @@ def _pair_row(t: dict) -> PairRow:
     )
 
 
-def interpreter_comparison(tests: dict[tuple[str, str], pd.DataFrame], cells: list[Cell],
+def interpreter_comparison(tests: dict[tuple[str, str], pd.DataFrame], cells: list[CellView],
                            order: Order) -> list[PairTable]:
     """Per (pypy, cpython) pair: ratio and Mann-Whitney U per (variant, threads, size), cells verified on both."""
     verified = {c.key: c for c in cells if c.ok}
@@ -146,7 +146,7 @@ class Fit:
     sizes: int
 
 
-def size_fits(cells: list[Cell]) -> dict[tuple[str, str, int], Fit]:
+def size_fits(cells: list[CellView]) -> dict[tuple[str, str, int], Fit]:
     """A least-squares line per (variant, interpreter, threads) with ≥ 2 distinct work amounts."""
     families: dict[tuple[str, str, int], list[tuple[float, float]]] = {}
     for c in cells:
@@ -236,7 +236,7 @@ def _scaling_rows(scaling: pd.DataFrame, contract: ContractSnapshot, order: Orde
     return rows
 
 
-def thread_scaling(summary: pd.DataFrame, records: list[Record], cells: list[Cell],
+def thread_scaling(summary: pd.DataFrame, records: list[Record], cells: list[CellView],
                    contract: ContractSnapshot, order: Order, prefix: str) -> ThreadScaling | None:
     """Each parallel cell against the same variant at 1 thread; None when nothing ran at ≥ 2 threads."""
     scaling = summaries.thread_scaling(summary, records) if not summary.empty else pd.DataFrame()
@@ -269,7 +269,7 @@ def _schedule_row(key: tuple, group: list, good: dict) -> ScheduleRow | None:
         ScheduleCell(v.name, v.schedule or "–", m, None if m is None else m / best) for v, m in zip(group, medians)])
 
 
-def schedule_groups(cells: list[Cell], contract: ContractSnapshot, order: Order) -> list[ScheduleGroup]:
+def schedule_groups(cells: list[CellView], contract: ContractSnapshot, order: Order) -> list[ScheduleGroup]:
     """For each schedule_group of ≥ 2 variants: their medians side by side at every interpreter, size and
     thread count where at least two of them verified."""
     good = {(c.variant, c.interpreter, c.threads, c.size): c.median for c in cells if c.ok}
@@ -301,7 +301,7 @@ class SizeScaling:
     sizes: list[str]
 
 
-def size_scaling(cells: list[Cell], order: Order, fits: dict, work_unit: str, prefix: str) -> SizeScaling | None:
+def size_scaling(cells: list[CellView], order: Order, fits: dict, work_unit: str, prefix: str) -> SizeScaling | None:
     """Median time against work units per single-thread variant, one log-log chart per interpreter."""
     if len(order.sizes) < 2:
         return None
@@ -336,15 +336,15 @@ class DesignCheck:
 
     cells: int  # verified cells with ≥ 2 processes
     estimated: int  # with both components
-    more_calls: list[Cell]  # recommended calls above DESIGN_FACTOR × the steady calls made per process
-    fewer_calls: list[Cell]  # below them ÷ DESIGN_FACTOR
+    more_calls: list[CellView]  # recommended calls above DESIGN_FACTOR × the steady calls made per process
+    fewer_calls: list[CellView]  # below them ÷ DESIGN_FACTOR
     no_within: int  # fewer than 2 steady calls in some process: no within-process estimate
     no_recommendation: int  # both components, but no finite recommendation (or no recorded process cost)
     factor: float = DESIGN_FACTOR
     min_processes: int = estimates.MIN_DESIGN
 
 
-def design_check(cells: list[Cell]) -> DesignCheck | None:
+def design_check(cells: list[CellView]) -> DesignCheck | None:
     """None when no verified cell has the 2 processes the components need."""
     found = [c for c in cells if c.ok and c.steady_calls is not None]
     if not found:

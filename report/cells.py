@@ -1,6 +1,6 @@
 """The cells of an archive as typed rows, and the order the report shows them in.
 
-One Cell per (workload, variant, interpreter, threads, size) from shootout.results.summaries.summarise, plus the column the
+One CellView per (workload, variant, interpreter, threads, size) from shootout.results.summaries.summarise, plus the column the
 report derives itself: the cost of one call when the data starts as Python lists (input conversion, once per
 process + the kernel + the output conversion back to a list) and its speedup over the baseline's same cost.
 """
@@ -23,7 +23,7 @@ IMPLEMENTATION_RANK = {"cpython": 0, "pypy": 1}
 
 
 @dataclass(frozen=True)
-class Cell:
+class CellView:
     workload: str
     variant: str
     technology: str
@@ -112,7 +112,7 @@ class Cell:
                 f"{self.design_note}")
 
 
-# Cell field -> summary column, for the fields that are plain numbers or text
+# CellView field -> summary column, for the fields that are plain numbers or text
 NUMBERS = {
     "median": "median_seconds", "ci_low": "ci_low", "ci_high": "ci_high", "speedup": "speedup",
     "speedup_low": "speedup_low", "speedup_high": "speedup_high", "ns_per_unit": "ns_per_unit",
@@ -131,8 +131,8 @@ def _text(value) -> str:
     return "" if value is None or (isinstance(value, float) and math.isnan(value)) else str(value)
 
 
-def _cell(row: dict) -> Cell:
-    return Cell(
+def _cell(row: dict) -> CellView:
+    return CellView(
         workload=str(row["workload"]), variant=str(row["variant"]), technology=_text(row.get("technology")),
         interpreter=str(row["interpreter"]), implementation=_text(row.get("implementation")),
         threads=int(row["threads"]), size=str(row["size"]), status=str(row["status"]),
@@ -144,7 +144,7 @@ def _cell(row: dict) -> Cell:
     )
 
 
-def with_stop_reasons(cells: list[Cell], planned: list) -> list[Cell]:
+def with_stop_reasons(cells: list[CellView], planned: list) -> list[CellView]:
     """Each cell with the reason the sampler gave for its last process (older archives have none)."""
     reasons = {}
     for p in planned:
@@ -162,7 +162,7 @@ def baselines(summary: pd.DataFrame, roles: dict[str, RolesSnapshot]) -> dict[tu
     return {where: tuple(row[k] for k in summaries.CELL_KEYS) for where, row in found.items()}
 
 
-def from_summary(summary: pd.DataFrame, roles: dict[str, RolesSnapshot]) -> list[Cell]:
+def from_summary(summary: pd.DataFrame, roles: dict[str, RolesSnapshot]) -> list[CellView]:
     """Every cell of the summary, with the cost from Python lists and its speedup over the baseline's."""
     if summary.empty:
         return []
@@ -178,7 +178,7 @@ def from_summary(summary: pd.DataFrame, roles: dict[str, RolesSnapshot]) -> list
     return out
 
 
-def _from_lists(cell: Cell) -> float | None:
+def _from_lists(cell: CellView) -> float | None:
     if not cell.ok or cell.prepare is None or cell.output is None:
         return None
     return cell.prepare + cell.median + cell.output
@@ -217,11 +217,11 @@ class Order:
     def size(self, label: str) -> int:
         return self.sizes.index(label) if label in self.sizes else len(self.sizes)
 
-    def cell(self, c: Cell) -> tuple:
+    def cell(self, c: CellView) -> tuple:
         return (self.size(c.size), self.variant(c.variant), c.threads, self.interpreter(c.interpreter))
 
 
-def interpreter_order(meta: dict, cells: list[Cell]) -> tuple:
+def interpreter_order(meta: dict, cells: list[CellView]) -> tuple:
     """Interpreters that have cells: CPython ones first, then PyPy, then anything else; by name within each."""
     implementation = {c.interpreter: c.implementation for c in cells}
     for info in meta.get("interpreters") or []:
@@ -231,7 +231,7 @@ def interpreter_order(meta: dict, cells: list[Cell]) -> tuple:
     return tuple(sorted(present, key=lambda n: (IMPLEMENTATION_RANK.get(implementation[n], 2), n)))
 
 
-def workload_order(contract: ContractSnapshot, declared, cells: list[Cell], interpreters: tuple,
+def workload_order(contract: ContractSnapshot, declared, cells: list[CellView], interpreters: tuple,
                    declared_sizes, notes: dict | None = None) -> Order:
     """The order of one workload's cells: the contract's variants, then the run's, then any other by name."""
     names = [v.name for v in contract.variants]
@@ -243,7 +243,7 @@ def workload_order(contract: ContractSnapshot, declared, cells: list[Cell], inte
     return Order(rank, interpreters, size_order(cells, declared_sizes), dict(notes or {}))
 
 
-def size_order(cells: list[Cell], declared_sizes) -> tuple:
+def size_order(cells: list[CellView], declared_sizes) -> tuple:
     """Size labels by increasing work (the verified cells' work units), then as the run declared them."""
     declared = [str(s.get("label")) for s in (declared_sizes if isinstance(declared_sizes, list) else [])
                 if isinstance(s, dict)]
@@ -256,7 +256,7 @@ def size_order(cells: list[Cell], declared_sizes) -> tuple:
     return tuple(labels)
 
 
-def implementations(cells: list[Cell]) -> dict[str, str]:
+def implementations(cells: list[CellView]) -> dict[str, str]:
     return {c.interpreter: c.implementation for c in cells}
 
 

@@ -28,7 +28,7 @@ class RatioCell:
 
 
 @dataclass(frozen=True)
-class Row:
+class ChangeRow:
     cell: str
     verdict: str  # the gate view's verdict, or only in A | only in B | not comparable
     time_a: str
@@ -52,7 +52,7 @@ class Pair:
     drift: str
     method: list[str]
     views: list[ViewSummary]
-    rows: list[Row]
+    rows: list[ChangeRow]
     differences: list[tuple[str, str, str]]
     figure: figures.Figure | None
     section_id: str
@@ -70,11 +70,11 @@ def _ratio_text(ratio: Ratio) -> str:
     return f"{ratio.value:.3f}×{ci}"
 
 
-def _row(c: CellChange) -> Row:
+def _row(c: CellChange) -> ChangeRow:
     unmatched = c.verdict in UNMATCHED
     ratios = [RatioCell(formatting.DASH, c.verdict) if unmatched else
               RatioCell(_ratio_text(getattr(c, v.name)), getattr(c, v.name).verdict) for v in VIEWS]
-    return Row(_cell_name(c.key), c.verdict, formatting.seconds(c.median_a), formatting.seconds(c.median_b), ratios,
+    return ChangeRow(_cell_name(c.key), c.verdict, formatting.seconds(c.median_a), formatting.seconds(c.median_b), ratios,
                c.disturbed)
 
 

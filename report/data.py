@@ -20,7 +20,7 @@ from . import analysis, drift_panel, figures, machine, output_image, quality, si
 from . import cells as cells_mod
 from . import columns as columns_mod
 from . import gil as gil_mod
-from .cells import Cell, Order
+from .cells import CellView, Order
 from .formatting import params_text
 from .problems import Problem, problems
 
@@ -28,12 +28,12 @@ from .problems import Problem, problems
 
 
 @dataclass(frozen=True)
-class Comparison:
+class HeadlinePair:
     """The baseline variant on a PyPy and a CPython interpreter, single-threaded, with the Mann-Whitney p-value
     of the pair's table, Holm-adjusted within its family (summaries.compare_interpreters)."""
 
-    pypy: Cell
-    cpython: Cell
+    pypy: CellView
+    cpython: CellView
     p_value: float | None  # Holm-adjusted
     family_size: int = 0  # comparisons in its Holm family
     raw_p: float | None = None  # before the adjustment
@@ -50,8 +50,8 @@ class Comparison:
 
 @dataclass(frozen=True)
 class Headline:
-    fastest: list[Cell]  # per interpreter
-    comparisons: list[Comparison]
+    fastest: list[CellView]  # per interpreter
+    comparisons: list[HeadlinePair]
     failed: list[str]
     not_run: int
     verified: int
@@ -90,7 +90,7 @@ class WorkloadReport:
     contract: ContractSnapshot
     order: Order
     baseline: str  # "<baseline variant> on <CPython column>"
-    cells: list[Cell]
+    cells: list[CellView]
     sizes: list[str]
     sections: list[SizeSection]
     problems: list[Problem]
@@ -151,12 +151,12 @@ class Report:
 
 
 @dataclass(frozen=True)
-class Run:
+class ReportRun:
     """What every workload of one archive shares while its report is built."""
 
     data: Archive
     summary: pd.DataFrame
-    cells: list[Cell]
+    cells: list[CellView]
     interpreters: tuple
     pairs: list[tuple[str, str]]
     tests: dict  # (pypy, cpython) -> summaries.compare_interpreters frame
@@ -182,26 +182,26 @@ def _list(value) -> list:
     return value if isinstance(value, list) else []
 
 
-def _declared(run: Run, key: str, workload: str):
+def _declared(run: ReportRun, key: str, workload: str):
     """What metadata.json declares of one workload under `key` ("variants", "sizes"; keyed by workload in v2)."""
     found = run.meta.get(key)
     return found.get(workload) if isinstance(found, dict) else None
 
 
-def _comparison(run: Run, pair: tuple[str, str], pypy: Cell, cpython: Cell) -> Comparison:
+def _comparison(run: ReportRun, pair: tuple[str, str], pypy: CellView, cpython: CellView) -> HeadlinePair:
     """The headline's comparison, with the p-value the pair's table adjusted for its family."""
     test = run.tests.get(pair)
     if test is None or test.empty:
-        return Comparison(pypy, cpython, None)
+        return HeadlinePair(pypy, cpython, None)
     match = test[(test["workload"] == pypy.workload) & (test["variant"] == pypy.variant)
                  & (test["threads"] == pypy.threads) & (test["size"] == pypy.size)]
     if not len(match):
-        return Comparison(pypy, cpython, None)
+        return HeadlinePair(pypy, cpython, None)
     row = match.iloc[0]
-    return Comparison(pypy, cpython, float(row["p_holm"]), int(row["family_size"]), float(row["p_value"]))
+    return HeadlinePair(pypy, cpython, float(row["p_holm"]), int(row["family_size"]), float(row["p_value"]))
 
 
-def _headline(run: Run, contract: ContractSnapshot, cells: list[Cell]) -> Headline:
+def _headline(run: ReportRun, contract: ContractSnapshot, cells: list[CellView]) -> Headline:
     ranked = [c for c in cells if c.ok]
     fastest = []
     for interp in run.interpreters:
@@ -215,7 +215,7 @@ def _headline(run: Run, contract: ContractSnapshot, cells: list[Cell]) -> Headli
     return Headline(fastest, comparisons, failed, not_run, len(ranked), len(cells))
 
 
-def _baseline_text(run: Run, contract: ContractSnapshot, size: str | None) -> str:
+def _baseline_text(run: ReportRun, contract: ContractSnapshot, size: str | None) -> str:
     where = cells_mod.baselines(run.summary, run.data.roles)
     found = [where[(contract.name, s)] for s in ([size] if size else []) if (contract.name, s) in where]
     if not found:
@@ -224,7 +224,7 @@ def _baseline_text(run: Run, contract: ContractSnapshot, size: str | None) -> st
     return f"{contract.roles.baseline} on {interpreter}"
 
 
-def _size_section(run: Run, contract: ContractSnapshot, cells: list[Cell], size: str, ids: str) -> SizeSection:
+def _size_section(run: ReportRun, contract: ContractSnapshot, cells: list[CellView], size: str, ids: str) -> SizeSection:
     mine = [c for c in cells if c.size == size]
     baseline = _baseline_text(run, contract, size)
     chart = figures.speedup_figure(f"speedup-{ids}", mine, run.interpreters, baseline, contract.work_unit,
@@ -242,7 +242,7 @@ def _size_section(run: Run, contract: ContractSnapshot, cells: list[Cell], size:
 # ---------------------------------------------------------------- one workload
 
 
-def _analyses(run: Run, contract: ContractSnapshot, cells: list[Cell], order: Order, index: int) -> Analyses:
+def _analyses(run: ReportRun, contract: ContractSnapshot, cells: list[CellView], order: Order, index: int) -> Analyses:
     fits = analysis.size_fits(cells)
     summary = run.summary[run.summary["workload"] == contract.name] if not run.summary.empty else run.summary
     return Analyses(
@@ -255,12 +255,12 @@ def _analyses(run: Run, contract: ContractSnapshot, cells: list[Cell], order: Or
     )
 
 
-def _order(run: Run, contract: ContractSnapshot, cells: list[Cell]) -> Order:
+def _order(run: ReportRun, contract: ContractSnapshot, cells: list[CellView]) -> Order:
     return cells_mod.workload_order(contract, _declared(run, "variants", contract.name), cells, run.interpreters,
                                     _declared(run, "sizes", contract.name), columns_mod.notes(run.columns))
 
 
-def _workload(run: Run, name: str, index: int) -> WorkloadReport:
+def _workload(run: ReportRun, name: str, index: int) -> WorkloadReport:
     contract = run.data.contracts[name]
     unsorted = [c for c in run.cells if c.workload == name]
     order = _order(run, contract, unsorted)
@@ -286,7 +286,7 @@ def workload_names(meta: dict, contracts: dict) -> list[str]:
 # ---------------------------------------------------------------- the whole archive
 
 
-def _run(data: Archive) -> Run:
+def _run(data: Archive) -> ReportRun:
     summary = summaries.summarise(data.records, data.roles) if data.records else pd.DataFrame()
     cells = cells_mod.from_summary(summary, data.roles)
     cells = cells_mod.with_stop_reasons(cells, _list(machine.dict_of(data.metadata).get("planned_cells")))
@@ -294,13 +294,13 @@ def _run(data: Archive) -> Run:
     pairs = cells_mod.interpreter_pairs(interpreters, cells_mod.implementations(cells))
     names = workload_names(machine.dict_of(data.metadata), data.contracts)
     references, reference_problems = output_image.read_references(data, names) if names else ([], [])
-    return Run(data, summary, cells, interpreters, pairs,
+    return ReportRun(data, summary, cells, interpreters, pairs,
                {pair: summaries.compare_interpreters(data.records, *pair) for pair in pairs},
                references, reference_problems, len(names) > 1,
                columns_mod.columns(machine.dict_of(data.metadata), data.records), summaries.process_means(data.records))
 
 
-def _side_by_side(run: Run, workloads: list[WorkloadReport]) -> list[sidebyside.SideBySide]:
+def _side_by_side(run: ReportRun, workloads: list[WorkloadReport]) -> list[sidebyside.SideBySide]:
     shared = [sidebyside.WorkloadCells(w.name, w.title, w.work_unit, w.cells, w.order) for w in workloads]
     return sidebyside.side_by_side(shared, run.pairs)
 

@@ -21,7 +21,7 @@ import numpy as np
 
 from shootout.results import estimates
 
-from .cells import Cell, Order
+from .cells import CellView, Order
 from .columns import Column
 from .formatting import optional
 
@@ -30,7 +30,7 @@ SCALES = 1.2  # a speedup whose whole CI lies above this scales; one whose whole
 
 
 @dataclass(frozen=True)
-class Ratio:
+class ScalingRatio:
     value: float  # median ÷ median
     low: float | None  # its 95% CI (None: too few processes for one)
     high: float | None
@@ -44,14 +44,14 @@ class Ratio:
 
 
 @dataclass(frozen=True)
-class ScalingRow:
+class GilScalingRow:
     variant: str
     interpreter: str
     size: str
     threads: int
     one: float  # median at 1 thread
     many: float  # median at `threads` threads
-    ratio: Ratio  # one ÷ many
+    ratio: ScalingRatio  # one ÷ many
     gil: bool  # the column runs with a GIL (not a free-threaded build with it off)
 
     @property
@@ -70,7 +70,7 @@ class CostRow:
     size: str
     free: float  # median on the free-threaded column
     gil: float  # median on its twin with the GIL
-    ratio: Ratio  # free ÷ gil
+    ratio: ScalingRatio  # free ÷ gil
 
 
 @dataclass(frozen=True)
@@ -84,7 +84,7 @@ class CostTable:
 
 @dataclass(frozen=True)
 class Excluded:
-    cell: Cell
+    cell: CellView
 
     @property
     def why(self) -> str:
@@ -94,7 +94,7 @@ class Excluded:
 @dataclass(frozen=True)
 class GilStudy:
     free_columns: list[str]  # labels of the free-threaded columns with cells in this workload
-    scaling: list[ScalingRow]
+    scaling: list[GilScalingRow]
     threaded_variants: list[str]  # pure-Python variants with a cell at > 1 thread
     costs: list[CostTable]
     unmatched: list[str]  # free-threaded columns without a twin, with why
@@ -103,25 +103,25 @@ class GilStudy:
     bound: float = SCALES
 
 
-def _ratio(means: dict, top: Cell, bottom: Cell) -> Ratio:
+def _ratio(means: dict, top: CellView, bottom: CellView) -> ScalingRatio:
     """median(top) ÷ median(bottom) over the cells' per-process means, with the bootstrap CI of that ratio."""
     a, b = means.get(top.key), means.get(bottom.key)
     if a is None or b is None or not len(a) or not len(b):
-        return Ratio(top.median / bottom.median, None, None, "ratio of the cells' medians (no process means)")
+        return ScalingRatio(top.median / bottom.median, None, None, "ratio of the cells' medians (no process means)")
     ci = estimates.ratio_ci(a, b)
-    return Ratio(float(np.median(a) / np.median(b)), optional(ci.low), optional(ci.high), ci.method)
+    return ScalingRatio(float(np.median(a) / np.median(b)), optional(ci.low), optional(ci.high), ci.method)
 
 
 def _has_gil(column: Column | None) -> bool:
     return column is None or not column.free_threaded or column.gil != "off"
 
 
-def _scaling(usable: dict, means: dict, columns: dict[str, Column], order: Order) -> list[ScalingRow]:
+def _scaling(usable: dict, means: dict, columns: dict[str, Column], order: Order) -> list[GilScalingRow]:
     rows = []
     for c in usable.values():
         base = usable.get((c.workload, c.variant, c.interpreter, 1, c.size))
         if c.threads > 1 and base is not None:
-            rows.append(ScalingRow(c.variant, c.interpreter, c.size, c.threads, base.median, c.median,
+            rows.append(GilScalingRow(c.variant, c.interpreter, c.size, c.threads, base.median, c.median,
                                    _ratio(means, base, c), _has_gil(columns.get(c.interpreter))))
     rows.sort(key=lambda r: (-order.size(r.size), order.variant(r.variant), order.interpreter(r.interpreter),
                              r.threads))
@@ -159,7 +159,7 @@ def _costs(free: list[Column], columns: dict[str, Column], usable: dict, means: 
     return tables, unmatched
 
 
-def study(cells: list[Cell], means: dict, columns: dict[str, Column], order: Order) -> GilStudy | None:
+def study(cells: list[CellView], means: dict, columns: dict[str, Column], order: Order) -> GilStudy | None:
     """None unless this workload ran on a free-threaded column or has a pure-Python variant at > 1 thread."""
     python = [c for c in cells if c.technology == PYTHON and c.ok]
     free = [columns[n] for n in order.interpreters if n in columns and columns[n].free_threaded

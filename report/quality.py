@@ -16,7 +16,7 @@ from shootout.results.snapshot import ContractSnapshot
 
 from . import formatting
 from .analysis import Fit
-from .cells import Cell, Order
+from .cells import CellView, Order
 
 COMPILED = tuple(summaries.COMPILED_TECHNOLOGIES)
 QUALITY_TECHNOLOGIES = (*COMPILED, "numpy")
@@ -81,7 +81,7 @@ def reason_for(contract: ContractSnapshot, variant: str, technology: str, implem
             or TECHNOLOGY_REASONS.get((technology, implementation)) or TECHNOLOGY_REASONS.get(technology))
 
 
-def _ratios(cells: list[Cell], scalar_c: str) -> dict[tuple[str, str], dict[str, float]]:
+def _ratios(cells: list[CellView], scalar_c: str) -> dict[tuple[str, str], dict[str, float]]:
     """(variant, interpreter) -> {size: time ÷ scalar C time} for single-thread verified kernels."""
     good = [c for c in cells if c.ok and c.threads == 1]
     scalar = {(c.interpreter, c.size): c.median for c in good if c.variant == scalar_c}
@@ -94,7 +94,7 @@ def _ratios(cells: list[Cell], scalar_c: str) -> dict[tuple[str, str], dict[str,
     return families
 
 
-def _row(cells: list[Cell], key: tuple[str, str], by_size: dict, sizes: list[str], fits: dict,
+def _row(cells: list[CellView], key: tuple[str, str], by_size: dict, sizes: list[str], fits: dict,
          context: tuple[ContractSnapshot, str, str]) -> QualityRow:
     contract, scalar_c, work_unit = context
     variant, interp = key
@@ -113,7 +113,7 @@ def _row(cells: list[Cell], key: tuple[str, str], by_size: dict, sizes: list[str
                       slope_ratio)
 
 
-def kernel_quality(cells: list[Cell], contract: ContractSnapshot, order: Order, fits: dict) -> Quality | None:
+def kernel_quality(cells: list[CellView], contract: ContractSnapshot, order: Order, fits: dict) -> Quality | None:
     """None when the contract names no scalar C variant or no kernel could be compared with it."""
     scalar_c = contract.roles.scalar_c
     if not scalar_c:

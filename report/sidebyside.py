@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .cells import Cell, Order
+from .cells import CellView, Order
 
 
 @dataclass(frozen=True)
-class Column:
+class WorkloadColumn:
     """One workload in the comparison."""
 
     name: str
@@ -24,8 +24,8 @@ class Column:
 
 @dataclass(frozen=True)
 class Entry:
-    pypy: Cell | None
-    cpython: Cell | None
+    pypy: CellView | None
+    cpython: CellView | None
 
     @property
     def ratio(self) -> float | None:
@@ -36,7 +36,7 @@ class Entry:
 
 
 @dataclass(frozen=True)
-class Row:
+class SideBySideRow:
     variant: str
     technology: str
     entries: list[Entry]  # one per column
@@ -46,8 +46,8 @@ class Row:
 class SideBySide:
     pypy: str
     cpython: str
-    columns: list[Column]
-    rows: list[Row]
+    columns: list[WorkloadColumn]
+    rows: list[SideBySideRow]
 
 
 @dataclass(frozen=True)
@@ -57,7 +57,7 @@ class WorkloadCells:
     name: str
     title: str
     work_unit: str
-    cells: list[Cell]
+    cells: list[CellView]
     order: Order
 
 
@@ -68,8 +68,8 @@ def _size(w: WorkloadCells, pypy: str, cpython: str) -> str | None:
     return both[-1] if both else None
 
 
-def _rows(chosen: list[tuple[WorkloadCells, str]], pypy: str, cpython: str) -> list[Row]:
-    found: dict[tuple[str, str], dict[str, dict[str, Cell]]] = {}
+def _rows(chosen: list[tuple[WorkloadCells, str]], pypy: str, cpython: str) -> list[SideBySideRow]:
+    found: dict[tuple[str, str], dict[str, dict[str, CellView]]] = {}
     for w, size in chosen:
         for c in w.cells:
             if c.ok and c.threads == 1 and c.size == size and c.interpreter in (pypy, cpython):
@@ -78,7 +78,7 @@ def _rows(chosen: list[tuple[WorkloadCells, str]], pypy: str, cpython: str) -> l
     shared = [key for key, per in found.items() if sum(1 for both in per.values() if len(both) == 2) >= 2]
     first = chosen[0][0].order
     shared.sort(key=lambda k: (first.variant(k[0]), k))
-    return [Row(variant, technology, [Entry(found[(variant, technology)].get(w.name, {}).get(pypy),
+    return [SideBySideRow(variant, technology, [Entry(found[(variant, technology)].get(w.name, {}).get(pypy),
                                             found[(variant, technology)].get(w.name, {}).get(cpython))
                                       for w, _ in chosen])
             for variant, technology in shared]
@@ -95,6 +95,6 @@ def side_by_side(workloads: list[WorkloadCells], pairs: list[tuple[str, str]]) -
             continue
         rows = _rows(chosen, pypy, cpython)
         if rows:
-            columns = [Column(w.name, w.title, w.work_unit, size) for w, size in chosen]
+            columns = [WorkloadColumn(w.name, w.title, w.work_unit, size) for w, size in chosen]
             out.append(SideBySide(pypy, cpython, columns, rows))
     return out

@@ -852,7 +852,7 @@ def test_profile_only_archive_says_there_are_no_timing_cells(profile_only_archiv
 def test_each_cell_says_why_it_got_no_more_processes():
     from report import cells as cells_mod
 
-    cell = cells_mod.Cell("julia", "cffi_c", "c", "cpython3.11", "cpython", 1, "80x60", "ok", True, 6)
+    cell = cells_mod.CellView("julia", "cffi_c", "c", "cpython3.11", "cpython", 1, "80x60", "ok", True, 6)
     planned = [{"workload": "julia", "variant": "cffi_c", "interpreter": "cpython3.11", "threads": 1,
                 "size": "80x60", "sampling": "run budget of 540 s spent after 6 processes"},
                {"workload": "julia", "variant": "cffi_c", "interpreter": "pypy3.9", "threads": 1, "size": "80x60",

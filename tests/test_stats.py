@@ -241,9 +241,9 @@ def test_the_design_check_names_cells_whose_recommended_calls_are_far_from_those
     from dataclasses import replace
 
     from report.analysis import design_check
-    from report.cells import Cell
+    from report.cells import CellView
 
-    plain = Cell("w", "v", "python", "cpython3.11", "cpython", 1, "s", "ok", True, 8, median=1.0)
+    plain = CellView("w", "v", "python", "cpython3.11", "cpython", 1, "s", "ok", True, 8, median=1.0)
     cells = [replace(plain, variant="few", steady_calls=3.0, within_spread=0.01, between_spread=0.001,
                      recommended_calls=30.0),
              replace(plain, variant="many", steady_calls=30.0, within_spread=0.001, between_spread=0.01,
