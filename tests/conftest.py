@@ -1,4 +1,5 @@
-"""Shared fixtures: one real quick compare (every variant, both interpreters, small size) reused by many tests.
+"""Shared fixtures: one real quick compare (every variant, both interpreters, small size) reused by many
+tests.
 
 Target envs and builds live in the same work dir as `nox -s compare` (.nox/shootout), so CI creates them once.
 """

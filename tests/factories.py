@@ -13,12 +13,13 @@ from shootout.results.snapshot import RolesSnapshot
 from workloads.record import Interference
 
 PARTS = {"build": Build, "environment": Environment, "interference": Interference, "interpreter": Interpreter}
-JULIA_ROLES = {"julia": RolesSnapshot("pure_python", "pure_python", "cffi_c", "cffi_simd", "cffi_simd_openmp")}
+JULIA_ROLES = {"julia": RolesSnapshot("pure_python", "pure_python", "cffi_c", "cffi_simd",
+                                      "cffi_simd_openmp")}
 
 
-def make_record(variant: str, interpreter: str, implementation: str, times: list[float], *, status: str = "ok",
-                process_index: int = 0, workload: str = "julia", size: str = "10x5", threads: int = 1,
-                technology: str = "python", work_units: int = 1000, **fields) -> Record:
+def make_record(variant: str, interpreter: str, implementation: str, times: list[float], *,
+                status: str = "ok", process_index: int = 0, workload: str = "julia", size: str = "10x5",
+                threads: int = 1, technology: str = "python", work_units: int = 1000, **fields) -> Record:
     """A record as a worker writes it: ok ones verified with their times, others with an error."""
     ok = status == "ok"
     values = {

@@ -1,4 +1,5 @@
-"""docs/api.md's example, executed: the results library's documented front door works on a committed archive."""
+"""docs/api.md's example, executed: the results library's documented front door works on a committed
+archive."""
 
 from __future__ import annotations
 

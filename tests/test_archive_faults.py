@@ -82,7 +82,8 @@ def _mutate(path: Path, flips: list[tuple[int, int]], truncate_at: int | None) -
     path.write_bytes(bytes(data))
 
 
-@settings(max_examples=int(os.environ.get("PYSHOOTOUT_FUZZ_EXAMPLES", "40")), deadline=None, derandomize=os.environ.get("PYSHOOTOUT_FUZZ_RANDOM") is None,
+@settings(max_examples=int(os.environ.get("PYSHOOTOUT_FUZZ_EXAMPLES", "40")), deadline=None,
+          derandomize=os.environ.get("PYSHOOTOUT_FUZZ_RANDOM") is None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(
     target=st.sampled_from(TARGETS),
@@ -113,7 +114,8 @@ def test_fuzzed_archive_is_one_line_and_exit_2_or_a_good_report(target, flips, t
 
 @pytest.fixture
 def tiny_disk(tmp_path):
-    """A 1 MiB tmpfs (you are root on these machines); skipped with the reason where mounting is not allowed."""
+    """A 1 MiB tmpfs (you are root on these machines); skipped with the reason where mounting is not
+    allowed."""
     mount = tmp_path / "full"
     mount.mkdir()
     proc = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(mount)], capture_output=True,

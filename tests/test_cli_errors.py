@@ -1,7 +1,7 @@
 """Bad input: one line naming the bad value (and the accepted ones), exit 2, nothing written to results/.
 
-In-process (shootout.cli.main with stderr captured): the same code path as the command, fast enough for the fast
-tier; tests/test_exit_codes.py checks the real commands' exit codes.
+In-process (shootout.cli.main with stderr captured): the same code path as the command, fast enough for the
+fast tier; tests/test_exit_codes.py checks the real commands' exit codes.
 """
 
 from __future__ import annotations
@@ -19,7 +19,8 @@ def run_cli(capsys, *args: str) -> tuple[int, str]:
 @pytest.mark.parametrize(
     ("args", "needle"),
     [
-        (["--variant", "no_such_variant"], "'no_such_variant' is not a variant of julia (accepted: pure_python"),
+        (["--variant", "no_such_variant"],
+         "'no_such_variant' is not a variant of julia (accepted: pure_python"),
         (["--workload", "mandelbrot"], "--workload 'mandelbrot' is unknown (accepted: "),
         (["--interpreter", "pypy9"], "--interpreter 'pypy9'"),
         (["--interpreter", "/no/such/python"], "not found"),

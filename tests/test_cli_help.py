@@ -33,7 +33,8 @@ def _words(text: str) -> str:
 def readme_commands() -> dict[str, str]:
     """The README's table of sessions: command name -> what it does."""
     table = (ROOT / "README.md").read_text().split("## Sessions", 1)[1].split("\n## ", 1)[0]
-    return {m.group(1): m.group(2) for m in re.finditer(r"^\| `nox -s (\w+)[^|]*` \| (.+?) \|$", table, re.MULTILINE)
+    return {m.group(1): m.group(2) for m in re.finditer(r"^\| `nox -s (\w+)[^|]*` \| (.+?) \|$", table,
+                                                        re.MULTILINE)
             if m.group(1) in cli.COMMANDS}
 
 
@@ -52,8 +53,8 @@ def test_the_help_shows_the_exit_codes_table_line_by_line(capsys):
 def test_the_help_names_every_command_with_the_readmes_words_and_an_example(capsys):
     text = _help(capsys)
     assert "wires" not in text and "orchestrator" not in text  # the maintainers' docstring is not the help
-    assert set(readme_commands()) == set(cli.COMMANDS) == {"compare", "report", "reproduce", "diff", "profile",
-                                                          "interpreters"}
+    assert set(readme_commands()) == set(cli.COMMANDS) == {"compare", "report", "reproduce", "diff",
+                                                           "profile", "interpreters"}
     for name, does in readme_commands().items():
         assert re.search(rf"^    {name}\b", text, re.MULTILINE), name
         assert _words(does) in _words(text), name

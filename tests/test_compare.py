@@ -35,7 +35,8 @@ def test_every_variant_verified_on_cpython_and_pypy(quick_data):
 
 def test_compiled_variants_really_are_extensions(quick_data):
     for build in quick_data.builds:
-        if build["variant"] in ("pure_python", "pure_python_expanded_math", "numpy_vectorised", "wrong_kernel"):
+        if build["variant"] in ("pure_python", "pure_python_expanded_math", "numpy_vectorised",
+                                "wrong_kernel"):
             continue
         if build["status"] == "ok" and not build["variant"].startswith("numba"):
             assert build["extension_sha256"] and len(build["extension_sha256"]) == 64, build
@@ -74,13 +75,16 @@ def test_archive_layout_and_manifest(quick_archive):
         assert required in files
     assert any(f.startswith("records/") for f in files)
     assert any(f.startswith("logs/build-") for f in files)
-    assert any(f.startswith("locks/pypy") for f in files) and any(f.startswith("locks/cpython") for f in files)
-    assert "numpy==2.0.2" in (quick_archive / next(f for f in files if f.startswith("locks/pypy"))).read_text()
+    assert (any(f.startswith("locks/pypy") for f in files)
+            and any(f.startswith("locks/cpython") for f in files))
+    assert "numpy==2.0.2" in (quick_archive
+                              / next(f for f in files if f.startswith("locks/pypy"))).read_text()
 
 
 def test_timings_table_is_tidy(quick_data):
     timings = quick_data.timings
-    assert {"variant", "interpreter", "process_index", "call_index", "seconds", "steady"} <= set(timings.columns)
+    assert ({"variant", "interpreter", "process_index", "call_index", "seconds", "steady"}
+            <= set(timings.columns))
     assert (timings["seconds"] > 0).all()
     per_record = sum(len(r.times_seconds) for r in quick_data.records)
     assert len(timings) == per_record

@@ -1,5 +1,5 @@
-"""`diff`: archives with known numbers side by side; the three views, Holm-corrected verdicts, the gate and its
-few-cell fallback, reproducibility, outputs."""
+"""`diff`: archives with known numbers side by side; the three views, Holm-corrected verdicts, the gate and
+its few-cell fallback, reproducibility, outputs."""
 
 from __future__ import annotations
 
@@ -25,7 +25,8 @@ PROCESSES = 8
 
 
 def _records(scale: dict, seed: int, levels: dict = LEVELS, extra: tuple = ()) -> list[dict]:
-    """PROCESSES processes per cell, process means level × scale × (1 + SPREAD·N(0, 1)); first call 20% slower."""
+    """PROCESSES processes per cell, process means level × scale × (1 + SPREAD·N(0, 1)); first call 20%
+    slower."""
     rng = np.random.default_rng(seed)
     out = []
     for variant in (*levels, *extra):
@@ -33,14 +34,15 @@ def _records(scale: dict, seed: int, levels: dict = LEVELS, extra: tuple = ()) -
         for p in range(PROCESSES):
             t = level * (1 + SPREAD * rng.standard_normal())
             out.append(make_record(variant, "cpython3.11", "cpython", [t * 1.2, t, t], process_index=p,
-                                   size="40x30", technology="cffi" if variant.startswith("cffi") else "python"))
+                                   size="40x30",
+                                   technology="cffi" if variant.startswith("cffi") else "python"))
     return out
 
 
 @pytest.fixture(scope="module")
 def archives(tmp_path_factory):
-    """A; B on a machine 5% slower everywhere; C the same and cffi_c 10% slower on top; D with pure_python (the
-    normalised view's baseline cell) alone 10% slower; E and F with 3 cells, F 5% slower."""
+    """A; B on a machine 5% slower everywhere; C the same and cffi_c 10% slower on top; D with pure_python
+    (the normalised view's baseline cell) alone 10% slower; E and F with 3 cells, F 5% slower."""
     base = tmp_path_factory.mktemp("diff")
     few = {k: LEVELS[k] for k in ("pure_python", "numpy_vectorised", "cffi_c")}
     return {
@@ -65,7 +67,8 @@ def _run(*args):
 
 
 def _diff(archives, a, b, tmp_path, *options):
-    return _run("diff", str(archives[a].path), str(archives[b].path), "--html", str(tmp_path / "d.html"), *options)
+    return _run("diff", str(archives[a].path), str(archives[b].path), "--html", str(tmp_path / "d.html"),
+                *options)
 
 
 def test_uniform_drift_of_5_percent_passes_the_gate(archives, tmp_path):
@@ -74,7 +77,8 @@ def test_uniform_drift_of_5_percent_passes_the_gate(archives, tmp_path):
     assert comparison.gate_view == "drift_cancelled" and len(cells) == len(LEVELS)
     assert all(c.verdict == diff.SAME for c in cells)
     assert all(c.absolute.value > 1.03 for c in cells)  # the drift itself shows in the absolute view
-    assert comparison.drift.value == pytest.approx(1.05, rel=0.01) and comparison.drift.low < 1.05 < comparison.drift.high
+    assert (comparison.drift.value == pytest.approx(1.05, rel=0.01)
+            and comparison.drift.low < 1.05 < comparison.drift.high)
     code, _out, err = _diff(archives, "a", "drifted", tmp_path, "--fail-on-slowdown", "2%")
     assert code == 0, err
 
@@ -92,8 +96,8 @@ def test_one_cell_10_percent_slower_fails_the_gate_naming_only_it(archives, tmp_
 
 
 def test_a_slowdown_its_processes_saw_a_neighbour_cause_is_said_not_failed(tmp_path):
-    """A burner beside B's workers: the slowed cell's processes show CPU pressure (summaries.interference), so the
-    slowdown is not the code's; the gate names it and passes."""
+    """A burner beside B's workers: the slowed cell's processes show CPU pressure (summaries.interference), so
+    the slowdown is not the code's; the gate names it and passes."""
     records = _records({"*": 1.05, "cffi_c": 1.05 * 1.10}, 3)
     for r in records:
         if r.variant == "cffi_c":
@@ -119,8 +123,8 @@ def test_the_gate_reads_its_own_threshold(archives, tmp_path):
 
 
 def test_holm_correction_is_applied():
-    """20 cells each 1.03 [1.021-1.04] with one-sided p 0.01 (two-sided 0.02): significant one by one, not as 20
-    at a family-wise 5% (Holm: 20 × 0.02 > 0.05); one with p 0.0002 stays slower."""
+    """20 cells each 1.03 [1.021-1.04] with one-sided p 0.01 (two-sided 0.02): significant one by one, not as
+    20 at a family-wise 5% (Holm: 20 × 0.02 > 0.05); one with p 0.0002 stays slower."""
     ratios = {("w", f"v{i}", "c", 1, "s"): diff.Ratio(1.03, 1.021, 1.04, 0.01, 1.0) for i in range(20)}
     ratios[("w", "strong", "c", 1, "s")] = diff.Ratio(1.08, 1.05, 1.11, 0.0002, 1.0)
     judged = diff.with_verdicts(ratios, 0.01)
@@ -133,13 +137,14 @@ def test_holm_correction_is_applied():
 
 
 def _synthetic_side(role: str, rng: np.random.Generator, scale: float) -> diff.Side:
-    means = {("w", f"v{i:02d}", "c", 1, "s"): scale * (1 + SPREAD * rng.standard_normal(8)) for i in range(20)}
+    means = {("w", f"v{i:02d}", "c", 1, "s"): scale * (1 + SPREAD * rng.standard_normal(8))
+             for i in range(20)}
     return diff.Side.of_means(role, means, {("w", "s"): ("w", "v00", "c", 1, "s")})
 
 
 def test_with_no_change_no_cell_is_called_slower_or_faster():
-    """20 seeded diffs of 20 cells, B 3% slower machine-wide: no verdict in the drift-cancelled or normalised view
-    at the default 1% (before Holm and the drift-cancelled view, most such diffs had one)."""
+    """20 seeded diffs of 20 cells, B 3% slower machine-wide: no verdict in the drift-cancelled or normalised
+    view at the default 1% (before Holm and the drift-cancelled view, most such diffs had one)."""
     rng = np.random.default_rng(7)
     for _ in range(20):
         comparison = diff.compare_sides(_synthetic_side("A", rng, 1.0), _synthetic_side("B", rng, 1.03))
@@ -183,7 +188,8 @@ def test_few_matched_cells_fall_back_to_the_absolute_view_and_say_so(archives, t
 
 
 def test_a_gate_with_no_ci_to_read_says_so(tmp_path):
-    """Archives of 2 processes a cell (--quick) give no CI: the gate cannot fail and says it judged nothing."""
+    """Archives of 2 processes a cell (--quick) give no CI: the gate cannot fail and says it judged
+    nothing."""
     levels = {k: LEVELS[k] for k in list(LEVELS)[:6]}
     quick = [forge_archive(FIXTURE, tmp_path / name, [r for r in _records({"*": scale}, seed, levels)
                                                       if r.process_index < 2])
@@ -196,8 +202,8 @@ def test_a_gate_with_no_ci_to_read_says_so(tmp_path):
 def test_markdown_and_table_outputs(archives, tmp_path):
     code, out, _ = _diff(archives, "a", "slowed", tmp_path, "--markdown")
     assert code == 0  # no --fail-on-slowdown: no gate
-    assert ("| cell | A | B | drift-cancelled (gate) B/A [95% CI] | normalised B/A [95% CI] | absolute B/A [95% CI] "
-            "| disturbed |") in out
+    assert ("| cell | A | B | drift-cancelled (gate) B/A [95% CI] | normalised B/A [95% CI] "
+            "| absolute B/A [95% CI] | disturbed |") in out
     assert "Holm's correction across the cells of each view" in out and "machine drift: B is " in out
     code, out, _ = _diff(archives, "a", "slowed", tmp_path)
     assert out.splitlines()[0].startswith("+--") and "only in A" in out
@@ -208,7 +214,8 @@ def test_markdown_and_table_outputs(archives, tmp_path):
 
 
 def test_the_report_shows_diffs_verdicts():
-    """The HTML rows carry diff's verdicts as they are (no thresholds of its own), older comparisons included."""
+    """The HTML rows carry diff's verdicts as they are (no thresholds of its own), older comparisons
+    included."""
     from report import comparison as page
 
     ratio = diff.Ratio(1.02, 1.015, 1.025, 0.0001, 1.0, 0.001, diff.SAME)
@@ -225,7 +232,8 @@ def test_the_report_shows_diffs_verdicts():
 
 def test_drift_line_is_one_line(archives):
     line = diff.compare(archives["a"], archives["drifted"]).drift_line()
-    assert line.startswith("machine drift: B is ") and "slower than A (median B/A over 10 matched cells" in line
+    assert (line.startswith("machine drift: B is ")
+            and "slower than A (median B/A over 10 matched cells" in line)
     assert 4.0 <= float(line.split("B is ")[1].split("%")[0]) <= 6.0 and "\n" not in line
 
 
@@ -241,7 +249,8 @@ def test_a_bad_threshold_is_one_line_and_exit_2(archives, tmp_path, bad):
 
 
 def test_table_names_the_gate_view_first(archives):
-    assert diff_table.header(diff.compare(archives["a"], archives["drifted"]))[3].startswith("drift-cancelled (gate)")
+    assert diff_table.header(diff.compare(archives["a"], archives["drifted"]))[3].startswith(
+        "drift-cancelled (gate)")
 
 
 @pytest.mark.slow

@@ -1,8 +1,8 @@
 """The 2-D diffusion workload: the book's stencil, its variants and its verification policy.
 
 Fast tier: the pure-Python reference against the book's literal loop (bit for bit), conservation of mass, the
-numpy variants within the declared tolerance and a wrong stencil outside it. Slow tier: a real compare of every
-variant on CPython and PyPy at a small size, every cell verified, and the report with its figure.
+numpy variants within the declared tolerance and a wrong stencil outside it. Slow tier: a real compare of
+every variant on CPython and PyPy at a small size, every cell verified, and the report with its figure.
 """
 
 from __future__ import annotations
@@ -55,7 +55,8 @@ def run_variant(module, params=SMALL):
 def test_contract_is_valid_and_names_the_books_variants():
     assert WORKLOAD.problem() is None
     assert {"pure_python", "numpy_roll", "numpy_inplace"} <= set(WORKLOAD.table())
-    assert {v.technology for v in WORKLOAD.variants} == {"python", "numpy", "cython", "numba", "pythran", "cffi"}
+    assert {v.technology for v in WORKLOAD.variants} == {"python", "numpy", "cython", "numba", "pythran",
+                                                         "cffi"}
     assert WORKLOAD.format_label(WORKLOAD.defaults()) == "512x512x80"
     assert WORKLOAD.count_work(SMALL, None) == 24 * 24 * 7
 

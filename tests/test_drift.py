@@ -34,8 +34,9 @@ def test_a_machine_that_drifts_in_episodes_shows_as_serial_correlation():
 
 
 def test_independent_processes_stay_within_the_bound_about_95_percent_of_the_time():
-    inside = [not drift.serial_correlation(_records(4.0 * np.exp(np.random.default_rng(s).normal(0, 0.03, 40))),
-                                           CELL).drifted for s in range(400)]
+    inside = [not drift.serial_correlation(
+                  _records(4.0 * np.exp(np.random.default_rng(s).normal(0, 0.03, 40))), CELL).drifted
+              for s in range(400)]
     assert 0.93 <= np.mean(inside) <= 0.995
 
 
@@ -55,7 +56,8 @@ def test_too_few_or_constant_processes_give_no_correlation():
 def test_timeline_is_relative_to_each_cell_median_in_minutes_and_skips_unverified_or_undated_records():
     records = _records([1.0, 2.0, 3.0]) + _records([0.1, 0.1, 0.2], start=1030.0, variant="cffi_c",
                                                    technology="cffi")
-    records.append(make_record("cffi_c", "cpython3.11", "cpython", [9.0], status="crashed", started_at=1100.0))
+    records.append(make_record("cffi_c", "cpython3.11", "cpython", [9.0], status="crashed",
+                               started_at=1100.0))
     records.append(make_record("cffi_c", "cpython3.11", "cpython", [9.0], process_index=9))  # no started_at
     points = drift.timeline(records)
     assert [round(p.minutes * 60) for p in points] == [0, 5, 10, 30, 35, 40]

@@ -1,6 +1,6 @@
-"""The interval estimates on synthetic numbers (no timing): the interpolated median CI, the widening for serial
-dependence, ratios paired by round, Holm within families and Kalibera & Jones's variance components. The
-coverage figures themselves are in docs/coverage.md (benchmarks/simulate_coverage.py); these small seeded
+"""The interval estimates on synthetic numbers (no timing): the interpolated median CI, the widening for
+serial dependence, ratios paired by round, Holm within families and Kalibera & Jones's variance components.
+The coverage figures themselves are in docs/coverage.md (benchmarks/simulate_coverage.py); these small seeded
 simulations only check the properties that make them hold."""
 
 from __future__ import annotations
@@ -31,8 +31,8 @@ def _ar1(n: int, r: float, rng: np.random.Generator) -> np.ndarray:
 
 
 def test_interpolated_median_ci_narrows_with_n_where_the_exact_pair_jumps():
-    """The exact pair stays [min, max] from n = 6 to 8, so its width grows by 7% there (and jumps again at each
-    change of k); the interpolated one never grows by more than 0.01% from one n to the next."""
+    """The exact pair stays [min, max] from n = 6 to 8, so its width grows by 7% there (and jumps again at
+    each change of k); the interpolated one never grows by more than 0.01% from one n to the next."""
     interpolated = [estimates.median_ci(_ideal(n)).half_width for n in range(6, 80)]
     exact = [estimates.order_statistic_ci(_ideal(n)).half_width for n in range(6, 80)]
     assert max(b / a for a, b in zip(interpolated, interpolated[1:])) < 1.0001
@@ -74,7 +74,8 @@ def test_widening_is_a_no_op_for_values_no_more_correlated_than_independent_ones
 def test_widening_follows_the_bias_corrected_lag1_with_its_margin():
     found = estimates.Dependence(12, 0.32)  # what 12 processes of an AR(1) at r = 0.6 give on average
     used = (12 * 0.32 + 1) / 8 + estimates.LAG1_MARGIN / math.sqrt(12)
-    assert found.used == pytest.approx(used) and found.effective_n == pytest.approx(12 * (1 - used) / (1 + used))
+    assert (found.used == pytest.approx(used)
+            and found.effective_n == pytest.approx(12 * (1 - used) / (1 + used)))
     assert estimates.Dependence(12, 0.99).used == estimates.MAX_LAG1
 
 
@@ -91,8 +92,8 @@ def test_autocorrelated_values_get_a_wider_ci_centred_where_the_plain_one_is():
 
 
 def test_widening_restores_coverage_under_drift_and_keeps_it_without():
-    """A baseline's 30 process means following an AR(1) at r = 0.6: the plain CI misses the median about one time
-    in four, the widened one about one in twenty; on independent values the widening changes little."""
+    """A baseline's 30 process means following an AR(1) at r = 0.6: the plain CI misses the median about one
+    time in four, the widened one about one in twenty; on independent values the widening changes little."""
     rng = np.random.default_rng(11)
     drifting = [_ar1(30, 0.6, rng) for _ in range(600)]
     independent = [1 + 0.03 * rng.standard_normal(30) for _ in range(600)]
@@ -130,7 +131,8 @@ def test_pairing_by_round_cancels_a_drift_both_cells_shared():
     paired = estimates.ratio_ci(a, b, rounds=(np.arange(12), np.arange(12)), labels=("base", "cell"))
     plain = estimates.ratio_ci(a, b)
     assert paired.low < 8 < paired.high and paired.relative_half_width < 0.01 < plain.relative_half_width
-    assert paired.method.startswith("paired by round: the median over the 12 rounds both ran in of base ÷ cell")
+    assert paired.method.startswith("paired by round: the median over the 12 rounds both ran in "
+                                    "of base ÷ cell")
     logs = np.log(a) - np.log(b)
     assert paired.estimate == pytest.approx(math.exp(np.median(logs)))
 
@@ -190,7 +192,8 @@ def test_variance_components_say_what_they_cannot_estimate():
     no_between = estimates.variance_components(_two_level(40, 8, 0.0, 0.01, seed=2), call_seconds=1.0,
                                                process_seconds=5.0)
     assert no_between.between == pytest.approx(0.0, abs=0.002)
-    few = estimates.variance_components(_two_level(4, 8, 0.02, 0.01, seed=3), call_seconds=1.0, process_seconds=5.0)
+    few = estimates.variance_components(_two_level(4, 8, 0.02, 0.01, seed=3), call_seconds=1.0,
+                                        process_seconds=5.0)
     assert few.recommended_calls is None and "below 6 processes" in few.note
     unknown = estimates.variance_components(_two_level(8, 8, 0.02, 0.01, seed=4), call_seconds=1.0)
     assert unknown.recommended_calls is None and "not recorded" in unknown.note

@@ -1,7 +1,8 @@
-"""The exit codes in README.md are what a user gets, through `nox -s ...` and through `python -m shootout ...`.
+"""The exit codes in README.md are what a user gets, through `nox -s ...` and through `python -m shootout
+...`.
 
-Each documented code is provoked for real both ways (nox runs the noxfile of this checkout, reusing its session
-venvs), and the README's table must list exactly the codes provoked here.
+Each documented code is provoked for real both ways (nox runs the noxfile of this checkout, reusing its
+session venvs), and the README's table must list exactly the codes provoked here.
 """
 
 from __future__ import annotations
@@ -44,7 +45,8 @@ def run(cmd: list[str]) -> subprocess.CompletedProcess:
 def readme_codes() -> dict[int, str]:
     text = (ROOT / "README.md").read_text()
     table = text.split("## Exit codes", 1)[1].split("\n## ", 1)[0]
-    return {int(m.group(1)): m.group(2) for m in re.finditer(r"^\| `(\d+)` \| (.+?) \|$", table, re.MULTILINE)}
+    return {int(m.group(1)): m.group(2) for m in re.finditer(r"^\| `(\d+)` \| (.+?) \|$", table,
+                                                             re.MULTILINE)}
 
 
 CASES = {

@@ -1,4 +1,5 @@
-"""Nothing lost, nothing hidden: each fault is provoked for real and must end as a recorded status or one line."""
+"""Nothing lost, nothing hidden: each fault is provoked for real and must end as a recorded status or one
+line."""
 
 from __future__ import annotations
 
@@ -45,7 +46,8 @@ def test_crash_and_hang_are_recorded_and_the_rest_still_runs(tmp_path):
     for good in ("pure_python", "cffi_c"):
         assert cells[good].status == "ok" and cells[good].verified
     assert "crash_abort on cpython" in proc.stdout and "hang_forever on cpython" in proc.stdout
-    assert not cells["crash_abort"].verified and cells["crash_abort"].speedup != cells["crash_abort"].speedup  # NaN
+    # NaN
+    assert not cells["crash_abort"].verified and cells["crash_abort"].speedup != cells["crash_abort"].speedup
 
 
 @pytest.mark.slow
@@ -143,7 +145,8 @@ def test_interrupt_archives_partial_run_then_resume_completes_it(tmp_path, sig):
     assert not [p for p in results.iterdir() if p.name.startswith(".")]
     before = {p.name: p.read_bytes() for p in (path / "records").glob("*.json")}
     assert before, "at least one finished process must be archived"
-    assert all(json.loads(data)["status"] == "ok" for data in before.values())  # the killed one is not counted
+    # the killed one is not counted
+    assert all(json.loads(data)["status"] == "ok" for data in before.values())
 
     resumed = run_shootout("compare", "--resume", str(path), "--work-dir", str(WORK_DIR))
     assert resumed.returncode == 0, resumed.stderr[-3000:]
@@ -259,7 +262,8 @@ def test_archive_is_read_without_pickle_or_eval():
     for module in ("results/archive.py", "cli.py"):
         tree = ast.parse((ROOT / "shootout" / module).read_text())
         imported = {a.name for node in ast.walk(tree) if isinstance(node, (ast.Import, ast.ImportFrom))
-                    for a in node.names} | {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
+                    for a in node.names} | {node.module for node in ast.walk(tree)
+                                            if isinstance(node, ast.ImportFrom)}
         called = {node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
                   for node in ast.walk(tree) if isinstance(node, ast.Call)}
         assert not {"pickle", "marshal", "shelve"} & imported, module
@@ -273,8 +277,8 @@ def test_two_compares_at_once_share_a_fresh_work_dir_safely(tmp_path):
     from test_exit_codes import _env, nox_cmd
 
     work, results = tmp_path / "work", tmp_path / "results"
-    args = ["compare", "--sizes", "40x30", "--processes", "2", "--calls", "2", "--interpreter", sys.executable,
-            "--variant", "pure_python,cffi_c", "-o", str(results), "--work-dir", str(work)]
+    args = ["compare", "--sizes", "40x30", "--processes", "2", "--calls", "2", "--interpreter",
+            sys.executable, "--variant", "pure_python,cffi_c", "-o", str(results), "--work-dir", str(work)]
     procs = [subprocess.Popen(nox_cmd(*args), cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                               text=True, env=_env()) for _ in range(2)]
     outputs = [p.communicate(timeout=1200)[0] for p in procs]

@@ -13,7 +13,8 @@ from conftest import WORK_DIR, only_archive, run_shootout
 from shootout.results import archive
 from shootout.run import provision
 
-VARIANTS = ["pure_python", "pure_python_threads", "numpy_vectorised", "cython_memoryview", "cffi_c", "numba_njit"]
+VARIANTS = ["pure_python", "pure_python_threads", "numpy_vectorised", "cython_memoryview", "cffi_c",
+            "numba_njit"]
 UNSUPPORTED = {"cffi_c": "switches the GIL back on", "numba_njit": "no build for free-threaded CPython"}
 
 pytestmark = pytest.mark.slow
@@ -23,12 +24,12 @@ pytestmark = pytest.mark.slow
 def free_threaded_archive(tmp_path_factory):
     build = provision.find("3.13t")
     if build is None:
-        pytest.skip("no free-threaded CPython under .nox/shootout/pythons: `nox -s interpreters -- --fast 3.13t` "
-                    "(about 5 minutes) or `nox -s tests-freethreaded`")
+        pytest.skip("no free-threaded CPython under .nox/shootout/pythons: "
+                    "`nox -s interpreters -- --fast 3.13t` (about 5 minutes) or `nox -s tests-freethreaded`")
     results = tmp_path_factory.mktemp("free-threaded")
     proc = run_shootout("compare", "--interpreter", str(build.executable), "--variant", ",".join(VARIANTS),
-                        "--sizes", "60x40", "--threads", "1,2", "--processes", "2", "--calls", "2", "--jit-calls", "3",
-                        "-o", str(results), "--work-dir", str(WORK_DIR))
+                        "--sizes", "60x40", "--threads", "1,2", "--processes", "2", "--calls", "2",
+                        "--jit-calls", "3", "-o", str(results), "--work-dir", str(WORK_DIR))
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-6000:]
     return archive.read(only_archive(results))
 

@@ -1,10 +1,11 @@
 """The harness must not change the code PyPy's JIT generates for the variant it times.
 
-On PyPy, anything that switches on thread support (importing hashlib loads `_hashlib`, whose cffi callback does
-it; so does starting a thread or creating any ffi.callback) makes every loop compiled afterwards decrement a
-thread-switch counter on each iteration (`setfield_raw` on `pypysig_long_struct` in the JIT log). A pure-Python
-variant imports nothing that does this, so a counter in its loops can only come from the harness. The plain
-programs (the harness-overhead check's yardstick) must run the same kernel as the variant they stand beside.
+On PyPy, anything that switches on thread support (importing hashlib loads `_hashlib`, whose cffi callback
+does it; so does starting a thread or creating any ffi.callback) makes every loop compiled afterwards
+decrement a thread-switch counter on each iteration (`setfield_raw` on `pypysig_long_struct` in the JIT log).
+A pure-Python variant imports nothing that does this, so a counter in its loops can only come from the
+harness. The plain programs (the harness-overhead check's yardstick) must run the same kernel as the variant
+they stand beside.
 """
 
 from __future__ import annotations
@@ -54,12 +55,14 @@ def run_worker_under_jit_log(tmp_path: Path, workload: str, variant: str, prelud
     reference = tmp_path / f"{workload}.json"
     if not reference.exists():
         subprocess.run([sys.executable, str(HARNESS), "--workload", workload, "--make-reference", "--params",
-                        json.dumps(params), "--out", str(reference)], check=True, cwd=ROOT, capture_output=True)
+                        json.dumps(params), "--out", str(reference)], check=True, cwd=ROOT,
+                       capture_output=True)
     argv = [str(HARNESS), "--workload", workload, "--variant", variant, "--params", json.dumps(params),
             "--calls", "4", "--reference", str(reference), "--out", str(tmp_path / "record.json")]
     log = tmp_path / f"{variant}.jitlog"
     log.unlink(missing_ok=True)
-    code = f"{prelude}\nimport runpy, sys\nsys.argv = {argv!r}\nrunpy.run_path(sys.argv[0], run_name='__main__')"
+    code = (f"{prelude}\nimport runpy, sys\nsys.argv = {argv!r}\n"
+            "runpy.run_path(sys.argv[0], run_name='__main__')")
     subprocess.run([PYPY, "-c", code], check=True, cwd=ROOT, capture_output=True,
                    env=dict(os.environ, PYPYLOG=f"jit-log-opt:{log}"))
     assert json.loads((tmp_path / "record.json").read_text())["status"] == "ok"
@@ -72,7 +75,8 @@ def variant_file(workload: str, variant: str) -> Path:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(("workload", "variant"), SERIAL_PURE_PYTHON, ids=[f"{w}-{v}" for w, v in SERIAL_PURE_PYTHON])
+@pytest.mark.parametrize(("workload", "variant"), SERIAL_PURE_PYTHON,
+                         ids=[f"{w}-{v}" for w, v in SERIAL_PURE_PYTHON])
 def test_the_worker_leaves_pypys_thread_support_off(tmp_path, workload, variant):
     if PYPY is None:
         pytest.fail("pypy3 is not installed: apt-get install pypy3 pypy3-dev pypy3-venv (see README)")
@@ -99,7 +103,8 @@ def _functions(path: Path) -> dict[str, str]:
     for node in ast.parse(path.read_text()).body:
         if isinstance(node, ast.FunctionDef):
             body = node.body
-            if body and isinstance(body[0], ast.Expr) and isinstance(getattr(body[0], "value", None), ast.Constant):
+            if (body and isinstance(body[0], ast.Expr)
+                    and isinstance(getattr(body[0], "value", None), ast.Constant)):
                 node.body = body[1:]
             found[node.name] = ast.dump(node)
     return found
@@ -113,9 +118,11 @@ def test_the_plain_program_runs_the_baseline_variants_kernel(workload):
     variant = _functions(variant_file(workload, contract.roles.baseline))
     shared = set(plain) & set(variant) - {"prepare", "calculate"}
     assert shared, "the plain program shares no function with the baseline variant"
-    spec = _functions(ROOT / "workloads" / workload / "spec.py")  # the inputs, where it makes them the same way
+    # the inputs, where it makes them the same way
+    spec = _functions(ROOT / "workloads" / workload / "spec.py")
     for name in shared | set(plain) & set(spec):
-        assert plain[name] == {**spec, **variant}[name], f"{name} differs between the plain program and its source"
+        assert plain[name] == {**spec, **variant}[name], (
+            f"{name} differs between the plain program and its source")
 
 
 @pytest.mark.parametrize("workload", ["julia", "diffusion"])

@@ -1,7 +1,7 @@
-"""The house rules, checked on the source: the orchestrator and report know no workload by name, modules form no
-import cycle, the results library (shootout.results) imports nothing from the part that runs things, the report
-reads archives only through it (and shootout never imports report), and no function grows past ~60 lines without
-a stated reason.
+"""The house rules, checked on the source: the orchestrator and report know no workload by name, modules form
+no import cycle, the results library (shootout.results) imports nothing from the part that runs things, the
+report reads archives only through it (and shootout never imports report), and no function grows past ~60
+lines without a stated reason.
 """
 
 from __future__ import annotations
@@ -23,7 +23,8 @@ JULIA_WORDS = re.compile(
     re.IGNORECASE,
 )
 # Where a workload name may appear on purpose: the default workload, and the v1 migration (v1 was Julia only).
-ALLOWED = {"shootout/run/catalog.py": ["DEFAULT_WORKLOAD = \"julia\""], "shootout/results/migrations.py": None}
+ALLOWED = {"shootout/run/catalog.py": ["DEFAULT_WORKLOAD = \"julia\""],
+           "shootout/results/migrations.py": None}
 GENERIC_FILES = [
     *sorted((ROOT / "shootout").rglob("*.py")), *sorted((ROOT / "report").rglob("*.py")),
     *sorted((ROOT / "report" / "templates").glob("*.j2")), ROOT / "workloads" / "harness.py",
@@ -53,7 +54,8 @@ def _module_name(path: Path) -> str:
 
 
 def _imports(path: Path, name: str) -> set[str]:
-    """Modules this file (module `name`) imports, relative imports resolved; `from x import y` counts x and x.y."""
+    """Modules this file (module `name`) imports, relative imports resolved; `from x import y` counts x and
+    x.y."""
     package = name if path.name == "__init__.py" else name.rpartition(".")[0]
     found = set()
     for node in ast.walk(ast.parse(path.read_text())):
@@ -83,7 +85,8 @@ def test_the_results_library_imports_nothing_from_the_part_that_runs_things():
 
 
 def test_the_report_reads_archives_only_through_the_results_library():
-    offenders = {m: sorted(d for d in deps if d.startswith("shootout") and not d.startswith("shootout.results"))
+    offenders = {m: sorted(d for d in deps
+                           if d.startswith("shootout") and not d.startswith("shootout.results"))
                  for m, deps in _graph().items() if m.startswith("report")}
     assert not {m: d for m, d in offenders.items() if d}
 
@@ -91,7 +94,8 @@ def test_the_report_reads_archives_only_through_the_results_library():
 def test_shootout_never_imports_report_except_the_cli():
     graph = _graph()
     offenders = [m for m, deps in graph.items()
-                 if m.startswith("shootout") and m != "shootout.cli" and any(d.startswith("report") for d in deps)]
+                 if m.startswith("shootout") and m != "shootout.cli"
+                    and any(d.startswith("report") for d in deps)]
     assert not offenders
 
 

@@ -1,4 +1,5 @@
-"""The inputs cache must give every later process the very values make_inputs gives (PyPy's array form too)."""
+"""The inputs cache must give every later process the very values make_inputs gives (PyPy's array form
+too)."""
 from __future__ import annotations
 
 import marshal

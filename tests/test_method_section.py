@@ -1,5 +1,6 @@
 """The report's Method section says what the code does: its numbers come from the constants the code applies
-and from the archive's own method, so changing a constant changes the page (fast tier: a committed fixture)."""
+and from the archive's own method, so changing a constant changes the page (fast tier: a committed
+fixture)."""
 
 from __future__ import annotations
 
@@ -50,7 +51,8 @@ def test_a_constant_changed_in_the_code_changes_the_page(fixture, monkeypatch, m
 def test_the_runs_own_method_is_what_the_page_states(fixture, tmp_path):
     """The calls a JIT process makes, the code placement, the baseline twice a round: from metadata.json."""
     text = method_text(fixture)
-    assert "made a fixed number of calls" in text and "small loops drawn" not in text  # an archive before them
+    # an archive before them
+    assert "made a fixed number of calls" in text and "small loops drawn" not in text
     meta = json.loads((FIXTURE / "metadata.json").read_text())
     meta["method"].update(jit_steady_calls=6, jit_calls=30, jit_seconds=8.0, layout_paddings=16, processes=6,
                           baseline_processes=12, plain_check=True)
@@ -58,7 +60,8 @@ def test_the_runs_own_method_is_what_the_page_states(fixture, tmp_path):
     (forged.path / "metadata.json").write_text(json.dumps(meta))
     forged.metadata.update(meta)
     text = method_text(forged)
-    assert "explores its warm-up — up to 30 calls, and past 7 of them no more once 8 s went into the kernel" in text
+    assert ("explores its warm-up — up to 30 calls, and past 7 of them no more once 8 s went into the kernel"
+            in text)
     assert "every later process of the cell makes s + 6 calls, at most 30" in text
     assert "drawn from 0–15 by the seed" in text
     assert "the baseline cell 2 times (its minimum is 12 against 6)" in text

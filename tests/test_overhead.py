@@ -1,9 +1,9 @@
 """The harness-overhead check: the baseline kernel in the harness against the same kernel run plainly.
 
 Fast tier: the comparison on records whose numbers are known, and the plain record's checks. Slow tier: a real
-run of both workloads' baselines beside their plain programs, on CPython and PyPy, whose later calls must not be
-more than overhead.LIMIT slower in the harness (the CI wholly above it fails the test: a harness that changes the
-code PyPy's JIT generates, as importing hashlib before the calls did, costs 8-10%).
+run of both workloads' baselines beside their plain programs, on CPython and PyPy, whose later calls must not
+be more than overhead.LIMIT slower in the harness (the CI wholly above it fails the test: a harness that
+changes the code PyPy's JIT generates, as importing hashlib before the calls did, costs 8-10%).
 """
 
 from __future__ import annotations
@@ -75,8 +75,8 @@ def test_the_harness_adds_nothing_measurable_to_the_baselines_calls(tmp_path):
     results = tmp_path / "results"
     proc = run_shootout(
         "compare", "--workload", "julia,diffusion", "--variant", "pure_python", "--param", "width=400",
-        "--param", "n=160", "--param", "steps=40", "--processes", "6", "--interpreter", f"{sys.executable},{PYPY}",
-        "--seed", "3", "-o", str(results), "--work-dir", str(WORK_DIR))
+        "--param", "n=160", "--param", "steps=40", "--processes", "6", "--interpreter",
+        f"{sys.executable},{PYPY}", "--seed", "3", "-o", str(results), "--work-dir", str(WORK_DIR))
     assert proc.returncode == 0, proc.stderr[-4000:]
     data = archive.read(only_archive(results))
     checked = overhead.check(data.records, data.plain)

@@ -1,7 +1,9 @@
-"""`profile` at small sizes, for real: every artefact exists and holds real data, in its own envs, inside an archive.
+"""`profile` at small sizes, for real: every artefact exists and holds real data, in its own envs, inside an
+archive.
 
-Julia (the tutorial's workload) on CPython and PyPy, and the wordfreq fixture workload (tests/fixtures/workloads,
-reached through --workloads-path) to prove that nothing in the profilers or their report section is Julia's.
+Julia (the tutorial's workload) on CPython and PyPy, and the wordfreq fixture workload
+(tests/fixtures/workloads, reached through --workloads-path) to prove that nothing in the profilers or their
+report section is Julia's.
 """
 
 from __future__ import annotations
@@ -42,8 +44,9 @@ def julia(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def wordfreq(tmp_path_factory):
-    return _profile(tmp_path_factory, "profile-wordfreq", "--workloads-path", os.path.relpath(FIXTURE_PATH, ROOT),
-                    "--workload", "wordfreq", "--param", "tokens=60000", "--param", "words=40")
+    return _profile(tmp_path_factory, "profile-wordfreq", "--workloads-path",
+                    os.path.relpath(FIXTURE_PATH, ROOT), "--workload", "wordfreq", "--param", "tokens=60000",
+                    "--param", "words=40")
 
 
 def _load(path):
@@ -75,7 +78,8 @@ def test_index_names_what_was_profiled(julia):
 
 def test_cprofile_names_the_kernel_and_its_most_called_function(julia):
     data = _load(next(julia.glob("cpython*/cprofile.json")))
-    assert (data["workload"], data["variant"], data["work_unit"]) == ("julia", "pure_python", "inner iteration")
+    assert (data["workload"], data["variant"], data["work_unit"]) == ("julia", "pure_python",
+                                                                      "inner iteration")
     names = [f["function"] for f in data["functions"]]
     assert "calculate_z_serial_purepython" in names and "build_grid" in names and "prepare" in names
     # abs() runs once per inner iteration, plus the final failing test of each point that escaped
@@ -101,7 +105,8 @@ def test_memory_series_on_both_interpreters(julia):
     for pattern in ("cpython*/memory-cpython.json", "pypy*/memory-pypy.json"):
         data = _load(next(julia.glob(pattern)))
         assert len(data["samples"]) > 10, pattern
-        assert data["peak_mb"] > 5 and [p[0] for p in data["phases"]] == ["start", "inputs built", "kernel done"]
+        assert (data["peak_mb"] > 5
+                and [p[0] for p in data["phases"]] == ["start", "inputs built", "kernel done"])
 
 
 def test_vmprof_on_pypy_samples_or_says_why(julia):
@@ -111,11 +116,13 @@ def test_vmprof_on_pypy_samples_or_says_why(julia):
 
 def test_cython_annotations_hold_the_kernel_source(julia):
     annotated = sorted(julia.glob("cpython*/cython/*.html"))
-    assert {p.stem for p in annotated} == {"julia_cython_lists", "julia_cython_memoryview", "julia_cython_openmp"}
+    assert {p.stem for p in annotated} == {"julia_cython_lists", "julia_cython_memoryview",
+                                           "julia_cython_openmp"}
     text = next(p for p in annotated if p.stem == "julia_cython_memoryview").read_text()
     assert "zr * zr + zi * zi &lt; 4.0" in text or "zr * zr + zi * zi < 4.0" in text
     index = _load(next(julia.glob("cpython*/cython/index.json")))
-    assert {a["variant"] for a in index["annotated"]} == {"cython_lists", "cython_memoryview", "cython_openmp"}
+    assert {a["variant"] for a in index["annotated"]} == {"cython_lists", "cython_memoryview",
+                                                          "cython_openmp"}
 
 
 def test_numba_inspection_of_every_numba_variant(julia):
@@ -138,8 +145,8 @@ def test_wordfreq_profiles_its_own_baseline(wordfreq):
     others = [r for key, r in results.items() if key != ("numba-inspect", "cpython")]
     assert all(r["status"] == "ok" for r in others), others
     data = _load(next(profiles.glob("cpython*/cprofile.json")))
-    assert (data["workload"], data["variant"], data["work_units"], data["points"]) == ("wordfreq", "pure_python",
-                                                                                       60000, 40)
+    assert ((data["workload"], data["variant"], data["work_units"], data["points"])
+            == ("wordfreq", "pure_python", 60000, 40))
     names = {f["function"] for f in data["functions"]}
     assert {"make_inputs", "count_words"} <= names and "calculate_z_serial_purepython" not in names
     assert data["most_called"]["per_work_unit"] == pytest.approx(1.0)  # one list.append per token generated
@@ -150,7 +157,8 @@ def test_wordfreq_profiles_its_own_baseline(wordfreq):
     assert top["hits"] == 60001 and "for token in tokens" in top["source"]
     for pattern in ("cpython*/memory-cpython.json", "pypy*/memory-pypy.json"):
         memory = _load(next(profiles.glob(pattern)))
-        assert [p[0] for p in memory["phases"]] == ["start", "inputs built", "kernel done"] and memory["samples"]
+        assert ([p[0] for p in memory["phases"]] == ["start", "inputs built", "kernel done"]
+                and memory["samples"])
     vm = _load(next(profiles.glob("pypy*/vmprof-pypy.json")))
     assert vm.get("error") or vm["samples"] > 0
     annotated = list(profiles.glob("cpython*/cython/*.html"))
@@ -166,7 +174,8 @@ def test_wordfreq_archive_and_report_section_name_no_julia(wordfreq):
     assert all(p.startswith("tests/fixtures/workloads/wordfreq/") and digest
                for sources in index["sources"].values() for p, digest in sources.items())
     context = profiles_context(data)
-    assert (context["workload"], context["label"], context["baseline"]) == ("wordfreq", "60000x40", "pure_python")
+    assert ((context["workload"], context["label"], context["baseline"])
+            == ("wordfreq", "60000x40", "pure_python"))
     assert context["line"][0]["busiest"]["hits"] == 60001
     html = environment().get_template("profiles.html.j2").render(profiles=context)
     assert "Profiled at <strong>60000x40</strong> (tokens = 60000, words = 40)" in html

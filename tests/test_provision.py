@@ -1,7 +1,7 @@
 """Interpreter provisioning (shootout/run/provision.py) and how the resolver finds what it provisioned.
 
-Fast tests use fake build steps and a tiny shell-script "python" that execs this one; the slow test uses a real
-free-threaded build when `nox -s interpreters -- 3.13t` (or `--fast 3.13t`) has made one.
+Fast tests use fake build steps and a tiny shell-script "python" that execs this one; the slow test uses a
+real free-threaded build when `nox -s interpreters -- 3.13t` (or `--fast 3.13t`) has made one.
 """
 
 from __future__ import annotations
@@ -82,8 +82,10 @@ def test_private_apt_config_never_touches_the_machines_apt(tmp_path):
     for hook in ("Pre-Invoke", "Post-Invoke", "Post-Invoke-Success"):  # the machine's update hooks stay quiet
         assert f"#clear APT::Update::{hook};" in conf
     assert (apt.root / "sources.list").read_text() == (
-        "deb-src [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://mirror.example/debian trixie main\n"
-        "deb-src [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://mirror.example/debian sid main\n"
+        "deb-src [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] "
+        "http://mirror.example/debian trixie main\n"
+        "deb-src [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] "
+        "http://mirror.example/debian sid main\n"
     )
     assert apt.cmd("apt-get", "update") == ["apt-get", "-c", str(apt.conf), "update"]
 
@@ -135,7 +137,8 @@ def test_security_patches_are_the_cve_entries_in_series_order():
 
 
 def test_what_debian_and_uv_offer():
-    index = "Package: python3.12\nBinary: x\nVersion: 3.12.1-1\n\nPackage: python3.13\nVersion: 3.13.5-2+deb13u5\n" \
+    index = "Package: python3.12\nBinary: x\nVersion: 3.12.1-1\n\n" \
+            "Package: python3.13\nVersion: 3.13.5-2+deb13u5\n" \
             "\nPackage: python3-defaults\nVersion: 3.13.5-1\n"
     offers = provision.parse_sources_index(index)
     assert offers == {"python3.12": "3.12.1-1", "python3.13": "3.13.5-2+deb13u5"}
@@ -156,7 +159,8 @@ def test_dsc_checksums_and_tamper(tmp_path):
         f" {sha} 10 {name}\n" for name, sha in sums.items()) + "Files:\n abc 1 x\n")
     files = provision.parse_dsc(dsc)
     record = provision.verify_checksums(files)
-    assert record["tarball"] == orig.name and record["sha256"] == sums[orig.name] and record["sha256_matches_dsc"]
+    assert (record["tarball"] == orig.name and record["sha256"] == sums[orig.name]
+            and record["sha256_matches_dsc"])
     orig.write_bytes(b"tampered")
     with pytest.raises(BuildError, match="does not match"):
         provision.verify_checksums(files)
@@ -182,13 +186,14 @@ def test_usage_errors_exit_2_in_one_line(capsys, monkeypatch, pythons, no_real_b
 
 
 def test_orchestrator_subcommand_hands_over_to_provisioning(capsys, pythons, no_real_builds):
-    """`python -m shootout interpreters ...` (what `nox -s interpreters` runs) keeps provisioning's options and
-    exit codes, --list included, which argparse would reject as an unknown option of a subcommand."""
+    """`python -m shootout interpreters ...` (what `nox -s interpreters` runs) keeps provisioning's options
+    and exit codes, --list included, which argparse would reject as an unknown option of a subcommand."""
     from shootout import cli
 
     fake_prefix(pythons / "cpython3.13t-fast")
     assert cli.main(["interpreters", "--list", "--pythons-dir", str(pythons)]) == 0
-    assert capsys.readouterr().out.startswith("nothing provisioned in ")  # no manifest: incomplete, not listed
+    # no manifest: incomplete, not listed
+    assert capsys.readouterr().out.startswith("nothing provisioned in ")
     assert cli.main(["interpreters", "3.x", "--pythons-dir", str(pythons)]) == 2
     err = capsys.readouterr().err
     assert err.startswith("provision: error: '3.x' is not a CPython version") and err.count("\n") == 1
@@ -201,9 +206,12 @@ def test_build_then_cache_hit_then_resolve(monkeypatch, pythons, no_real_builds)
     build = provision.provision(HERE, pythons, optimized=False, method="source", say=said.append)
     assert build.name == f"cpython{HERE}-fast" and build.path == pythons / build.name
     record = json.loads((build.path / "provision.json").read_text())
-    assert record["version"] == HERE_FULL and record["method"] == "source" and record["free_threaded"] is False
-    assert record["profile"].startswith("fast") and record["seconds"]["make"] == 0.1 and "total" in record["seconds"]
-    assert (build.path / "build.log").exists() and set(record["modules_checked"]) >= {"ssl", "sqlite3", "ctypes"}
+    assert (record["version"] == HERE_FULL and record["method"] == "source"
+            and record["free_threaded"] is False)
+    assert (record["profile"].startswith("fast") and record["seconds"]["make"] == 0.1
+            and "total" in record["seconds"])
+    assert ((build.path / "build.log").exists()
+            and set(record["modules_checked"]) >= {"ssl", "sqlite3", "ctypes"})
     assert [p.name for p in pythons.iterdir() if p.name.startswith(".stage")] == []
 
     again = provision.provision(HERE, pythons, optimized=False, method="auto", say=said.append)
@@ -211,7 +219,8 @@ def test_build_then_cache_hit_then_resolve(monkeypatch, pythons, no_real_builds)
     assert "already provisioned" in said[-1] and "nothing to do" in said[-1]
 
     shell = interpreters.resolve(HERE, pythons_dir=pythons)  # a bare version: python3.X as the shell finds it
-    assert shell.executable in (shutil.which(f"python{HERE}"), str(build.executable))  # a shim that runs, or not
+    # a shim that runs, or not
+    assert shell.executable in (shutil.which(f"python{HERE}"), str(build.executable))
     for name in (f"cpython{HERE}", f"cpython{HERE}-fast"):
         interp = interpreters.resolve(name, pythons_dir=pythons)
         assert interp.available, interp.reason
@@ -257,14 +266,16 @@ def test_failed_build_leaves_nothing_and_keeps_the_old_one(monkeypatch, pythons,
 
 
 def test_uv_first_then_source_fallback(monkeypatch, pythons, tmp_path, no_real_builds):
-    """auto: uv's install is used when it works; when it fails the source build runs and the record says why."""
+    """auto: uv's install is used when it works; when it fails the source build runs and the record says
+    why."""
     fake_uv = tmp_path / "uv"
     fake_uv.write_text(  # `uv python install X --install-dir D --no-bin` -> D/cpython-*/bin/pythonX.Y
         "#!/bin/sh\n"
         'if [ "$1" = "--version" ]; then echo "uv 0.0.0-fake"; exit 0; fi\n'
         f'[ -n "$FAIL" ] && {{ echo "dns error" >&2; exit 2; }}\n'
         f'd="$5/cpython-{HERE_FULL}-linux-x86_64-gnu"; mkdir -p "$d/bin"\n'
-        f'printf \'#!/bin/sh\\nexec "{sys.executable}" "$@"\\n\' > "$d/bin/python{HERE}"; chmod +x "$d/bin/python{HERE}"\n'
+        f'printf \'#!/bin/sh\\nexec "{sys.executable}" "$@"\\n\' > "$d/bin/python{HERE}"; '
+        f'chmod +x "$d/bin/python{HERE}"\n'
         f'ln -s "$d" "$5/cpython-{HERE}-linux-x86_64-gnu"\n'
     )
     fake_uv.chmod(0o755)
@@ -309,7 +320,8 @@ def test_available_ignores_incomplete_dirs(pythons):
 
 
 def test_free_threaded_column_name_and_probe_fields():
-    info = {"implementation": "cpython", "version_info": [3, 13, 5], "version": "3.13.5", "free_threaded": True}
+    info = {"implementation": "cpython", "version_info": [3, 13, 5], "version": "3.13.5",
+            "free_threaded": True}
     assert interpreters._interpreter("3.13t", "/x/python3.13t", info, None).name == "cpython3.13t"
     info["free_threaded"] = False
     assert interpreters._interpreter("python3.13", "/x/python3.13", info, None).name == "cpython3.13"
@@ -323,7 +335,8 @@ def test_free_threaded_column_name_and_probe_fields():
 def test_real_free_threaded_build_resolves():
     build = provision.find("3.13t")
     if build is None:
-        pytest.skip("no 3.13t under .nox/shootout/pythons: run `nox -s interpreters -- 3.13t` (or --fast 3.13t)")
+        pytest.skip("no 3.13t under .nox/shootout/pythons: "
+                    "run `nox -s interpreters -- 3.13t` (or --fast 3.13t)")
     interp = interpreters.resolve("3.13t")
     assert interp.available, interp.reason
     assert interp.executable == str(build.executable)

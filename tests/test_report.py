@@ -1,8 +1,9 @@
-"""The HTML report: self-contained, deterministic, escaped, complete, generic, and checked in a real headless Chromium.
+"""The HTML report: self-contained, deterministic, escaped, complete, generic, and checked in a real headless
+Chromium.
 
 The browser is Debian's chromium (apt-get install chromium, see README) driven by Playwright's Python client
-(`playwright` in the test dependency group; it downloads no browser of its own). Every request that is not file://
-is aborted and recorded, and the test asserts there was none.
+(`playwright` in the test dependency group; it downloads no browser of its own). Every request that is not
+file:// is aborted and recorded, and the test asserts there was none.
 
 Real archives come from one small real run (report_archive); the others are forged from it: records written by
 `worker_record` (the one factory of hand-made records here), a contract snapshot from the real Julia contract,
@@ -43,7 +44,8 @@ LIMIT_BYTES = 6_000_000
 FIXTURE_V1 = ROOT / "tests" / "fixtures" / "archive-v1"
 INTERPRETERS = {"cpython": "cpython3.11", "pypy": "pypy3.9"}
 # cffi_simd is the ruler of "% of limit", cffi_openmp at 1 and 2 threads feeds the thread-scaling section
-REPORT_VARIANTS = ["pure_python", "numpy_vectorised", "cffi_c", "cffi_simd", "cffi_openmp", "numba_njit", "wrong_kernel"]
+REPORT_VARIANTS = ["pure_python", "numpy_vectorised", "cffi_c", "cffi_simd", "cffi_openmp", "numba_njit",
+                   "wrong_kernel"]
 
 
 # ------------------------------------------------------------------ fixtures and helpers
@@ -72,14 +74,15 @@ def worker_record(variant: str, implementation: str, times, *, params: dict, thr
     times = [float(t) for t in times]
     interpreter = INTERPRETERS[implementation]
     added = {
-        "params": dict(params), "import_seconds": 0.2, "prepare_seconds": 1e-3, "output_seconds": [2e-4] * len(times),
-        "process_wall_seconds": sum(times) + 0.3, "build": {"seconds": 2.0},
-        "environment": {"name": interpreter, "seconds": 4.25, "reused": False},
+        "params": dict(params), "import_seconds": 0.2, "prepare_seconds": 1e-3,
+        "output_seconds": [2e-4] * len(times), "process_wall_seconds": sum(times) + 0.3,
+        "build": {"seconds": 2.0}, "environment": {"name": interpreter, "seconds": 4.25, "reused": False},
         "output_sha256": "0" * 64 if status == "ok" else None, "values_differing": 0 if status == "ok" else 7,
     }
-    return make_record(variant, interpreter, implementation, times, status=status, process_index=process_index,
-                       size=JULIA.format_label(params), threads=threads, work_units=work_units,
-                       technology=JULIA.variant(variant).technology, **{**added, **fields})
+    return make_record(variant, interpreter, implementation, times, status=status,
+                       process_index=process_index, size=JULIA.format_label(params), threads=threads,
+                       work_units=work_units, technology=JULIA.variant(variant).technology,
+                       **{**added, **fields})
 
 
 def forge(source: Path, target: Path, mutate) -> Path:
@@ -111,7 +114,8 @@ def _update_metadata(path: Path, change) -> None:
 
 
 def _declare(path: Path, names: list[str], sizes: list[dict]) -> None:
-    """metadata.json as a run of these Julia variants at these parameter sets writes it (the real contract)."""
+    """metadata.json as a run of these Julia variants at these parameter sets writes it (the real
+    contract)."""
     def change(meta: dict) -> None:
         meta["contracts"]["julia"] = catalog.snapshot(JULIA, names)
         meta["variants"]["julia"] = names
@@ -121,11 +125,13 @@ def _declare(path: Path, names: list[str], sizes: list[dict]) -> None:
 
 
 def _write_reference(path: Path, name: str, values: np.ndarray, ref: dict) -> None:
-    """references/<name>.json and its gzip'd little-endian output, as the orchestrator stores a verified one."""
+    """references/<name>.json and its gzip'd little-endian output, as the orchestrator stores a verified
+    one."""
     data = values.tobytes()
     (path / "references" / f"{name}.gz").write_bytes(gzip.compress(data, mtime=0))
     (path / "references" / f"{name}.json").write_bytes(archive.dumps({
-        **ref, "points": len(values), "output_sha256": hashlib.sha256(data).hexdigest(), "output_file": f"{name}.gz"}))
+        **ref, "points": len(values), "output_sha256": hashlib.sha256(data).hexdigest(),
+        "output_file": f"{name}.gz"}))
 
 
 def open_in_chromium(html_path: Path, screenshot: Path | None = None) -> dict:
@@ -192,7 +198,8 @@ def assert_clean_page(seen: dict) -> None:
 def _specs(html: str) -> dict[str, dict]:
     return {
         m.group(1): json.loads(m.group(2))
-        for m in re.finditer(r'<script type="application/json" data-plot="([^"]+)">(.*?)</script>', html, re.DOTALL)
+        for m in re.finditer(r'<script type="application/json" data-plot="([^"]+)">(.*?)</script>', html,
+                             re.DOTALL)
     }
 
 
@@ -203,17 +210,20 @@ def _section(html: str, section_id: str) -> str:
 # ------------------------------------------------------------------ nothing workload-specific in report/
 
 
-# report/profiles.py still reads the v1 profile index (width, max_iterations); it is being made generic apart from
-# this file (the profiles half of issue 11), and tests/test_house.py checks it with every other generic file.
+# report/profiles.py still reads the v1 profile index (width, max_iterations); it is being made generic
+# apart from this file (the profiles half of issue 11), and tests/test_house.py checks it with every other
+# generic file.
 PROFILES_ELSEWHERE = {"report/profiles.py"}
 
 
 def test_report_knows_no_workload_by_name():
-    """Every word the report shows about a workload comes from the archive's contract snapshot: report/ names no
-    Julia variant, parameter, work unit or vocabulary (technologies are generic: numpy, Cython, Pythran...)."""
-    names = {JULIA.name, JULIA.work_unit, *(p.name for p in JULIA.parameters), *JULIA.table(include_fixtures=True)}
-    declared = re.compile("|".join(rf"(?<![-\w]){re.escape(n)}(?!\w)" for n in sorted(names - set(TECHNOLOGIES))),
-                          re.IGNORECASE)
+    """Every word the report shows about a workload comes from the archive's contract snapshot: report/ names
+    no Julia variant, parameter, work unit or vocabulary (technologies are generic: numpy, Cython,
+    Pythran...)."""
+    names = {JULIA.name, JULIA.work_unit, *(p.name for p in JULIA.parameters),
+             *JULIA.table(include_fixtures=True)}
+    declared = re.compile("|".join(rf"(?<![-\w]){re.escape(n)}(?!\w)"
+                                   for n in sorted(names - set(TECHNOLOGIES))), re.IGNORECASE)
     found = []
     for path in sorted((ROOT / "report").rglob("*")):
         if path.suffix not in (".py", ".j2") or path.relative_to(ROOT).as_posix() in PROFILES_ELSEWHERE:
@@ -237,10 +247,10 @@ def test_report_renders_offline_in_headless_chromium(report_archive, tmp_path):
     assert_clean_page(seen)
     assert seen["specs"] >= 1 + 3  # speedup chart + warm-up panels (PyPy x3 verified, Numba on CPython)
     assert seen["images"] and all(i["ok"] and i["src"] == "data:image/png;base64," for i in seen["images"])
-    for heading in ("The Julia set", "Headline", "Speedup over pure_python on cpython", "All cells", "Warm-up",
-                    "What failed or was unsupported, and why", "PyPy vs CPython, variant by variant",
-                    "Kernel quality: single-thread kernels vs cffi_c", "Thread scaling", "Size scaling",
-                    "How to reproduce"):
+    for heading in ("The Julia set", "Headline", "Speedup over pure_python on cpython", "All cells",
+                    "Warm-up", "What failed or was unsupported, and why",
+                    "PyPy vs CPython, variant by variant", "Kernel quality: single-thread kernels vs cffi_c",
+                    "Thread scaling", "Size scaling", "How to reproduce"):
         assert heading in seen["text"], heading
     assert "Ian Ozsvald" in seen["text"]  # the contract's summary paragraph
     assert "wrong_output" in seen["text"] and "numba: no PyPy support" in seen["text"]
@@ -278,7 +288,8 @@ def test_archive_strings_are_shown_escaped(report_archive, tmp_path):
     # hostname, cpu model, command, lock, error, variant, summary, work unit, caption, description
     assert html.count(EVIL_ESCAPED) >= 10
     specs = _specs(html)
-    assert any("\\u003cscript\\u003e" in json.dumps(s) or "&lt;script&gt;" in json.dumps(s) for s in specs.values())
+    assert any("\\u003cscript\\u003e" in json.dumps(s) or "&lt;script&gt;" in json.dumps(s)
+               for s in specs.values())
     page = tmp_path / "evil.html"
     page.write_text(html)
     seen = open_in_chromium(page, tmp_path / "evil.png")
@@ -303,31 +314,36 @@ def test_report_is_byte_deterministic(report_archive, tmp_path):
 def test_failures_are_red_out_of_the_headline_and_chart_with_their_build_log(report_archive, tmp_path):
     def break_build(path: Path) -> None:
         records = _records(path)
-        cp = next(r for r in records if r["variant"] == "cffi_c" and r["interpreter"]["implementation"] == "cpython")
-        records = [r for r in records if not (r["variant"] == "cffi_c" and r["interpreter"] == cp["interpreter"])]
+        cp = next(r for r in records
+                  if r["variant"] == "cffi_c" and r["interpreter"]["implementation"] == "cpython")
+        records = [r for r in records
+                   if not (r["variant"] == "cffi_c" and r["interpreter"] == cp["interpreter"])]
         log = "logs/build-cpython-julia-cffi_c.log"
         (path / log).write_text("gcc -O3 ...\njulia.c:12:1: error: expected ';' before '}' token <b>x</b>\n")
         records.append(worker_record("cffi_c", "cpython", [], params=cp["params"], status="build_failed",
-                                     build=None, build_log=log, error="cffi build failed (exit 1); see the log"))
+                                     build=None, build_log=log,
+                                     error="cffi build failed (exit 1); see the log"))
         _write_records(path, records)
 
     broken = forge(report_archive, tmp_path / "broken", break_build)
     html = render_archive(broken).decode()
     headline, rest = html.split('<section id="table">', 1)
     fastest = re.findall(r'Fastest verified on (\S+?)</div>\s*<div class="big">([^<]*)</div>', headline)
-    assert fastest and all(not (interp.startswith("cpython") and best == "cffi_c") for interp, best in fastest)
+    assert fastest and all(not (interp.startswith("cpython") and best == "cffi_c")
+                           for interp, best in fastest)
     assert "wrong_kernel" not in headline.split('<section id="headline">', 1)[1]
     speedup = next(s for k, s in _specs(html).items() if k.startswith("speedup"))
     cpython_bars = [t for t in speedup["data"] if t["name"].startswith("cpython")]
     assert cpython_bars and all("cffi_c" not in t["y"] for t in cpython_bars)
     assert "wrong_kernel" not in json.dumps(speedup)
-    row = re.search(r'<tr class="bad">\s*<td class="l">cffi_<wbr>c<div class="tech">cffi</div></td>\s*<td class="l">cpython',
-                    rest)
+    row = re.search(r'<tr class="bad">\s*<td class="l">cffi_<wbr>c<div class="tech">cffi</div></td>'
+                    r'\s*<td class="l">cpython', rest)
     assert row, "the build_failed cell is a red row of the table"
     failures = _section(html, "failures")
     assert "build_failed" in failures and "cffi build failed (exit 1)" in failures
     assert "logs/build-cpython-julia-cffi_c.log" in failures
-    assert "expected &#39;;&#39; before &#39;}&#39; token &lt;b&gt;x&lt;/b&gt;" in failures  # the log, escaped
+    # the log, escaped
+    assert "expected &#39;;&#39; before &#39;}&#39; token &lt;b&gt;x&lt;/b&gt;" in failures
     assert "<details><summary>Build log" in failures
     assert failures.count('class="problem bad"') >= 3  # build_failed + 2 wrong_output
     assert 'class="problem muted"' in failures  # numba on PyPy: unsupported, not red
@@ -394,8 +410,8 @@ def _full_records(params: dict, work: int, names: list[str]) -> list[dict]:
         for impl in INTERPRETERS:
             threads = 2 if info.parallel else 1
             if impl in info.unsupported:
-                records.append(worker_record(name, impl, [], params=params, threads=threads, status="unsupported",
-                                             error=info.unsupported[impl]))
+                records.append(worker_record(name, impl, [], params=params, threads=threads,
+                                             status="unsupported", error=info.unsupported[impl]))
                 continue
             jit = impl == "pypy" or info.technology == "numba"
             level = base.get(name, 0.05) / (4.5 if impl == "pypy" and info.technology == "python" else 1)
@@ -411,7 +427,8 @@ def _full_records(params: dict, work: int, names: list[str]) -> list[dict]:
 
 
 def test_full_size_report_stays_under_6_mb(report_archive, tmp_path):
-    """Every variant (+ wrong_kernel) x 2 interpreters x 10 processes x 20 calls at 1000x300, with failures."""
+    """Every variant (+ wrong_kernel) x 2 interpreters x 10 processes x 20 calls at 1000x300, with
+    failures."""
     params = {"width": 1000, "max_iterations": 300}
     counts = _julia_counts(1000, 300)
     names = list(JULIA.table()) + ["wrong_kernel"]
@@ -454,7 +471,8 @@ def test_png_writer_round_trips():
     raw = zlib.decompress(png[41:41 + idat_len])
     lines = [raw[i * 13:(i + 1) * 13] for i in range(7)]
     assert all(line[0] == 0 for line in lines)
-    assert np.array_equal(np.frombuffer(b"".join(line[1:] for line in lines), dtype=np.uint8).reshape(7, 12), image)
+    assert np.array_equal(np.frombuffer(b"".join(line[1:] for line in lines), dtype=np.uint8).reshape(7, 12),
+                          image)
     assert png.endswith(b"IEND\xaeB`\x82")
     assert output_image.png_gray(image) == png  # deterministic
 
@@ -465,23 +483,26 @@ def test_shading_follows_the_figure_scale_and_inversion():
     assert list(linear) == [0, 3, 26, 255, 0]  # dark = low; NaN counts as the minimum
     assert list(output_image.shade(values, invert=True)) == [255 - v for v in linear]
     log = output_image.shade(values, "log")
-    assert log[0] == 0 and log[3] == 255 and log[1] > linear[1] and log[2] > linear[2]  # log lifts the long tail
+    # log lifts the long tail
+    assert log[0] == 0 and log[3] == 255 and log[1] > linear[1] and log[2] > linear[2]
     assert list(output_image.shade(np.full(4, 7.0))) == [0, 0, 0, 0]  # no range: no division by zero
 
 
 # ------------------------------------------------------------------ several workloads in one archive
 
 OTHER = {"name": "stream", "title": "A memory-bound copy", "work_unit": "element copied",
-         "summary": "A second workload (forged from the first): memory-bound, so the JIT of PyPy has little to win."}
+         "summary": "A second workload (forged from the first): memory-bound, "
+                    "so the JIT of PyPy has little to win."}
 
 
 def _second_workload(path: Path) -> None:
-    """The same cells again as a second workload 'stream' with its own contract (a non-square float64 figure of
-    20 rows, linear), where PyPy is 6x slower than it was: a memory-bound kernel next to a compute-bound one."""
+    """The same cells again as a second workload 'stream' with its own contract (a non-square float64 figure
+    of 20 rows, linear), where PyPy is 6x slower than it was: a memory-bound kernel next to a compute-bound
+    one."""
     def change(meta: dict) -> None:
         contract = {**copy.deepcopy(meta["contracts"]["julia"]), **OTHER}
-        contract["figures"] = [{"title": "Copied values", "caption": "the copy, row by row", "scale": "linear",
-                                "rows": "rows", "invert": False}]
+        contract["figures"] = [{"title": "Copied values", "caption": "the copy, row by row",
+                                "scale": "linear", "rows": "rows", "invert": False}]
         meta["contracts"]["stream"] = contract
         meta["workloads"] = ["julia", "stream"]
         meta["variants"]["stream"] = list(meta["variants"]["julia"])
@@ -523,9 +544,12 @@ def test_two_workloads_get_a_section_each_and_side_by_side(two_workloads, tmp_pa
     data = archive.read(two_workloads)
     summary = summaries.summarise(data.records, data.roles)
     side = _section(html, "side-by-side")
-    assert "Workloads side by side" in html and "unit: inner iteration" in side and "unit: element copied" in side
-    row = re.search(r'<tr><td class="l">pure_python<div class="tech">python</div></td>(.*?)</tr>', side, re.DOTALL)
-    assert row and "wrong_kernel" not in side and "numba_njit" not in side  # verified on both interpreters only
+    assert ("Workloads side by side" in html and "unit: inner iteration" in side
+            and "unit: element copied" in side)
+    row = re.search(r'<tr><td class="l">pure_python<div class="tech">python</div></td>(.*?)</tr>', side,
+                    re.DOTALL)
+    # verified on both interpreters only
+    assert row and "wrong_kernel" not in side and "numba_njit" not in side
     for workload in ("julia", "stream"):
         pure = summary[(summary["variant"] == "pure_python") & (summary["workload"] == workload)]
         pure = pure.set_index("implementation")
@@ -548,12 +572,13 @@ def test_an_output_that_does_not_match_its_reference_is_not_drawn(two_workloads,
 
     tampered = forge(two_workloads, tmp_path / "tampered", tamper)
     figure = _section(render_archive(tampered).decode(), "w1-figures")
-    assert "Not drawn: references/stream-copy.json: output does not match the reference&#39;s sha256" in figure
+    assert ("Not drawn: references/stream-copy.json: output does not match the reference&#39;s sha256"
+            in figure)
     monkeypatch.setattr(output_image, "MAX_OUTPUT_BYTES", 1000)
     assert "is not a plausible int32 array" in render_archive(two_workloads).decode()
 
 
-# ------------------------------------------------------------------ analysis sections (synthetic size/thread sweep)
+# ------------------------------------------------------------ analysis sections (synthetic size/thread sweep)
 
 SWEEP_SIZES = [(40, 30, 20_000), (80, 30, 80_000), (160, 30, 320_000)]  # width, max_iterations, work units
 SWEEP_THREADS = [1, 2, 4]
@@ -587,15 +612,17 @@ def _sweep_records() -> list[dict]:
                     level = fixed + ns * 1e-9 * work / (threads * efficiency)
                     status = "wrong_output" if name == "wrong_kernel" else "ok"
                     records.extend(worker_record(
-                        name, impl, level * (1 + 0.002 * rng.standard_normal(6)), threads=threads, process_index=p,
-                        params={"width": width, "max_iterations": max_iterations}, work_units=work, status=status,
+                        name, impl, level * (1 + 0.002 * rng.standard_normal(6)), threads=threads,
+                        process_index=p, params={"width": width, "max_iterations": max_iterations},
+                        work_units=work, status=status,
                         prepare_seconds=SWEEP_PREPARE.get(name, 1e-3)) for p in range(SWEEP_PROCESSES))
     return records
 
 
 @pytest.fixture(scope="module")
 def sweep_archive(report_archive, tmp_path_factory) -> Path:
-    """Three sizes, threads 1/2/4, 4 processes per cell, known fixed costs and slopes (plus a wrong_kernel)."""
+    """Three sizes, threads 1/2/4, 4 processes per cell, known fixed costs and slopes (plus a
+    wrong_kernel)."""
     def sweep(path: Path) -> None:
         _declare(path, list(SWEEP_VARIANTS), [{"width": w, "max_iterations": m} for w, m, _ in SWEEP_SIZES])
         _write_records(path, _sweep_records())
@@ -633,29 +660,36 @@ def test_table_has_limit_scalar_c_ns_from_lists_and_time_split_columns(sweep_arc
 
 def test_from_lists_adds_the_conversions_to_the_kernel_and_compares_end_to_end(sweep_archive, sweep_html):
     data = archive.read(sweep_archive)
-    summary = summaries.summarise(data.records, data.roles).set_index(["variant", "interpreter", "threads", "size"])
-    cell, base = summary.loc[("cffi_c", "cpython3.11", 1, "40x30")], summary.loc[("pure_python", "cpython3.11", 1, "40x30")]
+    summary = summaries.summarise(data.records, data.roles).set_index(
+        ["variant", "interpreter", "threads", "size"])
+    cell, base = (summary.loc[("cffi_c", "cpython3.11", 1, "40x30")],
+                  summary.loc[("pure_python", "cpython3.11", 1, "40x30")])
     total = cell["prepare_seconds"] + cell["median_seconds"] + cell["output_seconds"]
     base_total = base["prepare_seconds"] + base["median_seconds"] + base["output_seconds"]
     assert total == pytest.approx(4e-3 + cell["median_seconds"] + 2e-4)
-    row = re.search(r'<td class="l">cffi_<wbr>c<div class="tech">cffi</div></td>\s*<td class="l">cpython3.11</td>'
-                    r'<td>1</td><td>40x30</td>(.*?)</tr>', _section(sweep_html, "table"), re.DOTALL).group(1)
+    row = re.search(r'<td class="l">cffi_<wbr>c<div class="tech">cffi</div></td>\s*'
+                    r'<td class="l">cpython3.11</td><td>1</td><td>40x30</td>(.*?)</tr>',
+                    _section(sweep_html, "table"), re.DOTALL).group(1)
     speedups = re.findall(r"<strong>([\d.,]+)×</strong>", row)
     assert speedups == [f"{cell['speedup']:.3g}"]  # the kernel alone
     assert f"<td>{total * 1e3:.3g} ms<div class=\"tech\">{base_total / total:.3g}×</div></td>" in row
-    assert base_total / total < cell["speedup"] / 10  # the conversions eat most of what the kernel buys at 40x30
+    # the conversions eat most of what the kernel buys at 40x30
+    assert base_total / total < cell["speedup"] / 10
 
 
 def test_pypy_vs_cpython_table_lists_verified_cells_with_mann_whitney_and_holm(sweep_html):
     part = _section(sweep_html, "interpreters")
     assert "PyPy vs CPython, variant by variant" in part and "Holm" in part
     assert "wrong_kernel" not in part
-    rows = re.findall(r"<tr><td class=\"l\">([a-z_]+)</td><td>(\d)</td><td>(\d+x\d+)</td>.*?</tr>", part, re.DOTALL)
+    rows = re.findall(r"<tr><td class=\"l\">([a-z_]+)</td><td>(\d)</td><td>(\d+x\d+)</td>.*?</tr>", part,
+                      re.DOTALL)
     expected = sum(len(SWEEP_SIZES) * (len(SWEEP_THREADS) if JULIA.variant(v).parallel else 1)
                    for v in SWEEP_VARIANTS if v != "wrong_kernel")
     assert len(rows) == expected
-    pure = re.search(r"<td class=\"l\">pure_python</td><td>1</td><td>160x30</td>(.*?)</tr>", part, re.DOTALL).group(1)
-    assert "faster" in pure and "<td>0.029</td>" in pure  # 4 vs 4, all apart: p = 2/70, before Holm's adjustment
+    pure = re.search(r"<td class=\"l\">pure_python</td><td>1</td><td>160x30</td>(.*?)</tr>", part,
+                     re.DOTALL).group(1)
+    # 4 vs 4, all apart: p = 2/70, before Holm's adjustment
+    assert "faster" in pure and "<td>0.029</td>" in pure
 
 
 def test_kernel_quality_states_reasons_and_measured_call_overhead(sweep_archive, sweep_html):
@@ -685,15 +719,18 @@ def test_thread_and_size_scaling_sections(sweep_archive, sweep_html):
     for div in ("threads-0-0", "threads-0-1", "sizes-0-0", "sizes-0-1"):
         assert div in specs and "wrong_kernel" not in json.dumps(specs[div])
     names = {t["name"] for t in specs["threads-0-0"]["data"]}
-    assert "ideal" in names and "cffi_openmp_dynamic · pypy3.9" in names and "pure_python · cpython3.11" not in names
+    assert ("ideal" in names and "cffi_openmp_dynamic · pypy3.9" in names
+            and "pure_python · cpython3.11" not in names)
     ideal = next(t for t in specs["threads-0-0"]["data"] if t["name"] == "ideal")
     assert ideal["x"] == SWEEP_THREADS and ideal["y"] == SWEEP_THREADS
-    efficiency = next(t for t in specs["threads-0-1"]["data"] if t["name"] == "cffi_openmp_dynamic · cpython3.11")
+    efficiency = next(t for t in specs["threads-0-1"]["data"]
+                      if t["name"] == "cffi_openmp_dynamic · cpython3.11")
     assert efficiency["y"][0] == 1.0 and 0.4 < efficiency["y"][-1] < 0.6
     # the schedules come from the contract; the schedule group compares its variants
     assert "cffi_openmp_static = static" in threads and "cffi_openmp = guided" in threads
     assert "cffi_simd_openmp = dynamic,16 blocks" in threads
-    group = threads.split("Schedules compared: cffi_openmp (cffi_openmp, cffi_openmp_static, cffi_openmp_dynamic)", 1)
+    group = threads.split("Schedules compared: cffi_openmp "
+                          "(cffi_openmp, cffi_openmp_static, cffi_openmp_dynamic)", 1)
     schedule = group[1].split("</table>", 1)[0]
     assert schedule.count("<tr><td class=\"l\">") == 2 * len(SWEEP_SIZES) * len(SWEEP_THREADS)
     # size scaling: log-log, one line per single-thread verified variant, per interpreter
@@ -720,8 +757,8 @@ def test_sweep_report_renders_in_headless_chromium(sweep_html, tmp_path):
 
 
 def _profiles(path: Path) -> None:
-    """A small, schema-correct profiles/ folder as workloads/profiler.py and shootout/run/profile.py write it, with
-    hostile strings wherever the report shows one."""
+    """A small, schema-correct profiles/ folder as workloads/profiler.py and shootout/run/profile.py write it,
+    with hostile strings wherever the report shows one."""
     cp, pp = path / "profiles" / "cpython3.11", path / "profiles" / "pypy3.9"
     (cp / "cython").mkdir(parents=True)
     (cp / "numba").mkdir()
@@ -729,10 +766,12 @@ def _profiles(path: Path) -> None:
     results = [{"tool": t, "implementation": i, "env": e, "status": "ok", "error": None, "seconds": 0.5,
                 "log_file": f"logs/profile-{e}-{t}.log"}
                for t, i, e in (("cprofile", "cpython", "cpython3.11"), ("line", "cpython", "cpython3.11"),
-                               ("memory", "cpython", "cpython3.11"), ("cython-annotate", "cpython", "cpython3.11"),
+                               ("memory", "cpython", "cpython3.11"),
+                               ("cython-annotate", "cpython", "cpython3.11"),
                                ("numba-inspect", "cpython", "cpython3.11"), ("memory", "pypy", "pypy3.9"))]
     results.append({"tool": "vmprof", "implementation": "pypy", "env": "pypy3.9", "status": "failed",
-                    "error": f"exit 1; {EVIL}", "seconds": 0.2, "log_file": "logs/profile-pypy3.9-vmprof.log"})
+                    "error": f"exit 1; {EVIL}", "seconds": 0.2,
+                    "log_file": "logs/profile-pypy3.9-vmprof.log"})
     for r in results:
         (path / r["log_file"]).write_text("$ python workloads/profiler.py ...\n")
     dump = lambda p, obj: p.write_bytes(archive.dumps(obj))
@@ -757,7 +796,8 @@ def _profiles(path: Path) -> None:
     dump(cp / "line_profile.json", {
         "function": "calculate_z_serial_purepython", "file": "workloads/julia/pure_python.py", "width": 120,
         "max_iterations": 60, "unit": 1e-9, "total_seconds": total, "lines": [
-            {"lineno": 4 + i, "source": src, "hits": h, "seconds": t, "per_hit_us": t / h * 1e6 if h else None,
+            {"lineno": 4 + i, "source": src, "hits": h, "seconds": t,
+             "per_hit_us": t / h * 1e6 if h else None,
              "percent": 100 * t / total} for i, (src, h, t) in enumerate(zip(source, hits, seconds))]})
     for folder, impl, peak in ((cp, "cpython", 16.5), (pp, "pypy", 67.25)):
         samples = [[round(0.01 * k, 4), round(min(peak, 5 + 4 * k), 3)] for k in range(30)]
@@ -770,9 +810,10 @@ def _profiles(path: Path) -> None:
     for name in ("julia_cython_lists", "julia_cython_memoryview"):
         (cp / "cython" / f"{name}.html").write_text(f"<html><body>{name}</body></html>")
     dump(cp / "cython" / "index.json", ["julia_cython_lists.html", "julia_cython_memoryview.html"])
-    dump(cp / "numba" / "numba_njit-llvm-summary.json", {"numba": "0.68.1", "function": "calculate_z", "signatures": [
-        {"signature": f"(int64, {EVIL})", "llvm_lines": 653, "fmul": 24, "fadd": 12, "fcmp": 6, "vector_ops": 0,
-         "calls": 56}]})
+    dump(cp / "numba" / "numba_njit-llvm-summary.json", {
+        "numba": "0.68.1", "function": "calculate_z", "signatures": [
+            {"signature": f"(int64, {EVIL})", "llvm_lines": 653, "fmul": 24, "fadd": 12, "fcmp": 6,
+             "vector_ops": 0, "calls": 56}]})
     (cp / "numba" / "numba_njit-types.txt").write_text("calculate_z (int64, ...)\n")
 
 
@@ -805,7 +846,8 @@ def profile_only_archive(report_archive, tmp_path_factory) -> Path:
 def test_where_the_time_goes_renders_the_profiles(profiled_archive):
     html = render_archive(profiled_archive).decode()
     part = _section(html, "profiles")
-    assert "Profiled at <strong>" in part  # the parameter set's label: report/profiles.py (tests/test_profile.py)
+    # the parameter set's label: report/profiles.py (tests/test_profile.py)
+    assert "Profiled at <strong>" in part
     assert "<code>workloads/julia/pure_python.py:4</code>" in part and ">114,641<" in part and ">2/1<" in part
     hot = re.findall(r'<tr class="hot">(.*?)</tr>', part, re.DOTALL)
     assert len(hot) == 1 and "abs(z) &lt; 2" in hot[0] and ">114,641<" in hot[0]
@@ -818,7 +860,8 @@ def test_where_the_time_goes_renders_the_profiles(profiled_archive):
         assert f'<a href="profiles/cpython3.11/cython/{name}.html">{name}</a>' in part
     assert "viewed as <code>report.html</code> inside" in part
     assert '<a href="profiles/cpython3.11/numba/numba_njit-types.txt">' in part
-    assert re.search(r"<td>653</td>(<td>\d+</td>)+<td>0</td><td>56</td>", part)  # LLVM lines ... vector ops, calls
+    # LLVM lines ... vector ops, calls
+    assert re.search(r"<td>653</td>(<td>\d+</td>)+<td>0</td><td>56</td>", part)
     assert "cpython3.11 16.5 MB" in part and "pypy3.9 67.2 MB" in part
     memory = _specs(html)["memory-0"]
     assert [t["name"] for t in memory["data"]] == ["cpython3.11 (cpython)", "pypy3.9 (pypy)"]
@@ -828,7 +871,8 @@ def test_where_the_time_goes_renders_the_profiles(profiled_archive):
     assert all(EVIL not in m for m in markers) and any("&lt;script&gt;" in m for m in markers)
     # every archive string escaped: in the HTML and inside the Plotly spec
     assert EVIL not in html and "alert(1)</script>" not in html
-    assert part.count(EVIL_ESCAPED) >= 5  # status error, cProfile function, source line, vmprof error, signature
+    # status error, cProfile function, source line, vmprof error, signature
+    assert part.count(EVIL_ESCAPED) >= 5
     assert render_archive(profiled_archive) == html.encode()
 
 
@@ -855,21 +899,24 @@ def test_each_cell_says_why_it_got_no_more_processes():
     cell = cells_mod.CellView("julia", "cffi_c", "c", "cpython3.11", "cpython", 1, "80x60", "ok", True, 6)
     planned = [{"workload": "julia", "variant": "cffi_c", "interpreter": "cpython3.11", "threads": 1,
                 "size": "80x60", "sampling": "run budget of 540 s spent after 6 processes"},
-               {"workload": "julia", "variant": "cffi_c", "interpreter": "pypy3.9", "threads": 1, "size": "80x60",
-                "sampling": "cap of 30 processes reached"}, "not a cell"]
+               {"workload": "julia", "variant": "cffi_c", "interpreter": "pypy3.9", "threads": 1,
+                "size": "80x60", "sampling": "cap of 30 processes reached"}, "not a cell"]
     (found,) = cells_mod.with_stop_reasons([cell], planned)
     assert found.sampling == "run budget of 540 s spent after 6 processes"
     assert cells_mod.with_stop_reasons([cell], [])[0].sampling == ""  # archives from before: nothing claimed
 
 
-def test_the_machine_over_the_run_shows_each_process_and_says_when_the_baseline_drifted(report_archive, tmp_path):
+def test_the_machine_over_the_run_shows_each_process_and_says_when_the_baseline_drifted(report_archive,
+                                                                                         tmp_path):
     def drifting_baseline(path: Path) -> None:
         records = _records(path)
-        base = next(r for r in records if r["variant"] == "pure_python" and r["interpreter"]["name"] == "cpython3.11")
+        base = next(r for r in records
+                    if r["variant"] == "pure_python" and r["interpreter"]["name"] == "cpython3.11")
         others = [r for r in records if r is not base and not (
             r["variant"] == "pure_python" and r["interpreter"]["name"] == "cpython3.11")]
-        episodes = [worker_record("pure_python", "cpython", [level, level], params=base["params"], process_index=i,
-                                  warmup_rule="interpreted") for i, level in enumerate([4.0] * 6 + [5.0] * 6)]
+        episodes = [worker_record("pure_python", "cpython", [level, level], params=base["params"],
+                                  process_index=i, warmup_rule="interpreted")
+                    for i, level in enumerate([4.0] * 6 + [5.0] * 6)]
         records = [Record.from_json(r) for r in others] + episodes
         for i, r in enumerate(records):
             r.started_at = 1_800_000_000.0 + 10 * i

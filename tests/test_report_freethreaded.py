@@ -1,9 +1,10 @@
-"""Free-threaded CPython columns in the report: labels, build provenance, cells whose GIL came back on, and the GIL
-study (pure-Python thread scaling, the free-threaded build's single-thread cost), on forged archives whose numbers
-are known (fast tier: no real compare).
+"""Free-threaded CPython columns in the report: labels, build provenance, cells whose GIL came back on, and
+the GIL study (pure-Python thread scaling, the free-threaded build's single-thread cost), on forged archives
+whose numbers are known (fast tier: no real compare).
 
-The archive holds cpython3.13 (GIL), cpython3.13t (free-threaded, optimized like cpython3.13), cpython3.13t-fast
-(free-threaded, unoptimised: no GIL twin built the same way) and pypy3.9; six processes per cell so every CI exists.
+The archive holds cpython3.13 (GIL), cpython3.13t (free-threaded, optimized like cpython3.13),
+cpython3.13t-fast (free-threaded, unoptimised: no GIL twin built the same way) and pypy3.9; six processes per
+cell so every CI exists.
 """
 
 from __future__ import annotations
@@ -36,7 +37,8 @@ COLUMNS = {
     "cpython3.13t-fast": ("cpython", "3.13.5", True, False, (False, 310.0)),
     "pypy3.9": ("pypy", "3.9.16", False, None, None),
 }
-# (variant, interpreter, threads) -> steady seconds per call; the GIL build takes turns, the free-threaded one scales
+# (variant, interpreter, threads) -> steady seconds per call; the GIL build takes turns, the free-threaded
+# one scales
 LEVELS = {
     ("pure_python", "cpython3.13", 1): 1.00, ("pure_python", "cpython3.13t", 1): 1.25,
     ("pure_python", "cpython3.13t-fast", 1): 2.10, ("pure_python", "pypy3.9", 1): 0.05,
@@ -56,9 +58,11 @@ def _provision(name: str, free: bool, optimized: bool, seconds: float) -> dict:
         "profile": "optimized (PGO+LTO)" if optimized else "fast (-O3, no PGO/LTO)", "version": "3.13.5",
         "configure_flags": provision.configure_flags(spec, optimized, Path(f"/opt/pythons/{name}")),
         "source": {"upstream_tarball": "Python-3.13.5.tar.xz", "tarball": "python3.13_3.13.5.orig.tar.xz",
-                   "sha256": TARBALL_SHA, "package": "python3.13", "debian_version": "3.13.5-2", "suite": "trixie"},
+                   "sha256": TARBALL_SHA, "package": "python3.13", "debian_version": "3.13.5-2",
+                   "suite": "trixie"},
         "patches": {"applied": ["CVE-2025-0001.patch"]},
-        "seconds": {"fetch": 4.0, "configure": 31.0, "make": seconds - 60.0, "install": 25.0, "total": seconds},
+        "seconds": {"fetch": 4.0, "configure": 31.0, "make": seconds - 60.0, "install": 25.0,
+                    "total": seconds},
     }
 
 
@@ -68,8 +72,9 @@ def _metadata_entry(name: str) -> dict:
             "version_info": [int(x) for x in version.split(".")]}
     if build is not None:
         info["provision"] = _provision(name, free, *build)
-    return {"name": name, "requested": name, "executable": f"/opt/pythons/{name}/bin/python", "available": True,
-            "implementation": implementation, "version": version, "reason": None, "install_hint": None, "info": info}
+    return {"name": name, "requested": name, "executable": f"/opt/pythons/{name}/bin/python",
+            "available": True, "implementation": implementation, "version": version, "reason": None,
+            "install_hint": None, "info": info}
 
 
 def _interpreter(name: str) -> dict:
@@ -86,7 +91,8 @@ def forged_times(seed: int) -> dict[tuple, list[float]]:
 
 
 def _records(times: dict, reenabled: tuple, count: int) -> list[dict]:
-    """Six processes per cell; in `count` processes of the `reenabled` cell the GIL was back on after the run."""
+    """Six processes per cell; in `count` processes of the `reenabled` cell the GIL was back on after the
+    run."""
     out = []
     for (variant, interp, threads), per_process in times.items():
         jit = interp.startswith("pypy")
@@ -94,8 +100,8 @@ def _records(times: dict, reenabled: tuple, count: int) -> list[dict]:
             calls = [t * 5] + [t] * 5 if jit else [t * 1.3] + [t] * 3
             back_on = (variant, interp, threads) == reenabled and index < count
             gil_after = COLUMNS[interp][3] if not COLUMNS[interp][2] else back_on
-            record = make_record(variant, interp, COLUMNS[interp][0], calls, process_index=index, threads=threads,
-                                 size="40x30", gil_enabled_after=gil_after)
+            record = make_record(variant, interp, COLUMNS[interp][0], calls, process_index=index,
+                                 threads=threads, size="40x30", gil_enabled_after=gil_after)
             # as a worker writes it: with its GIL state at start
             record.interpreter = Interpreter.from_json(_interpreter(interp))
             out.append(record)
@@ -245,7 +251,8 @@ def test_the_gil_study_says_which_cells_it_left_out_and_why(legacy):
 def test_a_parallel_cell_whose_gil_came_back_on_leaves_the_thread_scaling(threaded_back_on):
     html, _ = threaded_back_on
     study = section(html, "gil")
-    assert f"{THREADED} (2 threads) on {FT}: <span class=\"flag gil\">GIL re-enabled in 3 of 6 processes" in study
+    assert (f"{THREADED} (2 threads) on {FT}: <span class=\"flag gil\">GIL re-enabled in 3 of 6 processes"
+            in study)
     scaling = rows(table_after(study, '<table class="data gil-scaling">'))
     assert {r[1] for r in scaling[1:]} == {"cpython3.13", "pypy3.9"}
     cost = rows(table_after(study, '<table class="data gil-cost">'))
@@ -268,8 +275,8 @@ def test_nav_links_the_gil_study(legacy):
 def test_pure_python_thread_scaling_per_interpreter(legacy):
     html, times = legacy
     scaling = rows(table_after(section(html, "gil"), '<table class="data gil-scaling">'))
-    assert scaling[0][:8] == ["variant", "interp.", "threads", "1 thread", "N threads", "1 thread ÷ N threads",
-                              "95% CI", "reading"]
+    assert scaling[0][:8] == ["variant", "interp.", "threads", "1 thread", "N threads",
+                              "1 thread ÷ N threads", "95% CI", "reading"]
     found = {r[1]: r for r in scaling[1:]}
     assert set(found) == {"cpython3.13", FT, "pypy3.9"}
     for interp, label in (("cpython3.13", "cpython3.13"), ("cpython3.13t", FT), ("pypy3.9", "pypy3.9")):
@@ -287,8 +294,8 @@ def test_pure_python_thread_scaling_per_interpreter(legacy):
 def test_single_thread_cost_of_the_free_threaded_build(legacy):
     html, times = legacy
     study = section(html, "gil")
-    assert f"<strong>{FT}</strong> vs <strong>cpython3.13</strong> (CPython 3.13; both: optimized PGO+LTO build)" \
-        in study
+    assert (f"<strong>{FT}</strong> vs <strong>cpython3.13</strong> "
+            "(CPython 3.13; both: optimized PGO+LTO build)" in study)
     cost = rows(table_after(study, '<table class="data gil-cost">'))
     for row in cost[1:]:
         variant = row[0]
@@ -297,7 +304,8 @@ def test_single_thread_cost_of_the_free_threaded_build(legacy):
         low, high = ci_of(row[4])
         assert 1 < low <= float(f"{expected:.3g}") <= high
         assert row[5] == f"{shown(expected)} slower without the GIL"
-    assert "ratio of steady-state medians" in study and "percentile bootstrap of the ratio of medians" in study
+    assert ("ratio of steady-state medians" in study
+            and "percentile bootstrap of the ratio of medians" in study)
 
 
 def test_a_fast_build_is_never_compared_with_an_optimized_one(legacy):
@@ -322,15 +330,20 @@ def test_no_gil_study_without_free_threaded_columns_or_python_threads(tmp_path):
 def test_a_column_is_described_only_by_what_the_archive_recorded():
     from report import columns
 
-    uv = {"method": "uv", "optimized": True, "configure_flags": None, "seconds": {"install": 12.0, "total": 14.5},
-          "uv": {"version": "uv 0.8.0", "request": "3.13t", "installed_as": "cpython-3.13.5+freethreaded-linux"}}
+    uv = {"method": "uv", "optimized": True, "configure_flags": None,
+          "seconds": {"install": 12.0, "total": 14.5},
+          "uv": {"version": "uv 0.8.0", "request": "3.13t",
+                 "installed_as": "cpython-3.13.5+freethreaded-linux"}}
     meta = {"interpreters": [
         {"name": "cpython3.13t", "implementation": "cpython", "version": "3.13.5",
          "info": {"free_threaded": True, "gil_enabled": False, "provision": uv}},
-        {"name": "python3.12", "implementation": "cpython", "version": "3.12.3", "info": {"gil_enabled": None}},
+        {"name": "python3.12", "implementation": "cpython", "version": "3.12.3",
+         "info": {"gil_enabled": None}},
     ]}
-    # the records say the GIL was on at start in one process of three (PYTHON_GIL=1, say): that wins over the probe
-    seen = [{"name": "cpython3.13t", "free_threaded": True, "gil_enabled": state} for state in (False, True, False)]
+    # the records say the GIL was on at start in one process of three (PYTHON_GIL=1, say): that wins over
+    # the probe
+    seen = [{"name": "cpython3.13t", "free_threaded": True, "gil_enabled": state}
+            for state in (False, True, False)]
     records = [make_record("pure_python", "cpython3.13t", "cpython", [1.0]) for _ in seen]
     for record, interpreter in zip(records, seen):
         record.interpreter = Interpreter.from_json(interpreter)
@@ -340,5 +353,6 @@ def test_a_column_is_described_only_by_what_the_archive_recorded():
     assert free.build.profile == "optimized PGO+LTO build" and free.build.seconds == 14.5
     assert free.build.flags_text.startswith("not recorded") and free.build.sha256 == ""
     assert free.build.source == "uv python install 3.13t: cpython-3.13.5+freethreaded-linux (uv 0.8.0)"
-    assert plain.label == "python3.12" and plain.build is None and plain.profile == "build profile not recorded"
+    assert (plain.label == "python3.12" and plain.build is None
+            and plain.profile == "build profile not recorded")
     assert columns.notes(found) == {"cpython3.13t": "free-threaded, GIL on at start in 1 of 3 processes"}

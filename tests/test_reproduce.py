@@ -25,14 +25,15 @@ def test_reproduce_names_an_edited_source_first_then_reruns_and_compares(tmp_pat
     results = tmp_path / "results"
     first = run_shootout("compare", "--workloads-path", str(workloads), "--workload", "wordfreq",
                          "--param", "tokens=20000", "--param", "words=50", "--processes", "5", "--calls", "2",
-                         "--variant", "pure_python,python_counter", "--interpreter", f"{sys.executable},{PYPY}",
-                         "-o", str(results), "--work-dir", str(WORK_DIR))
+                         "--variant", "pure_python,python_counter", "--interpreter",
+                         f"{sys.executable},{PYPY}", "-o", str(results), "--work-dir", str(WORK_DIR))
     assert first.returncode == 0, first.stderr[-3000:]
     original = only_archive(results)
     edited = workloads / "wordfreq" / "python_counter.py"
     edited.write_text(edited.read_text() + "\n# edited after the run\n")
 
-    again = run_shootout("reproduce", str(original), "-o", str(tmp_path / "again"), "--work-dir", str(WORK_DIR))
+    again = run_shootout("reproduce", str(original), "-o", str(tmp_path / "again"), "--work-dir",
+                         str(WORK_DIR))
     assert again.returncode == 0, again.stderr[-3000:]
     lines = again.stderr.splitlines()
     named = next(i for i, line in enumerate(lines) if "python_counter.py: changed" in line)

@@ -1,5 +1,6 @@
 """Interpreters from a Debian root file system: requests, the sandbox's command line, launchers, requirements,
-and how the report names such a column. Slow tier: a real suite (trixie's PyPy 3.10) provisioned and compared."""
+and how the report names such a column. Slow tier: a real suite (trixie's PyPy 3.10) provisioned and
+compared."""
 
 from __future__ import annotations
 
@@ -24,8 +25,10 @@ def test_every_pypy_comes_from_a_suite_and_cpython_only_when_asked():
     assert provision.rootfs_request("3.14-sid", "auto", True) == rootfs.Request("cpython", "3.14", "sid")
     assert provision.rootfs_request("3.14", "auto", True) is None  # uv, then the source build
     assert provision.rootfs_request("3.14", "debian", True) == rootfs.Request("cpython", "3.14")
-    assert rootfs.Request("pypy", "3.11").suite == "trixie" and rootfs.Request("cpython", "3.14").suite == "sid"
-    assert rootfs.Request("pypy", "3.10").suite is None and rootfs.Request("cpython", "3.14", "trixie").suite is None
+    assert (rootfs.Request("pypy", "3.11").suite == "trixie"
+            and rootfs.Request("cpython", "3.14").suite == "sid")
+    assert (rootfs.Request("pypy", "3.10").suite is None
+            and rootfs.Request("cpython", "3.14", "trixie").suite is None)
     for text, method, optimized in [("3.14t", "debian", True), ("3.14", "debian", False),
                                     ("3.14.1", "debian", True), ("pypy3.11", "source", True)]:
         with pytest.raises(provision.UsageError):
@@ -57,7 +60,8 @@ def test_a_launcher_says_which_root_it_runs_in_and_keeps_its_extra_binds(tmp_pat
 
 def test_tools_missing_is_one_line_with_the_install_command(monkeypatch):
     monkeypatch.setattr(shutil, "which", lambda tool: None)
-    assert rootfs.missing_tools() == "debootstrap and bwrap not installed: apt-get install debootstrap bubblewrap"
+    assert rootfs.missing_tools() == ("debootstrap and bwrap not installed: "
+                                      "apt-get install debootstrap bubblewrap")
     with pytest.raises(rootfs.RootfsError, match="apt-get install debootstrap bubblewrap"):
         rootfs.ensure_suite("sid", WORK_DIR / "no-such-rootfs-dir", rootfs.DEFAULT_MIRROR, WORK_DIR / "x.log",
                             print)
@@ -70,7 +74,8 @@ def test_a_language_level_has_its_own_pins_where_its_wheels_differ():
         return requirements_for(interp).name
     assert pins("pypy", "3.9.16") == "pypy.txt" and pins("pypy", "3.10.16") == "pypy3.10.txt"
     assert pins("pypy", "3.11.17") == "pypy3.11.txt" and pins("cpython", "3.14.10") == "cpython3.14.txt"
-    assert pins("cpython", "3.11.7") == "cpython.txt" and pins("cpython", "3.14.0", True) == "cpython-freethreaded.txt"
+    assert (pins("cpython", "3.11.7") == "cpython.txt"
+            and pins("cpython", "3.14.0", True) == "cpython-freethreaded.txt")
 
 
 def test_columns_built_with_different_toolchains_say_which_is_whose():
@@ -80,20 +85,23 @@ def test_columns_built_with_different_toolchains_say_which_is_whose():
                          "packages": {"python3.14": "3.14.10-1", "python3.14-dev": "3.14.10-1"},
                          "optimized": True, "seconds": {"total": 1.0}}}
     assert toolchain_of(sid) == "gcc 16.2.0, glibc 2.43"
-    meta = {"interpreters": [{"name": "cpython3.11", "implementation": "cpython", "version": "3.11.7", "info": host},
-                             {"name": "cpython3.14", "implementation": "cpython", "version": "3.14.10", "info": sid}]}
+    meta = {"interpreters": [{"name": "cpython3.11", "implementation": "cpython", "version": "3.11.7",
+                              "info": host},
+                             {"name": "cpython3.14", "implementation": "cpython", "version": "3.14.10",
+                              "info": sid}]}
     found = columns(meta, [])
     assert found["cpython3.11"].label == "cpython3.11 (gcc 12.2.0, glibc 2.36)"
     assert found["cpython3.14"].label == "cpython3.14 (gcc 16.2.0, glibc 2.43)"
-    assert "python3.14 3.14.10-1" in found["cpython3.14"].build.source and found["cpython3.14"].build.profile == \
-        "Debian's own build"
+    assert ("python3.14 3.14.10-1" in found["cpython3.14"].build.source
+            and found["cpython3.14"].build.profile == "Debian's own build")
     same = columns({"interpreters": [dict(e, info=host) for e in meta["interpreters"]]}, [])
     assert same["cpython3.14"].label == "cpython3.14"  # one toolchain: nothing to say
 
 
 @pytest.mark.slow
 def test_pypy_3_11_from_debian_trixie_builds_and_verifies_beside_the_hosts_cpython(tmp_path):
-    """The real thing: trixie installed with debootstrap (cached under the work dir), its PyPy in bubblewrap."""
+    """The real thing: trixie installed with debootstrap (cached under the work dir), its PyPy in
+    bubblewrap."""
     problem = rootfs.missing_tools()
     if problem:
         pytest.fail(f"{problem} (see README: the set-up line installs them)")
@@ -106,8 +114,8 @@ def test_pypy_3_11_from_debian_trixie_builds_and_verifies_beside_the_hosts_cpyth
     assert record["packages"]["pypy3"] and record["compiler"].startswith("gcc")
     results = tmp_path / "results"
     proc = run_shootout("compare", "--quick", "--variant", "pure_python,cffi_c", "--interpreter",
-                        f"{sys.executable},{pythons / 'pypy3.11-trixie' / 'bin' / 'pypy3'}", "-o", str(results),
-                        "--work-dir", str(WORK_DIR))
+                        f"{sys.executable},{pythons / 'pypy3.11-trixie' / 'bin' / 'pypy3'}", "-o",
+                        str(results), "--work-dir", str(WORK_DIR))
     assert proc.returncode == 0, proc.stderr[-4000:]
     meta = json.loads((only_archive(results) / "metadata.json").read_text())
     [pypy] = [i for i in meta["interpreters"] if i["name"] == "pypy3.11-trixie"]
@@ -148,7 +156,8 @@ def test_suite_takes_every_named_column_from_that_suite(monkeypatch):
 def test_reproduce_names_each_debian_package_that_moved_on():
     from shootout.run import reproduce
 
-    assert rootfs.suite_of_column("pypy3.11-sid") == "sid" and rootfs.suite_of_column("cpython3.13t-fast") is None
+    assert (rootfs.suite_of_column("pypy3.11-sid") == "sid"
+            and rootfs.suite_of_column("cpython3.13t-fast") is None)
     archived = {"info": {"provision": {"packages": {"pypy3": "8.0.1+dfsg-1", "gcc": "4:16.1.0-3"}}}}
     found = Interpreter("pypy3.11-sid", "pypy3.11-sid", info={"provision": {"packages": {
         "pypy3": "8.0.2-1", "gcc": "4:16.1.0-3"}}})
@@ -163,5 +172,6 @@ def test_diff_lists_a_changed_suite_package_or_toolchain_under_what_differs():
             "build_compiler": "gcc (Debian 16.2.0-4) 16.2.0", "libc": "glibc 2.43",
             "provision": {"suite": "sid", "packages": {"pypy3": pypy3_version, "gcc": "4:16.1.0-3"}}}}
     then, now = diff._interpreter_facts(entry("8.0.1+dfsg-1")), diff._interpreter_facts(entry("8.0.2-1"))
-    assert then["Debian suite pypy3.11-sid"] == "sid" and then["toolchain pypy3.11-sid"].endswith("glibc 2.43")
+    assert (then["Debian suite pypy3.11-sid"] == "sid"
+            and then["toolchain pypy3.11-sid"].endswith("glibc 2.43"))
     assert {k for k in then if then[k] != now[k]} == {"Debian package pypy3.11-sid: pypy3"}

@@ -1,5 +1,5 @@
-"""The sequential design (shootout/run/sampling.py): when a cell stops getting processes, and why, from workers
-simulated with known noise (no processes, no timing: the fast tier)."""
+"""The sequential design (shootout/run/sampling.py): when a cell stops getting processes, and why, from
+workers simulated with known noise (no processes, no timing: the fast tier)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,8 @@ from shootout.run.sampling import Sampler
 
 SIZE = ParamSet("10x5", (("size", "10x5"),))
 NOISE = {"stable": 0.002, "noisy": 0.25, "baseline": 0.15, "other": 0.15, "calm": 0.002, "mild": 0.012}
-COST = {"stable": 1.0, "noisy": 1.0, "baseline": 10.0, "other": 10.0, "calm": 10.0, "mild": 1.0}  # seconds/process
+# seconds/process
+COST = {"stable": 1.0, "noisy": 1.0, "baseline": 10.0, "other": 10.0, "calm": 10.0, "mild": 1.0}
 
 
 def planned(variant: str) -> PlannedCell:
@@ -83,8 +84,8 @@ def _baseline_key(variant: str) -> dict:
 
 
 def test_a_noisy_baseline_does_not_keep_other_cells_running():
-    """A stable cell stops at 6 processes whatever its baseline's noise: once its own CI is within p/2, more of
-    its processes would barely narrow its speedup; the baseline goes on to its own p/2 or its cap."""
+    """A stable cell stops at 6 processes whatever its baseline's noise: once its own CI is within p/2, more
+    of its processes would barely narrow its speedup; the baseline goes on to its own p/2 or its cap."""
     reasons, records, _ = sample(["baseline", "stable"], method(), baselines=_baseline_key("baseline"))
     assert _reason(reasons, "stable").endswith("within ±1.00% after 6 processes "
                                                "(the rest of its speedup CI is the baseline's)")
@@ -93,7 +94,8 @@ def test_a_noisy_baseline_does_not_keep_other_cells_running():
 
 
 def test_a_baseline_that_k_speedups_divide_by_has_caps_sqrt_k_times_larger(monkeypatch):
-    """20261128-140617-vm: a noisy baseline stopped at the plain per-cell caps left every speedup CI at ±4%."""
+    """20261128-140617-vm: a noisy baseline stopped at the plain per-cell caps left every speedup CI at
+    ±4%."""
     key = {"julia-baseline-cpython3.11-t1-10x5": 4}
     reasons, records, _ = sample(["baseline", "stable"], method(cell_seconds=10_000.0), baselines=key)
     assert _reason(reasons, "baseline") == "cap of 24 processes reached"
@@ -106,7 +108,8 @@ def test_a_baseline_that_k_speedups_divide_by_has_caps_sqrt_k_times_larger(monke
 
 def test_the_median_stop_rule_of_older_archives_is_still_honoured():
     """`nox -s reproduce` of an archive from before stop_rule re-runs it under that archive's rule."""
-    reasons, _, _ = sample(["baseline", "stable"], method(stop_rule="median"), baselines=_baseline_key("baseline"))
+    reasons, _, _ = sample(["baseline", "stable"], method(stop_rule="median"),
+                           baselines=_baseline_key("baseline"))
     assert _reason(reasons, "stable").endswith("within ±2.00% after 6 processes")
 
 
@@ -115,7 +118,8 @@ def test_a_cell_stops_once_its_speedup_ci_is_within_the_target():
     reasons, _, _ = sample(["calm", "mild"], method(), baselines=_baseline_key("calm"))
     mild = _reason(reasons, "mild")
     assert mild.startswith("speedup CI ±") and "within ±2.00% after" in mild, mild
-    assert _reason(reasons, "calm").startswith("median CI ±") and "within ±1.00% after 6" in _reason(reasons, "calm")
+    assert (_reason(reasons, "calm").startswith("median CI ±")
+            and "within ±1.00% after 6" in _reason(reasons, "calm"))
 
 
 def test_time_budget_and_first_failure_stop_a_cell():
@@ -151,7 +155,8 @@ def test_the_run_budget_never_cuts_the_minimum_and_stops_what_would_end_after_it
 
 
 def test_a_baseline_that_many_speedups_divide_by_gets_most_of_the_extra_time(monkeypatch):
-    """Neyman allocation: same noise and cost, but 16 speedups depend on the baseline: √16 = 4 times the share."""
+    """Neyman allocation: same noise and cost, but 16 speedups depend on the baseline: √16 = 4 times the
+    share."""
     clock = FakeClock()
     monkeypatch.setattr("shootout.run.sampling.time", clock)
     key = "julia-baseline-cpython3.11-t1-10x5"
@@ -180,9 +185,9 @@ def test_budget_option_reads_minutes_and_seconds_and_zero_means_none():
 
 
 def test_the_baseline_weight_goes_to_the_cell_the_speedups_divide_by(tmp_path):
-    """compare.baseline_weights picks the column summaries.baseline_cells will: the first CPython with a GIL by name,
-    a free-threaded build only when there is no other CPython; its weight is the number of other cells at that
-    workload and size."""
+    """compare.baseline_weights picks the column summaries.baseline_cells will: the first CPython with a GIL
+    by name, a free-threaded build only when there is no other CPython; its weight is the number of other
+    cells at that workload and size."""
     from shootout.run import compare
     from shootout.run.interpreters import Interpreter
     from shootout.run.matrix import METHODS, plan
@@ -205,7 +210,8 @@ def test_the_baseline_weight_goes_to_the_cell_the_speedups_divide_by(tmp_path):
     options.baseline_interpreter = "cpython3.13"
     assert list(compare.baseline_weights(state)) == [f"julia-pure_python-cpython3.13-t1-{size.label}"]
     options.baseline_interpreter = None
-    options.interpreters = [c for c in columns if c.name in ("cpython3.13t", "pypy3.9")]  # no CPython with a GIL
+    # no CPython with a GIL
+    options.interpreters = [c for c in columns if c.name in ("cpython3.13t", "pypy3.9")]
     state.planned = plan(julia, variants, options.interpreters, [1, 2], [size])
     assert list(compare.baseline_weights(state)) == [f"julia-pure_python-cpython3.13t-t1-{size.label}"]
 
@@ -213,8 +219,8 @@ def test_the_baseline_weight_goes_to_the_cell_the_speedups_divide_by(tmp_path):
 def test_one_rule_orders_the_baseline_columns():
     from shootout.results.summaries import baseline_columns
 
-    columns = [("cpython3.13t", "cpython", True), ("pypy3.9", "pypy", False), ("cpython3.13", "cpython", False),
-               ("cpython3.11", "cpython", False)]
+    columns = [("cpython3.13t", "cpython", True), ("pypy3.9", "pypy", False),
+               ("cpython3.13", "cpython", False), ("cpython3.11", "cpython", False)]
     assert baseline_columns(columns, None) == ["cpython3.11", "cpython3.13", "cpython3.13t"]
     assert baseline_columns(columns, "pypy3.9") == ["pypy3.9"]  # the run's choice, whatever it is
     assert baseline_columns([("pypy3.9", "pypy", False)], None) == []
@@ -296,9 +302,11 @@ def test_progress_counts_processes_done_of_those_owed_and_then_what_is_still_sam
 
 
 def test_pypy_processes_draw_their_code_placement_by_the_seed():
-    """docs/jit-code-placement.md: each PyPy process compiles a drawn number of small loops first; CPython none."""
+    """docs/jit-code-placement.md: each PyPy process compiles a drawn number of small loops first; CPython
+    none."""
     m = method(processes=8, precision=None, layout_paddings=16)
-    cells = [PlannedCell(Cell("julia", "pure_python", "pypy3.9", 1, SIZE), "python", "pypy", False, "pending"),
+    cells = [PlannedCell(Cell("julia", "pure_python", "pypy3.9", 1, SIZE), "python", "pypy", False,
+                         "pending"),
              planned("stable")]
     sampler = Sampler(cells, m, seed=1, run_one=lambda job: None, stop=StopRequest())
     pypy, cpython = sampler.cells
@@ -316,7 +324,8 @@ def test_a_cell_whose_processes_are_counted_apart_gets_more_up_to_twice_its_mini
     from shootout.results import warmup
 
     falling = [3.0, 2.9, 2.8, 2.7, 2.6, 2.5, 2.4, 2.3, 2.2, 2.1, 2.0, 1.9, 1.8]
-    cell = PlannedCell(Cell("julia", "numba_njit", "cpython3.11", 1, SIZE), "numba", "cpython", False, "pending")
+    cell = PlannedCell(Cell("julia", "numba_njit", "cpython3.11", 1, SIZE), "numba", "cpython", False,
+                       "pending")
 
     def run(every_other: bool):
         def run_one(job):

@@ -1,4 +1,5 @@
-"""Thread and size sweeps at a tiny size: every scaling cell verifies, one row per (variant, threads) and size."""
+"""Thread and size sweeps at a tiny size: every scaling cell verifies, one row per (variant, threads) and
+size."""
 
 from __future__ import annotations
 
@@ -21,7 +22,8 @@ def _supported(variant, implementation):
 
 def test_every_parallel_variant_runs_at_each_thread_count_and_size(quick_data):
     summary = summaries.summarise(quick_data.records, quick_data.roles)
-    assert {"cffi_simd_openmp", "cython_openmp", "pythran_openmp", "numba_parallel", "cffi_openmp"} <= set(PARALLEL)
+    assert ({"cffi_simd_openmp", "cython_openmp", "pythran_openmp", "numba_parallel", "cffi_openmp"}
+            <= set(PARALLEL))
     for variant in PARALLEL:
         for impl in ("cpython", "pypy"):
             rows = summary[(summary["variant"] == variant) & (summary["implementation"] == impl)]
@@ -43,7 +45,8 @@ def test_thread_scaling_table_has_one_row_per_variant_and_thread_count(quick_dat
             rows = scaling[(scaling["variant"] == variant) & (scaling["interpreter"] == impl_interp)]
             assert sorted(rows["threads"].unique()) == [1, 2]
     one = scaling[scaling["threads"] == 1]
-    assert all(math.isclose(v, 1.0) for v in one["speedup"]) and all(math.isclose(v, 1.0) for v in one["efficiency"])
+    assert (all(math.isclose(v, 1.0) for v in one["speedup"])
+            and all(math.isclose(v, 1.0) for v in one["efficiency"]))
 
 
 def test_size_sweep_has_one_row_per_variant_and_size(quick_data):

@@ -24,7 +24,8 @@ def test_no_median_ci_below_six_processes():
 def test_median_ci_order_statistics_have_exact_coverage_at_least_95(n):
     k, coverage = estimates.median_order_indices(n)
     assert coverage >= 0.95
-    assert estimates._binomial_coverage(n, k + 1) < 0.95 if k + 1 <= n // 2 else True  # the narrowest such pair
+    # the narrowest such pair
+    assert estimates._binomial_coverage(n, k + 1) < 0.95 if k + 1 <= n // 2 else True
 
 
 @pytest.mark.parametrize("distribution", ["lognormal", "exponential", "normal"])
@@ -76,7 +77,8 @@ def test_summary_ranks_only_verified_cells_with_cis_and_flags_unstable():
     summary = summaries.summarise(records, JULIA_ROLES).set_index("variant")
     assert math.isclose(summary.loc["pure_python", "speedup"], 1.0)
     assert summary.loc["fast", "speedup"] == pytest.approx(4.0, rel=0.01)
-    assert summary.loc["fast", "speedup_low"] < summary.loc["fast", "speedup"] < summary.loc["fast", "speedup_high"]
+    assert (summary.loc["fast", "speedup_low"] < summary.loc["fast", "speedup"]
+            < summary.loc["fast", "speedup_high"])
     assert summary.loc["fast", "ns_per_unit"] == pytest.approx(0.5 / 1000 * 1e9, rel=0.01)
     assert "order statistics" in summary.loc["fast", "ci_method"]
     assert not summary.loc["fast", "unstable"] and summary.loc["noisy", "unstable"]
@@ -138,7 +140,8 @@ def test_interpreter_comparison_has_ratio_ci_exact_test_and_holm():
 
 def test_holm_families_are_per_size_so_6_processes_a_side_can_reach_significance():
     """6 variants at 4 sizes, 6 processes a side: 24 comparisons. As one family, Holm needed p < 0.05/24 =
-    0.00208 for the first rejection and the exact test cannot go below 2/924 = 0.00216; per size it needs 0.0083."""
+    0.00208 for the first rejection and the exact test cannot go below 2/924 = 0.00216; per size it needs
+    0.0083."""
     records = [make_record(variant, interp, impl, [t * (1 + 0.01 * i)] * 4, process_index=i, size=size)
                for i in range(6) for size in ("1x1", "2x2", "3x3", "4x4")
                for variant in ("v1", "v2", "v3", "v4", "v5", "v6")
@@ -166,8 +169,8 @@ def test_relative_half_width_is_over_the_centre_and_none_without_an_interval():
 
 
 def _drifting_run(with_rounds: bool) -> list[dict]:
-    """The baseline twice a round and a 4× faster cell once a round, 6 rounds, the machine 10% faster or slower
-    from round to round (shared by everything in the round), 0.3% noise of their own."""
+    """The baseline twice a round and a 4× faster cell once a round, 6 rounds, the machine 10% faster or
+    slower from round to round (shared by everything in the round), 0.3% noise of their own."""
     rng = np.random.default_rng(2)
     machine = np.exp(0.10 * rng.standard_normal(6))
     records = []
@@ -176,19 +179,20 @@ def _drifting_run(with_rounds: bool) -> list[dict]:
         for j, r in enumerate(rounds):
             t = level * machine[r] * (1 + 0.003 * rng.standard_normal())
             extra = {"round": r} if with_rounds else {}
-            records.append(_record(variant, [t, t, t], process_index=j, started_at=1000.0 + 60 * r + i + j % 2,
-                                   **extra))
+            records.append(_record(variant, [t, t, t], process_index=j,
+                                   started_at=1000.0 + 60 * r + i + j % 2, **extra))
     return records
 
 
 def test_speedups_are_paired_by_round_when_records_carry_rounds_and_old_records_keep_the_bootstrap():
     paired = summaries.summarise(_drifting_run(True), JULIA_ROLES).set_index("variant").loc["fast"]
     plain = summaries.summarise(_drifting_run(False), JULIA_ROLES).set_index("variant").loc["fast"]
-    assert paired["speedup_method"].startswith("paired by round: the median over the 6 rounds both ran in of the "
-                                               "baseline ÷ the cell")
+    assert paired["speedup_method"].startswith("paired by round: the median over the 6 rounds both ran in "
+                                               "of the baseline ÷ the cell")
     assert plain["speedup_method"].startswith("percentile bootstrap")
     assert paired["speedup_low"] < 4.0 < paired["speedup_high"]
-    assert paired["speedup_high"] - paired["speedup_low"] < 0.1 * (plain["speedup_high"] - plain["speedup_low"])
+    assert (paired["speedup_high"] - paired["speedup_low"]
+            < 0.1 * (plain["speedup_high"] - plain["speedup_low"]))
 
 
 def test_a_cell_whose_processes_drift_together_gets_a_ci_widened_by_its_effective_sample_size():
@@ -202,7 +206,8 @@ def test_a_cell_whose_processes_drift_together_gets_a_ci_widened_by_its_effectiv
     for r in records:
         r.started_at = None
     undated = summaries.summarise(records, JULIA_ROLES).iloc[0]
-    assert math.isnan(undated["serial_lag1"]) and (undated["ci_low"], undated["ci_high"]) == (plain.low, plain.high)
+    assert (math.isnan(undated["serial_lag1"])
+            and (undated["ci_low"], undated["ci_high"]) == (plain.low, plain.high))
 
 
 def test_each_cell_has_its_variance_components_or_says_why_not():
@@ -254,5 +259,6 @@ def test_the_design_check_names_cells_whose_recommended_calls_are_far_from_those
              replace(plain, variant="two_processes", processes=2)]
     found = design_check(cells)
     assert (found.cells, found.estimated, found.no_within, found.no_recommendation) == (4, 3, 1, 0)
-    assert [c.variant for c in found.more_calls] == ["few"] and [c.variant for c in found.fewer_calls] == ["many"]
+    assert ([c.variant for c in found.more_calls] == ["few"]
+            and [c.variant for c in found.fewer_calls] == ["many"])
     assert "within-process 1.00%" in cells[0].design_title

@@ -26,7 +26,8 @@ def test_identical_bytes_reuse_the_first_verdict(reference):
     first = reference.judge(list(reference.values()))
     later = reference.judge_bytes(array_bytes(reference_array(reference), reference))
     assert first.ok and later.ok
-    assert (later.checksum, later.work_units, later.points) == (first.checksum, first.work_units, first.points)
+    assert (later.checksum, later.work_units, later.points) == (first.checksum, first.work_units,
+                                                                first.points)
 
 
 def test_a_later_call_that_differs_is_caught(reference):

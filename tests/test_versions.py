@@ -13,7 +13,8 @@ from report import versions_panel
 from shootout.results import archive, versions
 
 
-def _entry(name, implementation, version, pypy=None, compiler="gcc (Debian 12.2.0) 12.2.0", libc="glibc 2.36"):
+def _entry(name, implementation, version, pypy=None, compiler="gcc (Debian 12.2.0) 12.2.0",
+           libc="glibc 2.36"):
     return {"name": name, "implementation": implementation, "version": version, "available": True,
             "info": {"pypy_version": pypy, "free_threaded": False, "build_compiler": compiler, "libc": libc}}
 
@@ -47,17 +48,20 @@ def test_columns_go_by_implementation_language_and_release():
 def test_each_release_is_compared_with_the_one_before_and_pypy_with_its_language_levels_cpython():
     found = versions.columns(META)
     steps = versions.steps(_records(), found)
-    assert list(zip(steps["a"], steps["b"])) == [("cpython3.14-sid", "cpython3.11"), ("pypy3.11-trixie", "pypy3.9"),
+    assert list(zip(steps["a"], steps["b"])) == [("cpython3.14-sid", "cpython3.11"),
+                                                 ("pypy3.11-trixie", "pypy3.9"),
                                                  ("pypy3.11-sid", "pypy3.11-trixie")]
     assert steps.set_index("a").loc["pypy3.11-sid", "ratio_a_over_b"] == pytest.approx(0.4 / 0.45, rel=1e-3)
     assert steps["toolchains_differ"].all()  # each pair here crosses a compiler or a C library
     gains = versions.pypy_gains(_records(), found)
-    assert set(zip(gains["a"], gains["b"])) == {("pypy3.11-trixie", "cpython3.11"), ("pypy3.11-sid", "cpython3.11")}
+    assert set(zip(gains["a"], gains["b"])) == {("pypy3.11-trixie", "cpython3.11"),
+                                                ("pypy3.11-sid", "cpython3.11")}
     assert gains.set_index("a").loc["pypy3.11-trixie", "ratio_a_over_b"] == pytest.approx(0.15, rel=1e-3)
 
 
 def test_a_run_with_one_release_of_each_has_nothing_to_compare():
-    meta = {"interpreters": [_entry("cpython3.11", "cpython", "3.11.7"), _entry("pypy3.9", "pypy", "3.9.16", "7.3.11")]}
+    meta = {"interpreters": [_entry("cpython3.11", "cpython", "3.11.7"),
+                             _entry("pypy3.9", "pypy", "3.9.16", "7.3.11")]}
     found = versions.columns(meta)
     records = [r for r in _records() if r.interpreter.name in ("cpython3.11", "pypy3.9")]
     assert versions.steps(records, found).empty and versions.pypy_gains(records, found).empty

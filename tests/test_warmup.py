@@ -1,5 +1,5 @@
-"""Warm-up on synthetic series (no timing here): the worker's stop rule, the change-point split, the classes, and
-which processes a cell's estimate counts."""
+"""Warm-up on synthetic series (no timing here): the worker's stop rule, the change-point split, the classes,
+and which processes a cell's estimate counts."""
 
 from __future__ import annotations
 
@@ -32,7 +32,8 @@ def test_slowdown_is_detected_two_sided():
 
 
 def test_a_mid_run_transient_is_not_warmup():
-    """The level was reached at call 2: a slower stretch after it leaves the class flat, the last segment steady."""
+    """The level was reached at call 2: a slower stretch after it leaves the class flat, the last segment
+    steady."""
     w = warmup.classify([2, 1, 1, 1.5, 1.5, 1.5, 1, 1, 1, 1, 1, 1])
     assert w.classification == "flat" and w.steady_start == 6
     assert [round(m, 3) for _s, _e, m in w.segments] == [1.0, 1.5, 1.0]
@@ -49,7 +50,8 @@ def test_a_gradual_warmup_no_longer_hides_in_the_noise_estimate():
     the curve one segment, "flat", and its mean 6% high; second differences see no noise and split it."""
     curve = [1.5, 1.21, 1.10, 1.0, 1.0, 1.0]
     old = warmup.classify(curve, "jit-v2")
-    assert (old.classification, old.steady_start) == ("flat", 1)  # an archive run under it re-renders as it was
+    # an archive run under it re-renders as it was
+    assert (old.classification, old.steady_start) == ("flat", 1)
     new = warmup.classify(curve)
     assert (new.classification, new.steady_start) == ("warmup", 3)
     assert np.mean(curve[new.steady_start:]) == pytest.approx(1.0)
@@ -77,10 +79,11 @@ def test_a_series_still_changing_at_its_end_is_counted_apart():
 
 
 def test_a_process_counted_apart_gives_its_cell_no_mean():
-    falling = make_record("numba_njit", "cpython3.11", "cpython", [3.0, 2.9, 2.8, 2.7, 2.6, 2.5, 2.4, 2.3, 2.2],
-                          technology="numba", warmup_rule=warmup.JIT_RULE)
-    flat = make_record("numba_njit", "cpython3.11", "cpython", [3.0, 1, 1, 1, 1, 1, 1, 1, 1], technology="numba",
-                       warmup_rule=warmup.JIT_RULE, process_index=1)
+    falling = make_record("numba_njit", "cpython3.11", "cpython",
+                          [3.0, 2.9, 2.8, 2.7, 2.6, 2.5, 2.4, 2.3, 2.2], technology="numba",
+                          warmup_rule=warmup.JIT_RULE)
+    flat = make_record("numba_njit", "cpython3.11", "cpython", [3.0, 1, 1, 1, 1, 1, 1, 1, 1],
+                       technology="numba", warmup_rule=warmup.JIT_RULE, process_index=1)
     assert summaries.process_means([falling, flat])[flat.cell_key].tolist() == [1.0]
 
 
@@ -119,7 +122,8 @@ def test_calls_per_process_follow_the_rule():
     m = METHODS["default"]
     assert m.calls_for("aot") == CallPlan(m.warmups + m.calls, m.warmups + 1, m.call_seconds)
     explore = m.calls_for(warmup.JIT_RULE)
-    assert (explore.most, explore.least, explore.seconds) == (m.jit_calls, 1 + m.jit_steady_calls, m.jit_seconds)
+    assert (explore.most, explore.least, explore.seconds) == (m.jit_calls, 1 + m.jit_steady_calls,
+                                                              m.jit_seconds)
     learned = m.calls_for(warmup.JIT_RULE, steady_start=8)  # steady from call 9: 8 + the steady stretch
     assert learned.most == learned.least == 8 + m.jit_steady_calls and "call 9" in learned.note
     assert m.calls_for(warmup.JIT_RULE, steady_start=40).most == m.jit_calls  # never past the cap
@@ -161,7 +165,8 @@ def test_a_jit_cells_first_process_explores_and_the_others_make_what_its_warm_up
     steady_calls = METHODS["default"].jit_steady_calls
     long_warmup = [3.7, 2.0, 1.6, 1.4, 1.3, 1.2, 1.6, 1.4, *[1.0] * 22]
     jobs = _jobs_over(long_warmup)
-    assert jobs[0].calls.note == "exploring the warm-up" and jobs[0].calls.most == METHODS["default"].jit_calls
+    assert (jobs[0].calls.note == "exploring the warm-up"
+            and jobs[0].calls.most == METHODS["default"].jit_calls)
     start = warmup.classify(long_warmup).steady_start
     assert start >= 7 and [j.calls.most for j in jobs[1:]] == [start + steady_calls] * 2
     assert [j.calls.most for j in _jobs_over([2.0, *[1.0] * 29])[1:]] == [1 + steady_calls] * 2
@@ -171,8 +176,8 @@ def test_a_cell_says_how_many_processes_it_counted_apart_and_why_it_has_no_time(
     from factories import JULIA_ROLES
 
     def jit(times, index):
-        return make_record("numba_njit", "cpython3.11", "cpython", times, technology="numba", process_index=index,
-                           warmup_rule=warmup.JIT_RULE)
+        return make_record("numba_njit", "cpython3.11", "cpython", times, technology="numba",
+                           process_index=index, warmup_rule=warmup.JIT_RULE)
 
     flat, falling = [3.0, *[1.0] * 8], [3.0, 2.9, 2.8, 2.7, 2.6, 2.5, 2.4, 2.3, 2.2, 2.1, 2.0, 1.9, 1.8]
     apart = [jit(falling, i) for i in range(3)]

@@ -17,7 +17,8 @@ from shootout import cli
 
 WORKFLOW = ROOT / ".github" / "workflows" / "shootout.yml"
 SETUP = ("sudo apt-get", "python3 -m venv .venv-nox", ".venv-nox/bin/pip install")
-PLACEHOLDERS = {'"$baseline"': "archives/a/run-1/", "$others": "archives/b/run-2/", '"$GITHUB_STEP_SUMMARY"': ""}
+PLACEHOLDERS = {'"$baseline"': "archives/a/run-1/", "$others": "archives/b/run-2/",
+                '"$GITHUB_STEP_SUMMARY"': ""}
 
 
 def nox_sessions() -> set[str]:

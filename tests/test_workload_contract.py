@@ -1,8 +1,9 @@
 """The workload contract (workloads/contract.py, docs/adding-a-workload.md) on its own and through a real run.
 
-The slow test runs a real compare of tests/fixtures/workloads/wordfreq — a workload written from the doc alone,
-kept outside workloads/ and reached only through --workloads-path — on CPython and PyPy. The others are pure
-logic: Parameter.parse, the Workload helpers, the archive snapshot round trip and the CLI's one-line errors.
+The slow test runs a real compare of tests/fixtures/workloads/wordfreq — a workload written from the doc
+alone, kept outside workloads/ and reached only through --workloads-path — on CPython and PyPy. The others are
+pure logic: Parameter.parse, the Workload helpers, the archive snapshot round trip and the CLI's one-line
+errors.
 """
 
 from __future__ import annotations
@@ -50,8 +51,9 @@ def wordfreq_archive(tmp_path_factory) -> Path:
         pytest.fail("pypy3 is not installed: apt-get install pypy3 pypy3-dev pypy3-venv (see README)")
     results = tmp_path_factory.mktemp("wordfreq")
     proc = run_shootout(
-        "compare", "--workloads-path", os.path.relpath(FIXTURE_PATH, ROOT), "--workload", "wordfreq", "--quick",
-        "--interpreter", f"{sys.executable},{PYPY}", "-o", str(results), "--work-dir", str(WORK_DIR),
+        "compare", "--workloads-path", os.path.relpath(FIXTURE_PATH, ROOT), "--workload", "wordfreq",
+        "--quick", "--interpreter", f"{sys.executable},{PYPY}", "-o", str(results),
+        "--work-dir", str(WORK_DIR),
         "--no-build-cache",  # the Cython variant is compiled for real in both interpreters, every time
     )
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-6000:]
@@ -157,9 +159,9 @@ def _toy(**changes) -> Workload:
         "roles": Roles(baseline="slow", reference="slow", scalar_c="fast", limit_serial="fast"),
         "variants": (
             Variant("slow", "python", ("slow.py",), description="the loop"),
-            Variant("fast", "cython", ("fast.py", "toy_fast.pyx"), build="cython", extension_module="toy_fast",
-                    parallel=True, openmp=True, schedule="static", schedule_group="g",
-                    slow_reasons={"pypy": "cpyext"}, unsupported={"pypy": "no"})),
+            Variant("fast", "cython", ("fast.py", "toy_fast.pyx"), build="cython",
+                    extension_module="toy_fast", parallel=True, openmp=True, schedule="static",
+                    schedule_group="g", slow_reasons={"pypy": "cpyext"}, unsupported={"pypy": "no"})),
         "fixtures": (Variant("broken", "python", ("fixtures/broken.py",)),),
         "make_inputs": lambda params: list(range(params["n"])),
         "count_work": lambda params, values: params["n"],
@@ -226,13 +228,13 @@ def test_to_json_round_trips_through_the_snapshot():
     toy = _toy()
     data = json.loads(json.dumps(toy.to_json()))  # plain data: survives JSON unchanged
     assert data == toy.to_json()
-    # to_json lists each variant's sources; the archive (catalog.snapshot) maps each to its sha256 (None: missing),
-    # and only that form is what ContractSnapshot reads
+    # to_json lists each variant's sources; the archive (catalog.snapshot) maps each to its sha256 (None:
+    # missing), and only that form is what ContractSnapshot reads
     for variant in data["variants"]:
         variant["sources"] = {path: None for path in variant["sources"]}
     snap = ContractSnapshot.from_json(data)
-    assert (snap.name, snap.title, snap.summary, snap.label, snap.work_unit) == ("toy", "Toy", "a toy", "{n}-{m}",
-                                                                               "item")
+    assert ((snap.name, snap.title, snap.summary, snap.label, snap.work_unit)
+            == ("toy", "Toy", "a toy", "{n}-{m}", "item"))
     assert (snap.roles.baseline, snap.roles.reference, snap.roles.scalar_c) == ("slow", "slow", "fast")
     assert snap.roles.limit_for(1) == "fast" and snap.roles.limit_for(4) is None
     assert [v.name for v in snap.variants] == ["slow", "fast"]  # fixtures are not part of the contract's data
@@ -255,11 +257,12 @@ def test_julia_and_fixture_contracts_round_trip(wordfreq):
         assert all(v.sources and all(v.sources.values()) for v in snap.variants)
 
 
-# ------------------------------------------------------------------ the CLI: one line, exit 2, nothing written
+# ----------------------------------------------------------------- the CLI: one line, exit 2, nothing written
 
 
 @pytest.mark.parametrize(("args", "message"), [
-    (["--param", "nosuch=1"], "--param: 'nosuch' is not a parameter of julia (accepted: max_iterations, width)"),
+    (["--param", "nosuch=1"],
+     "--param: 'nosuch' is not a parameter of julia (accepted: max_iterations, width)"),
     (["--param", "width=0"], "--param width='0' must be >= 1"),
     (["--param", "width=abc"], "--param width='abc' is not a whole number"),
     (["--param", "width=100,abc"], "--param width='abc' is not a whole number"),
@@ -301,9 +304,10 @@ def test_the_doc_names_every_contract_field():
     from workloads import contract
 
     text = (ROOT / "docs" / "adding-a-workload.md").read_text()
-    for cls in (contract.Workload, contract.Variant, contract.Parameter, contract.Verification, contract.Roles,
-                contract.Figure):
-        missing = [f.name for f in dataclasses.fields(cls) if f"`{f.name}`" not in text and f"{f.name}=" not in text]
+    for cls in (contract.Workload, contract.Variant, contract.Parameter, contract.Verification,
+                contract.Roles, contract.Figure):
+        missing = [f.name for f in dataclasses.fields(cls)
+                   if f"`{f.name}`" not in text and f"{f.name}=" not in text]
         assert not missing, f"{cls.__name__}: {missing} not in docs/adding-a-workload.md"
     for command in ("--workloads-path", "--param", "--sizes", "--quick", "nox -s compare --", "KERNEL_MODULE",
                     "prepare_seconds", "output_seconds", "to_list"):
