@@ -128,7 +128,8 @@ def _workload_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--param", action="append", metavar="NAME=V[,V...]",
                         help="a workload parameter (repeat per parameter; several values sweep it)")
     parser.add_argument("--sizes", action="append",
-                        help="the workload's shorthand parameters joined by x, comma-separated (e.g. 500x300)")
+                        help="the workload's shorthand parameters joined by x, comma-separated "
+                             "(e.g. 500x300)")
     parser.add_argument("--workloads-path", default=None,
                         help=f"extra folders holding workload folders ({os.pathsep}-separated)")
 
@@ -140,16 +141,18 @@ def _compare_parser(sub) -> None:
     c.add_argument("--interpreter", action="append", help="names or paths (default: this CPython + pypy3)")
     c.add_argument("--suite", help="take every named column from this Debian suite's root file system (sid, "
                                    "trixie): one compiler and C library on both sides of every ratio")
-    c.add_argument("--threads", action="append", help="thread counts for parallel variants (default: 1..cores)")
-    c.add_argument("--baseline-interpreter", help="speedups over the baseline variant on this column (default: the "
-                                                  "first CPython with a GIL, by name)")
+    c.add_argument("--threads", action="append",
+                   help="thread counts for parallel variants (default: 1..cores)")
+    c.add_argument("--baseline-interpreter",
+                   help="speedups over the baseline variant on this column (default: the "
+                        "first CPython with a GIL, by name)")
     preset = c.add_mutually_exclusive_group()
     preset.add_argument("--quick", action="store_true", help="the workload's quick parameters, few processes")
     preset.add_argument("--rigorous", action="store_true", help="more processes and calls")
-    c.add_argument("--precision", help="stop sampling a cell once its speedup CI is within this, or its own median CI "
-                   "within half of it (default 2%%)")
-    c.add_argument("--processes", help="fresh worker processes per cell: a fixed design (with --precision: the "
-                                       "minimum)")
+    c.add_argument("--precision", help="stop sampling a cell once its speedup CI is within this, or its own "
+                   "median CI within half of it (default 2%%)")
+    c.add_argument("--processes", help="fresh worker processes per cell: a fixed design (with --precision: "
+                                       "the minimum)")
     c.add_argument("--budget", help="minutes of sampling after which no process past a cell's minimum starts "
                                     "(default 9; 0: none; every cell still gets its minimum)")
     c.add_argument("--calls", help="timed calls per process for AOT cells (overrides the preset)")
@@ -164,7 +167,8 @@ def _compare_parser(sub) -> None:
                    help="create the target environments again from scratch (they are otherwise reused while "
                         "the interpreter and the pinned requirements are the same): for an environment "
                         "damaged by hand")
-    c.add_argument("--no-build-cache", action="store_true", help="rebuild every variant (the cache is left as is)")
+    c.add_argument("--no-build-cache", action="store_true",
+                   help="rebuild every variant (the cache is left as is)")
     c.add_argument("--resume", help="results/<run-id> of an interrupted run: run only its missing cells")
     # the tests' fixture variants (crashes, hangs, wrong outputs): not for users
     c.add_argument("--include-test-variants", action="store_true", help=argparse.SUPPRESS)
@@ -184,12 +188,13 @@ def _other_parsers(sub) -> None:
                                                            "(default: where they were)")
     d = _command(sub, "diff")
     d.add_argument("archives", nargs="+", metavar="ARCHIVE", help="A (the baseline), then B, C, ...")
-    d.add_argument("--markdown", action="store_true", help="print Markdown (for a pull request) instead of a table")
+    d.add_argument("--markdown", action="store_true",
+                   help="print Markdown (for a pull request) instead of a table")
     d.add_argument("--html", help="write the HTML comparison here (default: next to B, diff-<A>.html)")
     d.add_argument("--fail-on-slowdown", metavar="PERCENT",
-                   help="exit 1 when any cell is slower by more than this beyond the machine's drift (its 95%% CI "
-                        "above 1 + PERCENT in the drift-cancelled view, after Holm's correction across cells); "
-                        "also the verdicts' threshold (default 1%%)")
+                   help="exit 1 when any cell is slower by more than this beyond the machine's drift "
+                        "(its 95%% CI above 1 + PERCENT in the drift-cancelled view, after Holm's "
+                        "correction across cells); also the verdicts' threshold (default 1%%)")
     # handed over before argparse (main): listed here for the help, its own options are `interpreters --help`
     _command(sub, "interpreters", add_help=False).add_argument("provision_args", nargs=argparse.REMAINDER)
 
@@ -214,7 +219,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def check_compiler(options) -> None:
-    """Compiled variants need a C and a C++ compiler: say so up front rather than as a dozen build failures."""
+    """Compiled variants need a C and a C++ compiler: say so up front rather than as a dozen build
+    failures."""
     needs = {sel.workload.table(include_fixtures=True)[name].build
              for sel in options.selections for name in sel.variant_names} - {"none"}
     if not needs:
@@ -291,7 +297,8 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
     stop = StopRequest()
     with handling(stop):
         original, options = reproduce.reproduce_options(
-            Path(args.archive), Path(args.output) if args.output else None, Path(args.work_dir), args.workloads_path)
+            Path(args.archive), Path(args.output) if args.output else None, Path(args.work_dir),
+            args.workloads_path)
         changes = reproduce.changed_sources(original)
         print(f"sources changed since {original.path.name}: {len(changes) or 'none'}", file=sys.stderr)
         for change in changes:
@@ -332,7 +339,8 @@ def cmd_diff(args: argparse.Namespace) -> int:
     print(f"comparison: {target}")
     slower = [comparison.gate_message(c) for comparison in comparisons for c in comparison.slowdowns()] \
         if gate is not None else []
-    spared = [comparison.gate_message(c) for comparison in comparisons for c in comparison.disturbed_slowdowns()] \
+    spared = [comparison.gate_message(c) for comparison in comparisons
+              for c in comparison.disturbed_slowdowns()] \
         if gate is not None else []
     warnings = [comparison.unjudged_warning() for comparison in comparisons] if gate is not None else []
     for message in [*slower, *spared, *filter(None, warnings)]:
@@ -359,8 +367,9 @@ def cmd_profile(args: argparse.Namespace) -> int:
 
 
 def cmd_interpreters(provision_args: list[str]) -> int:
-    """Provisioning has its own options and exit codes (0 ok, 1 a build failed, 2 usage): shootout/run/provision.py.
-    Handed over before argparse, which cannot pass options such as --list through a subcommand untouched."""
+    """Provisioning has its own options and exit codes (0 ok, 1 a build failed, 2 usage):
+    shootout/run/provision.py. Handed over before argparse, which cannot pass options such as --list
+    through a subcommand untouched."""
     return provision.main(provision_args)
 
 

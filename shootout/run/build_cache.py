@@ -6,7 +6,8 @@ a workload outside the checkout cannot list in its sources), the target interpre
 implementation), the env's exact pins (Cython, Pythran, numpy, cffi versions), the C and C++ compiler versions
 (honouring CC/CXX) and the CPU model and flags (-march=native builds for this CPU). A hit reuses the built
 files and the original build's record and log: the archive still says how long the build took when it ran, its
-flags and the extension's sha256, plus "cached" and the key. `--no-build-cache` rebuilds everything and leaves the cache as it is.
+flags and the extension's sha256, plus "cached" and the key. `--no-build-cache` rebuilds everything and leaves
+the cache as it is.
 """
 
 from __future__ import annotations

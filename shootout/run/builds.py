@@ -97,7 +97,8 @@ def _build(r: BuildRequest, build_dir: Path, log_path: Path, stop: StopRequest) 
     ]
     started = time.perf_counter()
     returncode = run_logged(
-        cmd, log_path, timeout=r.timeout, cwd=ROOT, env=dict(os.environ, PYTHONDONTWRITEBYTECODE="1"), stop=stop
+        cmd, log_path, timeout=r.timeout, cwd=ROOT, env=dict(os.environ, PYTHONDONTWRITEBYTECODE="1"),
+        stop=stop,
     )
     error = f"build timed out after {r.timeout:.0f} s" if returncode is None else None
     seconds = time.perf_counter() - started
@@ -110,7 +111,8 @@ def _build(r: BuildRequest, build_dir: Path, log_path: Path, stop: StopRequest) 
     if not record and error is None:
         error = f"builder exited {returncode} without a record; see the log"
     if record and error is None:
-        record["seconds"] = round(seconds, 3)  # what the build cost as the orchestrator saw it (kept when cached)
+        # what the build cost as the orchestrator saw it (kept when cached)
+        record["seconds"] = round(seconds, 3)
         record_path.write_text(json.dumps(record, indent=1, sort_keys=True))
     return _result(r, record, error, seconds, build_dir, log_path, returncode=returncode)
 
@@ -131,6 +133,7 @@ def _result(r: BuildRequest, record: dict, error: str | None, seconds: float, bu
         workload=r.workload.name, variant=r.variant, env=r.env.name, status=status, seconds=round(seconds, 3),
         build_dir=str(build_dir), log_file=f"logs/{log_path.name}", compiler=record.get("compiler"),
         compiler_version=record.get("compiler_version"), flags=_flags(record),
-        tool_versions=dict(record.get("tool_versions") or {}), extension_sha256=record.get("extension_sha256"),
+        tool_versions=dict(record.get("tool_versions") or {}),
+        extension_sha256=record.get("extension_sha256"),
         error=error if status == "build_failed" else record.get("error"), cached=cached, key=key,
     )

@@ -1,8 +1,8 @@
 """The workload folders this checkout can run, and each one's contract (workloads/<name>/spec.py: WORKLOAD).
 
 The orchestrator reads a contract in-process (stdlib-only data and two small functions) but never imports a
-variant. `snapshot()` is the contract as data, with a sha256 of every variant source: it goes into the archive,
-so the report never imports workloads/ and `reproduce` can tell which sources changed since.
+variant. `snapshot()` is the contract as data, with a sha256 of every variant source: it goes into the
+archive, so the report never imports workloads/ and `reproduce` can tell which sources changed since.
 """
 
 from __future__ import annotations
@@ -16,7 +16,8 @@ ROOT = Path(__file__).resolve().parents[2]
 WORKLOADS_DIR = ROOT / "workloads"
 HARNESS = WORKLOADS_DIR / "harness.py"
 BUILDER = WORKLOADS_DIR / "build.py"
-WORKLOADS_PATH_ENV = "PYSHOOTOUT_WORKLOADS_PATH"  # extra folders holding workload folders (workloads/__init__.py)
+# extra folders holding workload folders (workloads/__init__.py)
+WORKLOADS_PATH_ENV = "PYSHOOTOUT_WORKLOADS_PATH"
 DEFAULT_WORKLOAD = "julia"  # the tutorial's workload: what `nox -s compare` runs when no --workload is given
 
 
@@ -41,7 +42,8 @@ def folder(name: str) -> Path:
 
 
 def load(name: str):
-    """The Workload contract of <folder>/<name>/spec.py (the workloads package's path follows the search path)."""
+    """The Workload contract of <folder>/<name>/spec.py (the workloads package's path follows the search
+    path)."""
     import workloads
     from workloads.contract import Workload
 
@@ -75,7 +77,9 @@ def source_hashes(workload, variant) -> dict[str, str | None]:
     hashes = {}
     for relative in variant.sources:
         path = (base / relative).resolve()
-        hashes[os.path.relpath(path, ROOT)] = hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else None
+        hashes[os.path.relpath(path, ROOT)] = (
+            hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else None
+        )
     return hashes
 
 

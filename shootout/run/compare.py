@@ -63,7 +63,8 @@ class CompareOptions:
     recreate_envs: bool = False
     build_cache: bool = True
     locks: dict[str, str] = field(default_factory=dict)  # interpreter name -> exact pins (reproduce)
-    baseline_interpreter: str | None = None  # speedups over the baseline variant there (None: first GIL CPython)
+    # speedups over the baseline variant there (None: first GIL CPython)
+    baseline_interpreter: str | None = None
     run_id: str | None = None  # --resume: the interrupted run's id (a new run reserves its own)
     resume: Path | None = None
     extra_metadata: dict = field(default_factory=dict)
@@ -84,7 +85,8 @@ class RunState:
     envs: dict[str, environments.TargetEnv] = field(default_factory=dict)
     env_failures: dict[str, str] = field(default_factory=dict)
     references: dict[tuple[str, ParamSet], Path] = field(default_factory=dict)  # (workload, size)
-    builds: dict[tuple[str, str, str], BuildResult] = field(default_factory=dict)  # (interpreter, workload, variant)
+    # (interpreter, workload, variant)
+    builds: dict[tuple[str, str, str], BuildResult] = field(default_factory=dict)
     records: list[Record] = field(default_factory=list)
     plain_records: list[PlainRecord] = field(default_factory=list)  # plain-program processes (overhead check)
     sampling: dict[str, str] = field(default_factory=dict)  # cell key -> why it stopped getting processes
@@ -189,8 +191,9 @@ class ReferenceFailed(Exception):
 
 
 def reference_name(workload, size: ParamSet) -> str:
-    """<workload>-<label>-<hash>: the hash covers the parameters, spec.py (inputs, verification) and the reference
-    variant's sources, so editing any of them computes a new reference instead of judging against a stale one."""
+    """<workload>-<label>-<hash>: the hash covers the parameters, spec.py (inputs, verification) and the
+    reference variant's sources, so editing any of them computes a new reference instead of judging against a
+    stale one."""
     reference = workload.variant(workload.roles.reference)
     basis = {"params": size.params, "spec": catalog.spec_hash(workload),
              "sources": catalog.source_hashes(workload, reference)}
@@ -216,8 +219,8 @@ def ensure_reference(
     if stop.requested:
         return None
     if returncode != 0 or not path.exists():
-        raise ReferenceFailed(f"the reference variant failed on the orchestrator's CPython (exit {returncode}); "
-                              f"see logs/{log.name}")
+        raise ReferenceFailed(f"the reference variant failed on the orchestrator's CPython "
+                              f"(exit {returncode}); see logs/{log.name}")
     return path
 
 
@@ -227,7 +230,8 @@ def prepare_references(state: RunState) -> None:
         name = workload.name
         try:
             ref = ensure_reference(
-                workload, size, state.options.work_dir / "references", state.logs_dir / "references.log", state.stop,
+                workload, size, state.options.work_dir / "references", state.logs_dir / "references.log",
+                state.stop,
             )
         except ReferenceFailed as exc:
             say(f"reference for {name} {size.label} failed: {exc}")
@@ -256,8 +260,8 @@ def build_variants(state: RunState) -> None:
         if key not in state.builds:
             say(f"build {p.cell.variant} in {p.cell.interpreter}")
             result = build_variant(BuildRequest(
-                state.envs[p.cell.interpreter], state.contract(p.cell.workload), p.cell.variant, state.builds_dir,
-                state.logs_dir, state.options.build_timeout,
+                state.envs[p.cell.interpreter], state.contract(p.cell.workload), p.cell.variant,
+                state.builds_dir, state.logs_dir, state.options.build_timeout,
                 state.options.work_dir / "build-cache" if state.options.build_cache else None,
             ), stop=state.stop)
             if state.stop.requested:
@@ -274,7 +278,8 @@ def build_variants(state: RunState) -> None:
 
 def baseline_weights(state: RunState) -> dict[str, int]:
     """Cell key -> how many speedups divide by it: the baseline cell of each workload and size, on the column
-    summaries.baseline_cells will take if that cell verifies (summaries.baseline_columns: one rule for both)."""
+    summaries.baseline_cells will take if that cell verifies (summaries.baseline_columns: one rule for
+    both)."""
     o = state.options
     ranked = summaries.baseline_columns(((i.name, i.implementation, i.free_threaded) for i in o.interpreters),
                                     o.baseline_interpreter)
@@ -283,7 +288,8 @@ def baseline_weights(state: RunState) -> dict[str, int]:
     weights = {}
     for c in pending:
         if (c.variant, c.threads, c.interpreter) == (state.contract(c.workload).roles.baseline, 1, column):
-            weights[c.key] = sum(1 for other in pending if (other.workload, other.size) == (c.workload, c.size)) - 1
+            weights[c.key] = sum(
+                1 for other in pending if (other.workload, other.size) == (c.workload, c.size)) - 1
     return weights
 
 
@@ -358,17 +364,19 @@ def collect_records(state: RunState) -> list[Record]:
 
 def missing_cells(state: RunState) -> list[str]:
     """Cells that should have run but did not finish sampling (a signal stopped the run first)."""
-    return sorted(p.cell.key for p in state.planned if p.status == "pending" and p.cell.key not in state.sampling)
+    return sorted(p.cell.key for p in state.planned
+                  if p.status == "pending" and p.cell.key not in state.sampling)
 
 
 def describe(method: Method) -> str:
     if method.precision is None:
         return f"{method.processes} processes per cell"
-    budget = f", no extra process past {method.run_seconds / 60:g} min" if method.run_seconds is not None else ""
+    budget = (f", no extra process past {method.run_seconds / 60:g} min"
+              if method.run_seconds is not None else "")
     return (f"{method.processes} processes per cell, then more until each speedup's CI is within "
             f"±{method.precision:.1%} or the cell's own median's within ±{method.precision / 2:.1%} "
-            f"(at most {method.max_processes} and {method.cell_seconds:g} s per cell, √k times both for a baseline "
-            f"k speedups divide by{budget})")
+            f"(at most {method.max_processes} and {method.cell_seconds:g} s per cell, √k times both for a "
+            f"baseline k speedups divide by{budget})")
 
 
 def _build_entries(state: RunState) -> list[dict]:
@@ -386,7 +394,8 @@ def run_metadata(state: RunState, finished_at: str, git: dict) -> dict:
         "workloads": [sel.workload.name for sel in o.selections],
         "workloads_path": os.environ.get(catalog.WORKLOADS_PATH_ENV) or None,
         "baseline_interpreter": o.baseline_interpreter,
-        "contracts": {sel.workload.name: catalog.snapshot(sel.workload, sel.variant_names) for sel in o.selections},
+        "contracts": {sel.workload.name: catalog.snapshot(sel.workload, sel.variant_names)
+                      for sel in o.selections},
         "variants": {sel.workload.name: sel.variant_names for sel in o.selections},
         "sizes": {sel.workload.name: [{"label": s.label, "params": s.params} for s in sel.sizes]
                   for sel in o.selections},
@@ -460,7 +469,8 @@ def run(options: CompareOptions, stop: StopRequest, render: Callable[[Path], byt
     finally:
         for env in state.envs.values():
             env.release()
-        shutil.rmtree(state.builds_dir, ignore_errors=True)  # the archive keeps each build's sha256, flags, log
+        # the archive keeps each build's sha256, flags, log
+        shutil.rmtree(state.builds_dir, ignore_errors=True)
     shutil.rmtree(state.run_dir, ignore_errors=True)  # published: the staged copy is no longer needed
     return outcome
 
@@ -481,8 +491,8 @@ def _build_key(build: dict) -> tuple:
 
 
 def _previous_records(path: Path) -> tuple[dict[str, list[Record]], dict[str, str], list[PlainRecord]]:
-    """Records of an earlier (interrupted) archive, by cell, for --resume, their sampling stop reasons, and its
-    plain-program records (kept: the overhead check compares them with the kept cells).
+    """Records of an earlier (interrupted) archive, by cell, for --resume, their sampling stop reasons, and
+    its plain-program records (kept: the overhead check compares them with the kept cells).
 
     A cell counts as done when its sampling finished (it has a stop reason) or it could not run at all; a
     half-sampled cell is run again whole, so a cell's processes always come from one sitting.

@@ -1,4 +1,5 @@
-"""What the orchestrator tells the user while it works: one line at a time on stderr (stdout is for results)."""
+"""What the orchestrator tells the user while it works: one line at a time on stderr (stdout is for
+results)."""
 
 from __future__ import annotations
 

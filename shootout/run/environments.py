@@ -3,8 +3,8 @@
 Environments are created with uv (as nox's uv backend does) or venv+pip when uv is absent, and reused while
 the interpreter and the pins are unchanged: rebuilding numpy-sized envs on every run would dwarf the runs.
 
-Runs sharing a work dir coordinate through a lock per env: creating (or re-creating) one is exclusive, using one
-is shared and lasts until the run releases it, so no run ever sees, or deletes, an env another is half-way
+Runs sharing a work dir coordinate through a lock per env: creating (or re-creating) one is exclusive, using
+one is shared and lasts until the run releases it, so no run ever sees, or deletes, an env another is half-way
 through. The marker that makes an env reusable is written last, so an interrupted install is redone next time.
 """
 
@@ -70,13 +70,16 @@ def requirements_for(interp: Interpreter, purpose: str = "") -> Path:
         "cpython-freethreaded" if interp.free_threaded else "cpython"
     minor = ".".join((interp.version or "").split(".")[:2])
     candidates = [f"{purpose}{kind}{minor}.txt", f"{purpose}{kind}.txt", f"{kind}{minor}.txt", f"{kind}.txt"]
-    return next((p for p in (REQUIREMENTS_DIR / c for c in candidates) if p.exists()), REQUIREMENTS_DIR / f"{kind}.txt")
+    return next((p for p in (REQUIREMENTS_DIR / c for c in candidates) if p.exists()),
+                REQUIREMENTS_DIR / f"{kind}.txt")
 
 
 def pinned_requirements(work_dir: Path, lock: str) -> tuple[Path, Path]:
-    """An archive's lock as a requirements file, and the envs dir for envs built from exactly it (`reproduce`):
-    keyed by the lock's hash, so they never replace the timing envs made from the project's own pins."""
-    pins = "".join(line + "\n" for line in lock.splitlines() if "==" in line and not line.lstrip().startswith("#"))
+    """An archive's lock as a requirements file, and the envs dir for envs built from exactly it
+    (`reproduce`): keyed by the lock's hash, so they never replace the timing envs made from the project's own
+    pins."""
+    pins = "".join(line + "\n" for line in lock.splitlines()
+                   if "==" in line and not line.lstrip().startswith("#"))
     digest = hashlib.sha256(pins.encode()).hexdigest()[:12]
     envs_dir = work_dir / "envs-locked" / digest
     envs_dir.mkdir(parents=True, exist_ok=True)
@@ -120,7 +123,8 @@ def ensure(
     path = envs_dir / interp.name
     lease = Lock(envs_dir / f".{interp.name}.lock", f"environment {interp.name}").acquire()
     try:
-        env = _ensure_locked(interp, path, log, recreate, requirements or requirements_for(interp, purpose), stop)
+        env = _ensure_locked(
+            interp, path, log, recreate, requirements or requirements_for(interp, purpose), stop)
     except BaseException:
         lease.release()
         raise
@@ -156,12 +160,15 @@ def _ensure_locked(
         created_seconds=0.0 if reused else time.perf_counter() - started,
         reused=reused,
         lock=freeze(python, uv),
-        backend="uv" if uv else "venv" if not rootfs.launcher_root(str(interp.executable)) else "venv (rootfs)",
+        backend=(
+            "uv" if uv else "venv" if not rootfs.launcher_root(str(interp.executable)) else "venv (rootfs)"
+        ),
     )
 
 
 def _create(
-    interp: Interpreter, path: Path, python: Path, requirements: Path, uv: str | None, log: Path, stop: StopRequest
+    interp: Interpreter, path: Path, python: Path, requirements: Path, uv: str | None, log: Path,
+    stop: StopRequest,
 ) -> None:
     if path.exists():
         shutil.rmtree(path)

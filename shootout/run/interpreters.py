@@ -1,4 +1,5 @@
-"""Find and probe the target interpreters: a missing one becomes a skipped column with its reason, never a crash."""
+"""Find and probe the target interpreters: a missing one becomes a skipped column with its reason, never a
+crash."""
 
 from __future__ import annotations
 
@@ -38,7 +39,9 @@ info = {
     "compiler": platform.python_compiler(),
     "build": list(platform.python_build()),
     "cache_tag": sys.implementation.cache_tag,
-    "pypy_version": ".".join(map(str, sys.pypy_version_info[:3])) if hasattr(sys, "pypy_version_info") else None,
+    "pypy_version": (
+        ".".join(map(str, sys.pypy_version_info[:3])) if hasattr(sys, "pypy_version_info") else None
+    ),
     "include_dir": sysconfig.get_paths().get("include"),
     "gil_enabled": sys._is_gil_enabled() if hasattr(sys, "_is_gil_enabled") else None,
     "free_threaded": sysconfig.get_config_var("Py_GIL_DISABLED") == 1,
@@ -73,7 +76,8 @@ class Interpreter:
 
     @property
     def platform_keys(self) -> list[str]:
-        """What a variant's `unsupported` map is looked up with for this column (workloads/_runtime.py alike)."""
+        """What a variant's `unsupported` map is looked up with for this column (workloads/_runtime.py
+        alike)."""
         return [str(self.implementation)] + (["free-threaded"] if self.free_threaded else [])
 
     def to_json(self) -> dict:
@@ -112,7 +116,8 @@ def _probe_or_error(executable: str) -> tuple[dict | None, str | None]:
 
 
 def resolve(requested: str, pythons_dir: Path | None = None) -> Interpreter:
-    """Turn a name ("pypy3", "python3.12", "3.13t") or a path into a probed Interpreter, or an unavailable one.
+    """Turn a name ("pypy3", "python3.12", "3.13t") or a path into a probed Interpreter, or an unavailable
+    one.
 
     A name that PATH lacks (or whose PATH entry does not run, e.g. a pyenv shim) is looked up among the
     provisioned interpreters (`nox -s interpreters -- 3.13t`): "3.13t", "cpython3.13t", "python3.13t".
@@ -142,7 +147,9 @@ def resolve(requested: str, pythons_dir: Path | None = None) -> Interpreter:
     return _interpreter(requested, executable, info, built)
 
 
-def _interpreter(requested: str, executable: str, info: dict, built: provision.Provisioned | None) -> Interpreter:
+def _interpreter(
+    requested: str, executable: str, info: dict, built: provision.Provisioned | None
+) -> Interpreter:
     impl = info["implementation"]
     major, minor = info["version_info"][:2]
     threaded = "t" if info.get("free_threaded") else ""

@@ -1,13 +1,14 @@
 """SIGINT and SIGTERM as state, never as exceptions.
 
 A handler that raises lands wherever the main thread happens to be: inside a logging lock release or a
-__del__, Python prints "Exception ignored" and the interrupt is lost (seen on a loaded machine). So the handler
-here only records the signal and kills the child process group that is running (a worker, a build, an env
-install), which makes whatever the main thread waits on return at once; the run loop asks `requested` between
-steps and stops, archives what finished and exits 130.
+__del__, Python prints "Exception ignored" and the interrupt is lost (seen on a loaded machine). So the
+handler here only records the signal and kills the child process group that is running (a worker, a build, an
+env install), which makes whatever the main thread waits on return at once; the run loop asks `requested`
+between steps and stops, archives what finished and exits 130.
 
-While the archive is being written the run must not be torn: the first signal there only says so, and a further
-one abandons the run (the half-written staging tree is removed; nothing is published under the final name).
+While the archive is being written the run must not be torn: the first signal there only says so, and a
+further one abandons the run (the half-written staging tree is removed; nothing is published under the final
+name).
 """
 
 from __future__ import annotations
@@ -27,7 +28,8 @@ SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
 def _write(text: str) -> None:
-    """Straight to fd 2: safe inside a signal handler even if sys.stderr's lock is held by the interrupted code."""
+    """Straight to fd 2: safe inside a signal handler even if sys.stderr's lock is held by the interrupted
+    code."""
     try:
         os.write(2, (text + "\n").encode())
     except OSError:
@@ -93,7 +95,8 @@ class StopRequest:
 
     @contextmanager
     def child(self, proc: subprocess.Popen) -> Iterator[subprocess.Popen]:
-        """Register a running child so a signal kills it; kill it if it is still running when the block exits."""
+        """Register a running child so a signal kills it; kill it if it is still running when the block
+        exits."""
         self.children.add(proc)
         try:
             if self.requested:  # the signal came between Popen and here

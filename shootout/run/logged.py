@@ -1,7 +1,7 @@
 """Run a child process with its whole output in a log file the archive keeps (env, reference, build, profile).
 
-The child gets its own session, so a Ctrl-C at the terminal reaches only the orchestrator, which then kills the
-child's whole group through `stop` (see interrupts.py) instead of each child dying at its own moment.
+The child gets its own session, so a Ctrl-C at the terminal reaches only the orchestrator, which then kills
+the child's whole group through `stop` (see interrupts.py) instead of each child dying at its own moment.
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""The cells of a comparison (workload × variant × interpreter × threads × parameter set) and how each is measured."""
+"""The cells of a comparison (workload × variant × interpreter × threads × parameter set) and how each is
+measured."""
 
 from __future__ import annotations
 
@@ -12,9 +13,9 @@ from .interpreters import Interpreter
 
 @dataclass(frozen=True)
 class CallPlan:
-    """How many calls one worker process makes (the harness's --calls, --min-calls and --max-seconds): at least
-    `least`, at most `most`, and past `least` none once `seconds` went into the kernel. `note` says where the
-    number came from (kept in the record)."""
+    """How many calls one worker process makes (the harness's --calls, --min-calls and --max-seconds): at
+    least `least`, at most `most`, and past `least` none once `seconds` went into the kernel. `note` says
+    where the number came from (kept in the record)."""
 
     most: int
     least: int
@@ -26,22 +27,23 @@ class CallPlan:
 class Method:
     """How many fresh processes each cell gets and how many calls each process makes.
 
-    Sequential (precision set): every cell gets `processes` in rounds; then more, allocated by sampling.Sampler,
-    until its speedup's CI is within `precision` (relative half-width) or its own median's within half of it
-    (`stop_rule` "speedup"; archives from before it, without the field, used "median": the cell's own median CI
-    within `precision`), at most `max_processes`, `cell_seconds` of worker time per cell, and none past the
-    minimum that would end after `run_seconds` of sampling (wall). Fixed (precision None): exactly `processes`.
-    Per process (calls_for): every cell's call 1 is set apart, so cells that are not JIT-compiled make
-    `warmups` + up to `calls` calls, stopping after the first later one once `call_seconds` went into the
-    kernel (the precision comes from more processes, not more calls of one). JIT cells (PyPy, Numba) follow
-    their warm-up: a cell's first process explores, up to `jit_calls` calls and, past 1 + `jit_steady_calls`,
-    `jit_seconds` of kernel time; its change points say where its steady state starts (call s), and every later
-    process of the cell makes s + `jit_steady_calls` calls (at most `jit_calls`). Archives from before
-    `jit_steady_calls` made up to `jit_calls`, stopping after `jit_min_calls` once `jit_seconds` went in.
-    `plain_check`: one process of each workload's plain program per interpreter column in every round of the
-    minimum (the harness-overhead check, interleaved with the cells' processes). `layout_paddings`: on PyPy,
-    every process (plain ones too) first compiles a number of small loops drawn from 0..n-1 by the seed, so that
-    the kernel's machine code lands at a different place in each (workloads/harness.pad_jit_code).
+    Sequential (precision set): every cell gets `processes` in rounds; then more, allocated by
+    sampling.Sampler, until its speedup's CI is within `precision` (relative half-width) or its own median's
+    within half of it (`stop_rule` "speedup"; archives from before it, without the field, used "median": the
+    cell's own median CI within `precision`), at most `max_processes`, `cell_seconds` of worker time per cell,
+    and none past the minimum that would end after `run_seconds` of sampling (wall). Fixed (precision None):
+    exactly `processes`. Per process (calls_for): every cell's call 1 is set apart, so cells that are not
+    JIT-compiled make `warmups` + up to `calls` calls, stopping after the first later one once `call_seconds`
+    went into the kernel (the precision comes from more processes, not more calls of one). JIT cells (PyPy,
+    Numba) follow their warm-up: a cell's first process explores, up to `jit_calls` calls and, past 1 +
+    `jit_steady_calls`, `jit_seconds` of kernel time; its change points say where its steady state starts
+    (call s), and every later process of the cell makes s + `jit_steady_calls` calls (at most `jit_calls`).
+    Archives from before `jit_steady_calls` made up to `jit_calls`, stopping after `jit_min_calls` once
+    `jit_seconds` went in. `plain_check`: one process of each workload's plain program per interpreter column
+    in every round of the minimum (the harness-overhead check, interleaved with the cells' processes).
+    `layout_paddings`: on PyPy, every process (plain ones too) first compiles a number of small loops drawn
+    from 0..n-1 by the seed, so that the kernel's machine code lands at a different place in each
+    (workloads/harness.pad_jit_code).
     """
 
     name: str
@@ -49,22 +51,25 @@ class Method:
     warmups: int  # leading calls reported apart (the first call)
     calls: int  # timed calls after the warmups, at most (cells that are not JIT-compiled)
     jit_calls: int  # JIT: calls per process, at most...
-    jit_seconds: float = 20.0  # ...and, exploring, no more once this much time went into calls past the minimum
+    # ...and, exploring, no more once this much time went into calls past the minimum
+    jit_seconds: float = 20.0
     jit_min_calls: int = 8  # archives from before jit_steady_calls: the minimum
     call_seconds: float = 3.0
     precision: float | None = None
     max_processes: int = 30
     cell_seconds: float = 120.0
-    run_seconds: float | None = None  # sequential: no process past a cell's minimum would end after this (wall)
+    # sequential: no process past a cell's minimum would end after this (wall)
+    run_seconds: float | None = None
     baseline_processes: int | None = None  # sequential: the minimum of a cell the speedups divide by
     stop_rule: str = "speedup"  # sequential: what "precise enough" means (see above)
     jit_steady_calls: int | None = None  # JIT: steady calls a process makes past its cell's learned warm-up
     plain_check: bool = False  # the harness-overhead check (archives from before it: none)
-    layout_paddings: int = 0  # PyPy: each process compiles a drawn 0..n-1 small loops first (harness.pad_jit_code)
+    # PyPy: each process compiles a drawn 0..n-1 small loops first (harness.pad_jit_code)
+    layout_paddings: int = 0
 
     def calls_for(self, rule: str, steady_start: int | None = None) -> CallPlan:
-        """The calls of one process of a cell under warm-up rule `rule` (warmup.rule_for); for a JIT cell whose
-        warm-up was learned, `steady_start` is the index of its first steady call (None: explore)."""
+        """The calls of one process of a cell under warm-up rule `rule` (warmup.rule_for); for a JIT cell
+        whose warm-up was learned, `steady_start` is the index of its first steady call (None: explore)."""
         if rule not in JIT_RULES:
             warmups = 0 if rule == "interpreted" else self.warmups  # "interpreted": archives that kept call 1
             most = warmups + self.calls
@@ -73,7 +78,8 @@ class Method:
         if not self.jit_steady_calls:
             return CallPlan(most, min(self.jit_min_calls, most), self.jit_seconds)
         if steady_start is None:
-            return CallPlan(most, min(1 + self.jit_steady_calls, most), self.jit_seconds, "exploring the warm-up")
+            return CallPlan(
+                most, min(1 + self.jit_steady_calls, most), self.jit_seconds, "exploring the warm-up")
         planned = min(most, steady_start + self.jit_steady_calls)
         return CallPlan(planned, planned, self.jit_seconds,
                         f"steady from call {steady_start + 1} in the cell's first process: {planned} calls")
@@ -164,8 +170,8 @@ def parameter_sets(workload, explicit: list[dict], swept: dict[str, list], quick
     labels = [s.label for s in unique]
     clash = next((label for label in labels if labels.count(label) > 1), None)
     if clash is not None:
-        raise ValueError(f"two parameter sets share the label {clash!r}: the workload's label must name every "
-                         "parameter that varies")
+        raise ValueError(f"two parameter sets share the label {clash!r}: the workload's label must name "
+                         "every parameter that varies")
     return unique
 
 
@@ -176,7 +182,8 @@ def plan(
     threads: list[int],
     sizes: list[ParamSet],
 ) -> list[PlannedCell]:
-    """Every requested cell, including those that cannot run (with the reason), so nothing silently vanishes."""
+    """Every requested cell, including those that cannot run (with the reason), so nothing silently
+    vanishes."""
     table = workload.table(include_fixtures=True)
     cells: list[PlannedCell] = []
     for variant in (table[name] for name in variant_names):
@@ -192,6 +199,8 @@ def plan(
                         status = "unsupported"
                         reason = variant.unsupported_on(interp.platform_keys)
                     cells.append(
-                        PlannedCell(cell, variant.technology, interp.implementation, variant.parallel, status, reason)
+                        PlannedCell(
+                            cell, variant.technology, interp.implementation, variant.parallel, status, reason
+                        )
                     )
     return cells

@@ -1,4 +1,5 @@
-"""What a reader needs to judge or redo a run: machine, kernel, load, project commit (as pyperf collects it)."""
+"""What a reader needs to judge or redo a run: machine, kernel, load, project commit (as pyperf collects
+it)."""
 
 from __future__ import annotations
 
@@ -40,7 +41,9 @@ def cpu_info() -> dict:
         "max_freq_khz": freq or None,
         "governor": governor or None,
         "flags": sorted(fields.get("flags", "").split()),
-        "simd": [f for f in ("sse4_2", "avx", "avx2", "fma", "avx512f") if f in fields.get("flags", "").split()],
+        "simd": [
+            f for f in ("sse4_2", "avx", "avx2", "fma", "avx512f") if f in fields.get("flags", "").split()
+        ],
     }
 
 
@@ -56,7 +59,8 @@ def git_info() -> dict:
     def git(*args: str) -> str | None:
         try:
             out = subprocess.run(
-                ["git", *args], cwd=ROOT, capture_output=True, text=True, timeout=20, stdin=subprocess.DEVNULL, check=False)
+                ["git", *args], cwd=ROOT, capture_output=True, text=True, timeout=20,
+                stdin=subprocess.DEVNULL, check=False)
         except (OSError, subprocess.SubprocessError):
             return None
         return out.stdout.strip() if out.returncode == 0 else None

@@ -82,7 +82,8 @@ def swept_parameters(workload, texts: list[str]) -> dict[str, list]:
         name, sep, values = text.partition("=")
         if not sep or not values:
             raise UsageError(f"--param {text!r} is not NAME=VALUE[,VALUE...]")
-        swept[name.strip()] = [_parameter(workload, name.strip(), v.strip(), "--param") for v in values.split(",") if v.strip()]
+        swept[name.strip()] = [_parameter(workload, name.strip(), v.strip(), "--param")
+                               for v in values.split(",") if v.strip()]
     return swept
 
 
@@ -90,7 +91,8 @@ def parameter_sets_of(args: argparse.Namespace, workload, several: bool = False)
     """This workload's parameter sets. With several workloads, --param applies to those declaring the name and
     the --sizes shorthand is refused (it would mean different things)."""
     if several and args.sizes:
-        raise UsageError("--sizes is a single workload's shorthand; with several workloads use --param NAME=VALUE")
+        raise UsageError("--sizes is a single workload's shorthand; with several workloads use "
+                         "--param NAME=VALUE")
     explicit = shorthand_sets(workload, csv(args.sizes)) if args.sizes else []
     declared = {p.name for p in workload.parameters}
     mine = [t for t in args.param or [] if not several or t.partition("=")[0].strip() in declared]
@@ -109,7 +111,8 @@ def check_parameters_used(args: argparse.Namespace, workloads: list) -> None:
     for text in args.param or []:
         name = text.partition("=")[0].strip()
         if name not in declared:
-            raise UsageError(f"--param: {name!r} is not a parameter of {', '.join(w.name for w in workloads)} "
+            raise UsageError(f"--param: {name!r} is not a parameter of "
+                             f"{', '.join(w.name for w in workloads)} "
                              f"(accepted: {', '.join(sorted(declared))})")
 
 
@@ -141,8 +144,8 @@ def method_of(args: argparse.Namespace) -> Method:
     if budget:
         run_seconds = budget_of(budget) or None
     changed = any(overrides.values()) or args.precision or budget
-    return replace(base, name="custom" if changed else base.name, precision=precision, run_seconds=run_seconds,
-                   **values)
+    return replace(base, name="custom" if changed else base.name, precision=precision,
+                   run_seconds=run_seconds, **values)
 
 
 def budget_of(text: str) -> float:
@@ -188,13 +191,14 @@ def variant_names(args: argparse.Namespace, workloads: list) -> dict[str, list[s
 
 
 def interpreters_of(args: argparse.Namespace):
-    """The run's columns; with --suite, every column a name (not a path) asks for comes from that Debian suite's
-    root file system (pypy3.11 is pypy3.11-<suite>), so that every ratio is taken in one toolchain."""
+    """The run's columns; with --suite, every column a name (not a path) asks for comes from that Debian
+    suite's root file system (pypy3.11 is pypy3.11-<suite>), so that every ratio is taken in one toolchain."""
     names = csv(args.interpreter)
     suite = getattr(args, "suite", None)
     if suite:
         if not names:
-            raise UsageError("--suite needs --interpreter with the columns to take from it (e.g. pypy3.11,3.14)")
+            raise UsageError("--suite needs --interpreter with the columns to take from it "
+                             "(e.g. pypy3.11,3.14)")
         if suite not in rootfs.SUITES:
             raise UsageError(f"--suite {suite!r}: one of {', '.join(rootfs.SUITES)}")
         names = [n if "/" in n or n.endswith(f"-{suite}") else f"{n}-{suite}" for n in names]
@@ -226,9 +230,11 @@ def selections_of(args: argparse.Namespace) -> list[WorkloadSelection]:
 def compare_options(args: argparse.Namespace) -> CompareOptions:
     selections = selections_of(args)
     # parallel variants run at 1..N threads (N = cores) by default: the thread-scaling table needs the 1
-    threads = [positive_int(t, "--threads") for t in csv(args.threads)] or list(range(1, (os.cpu_count() or 1) + 1))
+    threads = ([positive_int(t, "--threads") for t in csv(args.threads)]
+               or list(range(1, (os.cpu_count() or 1) + 1)))
     method = method_of(args)
-    timeout, build_timeout = seconds(args.timeout, "--timeout"), seconds(args.build_timeout, "--build-timeout")
+    timeout, build_timeout = (
+        seconds(args.timeout, "--timeout"), seconds(args.build_timeout, "--build-timeout"))
     interpreters = interpreters_of(args)
     names = [i.name for i in interpreters if i.available]
     if args.baseline_interpreter and args.baseline_interpreter not in names:
@@ -237,7 +243,8 @@ def compare_options(args: argparse.Namespace) -> CompareOptions:
     seed = positive_int(args.seed, "--seed") if args.seed else int.from_bytes(os.urandom(4), "little") or 1
     return CompareOptions(
         selections=selections, interpreters=interpreters, threads=sorted(set(threads)), method=method,
-        results_dir=Path(args.output), work_dir=Path(args.work_dir), timeout=timeout, build_timeout=build_timeout,
+        results_dir=Path(args.output), work_dir=Path(args.work_dir), timeout=timeout,
+        build_timeout=build_timeout,
         seed=seed, command_line=command_line("compare"),
         recreate_envs=args.recreate_envs, build_cache=not args.no_build_cache,
         baseline_interpreter=args.baseline_interpreter,

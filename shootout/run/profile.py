@@ -1,8 +1,8 @@
 """`nox -s profile`: the tutorial's profilers in their own envs, written into an archive's profiles/ folder.
 
-Any workload: workloads/profiler.py drives the workload's baseline variant (make_inputs, prepare, calculate) and
-finds its Cython and Numba variants from the contract; a tool that has nothing to look at in this workload (no
-Cython variant, no Numba variant, a baseline that needs a build or does not run on that interpreter) is
+Any workload: workloads/profiler.py drives the workload's baseline variant (make_inputs, prepare, calculate)
+and finds its Cython and Numba variants from the contract; a tool that has nothing to look at in this workload
+(no Cython variant, no Numba variant, a baseline that needs a build or does not run on that interpreter) is
 recorded as skipped with the reason. Profiling envs live apart from timing envs (profilers and their deps must
 never perturb a timed run). The result goes into an existing archive (`--into results/<run-id>`: re-hashed and
 re-rendered) or, by default, into a new profile-only archive.
@@ -30,7 +30,8 @@ from .matrix import ParamSet
 
 PROFILER = ROOT / "workloads" / "profiler.py"
 
-# (tool, implementation it runs on): cProfile/line_profiler/annotations on CPython; memory on both; vmprof on PyPy
+# (tool, implementation it runs on): cProfile/line_profiler/annotations on CPython; memory on both; vmprof on
+# PyPy
 BASELINE_TOOLS = ("cprofile", "line", "memory", "vmprof")  # the ones that run the baseline variant
 PLAN = [
     ("cprofile", "cpython"),
@@ -48,7 +49,8 @@ def not_applicable(workload, tool: str, implementation: str) -> str | None:
     if tool in BASELINE_TOOLS:
         baseline = workload.variant(workload.roles.baseline)
         if baseline.build != "none":
-            return f"the baseline variant {baseline.name} needs a {baseline.build} build (profiled: build-free only)"
+            return (f"the baseline variant {baseline.name} needs a {baseline.build} build "
+                    "(profiled: build-free only)")
         if baseline.unsupported.get(implementation):
             return f"the baseline variant {baseline.name}: {baseline.unsupported[implementation]}"
     elif tool == "cython-annotate" and not any(v.build == "cython" for v in workload.variants):
@@ -123,7 +125,8 @@ def run(options: ProfileOptions, render: Callable[[Path], bytes]) -> tuple[Path,
     shutil.rmtree(run_dir, ignore_errors=True)
     failed = [r for r in results if r["status"] == "failed"]
     for r in results:
-        say(f"  {r['tool']:16} {r['implementation']:8} {r['status']}{': ' + r['error'] if r.get('error') else ''}")
+        say(f"  {r['tool']:16} {r['implementation']:8} "
+            f"{r['status']}{': ' + r['error'] if r.get('error') else ''}")
     return final, (1 if failed else 0)
 
 
@@ -154,18 +157,22 @@ def run_tool(options: ProfileOptions, tool: str, implementation: str, env: envir
 
 
 def index_json(options: ProfileOptions, results: list[dict], started: dt.datetime) -> dict:
-    """profiles/index.json: what was profiled (workload, baseline, parameters, the sources' sha256) and how."""
+    """profiles/index.json: what was profiled (workload, baseline, parameters, the sources' sha256) and
+    how."""
     workload = options.workload
     profiled = catalog.snapshot(workload, profiled_variants(workload))
     return {
         "workload": workload.name, "title": workload.title, "work_unit": workload.work_unit,
         "baseline": workload.roles.baseline, "size": options.size.label, "params": options.size.params,
         "sources": {v["name"]: v["sources"] for v in profiled["variants"]},
-        "results": results, "command_line": options.command_line, "started_at": started.isoformat(timespec="seconds"),
+        "results": results, "command_line": options.command_line,
+        "started_at": started.isoformat(timespec="seconds"),
     }
 
 
-def profile_only_files(options: ProfileOptions, run_id: str, envs: dict, git: dict, started: dt.datetime) -> dict:
+def profile_only_files(
+    options: ProfileOptions, run_id: str, envs: dict, git: dict, started: dt.datetime
+) -> dict:
     """metadata.json, builds.json and timings.csv.gz of an archive that holds profiles and no timing cells."""
     name = options.workload.name
     return {

@@ -1,6 +1,7 @@
 """Provision CPython interpreters (normal and free-threaded) that the comparison can then target by name.
 
-    python -m shootout.run.provision 3.13 3.13t [--fast] [--method auto|uv|source] [--pythons-dir DIR] [--list]
+    python -m shootout.run.provision 3.13 3.13t [--fast] [--method auto|uv|source] [--pythons-dir DIR]
+        [--list]
 
 Each build is a normal install prefix in <pythons-dir>/<name>/ (default .nox/shootout/pythons/) with its
 provenance beside it (provision.json, build.log). The directory name says what was built:
@@ -11,9 +12,9 @@ provenance beside it (provision.json, build.log). The directory name says what w
                                           an hour), for tests: never the timing build when the other exists
 
 `--method` says where a build comes from: `uv` (`uv python install`, what the ecosystem uses where downloads
-work), `source` (Debian's python3.X source package: upstream's release tarball, checked against the .dsc and the
-release manager's signature, plus Debian's CVE patches, built here), or `auto` (uv, then source when uv cannot
-download; the default). `--fast` always means a source build: uv's builds are optimized ones.
+work), `source` (Debian's python3.X source package: upstream's release tarball, checked against the .dsc and
+the release manager's signature, plus Debian's CVE patches, built here), or `auto` (uv, then source when uv
+cannot download; the default). `--fast` always means a source build: uv's builds are optimized ones.
 
 A name already holding a build of the same request is kept ("nothing to do"). Builds happen in a staging dir
 and are renamed into place under a file lock: a name never points at a half-installed interpreter.
@@ -69,12 +70,15 @@ BUILD_DEPS = (
     "libgdbm-compat-dev",
 )
 # Imported by the smoke check of every build: the orchestrator needs ssl (pip), ctypes (cffi), venv.
-CHECK_MODULES = ("ssl", "sqlite3", "ctypes", "lzma", "bz2", "zlib", "readline", "_decimal", "venv", "ensurepip")
+CHECK_MODULES = (
+    "ssl", "sqlite3", "ctypes", "lzma", "bz2", "zlib", "readline", "_decimal", "venv", "ensurepip"
+)
 UV_TIMEOUT = 1800
 EXIT_OK, EXIT_FAILED = 0, 1
 
 Say = Callable[[str], None]
-# A way to get an interpreter: (final dir, staging dir, log, say) -> (installed prefix inside staging, record).
+# A way to get an interpreter: (final dir, staging dir, log, say) -> (installed prefix inside staging,
+# record).
 Step = Callable[[Path, Path, Path, Say], "tuple[Path, dict]"]
 
 
@@ -164,9 +168,11 @@ class Provisioned:
     def summary(self) -> str:
         if self.method == rootfs.METHOD:
             name = "PyPy" if self.record.get("implementation") == "pypy" else "CPython"
-            return f"{name} {self.version}, Debian {self.record.get('suite')}'s build, in its root file system"
+            return (f"{name} {self.version}, Debian {self.record.get('suite')}'s build, "
+                    "in its root file system")
         profile = "optimized" if self.optimized else "fast, no PGO/LTO"
-        return f"CPython {self.version}{' free-threaded' if self.free_threaded else ''}, {profile}, via {self.method}"
+        return (f"CPython {self.version}{' free-threaded' if self.free_threaded else ''}, {profile}, "
+                f"via {self.method}")
 
     @classmethod
     def load(cls, path: Path) -> Provisioned | None:
@@ -196,11 +202,13 @@ def find(name: str, pythons_dir: Path = DEFAULT_PYTHONS_DIR) -> Provisioned | No
     """
     builds = available(pythons_dir)
     for build in builds:
-        if build.name in (name, f"cpython{name}", name.replace("python", "cpython", 1)):  # 3.14-sid, python3.14-sid
+        # 3.14-sid, python3.14-sid
+        if build.name in (name, f"cpython{name}", name.replace("python", "cpython", 1)):
             return build
     pypy = re.fullmatch(r"pypy(3\.\d+)", name.strip().lower())
     if pypy:  # the default suite's first (rootfs.SUITES' order)
-        found = [b for b in builds if b.record.get("implementation") == "pypy" and b.version.startswith(pypy[1] + ".")]
+        found = [b for b in builds
+                 if b.record.get("implementation") == "pypy" and b.version.startswith(pypy[1] + ".")]
         found.sort(key=lambda b: list(rootfs.SUITES).index(b.record["suite"]) if b.record.get("suite") in
                    rootfs.SUITES else len(rootfs.SUITES))
         return found[0] if found else None
@@ -290,7 +298,9 @@ class AptConfig:
 
 
 _ONE_LINE = re.compile(r"^\s*deb(?:-src)?\s+(?:\[[^\]]*\]\s+)?(\S+)\s+(\S+)", re.MULTILINE)
-_DEBIAN_SUITES = {"bullseye", "bookworm", "trixie", "forky", "sid", "oldstable", "stable", "testing", "unstable"}
+_DEBIAN_SUITES = {
+    "bullseye", "bookworm", "trixie", "forky", "sid", "oldstable", "stable", "testing", "unstable"
+}
 
 
 def mirror_from_sources(texts: list[str]) -> str | None:
@@ -311,7 +321,8 @@ def mirror_from_sources(texts: list[str]) -> str | None:
 def machine_mirror(etc: Path = Path("/etc/apt")) -> str:
     """The mirror this machine already uses for Debian (read, never written), else deb.debian.org."""
     paths = [etc / "sources.list", *sorted((etc / "sources.list.d").glob("*"))]
-    texts = [p.read_text(errors="replace") for p in paths if p.suffix in (".list", ".sources") and p.is_file()]
+    texts = [p.read_text(errors="replace") for p in paths
+             if p.suffix in (".list", ".sources") and p.is_file()]
     return mirror_from_sources(texts) or DEFAULT_MIRROR
 
 
@@ -351,7 +362,8 @@ def debian_sources(pythons_dir: Path, log: Path) -> dict[str, list[tuple[str, st
     ).stdout.split()
     found: dict[str, list[tuple[str, str]]] = {}
     for index in sorted(targets, key=_suite_rank):
-        text = subprocess.run([APT_HELPER, "cat-file", index], capture_output=True, text=True, check=False).stdout
+        text = subprocess.run(
+            [APT_HELPER, "cat-file", index], capture_output=True, text=True, check=False).stdout
         suite = SOURCE_SUITES[_suite_rank(index)] if _suite_rank(index) < len(SOURCE_SUITES) else "?"
         for package, version in parse_sources_index(text).items():
             found.setdefault(package, []).append((version, suite))
@@ -380,7 +392,8 @@ def fetch_first(pythons_dir: Path, package: str, candidates: list[tuple[str, str
 
 
 def _suite_rank(index_file: str) -> int:
-    """The place in SOURCE_SUITES of the suite an index file belongs to (..._dists_sid_main_source_Sources)."""
+    """The place in SOURCE_SUITES of the suite an index file belongs to
+    (..._dists_sid_main_source_Sources)."""
     return next((i for i, suite in enumerate(SOURCE_SUITES) if f"_dists_{suite}_" in index_file),
                 len(SOURCE_SUITES))
 
@@ -394,7 +407,8 @@ def _upstream_version(debian_version: str) -> str:
 
 
 def uv_offers() -> list[str]:
-    """Final CPython releases uv can download here ("3.13.9", "3.13.9t"); the list ships inside uv (no network)."""
+    """Final CPython releases uv can download here ("3.13.9", "3.13.9t"); the list ships inside uv (no
+    network)."""
     uv = find_uv()
     if not uv:
         return []
@@ -415,7 +429,8 @@ def uv_offers() -> list[str]:
 
 
 def debian_labels(offers: dict[str, str]) -> list[str]:
-    """Releases a source build can make from Debian's packages: each version, and its "t" build from 3.13 on."""
+    """Releases a source build can make from Debian's packages: each version, and its "t" build from 3.13
+    on."""
     labels = []
     for package, version in offers.items():
         release = _upstream_version(version)
@@ -454,7 +469,8 @@ def check_offered(specs: list[Spec], method: str, optimized: bool, pythons_dir: 
         if not best_release(spec, deb_labels):
             uv_part = f"uv offers {_minors(uv_labels)}; " if from_uv else ""
             raise UsageError(
-                f"unknown version {spec.label!r}: {uv_part}Debian {'/'.join(SOURCE_SUITES)}'s source packages offer "
+                f"unknown version {spec.label!r}: {uv_part}Debian {'/'.join(SOURCE_SUITES)}'s "
+                f"source packages offer "
                 f"{_minors(deb_labels)} ({', '.join(sorted({lab.rstrip('t') for lab in deb_labels}))})"
             )
 
@@ -473,7 +489,8 @@ def _run(cmd: list[str], log: Path, *, what: str, cwd: Path | None = None, env: 
          timeout: float | None = None) -> None:
     returncode = run_logged(cmd, log, mode="a", cwd=cwd, env=env, timeout=timeout)
     if returncode != 0:
-        raise BuildError(f"{what} failed ({'timed out' if returncode is None else f'exit {returncode}'})", log)
+        raise BuildError(
+            f"{what} failed ({'timed out' if returncode is None else f'exit {returncode}'})", log)
 
 
 @contextmanager
@@ -547,11 +564,13 @@ class SourceFiles:
 
 
 def parse_dsc(dsc: Path) -> SourceFiles:
-    """The Checksums-Sha256 field of a .dsc: apt checked the .dsc against the signed index, it checks the rest."""
+    """The Checksums-Sha256 field of a .dsc: apt checked the .dsc against the signed index, it checks the
+    rest."""
     block = re.search(r"^Checksums-Sha256:\n((?:[ \t].*\n?)+)", dsc.read_text(), re.MULTILINE)
     if not block:
         raise BuildError(f"{dsc}: no Checksums-Sha256 field")
-    sums = {name: sha for sha, _size, name in (line.split() for line in block.group(1).splitlines() if line.strip())}
+    sums = {name: sha for sha, _size, name in
+            (line.split() for line in block.group(1).splitlines() if line.strip())}
     return SourceFiles(dsc, sums)
 
 
@@ -606,17 +625,20 @@ def verify_signature(files: SourceFiles, key: Path, work: Path, log: Path) -> st
         raise BuildError(f"{files.orig.name}: upstream signature does not verify", log)
     signer = re.search(r'Good signature from "([^"]+)"', out.stderr)
     using = re.search(r"using \w+ key (\w+)", out.stderr)
-    return f"good signature from {signer.group(1) if signer else '?'} (key {using.group(1) if using else '?'})"
+    return (f"good signature from {signer.group(1) if signer else '?'} "
+            f"(key {using.group(1) if using else '?'})")
 
 
 def security_patches(series: str) -> list[str]:
-    """Debian's CVE fixes from debian/patches/series, in series order (its Debian-layout patches are left out)."""
+    """Debian's CVE fixes from debian/patches/series, in series order (its Debian-layout patches are left
+    out)."""
     names = [line.split("#")[0].strip() for line in series.splitlines()]
     return [name for name in names if name.startswith("CVE-")]
 
 
 def prepare_tree(files: SourceFiles, stage: Path, log: Path) -> tuple[Path, dict, str]:
-    """Unpack upstream's tarball, check its signature, apply the CVE patches: (tree, patch record, signature)."""
+    """Unpack upstream's tarball, check its signature, apply the CVE patches: (tree, patch record,
+    signature)."""
     tree, debian = stage / "src", stage / "debian-src"
     tree.mkdir()
     debian.mkdir()
@@ -731,7 +753,8 @@ def uv_step(spec: Spec) -> Step:
             raise BuildError(f"uv python install left {len(homes)} installations in {stage}", log)
         return homes[0], {
             "method": "uv", "executable": f"bin/python{spec.minor}{'t' if spec.free_threaded else ''}",
-            "uv": {"version": _first_line([uv, "--version"]), "request": spec.label, "installed_as": homes[0].name},
+            "uv": {"version": _first_line([uv, "--version"]), "request": spec.label,
+                   "installed_as": homes[0].name},
             "configure_flags": None, "seconds": seconds,
         }
 
@@ -765,7 +788,8 @@ def smoke_check(executable: Path, spec: Spec, log: Path) -> dict:
     out = subprocess.run([str(executable), "-c", _SMOKE, *CHECK_MODULES], capture_output=True, text=True,
                          check=False, timeout=120, env=_build_env())
     with log.open("a") as fh:
-        fh.write(f"$ {executable} -c <smoke check>\n{out.stdout}{out.stderr}\n# exit code: {out.returncode}\n")
+        fh.write(f"$ {executable} -c <smoke check>\n{out.stdout}{out.stderr}\n"
+                 f"# exit code: {out.returncode}\n")
     try:
         info = json.loads(out.stdout)
     except ValueError:
@@ -824,7 +848,8 @@ def _build(spec: Spec, target: Path, optimized: bool, method: str, log: Path, sa
             if method == "uv":
                 raise
             record["attempts"].append({"method": "uv", "error": str(exc)})
-            say(f"{target.name}: uv could not install {spec.label} ({exc}); building from Debian's source instead")
+            say(f"{target.name}: uv could not install {spec.label} ({exc}); "
+                "building from Debian's source instead")
     return install_staged(target, spec, source_step(spec, optimized), record, log, say)
 
 
@@ -848,11 +873,13 @@ def provision(spec: Spec | str, pythons_dir: Path = DEFAULT_PYTHONS_DIR, optimiz
         log.write_text(f"# provisioning {spec.label} as {target.name}, method {method}, started {stamp}\n")
         say(f"{target.name}: provisioning {spec.label} (log: {log})")
         build = _build(spec, target, optimized, method, log, say)
-    say(f"{build.name}: ready at {build.executable} ({build.summary()}, {build.record['seconds']['total']} s)")
+    say(f"{build.name}: ready at {build.executable} "
+        f"({build.summary()}, {build.record['seconds']['total']} s)")
     return build
 
 
-_DOWNLOAD_REASON = re.compile(r"(dns error|failed to (?:fetch|download)|connection|timed out|network)[^\n]*", re.IGNORECASE)
+_DOWNLOAD_REASON = re.compile(
+    r"(dns error|failed to (?:fetch|download)|connection|timed out|network)[^\n]*", re.IGNORECASE)
 
 
 def provision_by_uv(label: str, name: str, implementation: str, pythons_dir: Path = DEFAULT_PYTHONS_DIR,
@@ -872,22 +899,27 @@ def provision_by_uv(label: str, name: str, implementation: str, pythons_dir: Pat
             raise BuildError(f"{label}: uv is not installed (pip install uv)", log)
         shutil.rmtree(stage, ignore_errors=True)
         env = {k: v for k, v in os.environ.items() if k not in ("UV_PYTHON_DOWNLOADS", "UV_OFFLINE")}
-        returncode = run_logged([uv, "python", "install", label, "--install-dir", str(stage), "--no-bin"], log,
-                                mode="a", env=env, timeout=UV_TIMEOUT)
+        returncode = run_logged([uv, "python", "install", label, "--install-dir", str(stage), "--no-bin"],
+                                log, mode="a", env=env, timeout=UV_TIMEOUT)
         homes = sorted(p for p in stage.glob(f"{implementation}-*") if p.is_dir() and not p.is_symlink())
         if returncode != 0 or len(homes) != 1:
             shutil.rmtree(stage, ignore_errors=True)
             found = _DOWNLOAD_REASON.search(log.read_text(errors="replace"))
-            why = f"uv could not download it ({found.group(0).strip()})" if found else "uv python install failed"
+            why = (f"uv could not download it ({found.group(0).strip()})" if found
+                   else "uv python install failed")
             raise BuildError(f"{label}: not offered offline here: {why}; where downloads work, "
-                             f"`nox -s interpreters -- {label.split('@')[0]}{label.partition('@')[2]}` installs it",
+                             f"`nox -s interpreters -- {label.split('@')[0]}{label.partition('@')[2]}` "
+                             "installs it",
                              log)
-        executable = next(p for p in (homes[0] / "bin" / n for n in ("pypy3", "graalpy", "python3")) if p.exists())
+        executable = next(p for p in (homes[0] / "bin" / n for n in ("pypy3", "graalpy", "python3"))
+                          if p.exists())
         version = _first_line([str(executable), "-c", "import platform; print(platform.python_version())"])
-        record = {"schema_version": SCHEMA_VERSION, "name": name, "method": "uv", "implementation": implementation,
+        record = {"schema_version": SCHEMA_VERSION, "name": name, "method": "uv",
+                  "implementation": implementation,
                   "version": version or "", "executable": str(executable.relative_to(homes[0])),
                   "free_threaded": False, "optimized": True, "seconds": {},
-                  "uv": {"version": _first_line([uv, "--version"]), "request": label, "installed_as": homes[0].name}}
+                  "uv": {"version": _first_line([uv, "--version"]), "request": label,
+                         "installed_as": homes[0].name}}
         (homes[0] / PROVENANCE).write_text(json.dumps(record, indent=2) + "\n")
         swap_into_place(homes[0], target)
         shutil.rmtree(stage, ignore_errors=True)
@@ -897,7 +929,8 @@ def provision_by_uv(label: str, name: str, implementation: str, pythons_dir: Pat
 
 
 def rootfs_request(text: str, method: str, optimized: bool) -> rootfs.Request | None:
-    """The request as one for a Debian root file system (every PyPy; CPython under --method debian), or None."""
+    """The request as one for a Debian root file system (every PyPy; CPython under --method debian), or
+    None."""
     text, _, suite = text.strip().lower().partition("-") if re.search(r"-[a-z]+$", text) else (text, "", "")
     graalpy = re.fullmatch(r"graalpy(?:(3)\.(\d+))?", text.strip().lower())
     if graalpy:  # uv's builds only: no Debian suite ships GraalPy
@@ -905,35 +938,38 @@ def rootfs_request(text: str, method: str, optimized: bool) -> rootfs.Request | 
     pypy = re.fullmatch(r"pypy(3)\.(\d+)", text.strip().lower())
     if pypy:
         if method in ("uv", "source"):
-            raise UsageError(f"{text!r}: PyPy comes from a Debian root file system here (--method auto or debian)")
+            raise UsageError(f"{text!r}: PyPy comes from a Debian root file system here "
+                             "(--method auto or debian)")
         return rootfs.Request("pypy", f"{pypy[1]}.{pypy[2]}", suite or None)
     if method != "debian" and not suite:
         return None
     spec = parse_spec(text)
     if spec.free_threaded or not optimized or spec.version != spec.minor:
-        raise UsageError(f"{text!r}: a Debian root file system holds Debian's build of a minor version (e.g. 3.14): "
-                         "not free-threaded, --fast or a patch release (use --method source)")
+        raise UsageError(f"{text!r}: a Debian root file system holds Debian's build of a minor version "
+                         "(e.g. 3.14): not free-threaded, --fast or a patch release (use --method source)")
     return rootfs.Request("cpython", spec.minor, suite or None)
 
 
 def provision_rootfs(request: rootfs.Request, pythons_dir: Path = DEFAULT_PYTHONS_DIR, say: Say = _say,
                      attempts: list | None = None) -> Provisioned:
-    """Make the request's interpreter available as pythons_dir/<name>/ from a Debian suite (or find it there)."""
+    """Make the request's interpreter available as pythons_dir/<name>/ from a Debian suite (or find it
+    there)."""
     pythons_dir = Path(pythons_dir).absolute()
     (pythons_dir / ".logs").mkdir(parents=True, exist_ok=True)
     target = pythons_dir / request.name
     with _locked(pythons_dir, say):
         if request.suite is None:
             raise UsageError(f"{request.implementation}{request.minor}"
-                             f"{' in ' + request.chosen_suite if request.chosen_suite else ''}: no Debian suite "
-                             f"known here ships it (offered: {', '.join(rootfs.offers())})")
+                             f"{' in ' + request.chosen_suite if request.chosen_suite else ''}: "
+                             f"no Debian suite known here ships it (offered: {', '.join(rootfs.offers())})")
         cached = Provisioned.load(target)
         if cached is not None and cached.method == rootfs.METHOD and cached.executable.exists():
             say(f"{cached.name}: already provisioned ({cached.summary()}), nothing to do")
             return cached
         if target.exists():
             raise UsageError(f"{target} exists but was not made from a Debian root file system; remove it")
-        log = pythons_dir / ".logs" / f"{request.name}-{datetime.datetime.now().strftime('%Y%m%d-%H%M%S')}.log"
+        log = (pythons_dir / ".logs"
+               / f"{request.name}-{datetime.datetime.now().strftime('%Y%m%d-%H%M%S')}.log")
         say(f"{request.name}: provisioning from a Debian root file system (log: {log})")
         try:
             rootfs.install(request, pythons_dir, machine_mirror(), log, say, (str(ROOT), str(pythons_dir)),
@@ -942,7 +978,8 @@ def provision_rootfs(request: rootfs.Request, pythons_dir: Path = DEFAULT_PYTHON
             raise BuildError(str(exc), log) from None
     build = Provisioned.load(target)
     assert build is not None
-    say(f"{build.name}: ready at {build.executable} ({build.summary()}, compiler {build.record.get('compiler')})")
+    say(f"{build.name}: ready at {build.executable} "
+        f"({build.summary()}, compiler {build.record.get('compiler')})")
     return build
 
 
@@ -952,8 +989,10 @@ def provision_rootfs(request: rootfs.Request, pythons_dir: Path = DEFAULT_PYTHON
 def build_parser() -> argparse.ArgumentParser:
     parser = OneLineParser(prog="pyshootout interpreters", error_label="provision", description=__doc__,
                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("versions", nargs="*", help="3.13, 3.13t, 3.13.5, cpython3.13t, pypy3.11, pypy3.11-sid, 3.14-sid ...")
-    parser.add_argument("--fast", action="store_true", help="source build without PGO/LTO: minutes, not an hour (for tests)")
+    parser.add_argument("versions", nargs="*",
+                        help="3.13, 3.13t, 3.13.5, cpython3.13t, pypy3.11, pypy3.11-sid, 3.14-sid ...")
+    parser.add_argument("--fast", action="store_true",
+                        help="source build without PGO/LTO: minutes, not an hour (for tests)")
     parser.add_argument("--method", default="auto",
                         help="auto (default), uv, source or debian (a Debian root file system; PyPy always)")
     parser.add_argument("--pythons-dir", type=Path, default=DEFAULT_PYTHONS_DIR, help="default: %(default)s")

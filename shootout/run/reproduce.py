@@ -1,11 +1,11 @@
 """`reproduce results/<run-id>`: run an archive again as it was recorded, then compare the two.
 
 From the archive alone: the workloads, variants, parameter sets, thread counts, method and precision, seed,
-timeouts; the interpreters, matched here by implementation and version (a missing one is one line naming it and
-how to get it); the target-environment packages pinned exactly from the archive's locks. Before anything runs,
-every variant source whose sha256 differs from the archive's (or that is gone) is listed. The new archive's
-metadata says which archive it reproduces, and it holds the comparison with the original (reproduction.json,
-the diff of original → reproduction), which its report opens with.
+timeouts; the interpreters, matched here by implementation and version (a missing one is one line naming it
+and how to get it); the target-environment packages pinned exactly from the archive's locks. Before anything
+runs, every variant source whose sha256 differs from the archive's (or that is gone) is listed. The new
+archive's metadata says which archive it reproduces, and it holds the comparison with the original
+(reproduction.json, the diff of original → reproduction), which its report opens with.
 """
 
 from __future__ import annotations
@@ -147,7 +147,8 @@ def attach_comparison(original: archive.Archive, reproduction: Path, work_dir: P
     staging = work_dir / "runs" / f"{reproduction.name}-reproduction-{os.getpid()}"
     shutil.rmtree(staging, ignore_errors=True)
     shutil.copytree(reproduction, staging)
-    (staging / REPRODUCTION).write_text(json.dumps(comparison.to_json(), indent=1, sort_keys=True, default=str))
+    (staging / REPRODUCTION).write_text(
+        json.dumps(comparison.to_json(), indent=1, sort_keys=True, default=str))
     archive.publish(staging, reproduction, Manifest.of(staging).to_json(), render)
     shutil.rmtree(staging, ignore_errors=True)
     return comparison

@@ -5,15 +5,16 @@
 A suite that ships the interpreter (trixie: PyPy 7.3 for Python 3.11, CPython 3.13; sid: PyPy 8 for Python
 3.11, CPython 3.14) is installed
 with debootstrap under <pythons-dir>/.rootfs/<suite>/ (cached, reused; the machine's own apt sources are never
-read or changed) and run through bubblewrap: the suite's /usr, /etc and /var are the sandbox's, while the host's
-data directories (the project, the work dir, /tmp, home, /opt) are bound at the same paths, so a path means the
-same inside and out. /proc, /dev, the network and the CPU affinity are the host's, so pinning and pressure
-readings work as for any other column.
+read or changed) and run through bubblewrap: the suite's /usr, /etc and /var are the sandbox's, while the
+host's data directories (the project, the work dir, /tmp, home, /opt) are bound at the same paths, so a path
+means the same inside and out. /proc, /dev, the network and the CPU affinity are the host's, so pinning and
+pressure readings work as for any other column.
 
-The interpreter is provisioned as <pythons-dir>/<name>-<suite>/bin/<exe> (pypy3.11-trixie, cpython3.14-sid: the
-suite is part of the column's name, as two suites ship different builds of one language level), a launcher script that runs the suite's
-interpreter in the sandbox; a virtual environment made from it gets the same kind of launcher as its
-bin/python, so its pip, the builds (with the suite's compiler, recorded) and the workers all run inside.
+The interpreter is provisioned as <pythons-dir>/<name>-<suite>/bin/<exe> (pypy3.11-trixie, cpython3.14-sid:
+the suite is part of the column's name, as two suites ship different builds of one language level), a launcher
+script that runs the suite's interpreter in the sandbox; a virtual environment made from it gets the same kind
+of launcher as its bin/python, so its pip, the builds (with the suite's compiler, recorded) and the workers
+all run inside.
 """
 
 from __future__ import annotations
@@ -34,7 +35,8 @@ INNER_PYTHON = ".python-in-rootfs"  # a venv's own interpreter link, run inside 
 DEFAULT_MIRROR = "http://deb.debian.org/debian"
 BUILD_PACKAGES = ("build-essential", "libffi-dev", "ca-certificates")
 # What each suite ships (checked again by probing the interpreter once the suite is installed); for a language
-# level two suites ship, the first listed is the default (trixie's PyPy 7.3 has numpy wheels, sid's PyPy 8 not).
+# level two suites ship, the first listed is the default (trixie's PyPy 7.3 has numpy wheels, sid's PyPy 8
+# not).
 SUITES = {
     "trixie": {("pypy", "3.11"): "pypy3", ("cpython", "3.13"): "python3.13"},
     "sid": {("pypy", "3.11"): "pypy3", ("cpython", "3.14"): "python3.14"},
@@ -144,7 +146,8 @@ def launcher_root(executable: str | Path) -> Path | None:
 
 
 def ensure_suite(suite: str, rootfs_dir: Path, mirror: str, log: Path, say) -> Path:
-    """The suite's root file system under rootfs_dir, made with debootstrap unless one with its packages exists."""
+    """The suite's root file system under rootfs_dir, made with debootstrap unless one with its packages
+    exists."""
     root = rootfs_dir / suite
     wanted = suite_packages(suite)
     marker = root / ".pyshootout-suite.json"
@@ -162,7 +165,8 @@ def ensure_suite(suite: str, rootfs_dir: Path, mirror: str, log: Path, say) -> P
     if returncode != 0:
         shutil.rmtree(stage, ignore_errors=True)
         raise RootfsError(f"debootstrap of {suite} failed (exit {returncode}); see {log}")
-    (stage / marker.name).write_text(json.dumps({"suite": suite, "mirror": mirror, "packages": wanted}) + "\n")
+    (stage / marker.name).write_text(
+        json.dumps({"suite": suite, "mirror": mirror, "packages": wanted}) + "\n")
     shutil.rmtree(root, ignore_errors=True)
     os.replace(stage, root)
     return root
@@ -264,7 +268,8 @@ def make_venv(interpreter: str, path: Path, run) -> Path:
 
 
 def _extra_dirs(launcher: str | Path) -> tuple[str, ...]:
-    """The launcher's --bind-try directories beyond HOST_DATA_DIRS (the project and pythons dir, if elsewhere)."""
+    """The launcher's --bind-try directories beyond HOST_DATA_DIRS (the project and pythons dir, if
+    elsewhere)."""
     text = Path(launcher).read_text()
     words = shlex.split(text.split("exec ", 1)[1].splitlines()[0])
     binds = [words[i + 1] for i, word in enumerate(words) if word == "--bind-try"]

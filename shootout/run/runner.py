@@ -1,11 +1,12 @@
-"""Run cells in fresh worker processes, interleaved in random order, each with a timeout; one JSON record each.
+"""Run cells in fresh worker processes, interleaved in random order, each with a timeout; one JSON record
+each.
 
 A worker that dies, hangs, or writes no record or a malformed one still yields a record (crashed/timeout with
 the reason): nothing is dropped. A worker killed because the user stopped the run yields none (it is re-run by
 --resume). Every worker is pinned: a serial one to one CPU, a parallel one to N CPUs with OpenMP threads bound
-to them; when it started (`started_at`, Unix seconds), the load average before it started and what it saw while
-it ran (harness: CPU share, context switches, steal, CPU pressure) go into its record. The orchestrator prints
-progress, workers print nothing.
+to them; when it started (`started_at`, Unix seconds), the load average before it started and what it saw
+while it ran (harness: CPU share, context switches, steal, CPU pressure) go into its record. The orchestrator
+prints progress, workers print nothing.
 """
 
 from __future__ import annotations
@@ -53,8 +54,8 @@ def synthetic_record(
 
 
 def cpus_for(threads: int) -> list[int]:
-    """The CPUs a worker is pinned to: the last `threads` of the orchestrator's own affinity (all of them when it
-    asks for more), so serial and parallel workers alike always run on the same cores."""
+    """The CPUs a worker is pinned to: the last `threads` of the orchestrator's own affinity (all of them when
+    it asks for more), so serial and parallel workers alike always run on the same cores."""
     try:
         allowed = sorted(os.sched_getaffinity(0))
     except (AttributeError, OSError):
@@ -71,7 +72,9 @@ def worker_environment(threads: int, cpus: list[int]) -> dict:
     return env
 
 
-def _worker_command(job: Job, env: TargetEnv, build: BuildResult, reference: Path, out: Path, run_id: str) -> list:
+def _worker_command(
+    job: Job, env: TargetEnv, build: BuildResult, reference: Path, out: Path, run_id: str
+) -> list:
     cell: Cell = job.planned.cell
     cmd = [
         str(env.python), str(HARNESS), "--workload", cell.workload, "--variant", cell.variant,
@@ -135,8 +138,9 @@ def run_pinned(cmd: list, threads: int, timeout: float, stop: StopRequest) -> Fi
 
     started = time.perf_counter()
     proc = subprocess.Popen(
-        cmd, cwd=ROOT, env=worker_environment(threads, cpus), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE, start_new_session=True, preexec_fn=pin,  # noqa: PLW1509 - no threads here
+        cmd, cwd=ROOT, env=worker_environment(threads, cpus), stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
+        preexec_fn=pin,  # noqa: PLW1509 - no threads here
     )
     with stop.child(proc):
         try:
@@ -167,12 +171,13 @@ def run_job(
     out.unlink(missing_ok=True)
 
     def failed(status: Status, error: str, signal: str | None = None) -> Record:
-        return synthetic_record(job.planned, run_id, status, error, job.process_index, build=build.record_field(),
-                                started_at=started_at, process_wall_seconds=done.wall, round=job.round_index,
-                                signal=signal)
+        return synthetic_record(job.planned, run_id, status, error, job.process_index,
+                                build=build.record_field(), started_at=started_at,
+                                process_wall_seconds=done.wall, round=job.round_index, signal=signal)
 
     load_before = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
-    started_at = time.time()  # wall clock: when in the run, and of the day, this process ran (drift, pyperf date)
+    # wall clock: when in the run, and of the day, this process ran (drift, pyperf date)
+    started_at = time.time()
     done = run_pinned(_worker_command(job, env, build, reference, out, run_id), cell.threads, timeout, stop)
     if done is None:
         return None
@@ -207,7 +212,8 @@ class PlainJob:
 
 
 def plain_record(job: PlainJob, started_at: float) -> PlainRecord:
-    """The record of a plain-program process: enough to match it with its harness cell, and what it measured."""
+    """The record of a plain-program process: enough to match it with its harness cell, and what it
+    measured."""
     cell = job.beside.cell
     inside = job.program.is_relative_to(ROOT)
     program = job.program.relative_to(ROOT).as_posix() if inside else str(job.program)
@@ -236,7 +242,8 @@ def run_plain_job(job: PlainJob, env: TargetEnv, timeout: float,
     """Run the plain program as a worker runs (same interpreter, pinning and environment); its record, or None
     when a stop signal killed it. A failure is recorded with its reason, never raised."""
     record = plain_record(job, time.time())
-    done = run_pinned([str(env.python), str(job.program), json.dumps(job.beside.cell.size.params, sort_keys=True),
+    done = run_pinned([str(env.python), str(job.program),
+                       json.dumps(job.beside.cell.size.params, sort_keys=True),
                        str(job.calls), str(job.layout_padding)], 1, timeout, stop)
     if done is None:
         return None

@@ -1,32 +1,32 @@
-"""Which worker process runs next: rounds of every cell up to its minimum, then processes where they narrow the
-speedup CIs most, until each speedup is known well enough or the run's time is spent.
+"""Which worker process runs next: rounds of every cell up to its minimum, then processes where they narrow
+the speedup CIs most, until each speedup is known well enough or the run's time is spent.
 
 Phase 1: each round runs every cell still below its minimum, per_round() times (a baseline cell whose minimum
 is twice the others' runs twice in every round, so its processes span the run as every other cell's do), and
 one process of each workload's plain program beside each baseline-variant cell (the harness-overhead check,
 `method.plain_check`), in an order shuffled by the run's seed. The minimum is `method.processes`, and
-`method.baseline_processes` for a baseline cell (every speedup's CI contains the baseline's). Below 6 processes
-a median has no 95% CI, so this phase is never cut short by a time budget.
+`method.baseline_processes` for a baseline cell (every speedup's CI contains the baseline's). Below 6
+processes a median has no 95% CI, so this phase is never cut short by a time budget.
 
-Phase 2 (precision p set): a cell is done when the 95% CI of its speedup (summaries.ratio over its baseline cell,
-as the report computes it: paired by round) has a relative half-width within p, or when its own median's CI
-(estimates.median_ci, widened when its processes drifted together) is within p/2: the two CIs combine to about
-√(h_cell² + h_base²), so past that point more processes of this cell barely narrow its speedup, and the rest is
-the baseline's. The baseline is done at p/2 of its own, which leaves √(p² − p²/4) ≈ 0.87p to every cell. A cell
-without a baseline in the run is done at p of its own. Any cell is also done at `method.max_processes`, or once
-`method.cell_seconds` of worker time went into it; a baseline's two caps are √k times larger, as its share is.
-The next process goes to the cell furthest behind its share of the phase's time (deficit scheduling: cells stay
-interleaved, in an order the allocation decides, not a random one), the share being a Neyman allocation: time ∝
-w·s·√c, with s the relative spread of the cell's process means (1.4826·MAD/median), c its seconds per process
-and w = √k for a baseline that k speedups divide by (1 for the others). That minimises the sum of the squared
-speedup half-widths for the time spent, which is why a noisy baseline gets most of it. Phase 2's processes are
-numbered in rounds too: a round closes when the picked cell already had its per_round() processes in it. A
-process that would end after `method.run_seconds` of sampling is not started: its cell stops with "run budget
-spent".
+Phase 2 (precision p set): a cell is done when the 95% CI of its speedup (summaries.ratio over its baseline
+cell, as the report computes it: paired by round) has a relative half-width within p, or when its own median's
+CI (estimates.median_ci, widened when its processes drifted together) is within p/2: the two CIs combine to
+about √(h_cell² + h_base²), so past that point more processes of this cell barely narrow its speedup, and the
+rest is the baseline's. The baseline is done at p/2 of its own, which leaves √(p² − p²/4) ≈ 0.87p to every
+cell. A cell without a baseline in the run is done at p of its own. Any cell is also done at
+`method.max_processes`, or once `method.cell_seconds` of worker time went into it; a baseline's two caps are
+√k times larger, as its share is. The next process goes to the cell furthest behind its share of the phase's
+time (deficit scheduling: cells stay interleaved, in an order the allocation decides, not a random one), the
+share being a Neyman allocation: time ∝ w·s·√c, with s the relative spread of the cell's process means
+(1.4826·MAD/median), c its seconds per process and w = √k for a baseline that k speedups divide by (1 for the
+others). That minimises the sum of the squared speedup half-widths for the time spent, which is why a noisy
+baseline gets most of it. Phase 2's processes are numbered in rounds too: a round closes when the picked cell
+already had its per_round() processes in it. A process that would end after `method.run_seconds` of sampling
+is not started: its cell stops with "run budget spent".
 
 A failed process stops its cell at once (a failed cell is not ranked; more processes would not change that).
-With no precision (a fixed design, `--processes N` or --quick) every cell gets exactly `method.processes`. Each
-cell's stop reason goes into the archive, and every process's round into its record.
+With no precision (a fixed design, `--processes N` or --quick) every cell gets exactly `method.processes`.
+Each cell's stop reason goes into the archive, and every process's round into its record.
 """
 
 from __future__ import annotations
@@ -51,8 +51,10 @@ class CellSampling:
     records: list[Record] = field(default_factory=list)
     seconds: float = 0.0
     stopped: str | None = None  # why it stopped getting processes; None while active
-    half_width: float | None = None  # relative half-width of its median's CI, kept up to date past the minimum
-    sample: summaries.ProcessSample | None = None  # its process means with their rounds (the unit of every CI)
+    # relative half-width of its median's CI, kept up to date past the minimum
+    half_width: float | None = None
+    # its process means with their rounds (the unit of every CI)
+    sample: summaries.ProcessSample | None = None
     spread: float = 0.5  # relative spread of its process means (1.4826·MAD/median); 50% until known
     usable: int = 0  # records that give a number (summaries.process_mean): what the minimum counts
     warmup_end: int | None = None  # JIT cells: where the warm-up ends, learned from a process (see add)
@@ -60,9 +62,10 @@ class CellSampling:
     def add(self, record: Record) -> None:
         """Keep a worker's record, and what the sampler reads of it, split once (a JIT record's split runs
         change-point detection: the progress line, after every process, must not redo it for every record).
-        The warm-up end comes from the cell's first process classed flat or warmup: the first call of its first
-        segment at the final level (warmup.classify). Until one is, later processes explore too: one with no
-        steady state, or one that slowed down late, says nothing about how long the others need to warm up."""
+        The warm-up end comes from the cell's first process classed flat or warmup: the first call of its
+        first segment at the final level (warmup.classify). Until one is, later processes explore too: one
+        with no steady state, or one that slowed down late, says nothing about how long the others need to
+        warm up."""
         self.records.append(record)
         self.usable += summaries.process_mean(record) is not None
         if self.warmup_end is None and record.status == "ok" and record.verified:
@@ -90,9 +93,9 @@ class Sampler:
                  baselines: dict[str, int] | None = None,
                  plain: list[PlainTarget] | None = None,
                  run_plain: Callable[[PlainTarget, int, int, int], PlainRecord | None] | None = None):
-        """`baselines`: cell key -> how many speedups divide by that cell (their weight in phase 2); `plain`: the
-        plain-program targets, run by `run_plain(target, process index, round, layout padding)` in every round of
-        the minimum."""
+        """`baselines`: cell key -> how many speedups divide by that cell (their weight in phase 2); `plain`:
+        the plain-program targets, run by `run_plain(target, process index, round, layout padding)` in every
+        round of the minimum."""
         self.cells = [CellSampling(p) for p in planned if p.status == "pending"]
         self.method, self.seed, self.run_one, self.stop = method, seed, run_one, stop
         self.baselines = baselines or {}
@@ -101,7 +104,8 @@ class Sampler:
         self.plain_records: list[PlainRecord] = []
         self.round_index = 0  # the current round: phase 1's, then blocks of phase 2 in which no cell repeats
         self._in_round: dict[tuple, int] = {}  # phase 2: processes of each cell in the current round
-        by_place = {(c.planned.cell.workload, c.planned.cell.size): c for c in self.cells if self.is_baseline(c)}
+        by_place = {(c.planned.cell.workload, c.planned.cell.size): c
+                    for c in self.cells if self.is_baseline(c)}
         self._baseline_of = {c.key: by_place.get((c.planned.cell.workload, c.planned.cell.size))
                              for c in self.cells if not self.is_baseline(c)}
         self.done = 0
@@ -132,16 +136,16 @@ class Sampler:
 
     def owed(self, cell: CellSampling) -> int:
         """Processes the cell's minimum still needs. With a precision target the minimum counts processes that
-        give a number (a JIT process with no steady state is counted apart: summaries.process_mean), up to twice
-        the minimum in all; a fixed design counts every process."""
+        give a number (a JIT process with no steady state is counted apart: summaries.process_mean), up to
+        twice the minimum in all; a fixed design counts every process."""
         least = self.minimum(cell)
         if self.method.precision is None:
             return max(0, least - len(cell.records))
         return max(0, min(least - cell.usable, 2 * least - len(cell.records)))
 
     def per_round(self, cell: CellSampling) -> int:
-        """Processes of a cell per round: a baseline whose minimum is twice the others' gets two in every round,
-        so that its processes spread over the run as every other cell's do."""
+        """Processes of a cell per round: a baseline whose minimum is twice the others' gets two in every
+        round, so that its processes spread over the run as every other cell's do."""
         return max(1, math.ceil(self.minimum(cell) / self.method.processes))
 
     def _minimum_rounds(self) -> None:
@@ -190,7 +194,8 @@ class Sampler:
         fits = [c for c in active if self._fits_budget(c)]
         for cell in active:
             if cell not in fits:
-                cell.stopped = f"run budget of {self.method.run_seconds:g} s spent after {len(cell.records)} processes"
+                cell.stopped = (f"run budget of {self.method.run_seconds:g} s spent after "
+                                f"{len(cell.records)} processes")
         if not fits:
             return False
         weights = {c.key: self.allocation_weight(c) for c in active}
@@ -214,14 +219,15 @@ class Sampler:
         return budget is None or time.monotonic() - self.started + self.per_process(cell) <= budget
 
     def _deficit(self, cell: CellSampling, share: float, spent: float) -> tuple[float, float]:
-        """How far the cell is behind its Neyman `share` of the `spent` phase-2 time of the active cells; ties go
-        by the seeded order."""
+        """How far the cell is behind its Neyman `share` of the `spent` phase-2 time of the active cells; ties
+        go by the seeded order."""
         tie = random.Random(f"{self.seed}-{self.done}-{cell.key}").random()
         return share * (spent + self.per_process(cell)) - self.extra_seconds.get(cell.key, 0.0), tie
 
     def allocation_weight(self, cell: CellSampling) -> float:
         """w·s·√c (see the module docstring)."""
-        return math.sqrt(self.baselines.get(cell.planned.cell.key, 1)) * cell.spread * math.sqrt(self.per_process(cell))
+        return (math.sqrt(self.baselines.get(cell.planned.cell.key, 1)) * cell.spread
+                * math.sqrt(self.per_process(cell)))
 
     def per_process(self, cell: CellSampling) -> float:
         if cell.records:
@@ -237,7 +243,8 @@ class Sampler:
         rule = warmup.rule_for(p.implementation, p.technology)
         index = len(cell.records)
         return Job(p, index, self.method.calls_for(rule, cell.warmup_end), warmup_rule=rule,
-                   round_index=self.round_index, layout_padding=self.layout_padding(p, f"{p.cell.key}-p{index}"))
+                   round_index=self.round_index,
+                   layout_padding=self.layout_padding(p, f"{p.cell.key}-p{index}"))
 
     def layout_padding(self, planned: PlannedCell, name: str) -> int:
         """The small loops a PyPy process compiles before its kernel, drawn by the seed (0 elsewhere)."""
@@ -327,8 +334,8 @@ class Sampler:
         return {c.planned.cell.key: c.stopped for c in self.cells if c.stopped}
 
     def eta_seconds(self) -> tuple[float, float]:
-        """(at least, at most) seconds left: every active cell still needs its minimum; at most, each goes on to
-        its cap or its time budget, and never past the run's budget once the minimum is done."""
+        """(at least, at most) seconds left: every active cell still needs its minimum; at most, each goes on
+        to its cap or its time budget, and never past the run's budget once the minimum is done."""
         m = self.method
         least = most = 0.0
         for c in self.active():
@@ -343,10 +350,11 @@ class Sampler:
         return least, max(least, most)
 
     def processes_left(self) -> int:
-        """Worker processes still owed to the active cells' minimums and to the plain programs (phase 1); 0 once
-        every minimum is met."""
+        """Worker processes still owed to the active cells' minimums and to the plain programs (phase 1); 0
+        once every minimum is met."""
         owed = {c.key: self.owed(c) for c in self.active()}
-        rounds = max((math.ceil(n / self.per_round(c)) for c in self.active() if (n := owed[c.key])), default=0)
+        rounds = max((math.ceil(n / self.per_round(c)) for c in self.active() if (n := owed[c.key])),
+                     default=0)
         done_this_round = sum(1 for r in self.plain_records if r.round == self.round_index)
         rounds = min(rounds, max(0, self.method.processes - self.round_index))
         return sum(owed.values()) + max(0, len(self.plain) * rounds - done_this_round)
@@ -390,7 +398,8 @@ class Progress:
         done, owed = s.done + len(s.plain_records), s.processes_left()
         least, most = s.eta_seconds()
         if owed:
-            return f"{done} of at least {done + owed} worker processes, {least / 60:.1f} to {most / 60:.1f} min left"
+            return (f"{done} of at least {done + owed} worker processes, "
+                    f"{least / 60:.1f} to {most / 60:.1f} min left")
         return (f"minimum done, {done} worker processes, {len(s.active())} cells still sampling, "
                 f"up to {most / 60:.1f} min left")
 

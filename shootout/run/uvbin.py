@@ -1,4 +1,5 @@
-"""Where uv is: the pinned uv wheel of the orchestrator's env, else one on PATH (environments and provisioning)."""
+"""Where uv is: the pinned uv wheel of the orchestrator's env, else one on PATH (environments and
+provisioning)."""
 
 from __future__ import annotations
 
