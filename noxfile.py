@@ -30,8 +30,8 @@ ORCHESTRATOR_DEPS = PYPROJECT["project"]["dependencies"]
 SHOOTOUT_EXIT_CODES = (1, 2, 3, 130)
 
 
-# uv installs no .pyc files; where PYTHONDONTWRITEBYTECODE is set none are ever written, and every start of the
-# orchestrator would compile scipy and pandas again.
+# uv installs no .pyc files; where PYTHONDONTWRITEBYTECODE is set none are ever written, and every start of
+# the orchestrator would compile scipy and pandas again.
 COMPILED = {"UV_COMPILE_BYTECODE": "1"}
 
 
@@ -69,7 +69,8 @@ def _shootout(session: nox.Session, *args: str, **kwargs) -> None:
 
 @nox.session
 def compare(session: nox.Session) -> None:
-    """Create CPython and PyPy envs, build every variant, run, verify, archive under results/, render the report."""
+    """Create CPython and PyPy envs, build every variant, run, verify, archive under results/, render the
+    report."""
     _orchestrator(session)
     # Ctrl-C: give the orchestrator time to stop workers and archive what finished (nox's default is 0.3 s).
     _shootout(session, "compare", interrupt_timeout=120, terminate_timeout=60)
@@ -119,7 +120,8 @@ def tests(session: nox.Session) -> None:
 
 @nox.session(name="tests-freethreaded", default=False)
 def tests_freethreaded(session: nox.Session) -> None:
-    """Off by default: build CPython 3.13t (the fast profile, ~5 min; cached) and run the compare tests on it."""
+    """Off by default: build CPython 3.13t (the fast profile, ~5 min; cached) and run the compare tests on
+    it."""
     _orchestrator(session, "test")
     session.run("python", "-m", "shootout", "interpreters", "--fast", "3.13t")
     session.run("python", "-m", "pytest", "-m", "slow", "tests/test_freethreaded.py",
@@ -129,5 +131,6 @@ def tests_freethreaded(session: nox.Session) -> None:
 @nox.session
 def lint(session: nox.Session) -> None:
     session.install(*nox.project.dependency_groups(PYPROJECT, "lint"))
-    session.run("ruff", "check", "shootout", "report", "workloads", "cffi_ext", "tests", "benchmarks", "noxfile.py")
+    session.run("ruff", "check", "shootout", "report", "workloads", "cffi_ext", "tests", "benchmarks",
+                "noxfile.py")
     session.run("mypy")  # [tool.mypy] in pyproject.toml says what it checks

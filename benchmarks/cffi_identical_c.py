@@ -6,25 +6,26 @@
 Builds the cffi extensions with the project's builder (workloads/build.py) in each target environment under
 --envs (cpython*/ and pypy*/), then compares what the two builds and the two interpreters do with them:
 
-1. the builds: the compile lines each build actually ran (sysconfig CFLAGS + the project's flags, which -O level
-   won, whether -march=native reached it), SIMD_DESCRIPTION, and objdump of the kernel in both .so files
+1. the builds: the compile lines each build actually ran (sysconfig CFLAGS + the project's flags, which -O
+   level won, whether -march=native reached it), SIMD_DESCRIPTION, and objdump of the kernel in both .so files
    (instruction sequences compared after address normalisation; where the hot loop sits relative to 64 bytes);
-2. the timings, in fresh processes alternating CPython / PyPy (--reps each), every mode interleaved call by call
-   inside each process (--rounds, order rotated, first round discarded as warm-up), each call verified:
+2. the timings, in fresh processes alternating CPython / PyPy (--reps each), every mode interleaved call by
+   call inside each process (--rounds, order rotated, first round discarded as warm-up), each call verified:
      harness, old adapter  calculate() with a fresh ffi.new output per call (none recycled), timed like the
                            harness, followed by the harness's verification (its garbage matters on PyPy)
      harness, adapter      the current adapter's calculate() (+ to_list() and the same verification, untimed)
-     C, fresh output       the kernel timed in C (clock_gettime around the call, in a separate timer library, so
-                           the shipped kernel is untouched), output from ffi.new() each call
-     C, warm output        the kernel timed in C, writing one recycled 64-byte aligned output (the pure kernel)
+     C, fresh output       the kernel timed in C (clock_gettime around the call, in a separate timer library,
+                           so the shipped kernel is untouched), output from ffi.new() each call
+     C, warm output        the kernel timed in C, writing one recycled 64-byte aligned output (the pure
+                           kernel)
      C, output +16         as above with the output at 16 mod 64 (PyPy's ffi.new alignment)
      C, inputs +16         as C, warm output with the four input arrays at 16 mod 64 (as ffi.new gives them)
      C, PyPy's .so         (CPython only) the PyPy build's kernel, dlopen()ed: the very same bytes PyPy runs
    Each mode records wall time, thread CPU time (robust to the machine's load) and the minor page faults taken
    during the timed region; the table gives medians over all calls and the PyPy/CPython ratio.
 
-Orchestrator side: stdlib only. Worker side (this file with --worker, run by each env interpreter): stdlib + cffi,
-Python 3.9 syntax. Exit status 0, or 1 if a build, a worker or a verification failed.
+Orchestrator side: stdlib only. Worker side (this file with --worker, run by each env interpreter): stdlib +
+cffi, Python 3.9 syntax. Exit status 0, or 1 if a build, a worker or a verification failed.
 """
 import argparse
 import glob
@@ -78,8 +79,10 @@ CTIMER_CDEF = """
 void ctimer_run(void *fn, int maxiter, const double *zr, const double *zi, const double *cr,
                 const double *ci, int *output, long n, long long *out);
 unsigned int ctimer_mxcsr(void);
-void julia_simd_calculate_z_serial(int, const double *, const double *, const double *, const double *, int *, long);
-void julia_calculate_z_serial(int, const double *, const double *, const double *, const double *, int *, long);
+void julia_simd_calculate_z_serial(int, const double *, const double *, const double *, const double *,
+                                   int *, long);
+void julia_calculate_z_serial(int, const double *, const double *, const double *, const double *, int *,
+                              long);
 """
 
 # One allocation pattern per process: the harness runs one variant per process, and what the other modes
@@ -131,7 +134,8 @@ def worker(cfg):
     zr, zi, cr, ci, n, _owners = prepared
     inputs64 = [pointer(address(p), "double *") for p in (zr, zi, cr, ci)]
     shifted_owners, inputs16, warm64 = [], [], None
-    if any(m.startswith("C,") for m in cfg["modes"]):  # not in a harness-mode process: its heap stays the harness's
+    # not in a harness-mode process: its heap stays the harness's
+    if any(m.startswith("C,") for m in cfg["modes"]):
         for p in (zr, zi, cr, ci):  # the same values at 16 mod 64, as PyPy's ffi.new gives them
             owner = tffi.new("double[]", n + 16)
             start = (address(owner, tffi) + 63) // 64 * 64 + 16
@@ -200,7 +204,8 @@ def worker(cfg):
         elif mode == "C, PyPy's .so":
             kernel = "foreign"
         t0 = time.perf_counter()
-        timer.ctimer_run(kernels[kernel], maxiter, ins[0], ins[1], ins[2], ins[3], pointer(out_addr), n, counters)
+        timer.ctimer_run(kernels[kernel], maxiter, ins[0], ins[1], ins[2], ins[3], pointer(out_addr), n,
+                         counters)
         t1 = time.perf_counter()
         note(mode, t1 - t0, counters[0] * 1e-9, counters[1] * 1e-9, counters[2], out_addr, len(calls[mode]))
         judge(mode, tffi.unpack(pointer(out_addr), n))
@@ -216,7 +221,8 @@ def worker(cfg):
                 c_mode(mode)
     print(json.dumps({
         "implementation": sys.implementation.name, "version": sys.version.split()[0],
-        "simd_description": getattr(adapter, "SIMD_DESCRIPTION", None), "kernel_file": adapter.KERNEL_MODULE.__file__,
+        "simd_description": getattr(adapter, "SIMD_DESCRIPTION", None),
+        "kernel_file": adapter.KERNEL_MODULE.__file__,
         "mxcsr": f"0x{timer.ctimer_mxcsr():04x}",
         "inputs_mod64": [address(p) % 64 for p in (zr, zi, cr, ci)],
         "inputs16_mod64": [address(p, tffi) % 64 for p in inputs16], "calls": calls,
@@ -265,8 +271,9 @@ def flag_summary(line):
     opt = [w for w in words if re.fullmatch(r"-O[0-3sgz]?|-Ofast", w)]
     return {"-O levels in order": " ".join(opt), "wins": opt[-1] if opt else None,
             "-march=native": "-march=native" in words,
-            "other code-generation flags": " ".join(w for w in words if w in ("-g", "-fwrapv", "-pthread", "-fPIC",
-                                                                          "-ffp-contract=off", "-fopenmp"))}
+            "other code-generation flags": " ".join(w for w in words
+                                                    if w in ("-g", "-fwrapv", "-pthread", "-fPIC",
+                                                             "-ffp-contract=off", "-fopenmp"))}
 
 
 def disassemble(so, function):
@@ -276,7 +283,8 @@ def disassemble(so, function):
                               stderr=subprocess.DEVNULL, text=True, check=True).stdout
     except (OSError, subprocess.CalledProcessError):
         return None
-    match = re.search(r"^[0-9a-f]+ <" + re.escape(function) + r">:\n(.*?)(?:\n\n|\Z)", text, re.DOTALL | re.MULTILINE)
+    match = re.search(r"^[0-9a-f]+ <" + re.escape(function) + r">:\n(.*?)(?:\n\n|\Z)", text,
+                      re.DOTALL | re.MULTILINE)
     if not match:
         return None
     code = []
@@ -294,7 +302,8 @@ def loops_from_objdump(so, function):
     """[(start, end, instructions)] of the backward branches in `function` whose body multiplies doubles."""
     text = subprocess.run(["objdump", "-d", "--no-show-raw-insn", so], stdout=subprocess.PIPE,
                           stderr=subprocess.DEVNULL, text=True, check=False).stdout
-    match = re.search(r"^[0-9a-f]+ <" + re.escape(function) + r">:\n(.*?)(?:\n\n|\Z)", text, re.DOTALL | re.MULTILINE)
+    match = re.search(r"^[0-9a-f]+ <" + re.escape(function) + r">:\n(.*?)(?:\n\n|\Z)", text,
+                      re.DOTALL | re.MULTILINE)
     if not match:
         return []
     rows = []
@@ -322,7 +331,8 @@ def main(argv=None):
     p.add_argument("--variants", default="cffi_simd,cffi_c", help="cffi_simd and/or cffi_c (default: both)")
     p.add_argument("--size", default="1000x300", help="WIDTHxMAX_ITERATIONS (default 1000x300)")
     p.add_argument("--reps", type=int, default=3, help="processes per interpreter, alternating (default 3)")
-    p.add_argument("--rounds", type=int, default=6, help="rounds per process; the first is warm-up (default 6)")
+    p.add_argument("--rounds", type=int, default=6,
+                   help="rounds per process; the first is warm-up (default 6)")
     p.add_argument("--calls", type=int, default=3, help="calls per mode per round (default 3)")
     p.add_argument("--envs", default=os.path.join(REPO_ROOT, ".nox", "shootout", "envs"),
                    help="folder with the cpython*/ and pypy*/ environments (default .nox/shootout/envs)")
@@ -341,7 +351,8 @@ def main(argv=None):
             p.error(f"--variants: {v!r} is not one of {', '.join(KERNELS)}")
     envs = find_envs(args.envs)
     if set(envs) != {"cpython", "pypy"}:
-        p.error(f"need a cpython* and a pypy* environment with bin/python under {args.envs} (found {envs or 'none'})")
+        p.error(f"need a cpython* and a pypy* environment with bin/python under {args.envs} "
+                f"(found {envs or 'none'})")
     if args.rounds < 2:
         p.error("--rounds must be >= 2 (the first round is warm-up)")
 
@@ -350,15 +361,16 @@ def main(argv=None):
     ctimer = os.path.join(args.build_root, "libctimer.so")
     with open(os.path.join(args.build_root, "ctimer.c"), "w") as f:
         f.write(CTIMER_C)
-    subprocess.run(["gcc", "-O2", "-shared", "-fPIC", os.path.join(args.build_root, "ctimer.c"), "-o", ctimer],
-                   check=True)
+    subprocess.run(["gcc", "-O2", "-shared", "-fPIC", os.path.join(args.build_root, "ctimer.c"), "-o",
+                    ctimer], check=True)
     report = {"size": args.size, "builds": {}, "variants": {}}
     # the harness's reference (pure_python's output; made with PyPy, which is quick, and checked against the
     # published checksum where there is one): every call of every mode is judged against it
     reference = os.path.join(args.build_root, f"julia-{width}x{iters}.json")
     if not os.path.exists(reference):
-        subprocess.run([envs["pypy"][1], os.path.join(REPO_ROOT, "workloads", "harness.py"), "--workload", "julia",
-                        "--make-reference", "--params", json.dumps({"width": width, "max_iterations": iters}),
+        subprocess.run([envs["pypy"][1], os.path.join(REPO_ROOT, "workloads", "harness.py"), "--workload",
+                        "julia", "--make-reference",
+                        "--params", json.dumps({"width": width, "max_iterations": iters}),
                         "--out", reference], check=True, cwd=REPO_ROOT)
 
     for variant in variants:
@@ -374,11 +386,13 @@ def main(argv=None):
                 continue
             lines = compile_lines(log, source)
             builds[kind] = {"name": name, "python": python, "so": rec["extension_path"], "log": log,
-                            "compiler": rec.get("compiler_version"), "compile_line": lines[0] if lines else None,
+                            "compiler": rec.get("compiler_version"),
+                            "compile_line": lines[0] if lines else None,
                             "flags": flag_summary(lines[0]) if lines else None}
         if len(builds) != 2:
             continue
-        print("-- builds (workloads/build.py in each environment; the compile line of the kernel source, from the log)")
+        print("-- builds (workloads/build.py in each environment; the compile line of the kernel source, "
+              "from the log)")
         for kind, b in builds.items():
             print(f"{b['name']}: {b['compiler']}\n  {b['compile_line']}\n  -> {b['flags']}")
         code = {kind: disassemble(b["so"], function) for kind, b in builds.items()}
@@ -407,14 +421,16 @@ def main(argv=None):
                            "calls": args.calls, "ctimer": ctimer, "build_dir": os.path.dirname(b["so"]),
                            "reference": reference, "modes": modes,
                            "foreign_so": builds["pypy"]["so"] if kind == "cpython" else None}
-                    proc = subprocess.run([b["python"], os.path.abspath(__file__), "--worker", json.dumps(cfg)],
-                                          capture_output=True, text=True, cwd=REPO_ROOT, check=False)
+                    proc = subprocess.run(
+                        [b["python"], os.path.abspath(__file__), "--worker", json.dumps(cfg)],
+                        capture_output=True, text=True, cwd=REPO_ROOT, check=False)
                     if proc.returncode != 0:
                         print(f"{b['name']} worker ({', '.join(modes)}) failed:\n{proc.stderr[-3000:]}")
                         failed = True
                         continue
                     results[kind].append(json.loads(proc.stdout))
-            print(f"   repetition {rep + 1}/{args.reps} done ({len(GROUPS)} processes per interpreter)", flush=True)
+            print(f"   repetition {rep + 1}/{args.reps} done ({len(GROUPS)} processes per interpreter)",
+                  flush=True)
         if not results["cpython"] or not results["pypy"]:
             continue
 
@@ -432,22 +448,27 @@ def main(argv=None):
         exact = len(digests) == 1 and (from_spec is None or sums == {from_spec})
         ncalls = sum(len(c) for kind in results for r in results[kind] for c in r["calls"].values())
         print(f"-- verification: {ncalls} calls, {len(digests)} distinct output(s), checksum {sorted(sums)}"
-              f"{'' if from_spec is None else f' (published {from_spec})'}: {'ok, bit-exact' if exact else 'FAILED'}")
+              f"{'' if from_spec is None else f' (published {from_spec})'}: "
+              f"{'ok, bit-exact' if exact else 'FAILED'}")
         failed |= not exact
         for kind in ("cpython", "pypy"):
             r = results[kind][0]
-            out64 = sorted({c["out_mod64"] for x in results[kind] for c in x["calls"].get("harness, old adapter", [])})
-            new64 = sorted({c["out_mod64"] for x in results[kind] for c in x["calls"].get("harness, adapter", [])})
+            out64 = sorted({c["out_mod64"] for x in results[kind]
+                            for c in x["calls"].get("harness, old adapter", [])})
+            new64 = sorted({c["out_mod64"] for x in results[kind]
+                            for c in x["calls"].get("harness, adapter", [])})
             print(f"   {builds[kind]['name']}: {r['simd_description'] or 'scalar C'}; MXCSR control bits "
                   f"{int(r['mxcsr'], 16) & 0xffc0:#06x} (FTZ/DAZ/rounding); inputs mod 64 "
                   f"{r['inputs_mod64']}; output mod 64: old adapter {out64}, adapter {new64}")
 
         # -------------------------------------------------------------- the table
-        print(f"-- medians over calls (first round of each process dropped), {args.reps} processes per interpreter;"
-              f" cpu = thread CPU time (load-robust); ratio = PyPy / CPython (per-process ratios in brackets)")
+        print(f"-- medians over calls (first round of each process dropped), {args.reps} processes per "
+              f"interpreter; cpu = thread CPU time (load-robust); ratio = PyPy / CPython (per-process ratios "
+              f"in brackets)")
         print(f"   {'mode':22} {'CPython wall':>12} {'cpu':>7} {'PyPy wall':>10} {'cpu':>7} {'ratio cpu':>9} "
               f"{'(per process)':>22} {'page faults/call C':>18} {'P':>5}  {'calls faulting C':>16} {'P':>4}")
-        faulting = max(8, width * width // 4096)  # a quarter of the output's 4 KiB pages: a call given fresh memory
+        # a quarter of the output's 4 KiB pages: a call given fresh memory
+        faulting = max(8, width * width // 4096)
         table = {}
         for mode in MODES:
             row = {}
@@ -470,7 +491,8 @@ def main(argv=None):
 
             def ms(x):
                 return f"{1e3 * x:.2f}" if not math.isnan(x) else "-"
-            print(f"   {mode:22} {ms(cp['wall']):>12} {ms(cp['cpu']):>7} {ms(pp['wall']):>10} {ms(pp['cpu']):>7} "
+            print(f"   {mode:22} {ms(cp['wall']):>12} {ms(cp['cpu']):>7} {ms(pp['wall']):>10} "
+                  f"{ms(pp['cpu']):>7} "
                   f"{ratio:9.3f} {spread:>22} {cp['faults']:18.0f} {pp['faults']:5.0f}  "
                   f"{cp['faulting']:>9}/{cp['calls']:<6} {pp['faulting']:>4}/{pp['calls']}")
         for mode in ("harness, old adapter", "C, fresh output"):
@@ -481,12 +503,13 @@ def main(argv=None):
                 extra = median(c["cpu"] for c in hit) - median(c["cpu"] for c in miss)
                 per = extra / statistics.mean(c["faults"] for c in hit)
                 print(f"   PyPy, {mode}: the {len(hit)} calls with page faults (mean "
-                      f"{statistics.mean(c['faults'] for c in hit):.0f}) take {1e3 * extra:+.2f} ms cpu over the "
+                      f"{statistics.mean(c['faults'] for c in hit):.0f}) take {1e3 * extra:+.2f} ms cpu "
+                      f"over the "
                       f"{len(miss)} without ({1e6 * per:.2f} us per fault)")
         own, foreign = table["C, warm output"]["cpython"]["cpu"], table["C, PyPy's .so"]["cpython"]["cpu"]
         same_bytes = table["C, warm output"]["pypy"]["cpu"] / foreign
-        print(f"   same kernel bytes (PyPy's build) on both, warm output, C-timed cpu: PyPy/CPython {same_bytes:.3f};"
-              f" CPython's build vs PyPy's build, both in CPython: {own / foreign:.3f}")
+        print(f"   same kernel bytes (PyPy's build) on both, warm output, C-timed cpu: PyPy/CPython "
+              f"{same_bytes:.3f}; CPython's build vs PyPy's build, both in CPython: {own / foreign:.3f}")
         report["builds"][variant] = {k: v for k, v in builds.items()}
         report["variants"][variant] = {"table": table, "verified_bit_exact": exact,
                                        "workers": results}

@@ -1,7 +1,7 @@
-"""Run-to-run reproducibility of the numbers that carry: the speedup ratios (each cell over its workload's baseline
-cell, within one run). For every cell verified in both archives: do the two runs' 95% CIs of that ratio overlap,
-and how wide are they (relative half-width)? Absolute times drift with the machine; ratios taken within one
-run should not.
+"""Run-to-run reproducibility of the numbers that carry: the speedup ratios (each cell over its workload's
+baseline cell, within one run). For every cell verified in both archives: do the two runs' 95% CIs of that
+ratio overlap, and how wide are they (relative half-width)? Absolute times drift with the machine; ratios
+taken within one run should not.
 
     python benchmarks/ci_overlap.py results/<run-a> results/<run-b>
 
@@ -29,7 +29,8 @@ def ratios(path: str):
 
 def main(a: str, b: str) -> int:
     both = ratios(a).merge(ratios(b), on=summaries.CELL_KEYS, suffixes=("_a", "_b"))
-    overlap = (both["speedup_low_a"] <= both["speedup_high_b"]) & (both["speedup_low_b"] <= both["speedup_high_a"])
+    overlap = ((both["speedup_low_a"] <= both["speedup_high_b"])
+               & (both["speedup_low_b"] <= both["speedup_high_a"]))
     both = both.assign(overlap=overlap, shift=both["speedup_b"] / both["speedup_a"] - 1)
     columns = ["variant", "interpreter", "threads", "size", "speedup_a", "speedup_b", "shift", "half_width_a",
                "half_width_b", "overlap"]
@@ -38,8 +39,8 @@ def main(a: str, b: str) -> int:
     median_width = sorted(widths)[len(widths) // 2] if widths else float("nan")
     print(f"\nwidest half-width {max(widths, default=float('nan')):.2%}; "
           f"median |shift| {both['shift'].abs().median():.2%}")
-    print(f"{int(overlap.sum())} of {len(both)} speedup ratios ({overlap.mean():.0%}) have overlapping 95% CIs; "
-          f"median half-width {median_width:.2%}")
+    print(f"{int(overlap.sum())} of {len(both)} speedup ratios ({overlap.mean():.0%}) have overlapping "
+          f"95% CIs; median half-width {median_width:.2%}")
     return 0
 
 

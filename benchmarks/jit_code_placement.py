@@ -5,11 +5,11 @@ with placement drawn per process, measures what the plain program measures.
         [--paddings 0,1,2,3,4,6,8,12,16] [--workload julia] [--calls 9]
 
 Part 1 runs the workload's plain program with k small loops compiled before its kernel (pad_jit_code), for
-each k, interleaved in rounds, and prints the median over processes of the mean of calls 2..N per k: the spread is
-what one arbitrary placement can cost. Part 2 runs the plain program and the harness (the baseline variant)
-in pairs that share a drawn k, and prints the two medians and their ratio (the report's harness-overhead
-check, at more processes). Every process is pinned to the last CPU, as workers are. Needs a reference for the
-parameters: the first run computes it with the orchestrator's CPython into the work dir.
+each k, interleaved in rounds, and prints the median over processes of the mean of calls 2..N per k: the
+spread is what one arbitrary placement can cost. Part 2 runs the plain program and the harness (the baseline
+variant) in pairs that share a drawn k, and prints the two medians and their ratio (the report's
+harness-overhead check, at more processes). Every process is pinned to the last CPU, as workers are. Needs a
+reference for the parameters: the first run computes it with the orchestrator's CPython into the work dir.
 """
 
 from __future__ import annotations

@@ -39,9 +39,9 @@ def main(argv: list[str] | None = None) -> int:
         walls = [r.get("process_wall_seconds") or 0.0 for r in data.records if summaries.cell_of(r) == key]
         per_process = sum(walls) / len(walls)
         needed = math.ceil((1.96 * 1.2533 * spread / (target / math.sqrt(2))) ** 2)
-        print(f"{workload} {size}: baseline {row['variant']} on {row['interpreter']}, {len(values)} processes, "
-              f"spread {spread:.2%}, {per_process:.1f} s per process; a ±{target:.1%} speedup CI needs ≥ {needed} "
-              f"baseline processes ≈ {needed * per_process / 60:.0f} min of it alone")
+        print(f"{workload} {size}: baseline {row['variant']} on {row['interpreter']}, {len(values)} "
+              f"processes, spread {spread:.2%}, {per_process:.1f} s per process; a ±{target:.1%} speedup CI "
+              f"needs ≥ {needed} baseline processes ≈ {needed * per_process / 60:.0f} min of it alone")
     return 0
 
 

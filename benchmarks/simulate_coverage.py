@@ -1,28 +1,31 @@
-"""How often do the report's 95% CIs contain the truth? Coverage measured by simulation through the project's own
-functions: shootout.results.estimates.median_ci (a cell's median), estimates.ratio_ci (speedups, PyPy vs CPython) and
-shootout.results.summaries.ratio (a ratio as the report computes it from two cells' ProcessSamples: paired by round when the
-records carry rounds, else the bootstrap, widened for serial dependence when they carry `started_at`).
+"""How often do the report's 95% CIs contain the truth? Coverage measured by simulation through the project's
+own functions: shootout.results.estimates.median_ci (a cell's median), estimates.ratio_ci (speedups, PyPy vs
+CPython) and shootout.results.summaries.ratio (a ratio as the report computes it from two cells'
+ProcessSamples: paired by round when the records carry rounds, else the bootstrap, widened for serial
+dependence when they carry `started_at`).
 
     python benchmarks/simulate_coverage.py [--trials 800] [--seed 1] [--parts median,ratio,drift,speedup]
 
 Parts (each prints one table; coverage ± its binomial standard error, and the mean relative half-width):
-  median   i.i.d. process means, n = 6..30, normal / log-normal / shifted exponential (right-skewed, as benchmark
-           times are). median_ci is affine-equivariant, so its coverage does not depend on the spread: one is used.
-           Against it, the exact order-statistic pair alone (order_statistic_ci), which it interpolates from.
+  median   i.i.d. process means, n = 6..30, normal / log-normal / shifted exponential (right-skewed, as
+           benchmark times are). median_ci is affine-equivariant, so its coverage does not depend on the
+           spread: one is used. Against it, the exact order-statistic pair alone (order_statistic_ci), which
+           it interpolates from.
   ratio    estimates.ratio_ci as used without rounds: percentile bootstrap of the ratio of medians, n = 6/6,
            12/12, 30/30 and 12 (baseline) / 6, each shape, equal spreads (2%) and unequal ones (baseline 3%,
            cell 1%, and the reverse). Truth: the ratio of the two distributions' medians.
-  drift    a baseline alone whose process means follow an AR(1) process over the run (r = 0.6 between consecutive
-           processes, 3% stationary spread, plus 1% independent noise), and i.i.d. data: median_ci plain and
-           widened by its effective sample size (summaries.ProcessSample.dependence, as summarise does).
-  speedup  one run's rounds: a machine drifting as an AR(1) over process slots (ROUND_SLOTS slots a round, r = 0.6
-           from one round to the next, amplitude 0 / 2% / 5%) plus 1.5% process noise, shared by the baseline and
-           a cell placed in random slots of each round. Layouts: both once a round for 12 rounds; the baseline
-           twice a round and the cell once, 6 rounds (phase 1); the same then the baseline alone for 9 more rounds
-           (phase 2). Methods: plain (no time information: independent bootstrap), plain + n_eff (started_at
-           only: each side widened by its own serial dependence), paired by round (rounds recorded: what the
-           report does), and, for comparison, a stratified block bootstrap over rounds (rounds with both cells
-           resampled together) that the report does not use.
+  drift    a baseline alone whose process means follow an AR(1) process over the run (r = 0.6 between
+           consecutive processes, 3% stationary spread, plus 1% independent noise), and i.i.d. data: median_ci
+           plain and widened by its effective sample size (summaries.ProcessSample.dependence, as summarise
+           does).
+  speedup  one run's rounds: a machine drifting as an AR(1) over process slots (ROUND_SLOTS slots a round, r =
+           0.6 from one round to the next, amplitude 0 / 2% / 5%) plus 1.5% process noise, shared by the
+           baseline and a cell placed in random slots of each round. Layouts: both once a round for 12 rounds;
+           the baseline twice a round and the cell once, 6 rounds (phase 1); the same then the baseline alone
+           for 9 more rounds (phase 2). Methods: plain (no time information: independent bootstrap), plain +
+           n_eff (started_at only: each side widened by its own serial dependence), paired by round (rounds
+           recorded: what the report does), and, for comparison, a stratified block bootstrap over rounds
+           (rounds with both cells resampled together) that the report does not use.
 The figures and the choices they led to are in docs/coverage.md.
 """
 
@@ -120,9 +123,11 @@ def ratio_part(trials: int, rng: np.random.Generator) -> None:
             for base_spread, cell_spread in SPREADS:
                 tally = Tally()
                 for _ in range(trials):
-                    base, cell = 4.0 * draw(shape, n_base, base_spread, rng), 0.5 * draw(shape, n_cell, cell_spread, rng)
+                    base, cell = (4.0 * draw(shape, n_base, base_spread, rng),
+                                  0.5 * draw(shape, n_cell, cell_spread, rng))
                     tally.add(estimates.ratio_ci(base, cell), 8.0)
-                rows.append((f"{shape} n={n_base}/{n_cell} spread {base_spread:.0%}/{cell_spread:.0%}", [tally]))
+                rows.append((f"{shape} n={n_base}/{n_cell} spread {base_spread:.0%}/{cell_spread:.0%}",
+                             [tally]))
     table("Ratio CI (percentile bootstrap), i.i.d. process means", ["setting", "ratio_ci"], rows)
 
 
@@ -163,7 +168,8 @@ LAYOUTS = (
 def run_samples(layout: Layout, drift: float, rng: np.random.Generator) -> tuple:
     """Baseline and cell ProcessSamples of one simulated run (true speedup 8), with rounds and starts."""
     rounds = int(max(layout.base_rounds.max(), layout.cell_rounds.max())) + 1
-    machine = ar1(rounds * ROUND_SLOTS, AR_R ** (1 / ROUND_SLOTS), drift, rng) if drift else np.zeros(rounds * ROUND_SLOTS)
+    machine = (ar1(rounds * ROUND_SLOTS, AR_R ** (1 / ROUND_SLOTS), drift, rng) if drift
+               else np.zeros(rounds * ROUND_SLOTS))
     slots = np.concatenate([r * ROUND_SLOTS + rng.permutation(ROUND_SLOTS) for r in range(rounds)])
     taken = {r: 0 for r in range(rounds)}
 
@@ -180,8 +186,8 @@ def run_samples(layout: Layout, drift: float, rng: np.random.Generator) -> tuple
 
 
 def block_bootstrap(base: summaries.ProcessSample, cell: summaries.ProcessSample) -> estimates.Interval:
-    """The alternative not taken: rounds resampled within strata (both cells / baseline only / cell only), each
-    round's processes kept together; percentile interval of the ratio of (weighted) medians."""
+    """The alternative not taken: rounds resampled within strata (both cells / baseline only / cell only),
+    each round's processes kept together; percentile interval of the ratio of (weighted) medians."""
     rng = np.random.default_rng(estimates.SEED)
     in_base, in_cell = set(base.rounds.tolist()), set(cell.rounds.tolist())
     strata = [sorted(in_base - in_cell), sorted(in_cell - in_base), sorted(in_base & in_cell)]
@@ -208,12 +214,15 @@ def _weighted_medians(values: np.ndarray, weights: np.ndarray) -> np.ndarray:
 
 
 def _without(sample: summaries.ProcessSample, rounds: bool, started: bool) -> summaries.ProcessSample:
-    return summaries.ProcessSample(sample.means, sample.rounds if rounds else None, sample.started if started else None)
+    return summaries.ProcessSample(sample.means, sample.rounds if rounds else None,
+                                   sample.started if started else None)
 
 
 SPEEDUP_METHODS: dict[str, Callable] = {
-    "plain": lambda b, c: summaries.ratio(_without(b, False, False), _without(c, False, False), ("b", "c"))[1],
-    "plain + n_eff": lambda b, c: summaries.ratio(_without(b, False, True), _without(c, False, True), ("b", "c"))[1],
+    "plain": lambda b, c: summaries.ratio(_without(b, False, False), _without(c, False, False),
+                                          ("b", "c"))[1],
+    "plain + n_eff": lambda b, c: summaries.ratio(_without(b, False, True), _without(c, False, True),
+                                                  ("b", "c"))[1],
     "paired by round": lambda b, c: summaries.ratio(b, c, ("b", "c"))[1],
     "block bootstrap": block_bootstrap,
 }
@@ -237,7 +246,7 @@ PARTS = {"median": median_part, "ratio": ratio_part, "drift": drift_part, "speed
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--trials", type=int, default=800, help="simulated samples per setting (default 800)")
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--parts", default=",".join(PARTS), help=f"comma-separated, of {', '.join(PARTS)}")

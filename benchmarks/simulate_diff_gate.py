@@ -1,26 +1,29 @@
-"""Does `diff --fail-on-slowdown` cry wolf on machine drift, and does it catch a real slowdown? A simulation that
-feeds synthetic process means to the project's own diff (shootout.results.diff.compare_sides: the views, the joint
-bootstrap, Holm, the verdicts and the gate, exactly as `nox -s diff` runs them on archives).
+"""Does `diff --fail-on-slowdown` cry wolf on machine drift, and does it catch a real slowdown? A simulation
+that feeds synthetic process means to the project's own diff (shootout.results.diff.compare_sides: the views,
+the joint bootstrap, Holm, the verdicts and the gate, exactly as `nox -s diff` runs them on archives).
 
-    python benchmarks/simulate_diff_gate.py [--trials 250] [--threshold 2%,5%] [--drift-jitter 0.01] [--seed 1]
+    python benchmarks/simulate_diff_gate.py [--trials 250] [--threshold 2%,5%] [--drift-jitter 0.01] \\
+        [--seed 1]
 
-Each trial is a pair of archives of CELLS cells of one workload (the first is the baseline cell of the normalised
-view). Per cell: 6-12 processes a side (drawn apart for A and B), process means log-normal around the cell's level
-with a relative spread of 1-3% (NOISY cells: 10%). B is A's machine slower by the drift, uniformly (or, with
---drift-jitter, by a drift that varies from cell to cell), with fresh noise. Per drift level and gate threshold:
-  old gate           share of no-change diffs in which the rule before the drift-cancelled view would fail: some
-                     cell's absolute-view CI above 1 and its ratio above 1 + threshold, no correction
+Each trial is a pair of archives of CELLS cells of one workload (the first is the baseline cell of the
+normalised view). Per cell: 6-12 processes a side (drawn apart for A and B), process means log-normal around
+the cell's level with a relative spread of 1-3% (NOISY cells: 10%). B is A's machine slower by the drift,
+uniformly (or, with --drift-jitter, by a drift that varies from cell to cell), with fresh noise. Per drift
+level and gate threshold:
+  old gate           share of no-change diffs in which the rule before the drift-cancelled view would fail:
+                     some cell's absolute-view CI above 1 and its ratio above 1 + threshold, no correction
   gate fires         share of no-change diffs in which --fail-on-slowdown exits 1 (diff's own verdicts)
-  old false          share of no-change diffs that the old verdicts (normalised view, CI excluding 1 and change of
-                     at least 1%, no correction) call some cell slower or faster
-  false verdict      the same with diff's verdicts at the default 1% threshold (drift-cancelled view: the table's)
+  old false          share of no-change diffs that the old verdicts (normalised view, CI excluding 1 and
+                     change of at least 1%, no correction) call some cell slower or faster
+  false verdict      the same with diff's verdicts at the default 1% threshold (drift-cancelled view: the
+                     table's)
   false (normalised) the same in the normalised view, now Holm-corrected too
-  detected           one cell (drawn at random, noisy ones included) 10% slower in B: share of diffs in which the
-                     gate fires on that cell; "only it" when on no other cell
+  detected           one cell (drawn at random, noisy ones included) 10% slower in B: share of diffs in which
+                     the gate fires on that cell; "only it" when on no other cell
   detected (quiet)   the same over the trials whose slowed cell has a 1-3% spread
 The old-rule columns apply the old thresholds to diff's own ratios and CIs. Shares are over trials; ± is the
-binomial standard error. Under uniform drift the drift-cancelled view is exactly invariant (every ratio and the
-median scale alike), so its rows differ only by sampling; --drift-jitter is the harder case.
+binomial standard error. Under uniform drift the drift-cancelled view is exactly invariant (every ratio and
+the median scale alike), so its rows differ only by sampling; --drift-jitter is the harder case.
 """
 
 from __future__ import annotations
@@ -55,8 +58,9 @@ class Cell:
 def cells(rng: np.random.Generator) -> list[Cell]:
     spreads = [0.10] * NOISY + list(rng.uniform(0.01, 0.03, CELLS - NOISY))
     rng.shuffle(spreads)
-    return [Cell(("sim", f"v{i:02d}", "cpython", 1, "n"), float(np.exp(rng.uniform(np.log(1e-3), np.log(2.0)))),
-                 float(s)) for i, s in enumerate(spreads)]
+    return [Cell(("sim", f"v{i:02d}", "cpython", 1, "n"),
+                 float(np.exp(rng.uniform(np.log(1e-3), np.log(2.0)))), float(s))
+            for i, s in enumerate(spreads)]
 
 
 def side(role: str, layout: list[Cell], rng: np.random.Generator, scale: dict[tuple, float]) -> diff.Side:
@@ -108,12 +112,14 @@ class Scenario:
     drift: float
     jitter: float  # relative standard deviation of the drift from cell to cell (0: uniform)
 
-    def scale(self, layout: list[Cell], rng: np.random.Generator, slowed: Cell | None = None) -> dict[tuple, float]:
+    def scale(self, layout: list[Cell], rng: np.random.Generator,
+              slowed: Cell | None = None) -> dict[tuple, float]:
         drifts = (1 + self.drift) * np.exp(self.jitter * rng.standard_normal(len(layout)))
         return {c.key: float(d) * (1 + SLOWDOWN if c is slowed else 1) for c, d in zip(layout, drifts)}
 
 
-def trial(scenario: Scenario, thresholds: list[float], rng: np.random.Generator, tallies: list[Tally]) -> None:
+def trial(scenario: Scenario, thresholds: list[float], rng: np.random.Generator,
+          tallies: list[Tally]) -> None:
     """One pair with no real change and one with a cell slowed, judged at the default threshold (verdicts) and
     at each gate threshold; the sides keep their bootstrap medians, so extra thresholds cost no resampling."""
     layout = cells(rng)
@@ -157,7 +163,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--trials", type=int, default=250, help="diffs per drift level (default 250)")
     parser.add_argument("--threshold", default="2%,5%",
-                        help="--fail-on-slowdown values of the simulated gate, comma-separated (default 2%%,5%%)")
+                        help="--fail-on-slowdown values of the simulated gate, comma-separated "
+                             "(default 2%%,5%%)")
     parser.add_argument("--drift-jitter", type=float, default=0.0,
                         help="relative sd of the drift from cell to cell (default 0: uniform drift)")
     parser.add_argument("--seed", type=int, default=1)
@@ -165,8 +172,9 @@ def main() -> int:
     thresholds = [diff.threshold_of(t.strip()) for t in args.threshold.split(",")]
     rng = np.random.default_rng(args.seed)
     started = time.perf_counter()
-    print(f"{CELLS} cells ({NOISY} with a 10% spread, the others 1-3%), {PROCESSES[0]}-{PROCESSES[1]} processes a "
-          f"side, drift jitter {args.drift_jitter:.1%}, {args.trials} diffs per drift level, seed {args.seed}\n")
+    print(f"{CELLS} cells ({NOISY} with a 10% spread, the others 1-3%), {PROCESSES[0]}-{PROCESSES[1]} "
+          f"processes a side, drift jitter {args.drift_jitter:.1%}, {args.trials} diffs per drift level, "
+          f"seed {args.seed}\n")
     print(line(HEADER) + "\n" + line(["---"] * len(HEADER)))
     for drift in DRIFTS:
         tallies = [Tally() for _ in thresholds]

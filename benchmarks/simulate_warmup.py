@@ -1,4 +1,5 @@
-"""How far a JIT cell's steady estimate lands from the true level, by simulation through the project's own code.
+"""How far a JIT cell's steady estimate lands from the true level, by simulation through the project's own
+code.
 
     python benchmarks/simulate_warmup.py [--cells 300] [--noise 0.02] [--seed 1]
 
@@ -9,8 +10,8 @@ Cells of 6 processes go through the code the orchestrator runs, two designs:
             their cell's warm-up), every process counted;
   learned   the default method's plan (matrix.Method.calls_for): the cell's first process explores up to its
             caps, its change points (warmup.classify) say where the steady state starts, and every later
-            process makes that many calls plus the steady stretch; split by the current rule, processes with no
-            steady state counted apart.
+            process makes that many calls plus the steady stretch; split by the current rule, processes with
+            no steady state counted apart.
 For each curve: the median over cells of the cell estimate's bias (the median of its counted processes' steady
 means, over the level), the share of processes counted, and the mean number of calls per process.
 """
@@ -64,7 +65,8 @@ def learned_cell(curve, noise, rng) -> list[dict]:
 
 
 def fixed_cell(curve, noise, rng) -> list[dict]:
-    return [{"times_seconds": [call_time(k, *curve, noise, rng) * 0.1 for k in range(1, int(rng.integers(4, 7)) + 1)],
+    return [{"times_seconds": [call_time(k, *curve, noise, rng) * 0.1
+                               for k in range(1, int(rng.integers(4, 7)) + 1)],
              "warmup_rule": "jit-v2"} for _ in range(6)]
 
 
@@ -88,7 +90,7 @@ def estimate(cells: list[list[dict]]) -> tuple[float, float, float]:
 
 
 def main(argv=None) -> int:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--cells", type=int, default=300)
     p.add_argument("--noise", type=float, default=0.02, help="relative noise per call (default 0.02)")
     p.add_argument("--seed", type=int, default=1)

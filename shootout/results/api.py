@@ -2,8 +2,8 @@
 
 A Run holds the archive as written (records, builds, metadata, the tidy `timings` table) and the numbers the
 report states, computed by the same functions: `cells` (one row per cell: median, CI, speedup over the
-workload's baseline cell, warm-up, flags) and `ratios(a, b)` (each variant's time on interpreter a over b, with
-its CI and Holm-adjusted test). docs/api.md walks through it.
+workload's baseline cell, warm-up, flags) and `ratios(a, b)` (each variant's time on interpreter a over b,
+with its CI and Holm-adjusted test). docs/api.md walks through it.
 """
 
 from __future__ import annotations
@@ -60,7 +60,8 @@ class Run:
 
 
 def load(path: str | Path) -> Run:
-    """Read and check one archive (archive.read: raises archive.ArchiveError with one line if it does not hold)."""
+    """Read and check one archive (archive.read: raises archive.ArchiveError with one line if it does not
+    hold)."""
     data = archive.read(Path(path))
     cells = summaries.summarise(data.records, data.roles) if data.records else pd.DataFrame()
     return Run(data, cells)

@@ -9,8 +9,8 @@ stays in the work dir, named in the error.
 Schema-version policy (as asv's results `api_version`): SCHEMA_VERSION is bumped on any change an older reader
 would misread (a field renamed, removed or given a new meaning; a new required file). Adding an optional field
 is not a bump. The reader takes every version from 1 up to its own: an older archive is upgraded in memory by
-MIGRATIONS[v] (v → v+1), one small function per bump, and is never rewritten on disk. A newer version is refused
-with the version that wrote it. tests/fixtures/archive-v1 must keep rendering. The bumps so far:
+MIGRATIONS[v] (v → v+1), one small function per bump, and is never rewritten on disk. A newer version is
+refused with the version that wrote it. tests/fixtures/archive-v1 must keep rendering. The bumps so far:
   1 → 2  the workload contract: generic parameters (`size` label), work_units, values_differing, the contract
          snapshot in metadata (migrations.v1_to_v2).
 """
@@ -102,10 +102,12 @@ class Archive:
 
     @property
     def roles(self) -> dict[str, RolesSnapshot]:
-        """Each workload's roles, with the run's baseline interpreter (None: the default rule, summaries.py)."""
+        """Each workload's roles, with the run's baseline interpreter (None: the default rule,
+        summaries.py)."""
         chosen = self.metadata.get("baseline_interpreter")
         chosen = chosen if isinstance(chosen, str) else None
-        return {name: replace(contract.roles, baseline_interpreter=chosen) for name, contract in self.contracts.items()}
+        return {name: replace(contract.roles, baseline_interpreter=chosen)
+                for name, contract in self.contracts.items()}
 
 
 # ---------------------------------------------------------------- writing
@@ -199,7 +201,8 @@ def publish(staging: Path, final: Path, manifest_extra: dict, render: Callable[[
 
 
 def write_file_atomic(target: Path, data: bytes) -> None:
-    """Replace one file whole (report.html over a good one): a temp file, then rename; no partial file left."""
+    """Replace one file whole (report.html over a good one): a temp file, then rename; no partial file
+    left."""
     tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
     try:
         tmp.write_bytes(data)
@@ -220,7 +223,8 @@ def _load_json(path: Path, relative: str):
     try:
         return json.loads((path / relative).read_text())
     except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
-        raise ArchiveError(f"{path}/{relative}: unreadable ({exc.__class__.__name__}: {str(exc)[:120]})") from None
+        raise ArchiveError(f"{path}/{relative}: unreadable "
+                           f"({exc.__class__.__name__}: {str(exc)[:120]})") from None
 
 
 def _read_manifest(path: Path) -> dict:
@@ -240,8 +244,9 @@ def _read_manifest(path: Path) -> dict:
         raise ArchiveError(f"{manifest_path}: unknown schema_version {version!r} (this pyshootout reads 1 to "
                            f"{SCHEMA_VERSION})")
     if version > SCHEMA_VERSION:
-        raise ArchiveError(f"{manifest_path}: unknown schema_version {version!r}: written by a newer pyshootout "
-                           f"(this one reads 1 to {SCHEMA_VERSION}); upgrade pyshootout to read it")
+        raise ArchiveError(f"{manifest_path}: unknown schema_version {version!r}: written by a newer "
+                           f"pyshootout (this one reads 1 to {SCHEMA_VERSION}); upgrade pyshootout to "
+                           f"read it")
     if manifest.get("status", "complete") not in ARCHIVE_STATUSES:
         raise ArchiveError(f"{manifest_path}: status {str(manifest.get('status'))[:40]!r} is not one of "
                            f"{', '.join(ARCHIVE_STATUSES)}")
@@ -258,7 +263,8 @@ def _verify_files(path: Path, manifest: dict) -> None:
         if not target.is_file():
             raise ArchiveError(f"{path}: manifest lists {relative} but the file is missing")
         if sha256_bytes(target.read_bytes()) != entry["sha256"]:
-            raise ArchiveError(f"{path}: {relative} does not match its sha256 in the manifest (modified or corrupt)")
+            raise ArchiveError(f"{path}: {relative} does not match its sha256 in the manifest "
+                               f"(modified or corrupt)")
     for required in ("metadata.json", "builds.json", "timings.csv.gz"):
         if required not in manifest["files"]:
             raise ArchiveError(f"{path}: {MANIFEST} does not list {required}")
@@ -269,7 +275,8 @@ def _read_timings(path: Path) -> pd.DataFrame:
         timings = pd.read_csv(path / "timings.csv.gz")
     except (OSError, EOFError, zlib.error, gzip.BadGzipFile, pd.errors.ParserError, pd.errors.EmptyDataError,
             UnicodeDecodeError, ValueError) as exc:
-        raise ArchiveError(f"{path}/timings.csv.gz: unreadable ({exc.__class__.__name__}: {str(exc)[:120]})") from None
+        raise ArchiveError(f"{path}/timings.csv.gz: unreadable "
+                           f"({exc.__class__.__name__}: {str(exc)[:120]})") from None
     return timings
 
 
@@ -355,7 +362,8 @@ def _check_parts(path: Path, parts: dict) -> None:
         raise ArchiveError(f"{path}/metadata.json: 'interpreters' holds something that is not an object")
     builds = parts["builds"]
     if not isinstance(builds, list) or not all(
-        isinstance(b, dict) and isinstance(b.get("env"), str) and isinstance(b.get("variant"), str) for b in builds
+        isinstance(b, dict) and isinstance(b.get("env"), str) and isinstance(b.get("variant"), str)
+        for b in builds
     ):
         raise ArchiveError(f"{path}/builds.json: not a list of builds with env and variant")
 
@@ -366,7 +374,8 @@ def _check_timings(path: Path, timings: pd.DataFrame, records: Iterable[Record])
         raise ArchiveError(f"{path}/timings.csv.gz: no column {missing[0]!r}")
     expected = sum(len(r.times_seconds) for r in records)
     if len(timings) != expected:
-        raise ArchiveError(f"{path}/timings.csv.gz: {len(timings)} rows for the records' {expected} timed calls")
+        raise ArchiveError(f"{path}/timings.csv.gz: {len(timings)} rows for the records' {expected} "
+                           f"timed calls")
     seconds = pd.to_numeric(timings["seconds"], errors="coerce")
     if seconds.isna().any() or (seconds < 0).any():
         raise ArchiveError(f"{path}/timings.csv.gz: 'seconds' holds a value that is not a time")

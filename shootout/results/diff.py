@@ -1,26 +1,28 @@
 """Archives side by side: A is the baseline, B, C, ... are compared with it cell by cell, in three views.
 
-drift-cancelled  a cell's B/A ÷ the median B/A over every cell verified in both archives (the machine-wide drift):
-                 "did this cell change beyond what the whole machine did?". Verdicts and the gate read it.
-normalised       (cell ÷ its archive's baseline cell) in B ÷ the same in A: relative to one reference cell, whose
-                 own noise, or own change, moves every other cell the other way.
+drift-cancelled  a cell's B/A ÷ the median B/A over every cell verified in both archives (the machine-wide
+                 drift): "did this cell change beyond what the whole machine did?". Verdicts and the gate read
+                 it.
+normalised       (cell ÷ its archive's baseline cell) in B ÷ the same in A: relative to one reference cell,
+                 whose own noise, or own change, moves every other cell the other way.
 absolute         time in B ÷ time in A (> 1: slower in B): "is machine/run B faster?".
 
 Every ratio is a ratio of medians of process means. Its 95% CI is a percentile bootstrap: every cell's process
-means in A and in B are resampled (RESAMPLES times, seeded by cell and side, so the same archives give the same
-numbers), and every ratio, the median over cells included, is recomputed from the same resamples: the
+means in A and in B are resampled (RESAMPLES times, seeded by cell and side, so the same archives give the
+same numbers), and every ratio, the median over cells included, is recomputed from the same resamples: the
 drift-cancelled CI carries the uncertainty of the cell and of the median. The same resamples give each cell
-one-sided p-values of "not slower (faster) by more than the threshold"; twice the smaller is adjusted by Holm's
-step-down across the cells of the view, and a cell is slower / faster when that is at most ALPHA (its 95% CI then
-lies beyond 1 ± threshold). Holm bounds the family-wise error rate, the chance that a diff with no change calls
-any cell slower or faster, which is what a gate promises; an FDR procedure (Benjamini-Hochberg) would bound only
-the expected share of false verdicts among those called. docs/diff-gate.md measures both rates by simulation.
+one-sided p-values of "not slower (faster) by more than the threshold"; twice the smaller is adjusted by
+Holm's step-down across the cells of the view, and a cell is slower / faster when that is at most ALPHA (its
+95% CI then lies beyond 1 ± threshold). Holm bounds the family-wise error rate, the chance that a diff with no
+change calls any cell slower or faster, which is what a gate promises; an FDR procedure (Benjamini-Hochberg)
+would bound only the expected share of false verdicts among those called. docs/diff-gate.md measures both
+rates by simulation.
 
-With fewer than MIN_DRIFT_CELLS matched cells a median is no estimate of the machine's drift (a changed cell moves
-it): there is no drift-cancelled view, and verdicts and the gate read the absolute view, which drift alone can
-fire; the output says so. Cells are matched by workload, variant, interpreter column, threads and size. "What
-differs" between the archives comes from their metadata: CPU, kernel, governor, interpreter versions, package pins
-(locks), compilers and flags, git commit, method, and the load seen by the workers.
+With fewer than MIN_DRIFT_CELLS matched cells a median is no estimate of the machine's drift (a changed cell
+moves it): there is no drift-cancelled view, and verdicts and the gate read the absolute view, which drift
+alone can fire; the output says so. Cells are matched by workload, variant, interpreter column, threads and
+size. "What differs" between the archives comes from their metadata: CPU, kernel, governor, interpreter
+versions, package pins (locks), compilers and flags, git commit, method, and the load seen by the workers.
 """
 
 from __future__ import annotations
@@ -42,8 +44,9 @@ SLOWER, FASTER, SAME, NO_CI = "slower", "faster", "no significant change", "no C
 BASELINE = "baseline (1 by definition)"
 NOT_RECORDED = "not recorded"  # an older comparison (reproduction.json) without per-view verdicts
 UNMATCHED = ("only in A", "only in B", "not comparable")
-LEGACY_METHOD = ("Stored by an older pyshootout: its cell verdicts are the normalised view's (CI excluding 1, a change "
-                 "of at least 1%, no correction across cells); per-view verdicts were not recorded.")
+LEGACY_METHOD = ("Stored by an older pyshootout: its cell verdicts are the normalised view's (CI excluding "
+                 "1, a change of at least 1%, no correction across cells); per-view verdicts were not "
+                 "recorded.")
 
 
 @dataclass(frozen=True)
@@ -54,8 +57,8 @@ class View:
 
 
 VIEWS = (
-    View("drift_cancelled", "drift-cancelled", "cell B/A ÷ median B/A over the matched cells: did this cell change "
-                                               "beyond the machine's drift?"),
+    View("drift_cancelled", "drift-cancelled", "cell B/A ÷ median B/A over the matched cells: did this cell "
+                                               "change beyond the machine's drift?"),
     View("normalised", "normalised", "(cell ÷ its archive's baseline cell) in B ÷ the same in A"),
     View("absolute", "absolute", "time in B ÷ time in A: is B's machine or run faster?"),
 )
@@ -94,9 +97,9 @@ class Sampled:
 
 
 def resampled_median(values: np.ndarray, seed: list[int]) -> Sampled:
-    """The median of process means and RESAMPLES medians of resamples with replacement, drawn as ratio_ci draws
-    them (estimates.resampled_medians; none below estimates.MIN_BOOTSTRAP processes). The replicates are kept,
-    not reduced to a CI, so every ratio and the median over cells come from the same resamples."""
+    """The median of process means and RESAMPLES medians of resamples with replacement, drawn as ratio_ci
+    draws them (estimates.resampled_medians; none below estimates.MIN_BOOTSTRAP processes). The replicates are
+    kept, not reduced to a CI, so every ratio and the median over cells come from the same resamples."""
     values = np.asarray(values, dtype=float)
     if len(values) < estimates.MIN_BOOTSTRAP:
         return Sampled(float(np.median(values)) if len(values) else math.nan)
@@ -104,7 +107,8 @@ def resampled_median(values: np.ndarray, seed: list[int]) -> Sampled:
 
 
 def median_over_cells(samples: list[Sampled]) -> Sampled:
-    """The median over cells, in the point estimate and in each replicate (the joint bootstrap of the drift)."""
+    """The median over cells, in the point estimate and in each replicate (the joint bootstrap of the
+    drift)."""
     if not samples:
         return Sampled(math.nan)
     value = float(np.median([s.value for s in samples]))
@@ -115,9 +119,10 @@ def median_over_cells(samples: list[Sampled]) -> Sampled:
 
 @dataclass(frozen=True)
 class Ratio:
-    """B/A with its 95% percentile-bootstrap CI; p_slower (p_faster) is the one-sided bootstrap p-value of "not
-    slower (faster) than 1 ± threshold", (1 + replicates on that side) / (1 + RESAMPLES); p_adjusted is Holm's
-    adjustment of 2·min(p_slower, p_faster) across the view's cells, and the verdict follows from it."""
+    """B/A with its 95% percentile-bootstrap CI; p_slower (p_faster) is the one-sided bootstrap p-value of
+    "not slower (faster) than 1 ± threshold", (1 + replicates on that side) / (1 + RESAMPLES); p_adjusted is
+    Holm's adjustment of 2·min(p_slower, p_faster) across the view's cells, and the verdict follows from
+    it."""
 
     value: float
     low: float = math.nan
@@ -134,7 +139,8 @@ class Ratio:
     @classmethod
     def from_json(cls, data) -> Ratio:
         data = data if isinstance(data, dict) else {}
-        numbers = {k: _number(data.get(k)) for k in ("value", "low", "high", "p_slower", "p_faster", "p_adjusted")}
+        numbers = {k: _number(data.get(k))
+                   for k in ("value", "low", "high", "p_slower", "p_faster", "p_adjusted")}
         return cls(**numbers, verdict=str(data.get("verdict") or NOT_RECORDED))
 
 
@@ -149,7 +155,8 @@ def _number(value) -> float:
 
 
 def ratio_of(sample: Sampled, threshold: float) -> Ratio:
-    """Point value, 95% CI and one-sided p-values from the replicates; the verdict comes from with_verdicts."""
+    """Point value, 95% CI and one-sided p-values from the replicates; the verdict comes from
+    with_verdicts."""
     if sample.replicates is None or math.isnan(sample.value):
         return Ratio(sample.value)
     replicates = sample.replicates
@@ -167,8 +174,8 @@ def with_verdicts(ratios: dict[tuple, Ratio], threshold: float) -> dict[tuple, R
     tested = [k for k, r in ratios.items() if r.has_ci and r.verdict != BASELINE]
     two_sided = [min(1.0, 2 * min(ratios[k].p_slower, ratios[k].p_faster)) for k in tested]
     adjusted = dict(zip(tested, estimates.holm(two_sided)))
-    return {k: replace(r, p_adjusted=adjusted[k], verdict=_verdict(r, adjusted[k], threshold)) if k in adjusted
-            else r for k, r in ratios.items()}
+    return {k: replace(r, p_adjusted=adjusted[k], verdict=_verdict(r, adjusted[k], threshold))
+            if k in adjusted else r for k, r in ratios.items()}
 
 
 def _verdict(ratio: Ratio, p_adjusted: float, threshold: float) -> str:
@@ -193,8 +200,8 @@ class SideCell:
 
 @dataclass
 class Side:
-    """One archive as the diff needs it: its cells and each (workload, size)'s baseline cell. A cell's bootstrap
-    medians are drawn once, seeded by the cell and the side's role, and shared by every view."""
+    """One archive as the diff needs it: its cells and each (workload, size)'s baseline cell. A cell's
+    bootstrap medians are drawn once, seeded by the cell and the side's role, and shared by every view."""
 
     role: str  # "A" (the baseline archive) or "B": part of the seed, so A and B never share resamples
     cells: dict[tuple, SideCell]
@@ -210,8 +217,10 @@ class Side:
         cells = {}
         for row in frame.to_dict("records"):
             key = tuple(row[k] for k in summaries.CELL_KEYS)
-            cells[key] = SideCell(bool(row["verified"]), means.get(key, np.array([])), row.get("disturbed") or "")
-        bases = {k: tuple(row[c] for c in summaries.CELL_KEYS) for k, row in summaries.baseline_cells(frame, data.roles).items()}
+            cells[key] = SideCell(bool(row["verified"]), means.get(key, np.array([])),
+                                  row.get("disturbed") or "")
+        bases = {k: tuple(row[c] for c in summaries.CELL_KEYS)
+                 for k, row in summaries.baseline_cells(frame, data.roles).items()}
         return cls(role, cells, bases)
 
     @classmethod
@@ -270,12 +279,13 @@ class Comparison:
     matched: int = 0  # cells verified in both archives
     cells: list[CellChange] = field(default_factory=list)
     differences: list[Difference] = field(default_factory=list)
-    legacy_drift: str = ""  # the drift line of a comparison stored before this rule (its verdicts are the old ones)
+    # the drift line of a comparison stored before this rule (its verdicts are the old ones)
+    legacy_drift: str = ""
 
     def slowdowns(self) -> list[CellChange]:
-        """What --fail-on-slowdown fails on: cells whose gate-view verdict is slower (at this threshold), unless
-        a process of theirs, in either archive, saw interference (summaries.interference: CPU pressure, steal, a
-        serial process short of its CPU): a slowdown a neighbour can explain is not the code's."""
+        """What --fail-on-slowdown fails on: cells whose gate-view verdict is slower (at this threshold),
+        unless a process of theirs, in either archive, saw interference (summaries.interference: CPU pressure,
+        steal, a serial process short of its CPU): a slowdown a neighbour can explain is not the code's."""
         return [c for c in self.cells if c.verdict == SLOWER and not c.disturbed]
 
     def disturbed_slowdowns(self) -> list[CellChange]:
@@ -287,14 +297,16 @@ class Comparison:
         judged = sum(getattr(c, self.gate_view).has_ci for c in self.cells if c.verdict not in UNMATCHED)
         if judged:
             return ""
-        return (f"warning: {self.other}: no cell has a CI in the {VIEW_LABELS[self.gate_view]} view (each needs "
-                f"{estimates.MIN_BOOTSTRAP} processes a side in both archives): --fail-on-slowdown judged nothing")
+        return (f"warning: {self.other}: no cell has a CI in the {VIEW_LABELS[self.gate_view]} view "
+                f"(each needs {estimates.MIN_BOOTSTRAP} processes a side in both archives): "
+                f"--fail-on-slowdown judged nothing")
 
     def counts(self, view: str) -> dict[str, int]:
         """How many cells got each verdict in this view (unmatched cells by their status)."""
         found = Counter(c.verdict if c.verdict in UNMATCHED else getattr(c, view).verdict for c in self.cells)
         order = [SLOWER, FASTER, SAME, BASELINE, NO_CI, NOT_RECORDED, *UNMATCHED]
-        return {word: found[word] for word in sorted(found, key=lambda w: order.index(w) if w in order else 99)}
+        return {word: found[word]
+                for word in sorted(found, key=lambda w: order.index(w) if w in order else 99)}
 
     def drift_line(self) -> str:
         if self.legacy_drift:
@@ -315,26 +327,26 @@ class Comparison:
         if self.legacy_drift:
             return [LEGACY_METHOD]
         if self.gate_view == "drift_cancelled":
-            view = (f"Verdicts and --fail-on-slowdown read the drift-cancelled view: each cell's B/A ÷ the median "
-                    f"B/A over the {self.matched} matched cells.")
+            view = (f"Verdicts and --fail-on-slowdown read the drift-cancelled view: each cell's B/A ÷ the "
+                    f"median B/A over the {self.matched} matched cells.")
         else:
-            view = (f"Only {self.matched} matched cells, fewer than {MIN_DRIFT_CELLS}: their median is no estimate "
-                    f"of the machine's drift, so there is no drift-cancelled view; verdicts and --fail-on-slowdown "
-                    f"read the absolute view, which machine drift alone can fire.")
+            view = (f"Only {self.matched} matched cells, fewer than {MIN_DRIFT_CELLS}: their median is no "
+                    f"estimate of the machine's drift, so there is no drift-cancelled view; verdicts and "
+                    f"--fail-on-slowdown read the absolute view, which machine drift alone can fire.")
         bootstrap = (f"95% CIs: percentile bootstrap, {estimates.RESAMPLES} resamples seeded per cell and "
-                     f"archive: every cell's process means in A and in B resampled, every ratio and the median over "
-                     f"cells recomputed from the same resamples (below {estimates.MIN_BOOTSTRAP} processes a side: "
-                     f"no CI).")
-        rule = (f"slower / faster: beyond ±{self.threshold:.1%} after Holm's correction across the cells of each "
-                f"view (two-sided bootstrap p-values, family-wise error rate {ALPHA:.0%}: the chance that a diff with "
-                f"no change calls any cell slower or faster); such a cell's 95% CI lies beyond "
-                f"1 ± {self.threshold:.1%}.")
+                     f"archive: every cell's process means in A and in B resampled, every ratio and the "
+                     f"median over cells recomputed from the same resamples (below "
+                     f"{estimates.MIN_BOOTSTRAP} processes a side: no CI).")
+        rule = (f"slower / faster: beyond ±{self.threshold:.1%} after Holm's correction across the cells of "
+                f"each view (two-sided bootstrap p-values, family-wise error rate {ALPHA:.0%}: the chance "
+                f"that a diff with no change calls any cell slower or faster); such a cell's 95% CI lies "
+                f"beyond 1 ± {self.threshold:.1%}.")
         return [view, bootstrap, rule]
 
     def gate_message(self, cell: CellChange) -> str:
         ratio = getattr(cell, self.gate_view)
-        text = (f"slower by more than {self.threshold:.1%} ({VIEW_LABELS[self.gate_view]} view, Holm-adjusted "
-                f"p {ratio.p_adjusted:.2g}): {' '.join(map(str, cell.key))} in {self.other} "
+        text = (f"slower by more than {self.threshold:.1%} ({VIEW_LABELS[self.gate_view]} view, "
+                f"Holm-adjusted p {ratio.p_adjusted:.2g}): {' '.join(map(str, cell.key))} in {self.other} "
                 f"({ratio.value:.3f}x, CI {ratio.low:.3f}-{ratio.high:.3f})")
         return f"not failed, disturbed ({cell.disturbed}): {text}" if cell.disturbed else text
 
@@ -342,17 +354,22 @@ class Comparison:
         return {"baseline": self.baseline, "other": self.other, "threshold": self.threshold,
                 "gate_view": self.gate_view, "matched": self.matched, "drift": self.drift_line(),
                 "drift_ratio": asdict(self.drift), "method": self.method_lines(),
-                "cells": [c.to_json() for c in self.cells], "differences": [asdict(d) for d in self.differences]}
+                "cells": [c.to_json() for c in self.cells],
+                "differences": [asdict(d) for d in self.differences]}
 
     @classmethod
     def from_json(cls, data: dict) -> Comparison:
-        """What to_json wrote (reproduction.json). One stored before the drift-cancelled view has no gate_view: its
-        cell verdicts are the normalised view's, per-view verdicts 'not recorded', its own drift line kept."""
+        """What to_json wrote (reproduction.json). One stored before the drift-cancelled view has no
+        gate_view: its cell verdicts are the normalised view's, per-view verdicts 'not recorded', its own
+        drift line kept."""
         legacy = "gate_view" not in data
-        return cls(str(data.get("baseline")), str(data.get("other")), _number(data.get("threshold", THRESHOLD)),
-                   "normalised" if legacy else str(data["gate_view"]), Ratio.from_json(data.get("drift_ratio")),
+        return cls(str(data.get("baseline")), str(data.get("other")),
+                   _number(data.get("threshold", THRESHOLD)),
+                   "normalised" if legacy else str(data["gate_view"]),
+                   Ratio.from_json(data.get("drift_ratio")),
                    int(data.get("matched") or 0), [CellChange.from_json(c) for c in data.get("cells") or []],
-                   [Difference(str(d["what"]), str(d["a"]), str(d["b"])) for d in data.get("differences") or []],
+                   [Difference(str(d["what"]), str(d["a"]), str(d["b"]))
+                    for d in data.get("differences") or []],
                    str(data.get("drift") or "no drift line recorded") if legacy else "")
 
 
@@ -364,30 +381,36 @@ def _normalised(key: tuple, a: Side, b: Side) -> Sampled | None:
     base_a, base_b = a.baseline_of(key), b.baseline_of(key)
     if key == base_a == base_b:
         return None
-    if base_a not in a.cells or base_b not in b.cells or not (a.cells[base_a].verified and b.cells[base_b].verified):
+    if (base_a not in a.cells or base_b not in b.cells
+            or not (a.cells[base_a].verified and b.cells[base_b].verified)):
         return Sampled(math.nan)
     return (b.median(key) / b.median(base_b)) / (a.median(key) / a.median(base_a))
 
 
-def _views(matched: list[tuple], a: Side, b: Side, threshold: float) -> tuple[dict[str, dict[tuple, Ratio]], Sampled]:
-    """Every matched cell's ratio in each view, verdicts included, and the drift (median B/A) they divide by."""
+def _views(matched: list[tuple], a: Side, b: Side,
+           threshold: float) -> tuple[dict[str, dict[tuple, Ratio]], Sampled]:
+    """Every matched cell's ratio in each view, verdicts included, and the drift (median B/A) they divide
+    by."""
     absolute = {k: b.median(k) / a.median(k) for k in matched}
     drift = median_over_cells(list(absolute.values()))
     normalised = {k: _normalised(k, a, b) for k in matched}
     samples = {"absolute": absolute, "normalised": {k: s for k, s in normalised.items() if s is not None},
-               "drift_cancelled": {k: s / drift for k, s in absolute.items()} if len(matched) >= MIN_DRIFT_CELLS
-               else {}}
+               "drift_cancelled": {k: s / drift for k, s in absolute.items()}
+               if len(matched) >= MIN_DRIFT_CELLS else {}}
     views = {name: with_verdicts({k: ratio_of(s, threshold) for k, s in found.items()}, threshold)
              for name, found in samples.items()}
-    views["normalised"].update({k: Ratio(1.0, 1.0, 1.0, verdict=BASELINE) for k, s in normalised.items() if s is None})
+    views["normalised"].update({k: Ratio(1.0, 1.0, 1.0, verdict=BASELINE)
+                                for k, s in normalised.items() if s is None})
     return views, drift
 
 
-def _cell_change(key: tuple, a: Side, b: Side, views: dict[str, dict[tuple, Ratio]], gate_view: str) -> CellChange:
+def _cell_change(key: tuple, a: Side, b: Side, views: dict[str, dict[tuple, Ratio]],
+                 gate_view: str) -> CellChange:
     cell_a, cell_b = a.cells.get(key), b.cells.get(key)
     if cell_a is None or cell_b is None:
         return CellChange(key, "only in A" if cell_b is None else "only in B")
-    disturbed = "; ".join(f"{side}: {c.disturbed}" for side, c in (("A", cell_a), ("B", cell_b)) if c.disturbed)
+    disturbed = "; ".join(f"{side}: {c.disturbed}"
+                          for side, c in (("A", cell_a), ("B", cell_b)) if c.disturbed)
     if not (cell_a.verified and cell_b.verified):
         return CellChange(key, "not comparable", disturbed=disturbed)
     ratios = {name: found.get(key, NO_RATIO) for name, found in views.items()}
@@ -396,10 +419,11 @@ def _cell_change(key: tuple, a: Side, b: Side, views: dict[str, dict[tuple, Rati
 
 
 def compare_sides(a: Side, b: Side, threshold: float = THRESHOLD) -> Comparison:
-    """Every cell of either side, in the three views, verdicts at `threshold`; run ids and differences are left to
-    compare()."""
+    """Every cell of either side, in the three views, verdicts at `threshold`; run ids and differences are
+    left to compare()."""
     keys = sorted(set(a.cells) | set(b.cells), key=lambda k: tuple(map(str, k)))
-    matched = [k for k in keys if k in a.cells and k in b.cells and a.cells[k].verified and b.cells[k].verified]
+    matched = [k for k in keys
+               if k in a.cells and k in b.cells and a.cells[k].verified and b.cells[k].verified]
     views, drift = _views(matched, a, b, threshold)
     gate_view = "drift_cancelled" if len(matched) >= MIN_DRIFT_CELLS else "absolute"
     return Comparison("A", "B", threshold, gate_view, ratio_of(drift, 0.0), len(matched),
@@ -436,7 +460,8 @@ def _facts(data: archive.Archive) -> dict[str, str]:
         "CPU model": str(cpu.get("model")), "CPU count": str(cpu.get("logical_cpus")),
         "CPU flags": " ".join(cpu.get("flags") or []), "kernel": str(machine.get("kernel")),
         "governor": str(cpu.get("governor")), "hostname": str(machine.get("hostname")),
-        "git commit": str((meta.get("git") or {}).get("commit")), "git dirty": str((meta.get("git") or {}).get("dirty")),
+        "git commit": str((meta.get("git") or {}).get("commit")),
+        "git dirty": str((meta.get("git") or {}).get("dirty")),
         "method": ", ".join(f"{k}={v}" for k, v in sorted((meta.get("method") or {}).items())),
         "compilers": ", ".join(f"{k}: {v}" for k, v in sorted((machine.get("compilers") or {}).items())),
         "load before workers (median)": _load(data),
@@ -481,6 +506,7 @@ def what_differs(a: archive.Archive, b: archive.Archive) -> list[Difference]:
         if va != vb:
             if what == "CPU flags":
                 sa, sb = set(va.split()), set(vb.split())
-                va, vb = "only A: " + (" ".join(sorted(sa - sb)) or "-"), "only B: " + (" ".join(sorted(sb - sa)) or "-")
+                va, vb = ("only A: " + (" ".join(sorted(sa - sb)) or "-"),
+                          "only B: " + (" ".join(sorted(sb - sa)) or "-"))
             out.append(Difference(what, va, vb))
     return out

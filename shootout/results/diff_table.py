@@ -76,7 +76,8 @@ def counts_line(comparison: Comparison, view: str) -> str:
 
 def footer(comparison: Comparison) -> str:
     """One line of verdict counts per view, the drift line, then how verdicts and the gate were computed."""
-    lines = [f"{v.label} view{' (gate)' if v.name == comparison.gate_view else ''}: {counts_line(comparison, v.name)}"
+    lines = [f"{v.label} view{' (gate)' if v.name == comparison.gate_view else ''}: "
+             f"{counts_line(comparison, v.name)}"
              for v in VIEWS]
     return "\n".join([*lines, comparison.drift_line(), *comparison.method_lines()]) + "\n"
 

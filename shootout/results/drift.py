@@ -1,5 +1,6 @@
-"""The machine's speed over a run, as its processes saw it: each ok process's steady mean ÷ its cell's median, in
-the order the processes started (the records' `started_at`), and the serial correlation of a cell's processes.
+"""The machine's speed over a run, as its processes saw it: each ok process's steady mean ÷ its cell's median,
+in the order the processes started (the records' `started_at`), and the serial correlation of a cell's
+processes.
 
 On a shared machine the speed can drift over spans longer than one process (a neighbour on the host, which
 neither steal nor CPU pressure shows inside a guest): then processes that ran close together agree more than
@@ -7,8 +8,8 @@ distant ones, and the lag-1 autocorrelation r of a cell's process means in run o
 treated them as independent would be narrower than the drift warrants (for an AR(1) series, as if n were
 n·(1−r)/(1+r)); summaries widens each cell's median CI by that effective sample size (estimates.Dependence: r
 bias-corrected, with a margin) and pairs ratios by round where the records say which round each process ran
-in. This module shows the machine over the run and each baseline's serial correlation, the same numbers summaries
-uses (summaries.ProcessSample.dependence).
+in. This module shows the machine over the run and each baseline's serial correlation, the same numbers
+summaries uses (summaries.ProcessSample.dependence).
 """
 
 from __future__ import annotations
@@ -56,7 +57,8 @@ class SerialCorrelation:
 
 
 def _timed(records: list[Record]) -> list[tuple[float, Record, float]]:
-    """(started_at, record, process mean) of every ok + verified record that says when it started, by start."""
+    """(started_at, record, process mean) of every ok + verified record that says when it started, by
+    start."""
     found = []
     for r in records:
         mean, started = summaries.process_mean(r), r.started_at
@@ -81,8 +83,9 @@ def timeline(records: list[Record]) -> list[ProcessPoint]:
 
 
 def serial_correlation(records: list[Record], cell: tuple) -> SerialCorrelation | None:
-    """Lag-1 autocorrelation of one cell's process means in the order they ran, as summaries measures it for the
-    cell's CI; None below MIN_SERIAL processes, when they do not vary or do not all say when they started."""
+    """Lag-1 autocorrelation of one cell's process means in the order they ran, as summaries measures it for
+    the cell's CI; None below MIN_SERIAL processes, when they do not vary or do not all say when they
+    started."""
     sample = summaries.process_samples([r for r in records if r.cell_key == tuple(cell)]).get(tuple(cell))
     found = None if sample is None else sample.dependence
     if found is None:

@@ -17,8 +17,8 @@ Their coverage is measured, not assumed: benchmarks/simulate_coverage.py (figure
   √(n/n_eff) when its processes are autocorrelated in run order.
 - mann_whitney: exact p-value (no ties, both n <= EXACT_MAX) else the asymptotic one, saying which.
 - holm / holm_within: Holm's step-down adjustment over a family of p-values / over each family of a list.
-- variance_components: Kalibera & Jones's (ISMM 2013) within- and between-process variance of the steady calls,
-  and the calls per process that give the most precise mean for the time spent.
+- variance_components: Kalibera & Jones's (ISMM 2013) within- and between-process variance of the steady
+  calls, and the calls per process that give the most precise mean for the time spent.
 """
 
 from __future__ import annotations
@@ -163,14 +163,16 @@ def _widened(ci: Interval, centre: float, found: Dependence | None) -> Interval:
 
 
 def order_statistic_ci(values) -> Interval:
-    """The exact pair (X(k), X(n+1-k)) alone: coverage >= CONFIDENCE, exactly known, its length jumping with n."""
+    """The exact pair (X(k), X(n+1-k)) alone: coverage >= CONFIDENCE, exactly known, its length jumping with
+    n."""
     x = np.sort(np.asarray(values, dtype=float))
     found = median_order_indices(len(x))
     if found is None:
         return NO_INTERVAL
     k, coverage = found
     return Interval(float(x[k - 1]), float(x[len(x) - k]),
-                    f"order statistics X({k})..X({len(x) + 1 - k}) of n={len(x)}, exact coverage {coverage:.1%}",
+                    f"order statistics X({k})..X({len(x) + 1 - k}) of n={len(x)}, "
+                    f"exact coverage {coverage:.1%}",
                     coverage, float(np.median(x)))
 
 
@@ -188,7 +190,8 @@ def _interpolation(n: int) -> tuple[int, float, float, float] | None:
 
 
 def median_ci(values, *, dependence: Dependence | None = None) -> Interval:
-    """Hettmansperger–Sheather interpolated CI of the median (nominal CONFIDENCE), widened for `dependence`."""
+    """Hettmansperger–Sheather interpolated CI of the median (nominal CONFIDENCE), widened for
+    `dependence`."""
     x = np.sort(np.asarray(values, dtype=float))
     n = len(x)
     found = _interpolation(n)
@@ -199,8 +202,9 @@ def median_ci(values, *, dependence: Dependence | None = None) -> Interval:
     high = weight * x[n - k - 1] + (1 - weight) * x[n - k]
     median = float(np.median(x))
     ci = Interval(float(low), float(high),
-                  f"Hettmansperger–Sheather interpolated order statistics of n={n}: {1 - weight:.2f}·X({k})..X("
-                  f"{n + 1 - k}) (exact coverage {outer:.1%}) + {weight:.2f}·X({k + 1})..X({n - k}) ({inner:.1%}), "
+                  f"Hettmansperger–Sheather interpolated order statistics of n={n}: "
+                  f"{1 - weight:.2f}·X({k})..X({n + 1 - k}) (exact coverage {outer:.1%}) + "
+                  f"{weight:.2f}·X({k + 1})..X({n - k}) ({inner:.1%}), "
                   f"nominal {CONFIDENCE:.0%}", CONFIDENCE, median)
     return _widened(ci, median, dependence)
 
@@ -239,12 +243,14 @@ def _bootstrap_ci(a: np.ndarray, b: np.ndarray, dependence: tuple) -> Interval:
     widened = [f"{side}: {found.text()}" for side, found in (("numerator", found_a), ("denominator", found_b))
                if found is not None and found.widens]
     if widened:
-        method += "; each side's resampled medians spread by √(n/n_eff) about its median (" + "; ".join(widened) + ")"
+        method += ("; each side's resampled medians spread by √(n/n_eff) about its median ("
+                   + "; ".join(widened) + ")")
     return Interval(low, high, method, estimate=float(np.median(a) / np.median(b)))
 
 
 def paired_log_ratios(a, rounds_a, b, rounds_b) -> tuple[np.ndarray, np.ndarray]:
-    """(shared rounds in order, log ratio per shared round): each sample's processes in a round averaged in log."""
+    """(shared rounds in order, log ratio per shared round): each sample's processes in a round averaged in
+    log."""
     def by_round(values, rounds) -> dict[int, float]:
         logs: dict[int, list[float]] = {}
         for value, number in zip(np.log(np.asarray(values, dtype=float)), rounds):
@@ -259,17 +265,18 @@ def paired_log_ratios(a, rounds_a, b, rounds_b) -> tuple[np.ndarray, np.ndarray]
 def _paired_ci(logs: np.ndarray, labels: tuple[str, str]) -> Interval:
     inner = median_ci(logs, dependence=serial_dependence(logs))
     estimate = math.exp(float(np.median(logs)))
-    method = (f"paired by round: the median over the {len(logs)} rounds both ran in of {labels[0]} ÷ {labels[1]} "
-              f"(processes of one round averaged in log); CI of that median, in log: {inner.method}")
+    method = (f"paired by round: the median over the {len(logs)} rounds both ran in of {labels[0]} ÷ "
+              f"{labels[1]} (processes of one round averaged in log); CI of that median, in log: "
+              f"{inner.method}")
     return Interval(math.exp(inner.low), math.exp(inner.high), method, inner.coverage, estimate)
 
 
 def ratio_ci(numerator, denominator, *, rounds: tuple | None = None,
              dependence: tuple[Dependence | None, Dependence | None] = (None, None),
              labels: tuple[str, str] = ("numerator", "denominator")) -> Interval:
-    """CI of median(numerator) / median(denominator); `rounds` = (rounds of numerator, of denominator), aligned
-    with the values, pairs by round when MIN_PAIRED rounds are shared; `dependence` widens the bootstrap;
-    `labels` name the two sides in the method."""
+    """CI of median(numerator) / median(denominator); `rounds` = (rounds of numerator, of denominator),
+    aligned with the values, pairs by round when MIN_PAIRED rounds are shared; `dependence` widens the
+    bootstrap; `labels` name the two sides in the method."""
     a, b = np.asarray(numerator, dtype=float), np.asarray(denominator, dtype=float)
     fallback = ""
     if rounds is not None:
@@ -305,7 +312,8 @@ def mann_whitney(a, b) -> Test | None:
 
 
 def smallest_p(n_a: int, n_b: int) -> float:
-    """The smallest two-sided p-value the exact Mann-Whitney test can give with n_a and n_b values: 2/C(n, n_a)."""
+    """The smallest two-sided p-value the exact Mann-Whitney test can give with n_a and n_b values: 2/C(n,
+    n_a)."""
     return min(1.0, 2 / math.comb(n_a + n_b, n_a)) if n_a and n_b else 1.0
 
 
@@ -369,11 +377,12 @@ def _recommendation(t1: float, t2: float, call: float | None, process: float | N
     if call is None or process is None or call <= 0 or process < 0:
         return None, "no recommendation: the cost of a process besides its steady calls is not recorded"
     if t2 <= 0:
-        return None, ("no recommendation: the process means vary no more than their calls' noise explains, so "
-                      "K&J's formula has no finite optimum (more calls per process are the cheaper precision)")
+        return None, ("no recommendation: the process means vary no more than their calls' noise explains, "
+                      "so K&J's formula has no finite optimum (more calls per process are the cheaper "
+                      "precision)")
     best = max(1, math.ceil(math.sqrt(process / call * t1 / t2)))
-    return best, (f"K&J's optimal calls per process ⌈√((c₂/c₁)·(T₁²/T₂²))⌉ with c₁ = {call:.3g} s a steady call, "
-                  f"c₂ = {process:.3g} s a process besides its steady calls")
+    return best, (f"K&J's optimal calls per process ⌈√((c₂/c₁)·(T₁²/T₂²))⌉ with c₁ = {call:.3g} s a "
+                  f"steady call, c₂ = {process:.3g} s a process besides its steady calls")
 
 
 def variance_components(groups, *, call_seconds: float | None = None,
@@ -391,8 +400,8 @@ def variance_components(groups, *, call_seconds: float | None = None,
     short = sum(1 for g in arrays if len(g) < 2)
     if short:
         return VarianceComponents(len(arrays), calls, None, None, spread, None,
-                                  f"no within-process estimate: {short} of {len(arrays)} processes have fewer "
-                                  f"than 2 steady calls")
+                                  f"no within-process estimate: {short} of {len(arrays)} processes have "
+                                  f"fewer than 2 steady calls")
     t1, t2 = _components(arrays)
     best, note = _recommendation(t1, t2, call_seconds, process_seconds, len(arrays))
     return VarianceComponents(len(arrays), calls, math.sqrt(t1), math.sqrt(t2), spread, best, note)

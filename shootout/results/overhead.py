@@ -1,9 +1,11 @@
-"""The harness-overhead check: the baseline variant's calls in the harness against the same kernel run plainly.
+"""The harness-overhead check: the baseline variant's calls in the harness against the same kernel run
+plainly.
 
 Each workload may declare a plain program (workloads/<name>/plain.py): the baseline variant's kernel in a
 standalone script that imports nothing of pyshootout. The sampler runs it in every round of the minimum,
 interleaved with the harness's processes, on every interpreter column, with the same pinning and environment,
-for as many calls as the harness's processes of that cell make at least (N). Call k of a fresh process is compared with call k:
+for as many calls as the harness's processes of that cell make at least (N). Call k of a fresh process is
+compared with call k:
 
     first   the harness's call 1 ÷ the plain program's call 1 (start-up, compilation, the first JIT traces)
     later   the mean of calls 2..N in the harness ÷ the same in the plain program (what the speedups divide)
@@ -86,7 +88,8 @@ def check(records: list[Record], plain: list[PlainRecord]) -> list[Overhead]:
             continue
         later = _ratio(h_later, p_later) if calls >= 2 and h_later else None
         found.append(Overhead(key, good[0].workload, good[0].size, str(good[0].interpreter.name), calls,
-                              _ratio(h_first, p_first), later, len(h_first), len(good), len(mine) - len(good)))
+                              _ratio(h_first, p_first), later, len(h_first), len(good),
+                              len(mine) - len(good)))
     return found
 
 

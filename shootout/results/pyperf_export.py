@@ -24,8 +24,10 @@ def benchmark_name(record: Record) -> str:
 
 
 def _pyperf_date(unix_seconds: float) -> str:
-    """pyperf's date format (ISO with a space), in UTC: the process's start, so `pyperf dump` shows when it ran."""
-    return datetime.datetime.fromtimestamp(unix_seconds, datetime.timezone.utc).replace(tzinfo=None).isoformat(" ")
+    """pyperf's date format (ISO with a space), in UTC: the process's start, so `pyperf dump` shows when it
+    ran."""
+    return (datetime.datetime.fromtimestamp(unix_seconds, datetime.timezone.utc)
+            .replace(tzinfo=None).isoformat(" "))
 
 
 def export(records: list[Record]) -> dict[str, bytes]:

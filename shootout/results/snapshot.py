@@ -1,7 +1,8 @@
-"""The workload contract as an archive holds it (metadata.json "contract"): typed, checked, read without workloads/.
+"""The workload contract as an archive holds it (metadata.json "contract"): typed, checked, read without
+workloads/.
 
-Archives are data from elsewhere: `ContractSnapshot.from_json` checks each field's type and raises SnapshotError
-with one line naming the first bad one.
+Archives are data from elsewhere: `ContractSnapshot.from_json` checks each field's type and raises
+SnapshotError with one line naming the first bad one.
 """
 
 from __future__ import annotations
@@ -111,7 +112,8 @@ class ContractSnapshot:
             _text(data, "work_unit"), RolesSnapshot.from_json(data.get("roles")),
             tuple(VariantSnapshot.from_json(v) for v in variants),
             tuple(_figure(f) for f in figures),
-            dict(data.get("verification") or {}), tuple(data.get("parameters") or ()), tuple(data.get("cflags") or ()),
+            dict(data.get("verification") or {}), tuple(data.get("parameters") or ()),
+            tuple(data.get("cflags") or ()),
             dict(data.get("spec") or {}) if isinstance(data.get("spec"), dict) else {},
         )
 

@@ -3,14 +3,15 @@ with CIs, ratios with CIs, interpreter comparisons, interference.
 
 One number per worker process: the mean of its steady calls (warmup.py says which: the last change-point
 segment for JIT cells, every call after the first for AOT ones). A cell's time is the median of its process
-means, with the interpolated order-statistic CI of that median (estimates.median_ci; none below n = 6), widened
-by the effective sample size when its process means are autocorrelated in the order they ran (`started_at`).
-Every ratio the report states — speedup over the baseline cell, PyPy vs CPython, thread scaling — is one
-estimates.ratio_ci of the two cells' process means: paired by round where the records say which round of the
-run each process ran in (a drift of the machine cancels within a round), else a bootstrap that resamples both
-cells and carries each one's widening. PyPy vs CPython p-values are Holm-adjusted per family: the comparisons
-of one workload at one size between one pair of interpreters. Each cell also gets Kalibera & Jones's variance
-components of its steady calls (within and between processes). Only ok + verified cells get any of these.
+means, with the interpolated order-statistic CI of that median (estimates.median_ci; none below n = 6),
+widened by the effective sample size when its process means are autocorrelated in the order they ran
+(`started_at`). Every ratio the report states — speedup over the baseline cell, PyPy vs CPython, thread
+scaling — is one estimates.ratio_ci of the two cells' process means: paired by round where the records say
+which round of the run each process ran in (a drift of the machine cancels within a round), else a bootstrap
+that resamples both cells and carries each one's widening. PyPy vs CPython p-values are Holm-adjusted per
+family: the comparisons of one workload at one size between one pair of interpreters. Each cell also gets
+Kalibera & Jones's variance components of its steady calls (within and between processes). Only ok + verified
+cells get any of these.
 """
 
 from __future__ import annotations
@@ -32,13 +33,14 @@ UNSTABLE_CI = 0.10  # a cell whose median CI half-width exceeds 10% of the media
 KERNEL_QUALITY_BOUND = 1.5
 COMPILED_TECHNOLOGIES = ("cython", "pythran", "numba", "cffi")
 STATUS_ORDER = ["build_failed", "crashed", "timeout", "wrong_output", "unsupported", "skipped", "ok"]
-# A process saw interference when runnable tasks waited for a CPU (PSI), a serial process got less than its CPU,
-# or the hypervisor stole time. CPU share is no evidence for a parallel process: a GIL, a barrier or a serial
-# part leaves its threads asleep, which is the program, not a neighbour. CPU pressure counts the program's own
-# threads too (handing over the GIL keeps tasks waiting), far less than a neighbour on one of its CPUs causes:
-# hence the high bound (docs/method.md, "When a process counts as disturbed").
+# A process saw interference when runnable tasks waited for a CPU (PSI), a serial process got less than its
+# CPU, or the hypervisor stole time. CPU share is no evidence for a parallel process: a GIL, a barrier or a
+# serial part leaves its threads asleep, which is the program, not a neighbour. CPU pressure counts the
+# program's own threads too (handing over the GIL keeps tasks waiting), far less than a neighbour on one of
+# its CPUs causes: hence the high bound (docs/method.md, "When a process counts as disturbed").
 DISTURBED_CPU_SHARE = 0.85  # serial processes only
-DISTURBED_PRESSURE = 0.30  # share of the wall time in which some runnable task waited for a CPU (see interference)
+# share of the wall time in which some runnable task waited for a CPU (see interference)
+DISTURBED_PRESSURE = 0.30
 DISTURBED_STEAL = 0.02
 
 
@@ -108,13 +110,16 @@ def tidy(records: list[Record]) -> pd.DataFrame:
             rows.append({**base, "implementation": r.interpreter.implementation,
                          "process_index": r.process_index, "call_index": index, "seconds": seconds,
                          "steady": index >= start, "status": r.status, "verified": r.verified})
-    columns = CELL_KEYS + ["implementation", "process_index", "call_index", "seconds", "steady", "status", "verified"]
+    columns = CELL_KEYS + ["implementation", "process_index", "call_index", "seconds", "steady", "status",
+                           "verified"]
     frame = pd.DataFrame(rows, columns=columns)
-    return frame.sort_values(CELL_KEYS + ["process_index", "call_index"], kind="stable").reset_index(drop=True)
+    return (frame.sort_values(CELL_KEYS + ["process_index", "call_index"], kind="stable")
+            .reset_index(drop=True))
 
 
 def steady_times(record: Record) -> list[float]:
-    """The calls of an ok record after its warm-up (its last call when the split leaves none: Warmup.steady_calls)."""
+    """The calls of an ok record after its warm-up (its last call when the split leaves none:
+    Warmup.steady_calls)."""
     return split(record).steady_calls(record.times_seconds)
 
 
@@ -135,7 +140,8 @@ def process_mean(record: Record) -> float | None:
 @dataclass(frozen=True)
 class ProcessSample:
     """One cell's process means (process order) with when each process ran: the round of the run (`round`,
-    set by the orchestrator) and its start (`started_at`, Unix seconds); each None unless every process says."""
+    set by the orchestrator) and its start (`started_at`, Unix seconds); each None unless every process
+    says."""
 
     means: np.ndarray
     rounds: np.ndarray | None = None
@@ -174,12 +180,13 @@ def process_means(records: list[Record]) -> dict[tuple, np.ndarray]:
     return {key: sample.means for key, sample in process_samples(records).items()}
 
 
-def ratio(top: ProcessSample, bottom: ProcessSample, labels: tuple[str, str]) -> tuple[float, estimates.Interval]:
+def ratio(top: ProcessSample, bottom: ProcessSample,
+          labels: tuple[str, str]) -> tuple[float, estimates.Interval]:
     """median(top) ÷ median(bottom) as one estimate with its CI: paired by round when both record rounds, the
     bootstrap otherwise (each side widened by its own serial dependence)."""
     rounds = (top.rounds, bottom.rounds) if top.rounds is not None and bottom.rounds is not None else None
-    ci = estimates.ratio_ci(top.means, bottom.means, rounds=rounds, dependence=(top.dependence, bottom.dependence),
-                            labels=labels)
+    ci = estimates.ratio_ci(top.means, bottom.means, rounds=rounds,
+                            dependence=(top.dependence, bottom.dependence), labels=labels)
     point = ci.estimate if ci.estimate is not None else float(np.median(top.means) / np.median(bottom.means))
     return point, ci
 
@@ -208,7 +215,8 @@ def _design_columns(found: estimates.VarianceComponents | None) -> dict:
     return {"steady_calls": found.calls, "process_spread": found.process_spread,
             "within_spread": math.nan if found.within is None else found.within,
             "between_spread": math.nan if found.between is None else found.between,
-            "recommended_calls": math.nan if found.recommended_calls is None else float(found.recommended_calls),
+            "recommended_calls": (math.nan if found.recommended_calls is None
+                                  else float(found.recommended_calls)),
             "design_note": found.note}
 
 
@@ -226,11 +234,12 @@ def _cell_row(key: tuple, group: pd.DataFrame, sample: ProcessSample, first_erro
     ok = group[(group["status"] == "ok") & group["verified"]]
     apart = int((~ok["counted"].fillna(True).astype(bool)).sum())
     if apart and apart == len(ok) and status == "ok":  # outputs verified, but no process has a steady state
-        first_error = {**first_error, key: f"no steady state in any of its {apart} processes (all counted apart): "
-                                           "no time is estimated"}
+        first_error = {**first_error, key: f"no steady state in any of its {apart} processes "
+                                           "(all counted apart): no time is estimated"}
     return {
         **dict(zip(CELL_KEYS, key)), "technology": group["technology"].iloc[0],
-        "implementation": group["implementation"].iloc[0], "free_threaded": bool(group["free_threaded"].any()),
+        "implementation": group["implementation"].iloc[0],
+        "free_threaded": bool(group["free_threaded"].any()),
         "status": status, "verified": verified,
         "processes": len(group), "median_seconds": median, "ci_low": ci.low, "ci_high": ci.high,
         "ci_method": ci.method if verified else "", "unstable": bool(verified and ci.coverage is not None
@@ -238,11 +247,15 @@ def _cell_row(key: tuple, group: pd.DataFrame, sample: ProcessSample, first_erro
         "serial_lag1": serial.lag1 if serial else math.nan,
         "effective_processes": serial.effective_n if serial else math.nan,
         "ns_per_unit": median / work_units * 1e9 if verified else math.nan, "work_units": work_units,
-        "prepare_seconds": _median(group["prepare_seconds"]), "output_seconds": _median(group["output_seconds"]),
-        "import_seconds": _median(group["import_seconds"]), "first_call_seconds": _median(group["first_call_seconds"]),
-        "process_seconds": _median(group["process_wall_seconds"]), "build_seconds": _median(group["build_seconds"]),
+        "prepare_seconds": _median(group["prepare_seconds"]),
+        "output_seconds": _median(group["output_seconds"]),
+        "import_seconds": _median(group["import_seconds"]),
+        "first_call_seconds": _median(group["first_call_seconds"]),
+        "process_seconds": _median(group["process_wall_seconds"]),
+        "build_seconds": _median(group["build_seconds"]),
         "environment_seconds": _median(group["environment_seconds"]), "warmup_classes": classes,
-        "warmup_consistent": consistent, "no_steady_state": "no steady state" in classes, "counted_apart": apart,
+        "warmup_consistent": consistent, "no_steady_state": "no steady state" in classes,
+        "counted_apart": apart,
         "steady_start_median": _median(group["steady_start"]) if verified else math.nan,
         "disturbed": f"{len(disturbed)} of {len(group)} processes: {disturbed[0]}" if disturbed else "",
         "gil_reenabled": int(group["gil_reenabled"].fillna(False).astype(bool).sum()),
@@ -251,7 +264,8 @@ def _cell_row(key: tuple, group: pd.DataFrame, sample: ProcessSample, first_erro
 
 
 def summarise(records: list[Record], roles: dict[str, RolesSnapshot]) -> pd.DataFrame:
-    """One row per cell. Only ok+verified cells get a median, CI, speedup and rank; others keep status and error.
+    """One row per cell. Only ok+verified cells get a median, CI, speedup and rank; others keep status and
+    error.
 
     Speedups are over each workload's baseline cell (baseline_cells) at the same parameter set, with the
     bootstrap CI of that ratio."""
@@ -263,7 +277,8 @@ def summarise(records: list[Record], roles: dict[str, RolesSnapshot]) -> pd.Data
         if r.error:
             first_error.setdefault(r.cell_key, r.error)
     empty = ProcessSample(np.array([]))
-    rows = [{**_cell_row(key, group, samples.get(key, empty), first_error), **_design_columns(designs.get(key))}
+    rows = [{**_cell_row(key, group, samples.get(key, empty), first_error),
+             **_design_columns(designs.get(key))}
             for key, group in per_process.groupby(CELL_KEYS, sort=True)]
     summary = pd.DataFrame(rows)
     if summary.empty:
@@ -272,8 +287,8 @@ def summarise(records: list[Record], roles: dict[str, RolesSnapshot]) -> pd.Data
 
 
 def design(records: list[Record]) -> dict[tuple, estimates.VarianceComponents]:
-    """Per ok + verified cell with ≥ 2 processes: Kalibera & Jones's variance components of its steady calls, and
-    their calls per process for its costs: a steady call (median) and a process besides its steady calls
+    """Per ok + verified cell with ≥ 2 processes: Kalibera & Jones's variance components of its steady calls,
+    and their calls per process for its costs: a steady call (median) and a process besides its steady calls
     (median of wall time − steady calls; unknown when a process did not record its wall time)."""
     calls: dict[tuple, list[list[float]]] = {}
     overheads: dict[tuple, list[float | None]] = {}
@@ -287,7 +302,8 @@ def design(records: list[Record]) -> dict[tuple, estimates.VarianceComponents]:
     for key, groups in calls.items():
         costs = overheads[key]
         process = None if None in costs else float(np.median(costs))
-        components = estimates.variance_components(groups, call_seconds=float(np.median(np.concatenate(groups))),
+        components = estimates.variance_components(groups,
+                                                   call_seconds=float(np.median(np.concatenate(groups))),
                                                    process_seconds=process)
         if components is not None:
             found[key] = components
@@ -296,9 +312,10 @@ def design(records: list[Record]) -> dict[tuple, estimates.VarianceComponents]:
 
 def baseline_columns(columns: Iterable[tuple[str, str, bool]], chosen: str | None) -> list[str]:
     """The interpreter columns a speedup's baseline may come from, best first, given (name, implementation,
-    free_threaded) of each: the run's baseline interpreter if it chose one, else the CPython columns with a GIL
-    by name (cpython3.11 before cpython3.13), then the free-threaded ones (what is studied, not the yardstick).
-    The one rule for the sampler's plan (compare.baseline_weights) and for the speedups (baseline_cells)."""
+    free_threaded) of each: the run's baseline interpreter if it chose one, else the CPython columns with a
+    GIL by name (cpython3.11 before cpython3.13), then the free-threaded ones (what is studied, not the
+    yardstick). The one rule for the sampler's plan (compare.baseline_weights) and for the speedups
+    (baseline_cells)."""
     if chosen:
         return [chosen]
     return [name for name, implementation, free_threaded in sorted(columns, key=lambda c: (bool(c[2]), c[0]))
@@ -306,8 +323,8 @@ def baseline_columns(columns: Iterable[tuple[str, str, bool]], chosen: str | Non
 
 
 def baseline_cells(summary: pd.DataFrame, roles: dict[str, RolesSnapshot]) -> dict[tuple, pd.Series]:
-    """(workload, size) -> the verified baseline row: the contract's baseline variant, at 1 thread, on the best
-    column of baseline_columns that has it verified."""
+    """(workload, size) -> the verified baseline row: the contract's baseline variant, at 1 thread, on the
+    best column of baseline_columns that has it verified."""
     found = {}
     for (workload, size), group in summary.groupby(["workload", "size"]):
         role = roles[workload]
@@ -332,7 +349,8 @@ def add_speedups(summary: pd.DataFrame, samples: dict, roles: dict[str, RolesSna
     summary = summary.assign(speedup=math.nan, speedup_low=math.nan, speedup_high=math.nan, speedup_method="")
     for (workload, size), base in baseline_cells(summary, roles).items():
         base_sample = samples[tuple(base[k] for k in CELL_KEYS)]
-        for idx in summary.index[(summary["workload"] == workload) & (summary["size"] == size) & summary["verified"]]:
+        for idx in summary.index[(summary["workload"] == workload) & (summary["size"] == size)
+                                 & summary["verified"]]:
             point, ci = ratio(base_sample, samples[tuple(summary.loc[idx, k] for k in CELL_KEYS)],
                               ("the baseline", "the cell"))
             summary.loc[idx, ["speedup", "speedup_low", "speedup_high"]] = [point, ci.low, ci.high]
@@ -341,28 +359,32 @@ def add_speedups(summary: pd.DataFrame, samples: dict, roles: dict[str, RolesSna
 
 
 def add_limits(summary: pd.DataFrame, all_roles: dict[str, RolesSnapshot]) -> pd.DataFrame:
-    """percent_of_limit: limit time / cell time × 100, the limit being the contract's limit variant at the same
-    interpreter, size and thread count (the serial one, else the parallel one at 1 thread);
+    """percent_of_limit: limit time / cell time × 100, the limit being the contract's limit variant at the
+    same interpreter, size and thread count (the serial one, else the parallel one at 1 thread);
     vs_scalar_c: cell time / the scalar-C variant's time for single-thread compiled cells."""
     summary["percent_of_limit"] = math.nan
     summary["vs_scalar_c"] = math.nan
-    for (workload, _interp, _size), group in summary[summary["verified"]].groupby(["workload", "interpreter", "size"]):
+    for (workload, _interp, _size), group in summary[summary["verified"]].groupby(["workload", "interpreter",
+                                                                                   "size"]):
         roles = all_roles[workload]
         for idx, row in group.iterrows():
-            limit = group[(group["variant"] == roles.limit_for(row["threads"])) & (group["threads"] == row["threads"])]
+            limit = group[(group["variant"] == roles.limit_for(row["threads"]))
+                          & (group["threads"] == row["threads"])]
             if row["threads"] == 1 and limit.empty:
                 limit = group[(group["variant"] == roles.limit_parallel) & (group["threads"] == 1)]
             if not limit.empty:
-                summary.loc[idx, "percent_of_limit"] = 100 * float(limit["median_seconds"].iloc[0]) / row["median_seconds"]
+                summary.loc[idx, "percent_of_limit"] = (100 * float(limit["median_seconds"].iloc[0])
+                                                        / row["median_seconds"])
             scalar = group[(group["variant"] == roles.scalar_c) & (group["threads"] == 1)]
             if not scalar.empty and row["threads"] == 1 and row["technology"] in COMPILED_TECHNOLOGIES:
-                summary.loc[idx, "vs_scalar_c"] = row["median_seconds"] / float(scalar["median_seconds"].iloc[0])
+                summary.loc[idx, "vs_scalar_c"] = (row["median_seconds"]
+                                                   / float(scalar["median_seconds"].iloc[0]))
     return summary
 
 
 def thread_scaling(summary: pd.DataFrame, records: list[Record] | None = None) -> pd.DataFrame:
-    """Speedup and efficiency of each parallel cell against the same variant at 1 thread, with the CI of summaries.ratio
-    (from the records' process means; without records, the ratio of medians alone)."""
+    """Speedup and efficiency of each parallel cell against the same variant at 1 thread, with the CI of
+    summaries.ratio (from the records' process means; without records, the ratio of medians alone)."""
     samples = process_samples(records or [])
     rows = []
     keys = ["workload", "variant", "interpreter", "size"]
@@ -370,12 +392,14 @@ def thread_scaling(summary: pd.DataFrame, records: list[Record] | None = None) -
         one = group[group["threads"] == 1]
         if one.empty or len(group) < 2:
             continue
-        base = samples.get((*key[:3], 1, key[3]), ProcessSample(np.array([float(one["median_seconds"].iloc[0])])))
+        base = samples.get((*key[:3], 1, key[3]),
+                           ProcessSample(np.array([float(one["median_seconds"].iloc[0])])))
         for _, row in group.sort_values("threads").iterrows():
             values = samples.get((*key[:3], int(row["threads"]), key[3]),
                                  ProcessSample(np.array([float(row["median_seconds"])])))
             speedup, ci = ratio(base, values, ("1 thread", f"{int(row['threads'])} threads"))
-            rows.append({**dict(zip(keys, key)), "threads": int(row["threads"]), "median_seconds": row["median_seconds"],
+            rows.append({**dict(zip(keys, key)), "threads": int(row["threads"]),
+                         "median_seconds": row["median_seconds"],
                          "speedup": speedup, "speedup_low": ci.low, "speedup_high": ci.high,
                          "efficiency": speedup / row["threads"], "efficiency_low": ci.low / row["threads"],
                          "efficiency_high": ci.high / row["threads"], "ci_method": ci.method})
@@ -396,10 +420,11 @@ def _pair_row(key_a: tuple, sample_a: ProcessSample, sample_b: ProcessSample, a:
 
 
 def compare_interpreters(records: list[Record], a: str, b: str) -> pd.DataFrame:
-    """Per variant present on both interpreters: time ratio a/b with its CI (summaries.ratio), Mann-Whitney U (exact
-    for small n) on per-process means, and Holm's adjustment within each family: the variants compared at one
-    workload and size (one question: which interpreter runs this workload faster at this size). `threshold` is
-    the p a family's smallest p-value must beat for anything in it to be significant (α / family size)."""
+    """Per variant present on both interpreters: time ratio a/b with its CI (summaries.ratio), Mann-Whitney U
+    (exact for small n) on per-process means, and Holm's adjustment within each family: the variants compared
+    at one workload and size (one question: which interpreter runs this workload faster at this size).
+    `threshold` is the p a family's smallest p-value must beat for anything in it to be significant (α /
+    family size)."""
     samples = process_samples(records)
     rows = []
     for key_a, sample_a in sorted(samples.items()):

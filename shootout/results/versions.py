@@ -7,7 +7,8 @@ from summaries.compare_interpreters:
   consecutive versions, per variant);
 - `pypy_gains`: each PyPy column against the CPython column of the same language level (PyPy 3.11 vs CPython
   3.11), where the run has one; the one a GIL build when there are several.
-A ratio between columns whose toolchains differ (another compiler or C library built their extensions) says so.
+A ratio between columns whose toolchains differ (another compiler or C library built their extensions) says
+so.
 """
 
 from __future__ import annotations
@@ -59,8 +60,8 @@ def columns(metadata: dict) -> list[VersionColumn]:
         info: dict = entry["info"] if isinstance(entry.get("info"), dict) else {}
         version = str(entry.get("version") or info.get("version") or "")
         release = str(info.get("pypy_version") or version)
-        found.append(VersionColumn(str(entry["name"]), str(entry.get("implementation") or ""), version, release,
-                                   bool(info.get("free_threaded")), _toolchain(info)))
+        found.append(VersionColumn(str(entry["name"]), str(entry.get("implementation") or ""), version,
+                                   release, bool(info.get("free_threaded")), _toolchain(info)))
     return sorted(found, key=lambda c: c.order)
 
 
@@ -71,7 +72,8 @@ def _compared(records: list, pairs: list[tuple[VersionColumn, VersionColumn]], k
         if frame.empty:
             continue
         frame.insert(0, "comparison", kind)
-        frame["toolchains_differ"] = bool(top.toolchain and bottom.toolchain and top.toolchain != bottom.toolchain)
+        frame["toolchains_differ"] = bool(top.toolchain and bottom.toolchain
+                                          and top.toolchain != bottom.toolchain)
         frames.append(frame)
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
@@ -89,7 +91,8 @@ def steps(records: list, found: list[VersionColumn]) -> pd.DataFrame:
 
 
 def pypy_gains(records: list, found: list[VersionColumn]) -> pd.DataFrame:
-    """Per variant: each PyPy column's time over the CPython column of its language level; below 1 PyPy wins."""
+    """Per variant: each PyPy column's time over the CPython column of its language level; below 1 PyPy
+    wins."""
     pairs = []
     for pypy in (c for c in found if c.implementation == "pypy"):
         same = [c for c in found if c.implementation == "cpython" and c.language == pypy.language]

@@ -1,32 +1,33 @@
-"""Where a worker process's steady state starts: change-point detection on JIT cells, call 1 apart on the rest.
+"""Where a worker process's steady state starts: change-point detection on JIT cells, call 1 apart on the
+rest.
 
 Every cell sets its call 1 apart ("first call", shown on its own): a speedup divides a cell's steady calls by
 the baseline's steady calls, never a first call by a steady one.
 
 JIT cells (PyPy, Numba), after Barrett et al., "Virtual Machine Warmup Blows Hot and Cold" (OOPSLA 2017): each
-cell's first process explores its warm-up and later ones make as many calls as that warm-up needs, plus a steady
-stretch (matrix.Method.calls_for, sampling.Sampler); the series of calls after the first
+cell's first process explores its warm-up and later ones make as many calls as that warm-up needs, plus a
+steady stretch (matrix.Method.calls_for, sampling.Sampler); the series of calls after the first
 is cut into segments by PELT (ruptures, least-squares cost on times normalised by their median, penalty
-PENALTY · σ² · ln n, segments of at least MIN_SEGMENT calls; σ from second differences, which a warm-up curve or
-a level shift does not inflate). Segments whose means are within EQUIVALENT of each other are equivalent. The
-steady state is the last segment. A process is
+PENALTY · σ² · ln n, segments of at least MIN_SEGMENT calls; σ from second differences, which a warm-up curve
+or a level shift does not inflate). Segments whose means are within EQUIVALENT of each other are equivalent.
+The steady state is the last segment. A process is
   flat             when every segment is equivalent to the last,
   warmup           when the last segment is the fastest (earlier ones slower),
   slowdown         when some earlier segment is faster than the last,
   no steady state  when the last segment is shorter than max(MIN_STEADY, STEADY_FRACTION of the calls), or it
                    drifts — the series was still changing at its end. Such a process is counted apart: it is
-                   shown, and its mean does not enter the cell's estimate. A segment of DRIFT_MIN_CALLS calls or
-                   more drifts when its calls trend (Mann-Kendall p < TREND_P) so far that its mean is more than
-                   EQUIVALENT from where it ends (Theil-Sen); a shorter one is too short to tell a drift from
-                   noise.
+                   shown, and its mean does not enter the cell's estimate. A segment of DRIFT_MIN_CALLS calls
+                   or more drifts when its calls trend (Mann-Kendall p < TREND_P) so far that its mean is more
+                   than EQUIVALENT from where it ends (Theil-Sen); a shorter one is too short to tell a drift
+                   from noise.
 A slower segment that comes after the process had already reached its final level (a mid-run transient, not a
 warm-up) leaves the class flat; the steady state is still the last segment. Lone spikes (a call SPIKE slower
 than both neighbours, e.g. a garbage collection) are left out of the segmentation, as Barrett et al. set
 outliers aside, but stay in the steady-state numbers: they are part of the steady state's cost.
 
-Records say which rule they were run under ("warmup_rule") and are always split by it, so an archive re-renders
-as it was (records without a rule get "jit" or "aot": rule_of). RULES says what each rule does; docs/method.md
-why each JIT rule replaced the one before.
+Records say which rule they were run under ("warmup_rule") and are always split by it, so an archive
+re-renders as it was (records without a rule get "jit" or "aot": rule_of). RULES says what each rule does;
+docs/method.md why each JIT rule replaced the one before.
 """
 
 from __future__ import annotations
@@ -52,11 +53,13 @@ SHORT_DRIFT = 3 * EQUIVALENT  # a shorter one drifts only if monotone and this f
 TREND_P = 0.01  # JIT_RULE: a longer segment drifts when Kendall's tau against call order is this significant
 JIT_RULE = "jit-v3"  # what new JIT records are split by (see the module docstring for "jit" and "jit-v2")
 JIT_RULES = ("jit", "jit-v2", JIT_RULE)
-RULES = {  # what each rule a record may name does, in one line (the report names the older ones an archive used)
+# what each rule a record may name does, in one line (the report names the older ones an archive used)
+RULES = {
     "aot": "call 1 set apart, every later call steady",
     "interpreted": "pure Python on CPython: call 1 kept among the steady calls",
-    "jit": "σ from successive differences, a last segment drifting when its halves' medians differ by more than "
-           "the level tolerance at any length, no-steady-state processes counted in with their calls after the first",
+    "jit": "σ from successive differences, a last segment drifting when its halves' medians differ by more "
+           "than the level tolerance at any length, no-steady-state processes counted in with their calls "
+           "after the first",
     "jit-v2": "as jit, but a short last segment drifts only when monotone and far from end to end",
     JIT_RULE: "σ from second differences, the trend test, no-steady-state processes counted apart",
 }
@@ -68,11 +71,12 @@ class Warmup:
     classification: str  # first call | flat | warmup | slowdown | no steady state
     segments: tuple = ()  # ((start, end, mean seconds), ...) for JIT cells
     counted: bool = True  # whether the process's steady mean enters its cell's estimate (see classify)
-    reached: int | None = None  # JIT_RULE: the first call of the first segment at the final level (warm-up's end)
+    # JIT_RULE: the first call of the first segment at the final level (warm-up's end)
+    reached: int | None = None
 
     def steady_calls(self, times: list[float]) -> list[float]:
-        """The calls of `times` this split calls steady; the last call alone when none is (a process too short to
-        reach its steady state still gives its latest call, not nothing)."""
+        """The calls of `times` this split calls steady; the last call alone when none is (a process too short
+        to reach its steady state still gives its latest call, not nothing)."""
         return times[self.steady_start:] or times[-1:]
 
 
@@ -91,9 +95,9 @@ def _noise(x: np.ndarray) -> float:
 
 
 def _noise_second_differences(x: np.ndarray) -> float:
-    """σ from second differences (rule "jit-v3"): x[i+1] − 2x[i] + x[i−1] has variance 6σ² for independent noise,
-    while a level shift touches only two of them and a smooth warm-up curve almost none, so their median is
-    the noise's, not the warm-up's."""
+    """σ from second differences (rule "jit-v3"): x[i+1] − 2x[i] + x[i−1] has variance 6σ² for independent
+    noise, while a level shift touches only two of them and a smooth warm-up curve almost none, so their
+    median is the noise's, not the warm-up's."""
     second = np.diff(x, n=2)
     if len(second) == 0:
         return _noise(x)
@@ -133,10 +137,10 @@ def _pelt(values: np.ndarray, noise) -> list[tuple[int, int, float]]:
 
 
 def classify(times: list[float], rule: str = JIT_RULE) -> Warmup:
-    """JIT cells: Barrett et al.'s classes from the change points of one process's calls after the first, under
-    `rule` (records keep the rule they were run under). Under JIT_RULE the trailing segments within EQUIVALENT
-    of the last one are one steady state (a level, however PELT cut it), and a process with no steady state is
-    counted apart: its mean does not enter the cell's estimate."""
+    """JIT cells: Barrett et al.'s classes from the change points of one process's calls after the first,
+    under `rule` (records keep the rule they were run under). Under JIT_RULE the trailing segments within
+    EQUIVALENT of the last one are one steady state (a level, however PELT cut it), and a process with no
+    steady state is counted apart: its mean does not enter the cell's estimate."""
     later = list(times[1:])
     n = len(later)
     counted = rule != JIT_RULE
@@ -203,8 +207,9 @@ def _drifting(steady: list[float], level: float) -> bool:
 
 
 def _short_drift(steady: list[float], level: float) -> bool:
-    """A segment too short for medians of halves drifts when every call moves the same way and the last is more
-    than SHORT_DRIFT from the first (3 iid calls are monotone a third of the time: the size does the work)."""
+    """A segment too short for medians of halves drifts when every call moves the same way and the last is
+    more than SHORT_DRIFT from the first (3 iid calls are monotone a third of the time: the size does the
+    work)."""
     steps = np.diff(np.asarray(steady, dtype=float))
     monotone = bool(np.all(steps > 0) or np.all(steps < 0))
     return monotone and abs(steady[-1] - steady[0]) > SHORT_DRIFT * level
@@ -215,9 +220,9 @@ def is_jit(implementation: str | None, technology: str | None) -> bool:
 
 
 def rule_for(implementation: str | None, technology: str | None) -> str:
-    """JIT_RULE or "aot": which split a new cell's processes get. Every cell sets its call 1 apart, pure Python
-    on CPython too, so that a speedup divides like by like ("interpreted", which kept call 1, is for archives
-    run under it)."""
+    """JIT_RULE or "aot": which split a new cell's processes get. Every cell sets its call 1 apart, pure
+    Python on CPython too, so that a speedup divides like by like ("interpreted", which kept call 1, is for
+    archives run under it)."""
     return JIT_RULE if is_jit(implementation, technology) else "aot"
 
 
