@@ -1,7 +1,7 @@
-"""The report's analysis sections of one workload, from its cells alone (no workloads/ import): PyPy vs CPython per
-variant (Holm's families: one per size), thread scaling (with the schedule comparison of each schedule group), size
-scaling and the straight-line fits behind it, and the check of the run's design (Kalibera & Jones's variance
-components). Kernel quality against the scalar C variant is in report/quality.py.
+"""The report's analysis sections of one workload, from its cells alone (no workloads/ import): PyPy vs
+CPython per variant (Holm's families: one per size), thread scaling (with the schedule comparison of each
+schedule group), size scaling and the straight-line fits behind it, and the check of the run's design
+(Kalibera & Jones's variance components). Kernel quality against the scalar C variant is in report/quality.py.
 
 Only ok + verified cells enter any of these tables or charts; failed or wrong cells stay in the main table and
 under Failures. Everything returned is typed data (numbers and archive strings) for the autoescaping template.
@@ -39,7 +39,8 @@ class PairRow:
     p_value: float
     p_holm: float | None
     significant: bool  # after Holm's adjustment within its family (this workload and size, this pair)
-    gil_flag: str = ""  # the CPython side is free-threaded but an extension turned the GIL back on (CellView.gil_flag)
+    # the CPython side is free-threaded but an extension turned the GIL back on (CellView.gil_flag)
+    gil_flag: str = ""
     ratio_method: str = ""
     smallest_p: float = 1.0  # the smallest p-value the exact test can give with this row's processes
     family_size: int = 0  # comparisons in its Holm family (summaries.compare_interpreters)
@@ -51,8 +52,8 @@ class PairRow:
 
 @dataclass(frozen=True)
 class Family:
-    """One Holm family: the comparisons of one size between the pair (one question: which interpreter runs this
-    workload faster at this size)."""
+    """One Holm family: the comparisons of one size between the pair (one question: which interpreter runs
+    this workload faster at this size)."""
 
     size: str
     members: int
@@ -102,8 +103,10 @@ def _optional(value) -> float | None:
 
 def _pair_row(t: dict) -> PairRow:
     return PairRow(
-        variant=str(t["variant"]), threads=int(t["threads"]), size=str(t["size"]), median_pypy=float(t["median_a"]),
-        median_cpython=float(t["median_b"]), ratio=float(t["ratio_a_over_b"]), ratio_low=_optional(t.get("ratio_low")),
+        variant=str(t["variant"]), threads=int(t["threads"]), size=str(t["size"]),
+        median_pypy=float(t["median_a"]),
+        median_cpython=float(t["median_b"]), ratio=float(t["ratio_a_over_b"]),
+        ratio_low=_optional(t.get("ratio_low")),
         ratio_high=_optional(t.get("ratio_high")), u=float(t["mann_whitney_u"]), p_value=float(t["p_value"]),
         p_holm=_optional(t.get("p_holm")), significant=bool(t.get("significant")),
         ratio_method=str(t.get("ratio_method") or ""),
@@ -114,7 +117,8 @@ def _pair_row(t: dict) -> PairRow:
 
 def interpreter_comparison(tests: dict[tuple[str, str], pd.DataFrame], cells: list[CellView],
                            order: Order) -> list[PairTable]:
-    """Per (pypy, cpython) pair: ratio and Mann-Whitney U per (variant, threads, size), cells verified on both."""
+    """Per (pypy, cpython) pair: ratio and Mann-Whitney U per (variant, threads, size), cells verified on
+    both."""
     verified = {c.key: c for c in cells if c.ok}
     workload = cells[0].workload if cells else None
     out = []
@@ -227,8 +231,10 @@ def _schedule(contract: ContractSnapshot, variant: str) -> str:
 
 def _scaling_rows(scaling: pd.DataFrame, contract: ContractSnapshot, order: Order) -> list[ScalingRow]:
     rows = [ScalingRow(
-        variant=str(r["variant"]), schedule=_schedule(contract, str(r["variant"])), interpreter=str(r["interpreter"]),
-        size=str(r["size"]), threads=int(r["threads"]), median=float(r["median_seconds"]), speedup=float(r["speedup"]),
+        variant=str(r["variant"]), schedule=_schedule(contract, str(r["variant"])),
+        interpreter=str(r["interpreter"]),
+        size=str(r["size"]), threads=int(r["threads"]), median=float(r["median_seconds"]),
+        speedup=float(r["speedup"]),
         speedup_low=_optional(r.get("speedup_low")), speedup_high=_optional(r.get("speedup_high")),
         efficiency=float(r["efficiency"])) for r in scaling.to_dict("records")]
     rows.sort(key=lambda r: (-order.size(r.size), order.variant(r.variant), order.interpreter(r.interpreter),
@@ -249,13 +255,15 @@ def thread_scaling(summary: pd.DataFrame, records: list[Record], cells: list[Cel
     families = list(dict.fromkeys((r.variant, r.interpreter) for r in table if r.size == chart_size))
     families.sort(key=lambda f: (order.variant(f[0]), order.interpreter(f[1])))
     lines = [figures.Series(v, i, [(r.threads, r.speedup, r.efficiency, r.median) for r in table
-                                   if (r.variant, r.interpreter, r.size) == (v, i, chart_size)], _schedule(contract, v))
+                                   if (r.variant, r.interpreter, r.size) == (v, i, chart_size)],
+                            _schedule(contract, v))
              for v, i in families]
     speed, efficiency = figures.thread_figures(f"{prefix}-0", f"{prefix}-1", lines, order.interpreters,
                                                order.labels())
     names = sorted({r.variant for r in table}, key=order.variant)
     return ThreadScaling(speed, efficiency, chart_size, len({r.size for r in table}) > 1, table,
-                         schedule_groups(cells, contract, order), [(v, _schedule(contract, v)) for v in names])
+                         schedule_groups(cells, contract, order),
+                         [(v, _schedule(contract, v)) for v in names])
 
 
 def _schedule_row(key: tuple, group: list, good: dict) -> ScheduleRow | None:
@@ -266,7 +274,8 @@ def _schedule_row(key: tuple, group: list, good: dict) -> ScheduleRow | None:
         return None
     best = min(present)
     return ScheduleRow(interp, threads, size, [
-        ScheduleCell(v.name, v.schedule or "–", m, None if m is None else m / best) for v, m in zip(group, medians)])
+        ScheduleCell(v.name, v.schedule or "–", m, None if m is None else m / best)
+        for v, m in zip(group, medians)])
 
 
 def schedule_groups(cells: list[CellView], contract: ContractSnapshot, order: Order) -> list[ScheduleGroup]:
@@ -301,7 +310,8 @@ class SizeScaling:
     sizes: list[str]
 
 
-def size_scaling(cells: list[CellView], order: Order, fits: dict, work_unit: str, prefix: str) -> SizeScaling | None:
+def size_scaling(cells: list[CellView], order: Order, fits: dict, work_unit: str,
+                 prefix: str) -> SizeScaling | None:
     """Median time against work units per single-thread variant, one log-log chart per interpreter."""
     if len(order.sizes) < 2:
         return None

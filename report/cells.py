@@ -1,8 +1,9 @@
 """The cells of an archive as typed rows, and the order the report shows them in.
 
-One CellView per (workload, variant, interpreter, threads, size) from shootout.results.summaries.summarise, plus the column the
-report derives itself: the cost of one call when the data starts as Python lists (input conversion, once per
-process + the kernel + the output conversion back to a list) and its speedup over the baseline's same cost.
+One CellView per (workload, variant, interpreter, threads, size) from shootout.results.summaries.summarise,
+plus the column the report derives itself: the cost of one call when the data starts as Python lists (input
+conversion, once per process + the kernel + the output conversion back to a list) and its speedup over the
+baseline's same cost.
 """
 
 from __future__ import annotations
@@ -57,9 +58,11 @@ class CellView:
     disturbed: str = ""
     from_lists: float | None = None  # prepare + median + output: one call from Python lists and back
     from_lists_speedup: float | None = None  # the baseline's from_lists ÷ this one's
-    gil_reenabled: int = 0  # of its processes, those whose GIL was back on after the run (free-threaded builds)
+    # of its processes, those whose GIL was back on after the run (free-threaded builds)
+    gil_reenabled: int = 0
     counted_apart: int = 0  # of its verified processes, those with no steady state (never in its time)
-    sampling: str = ""  # why the cell stopped getting processes (metadata planned_cells), "" when not recorded
+    # why the cell stopped getting processes (metadata planned_cells), "" when not recorded
+    sampling: str = ""
     speedup_method: str = ""  # how the speedup and its CI were computed (estimates.ratio_ci)
     serial_lag1: float | None = None  # lag-1 autocorrelation of its process means in run order
     effective_processes: float | None = None  # the AR(1) effective sample size its CI was computed for
@@ -90,8 +93,10 @@ class CellView:
 
     @property
     def gil_flag(self) -> str:
-        """'GIL re-enabled in k of n processes', or '' (then the cell ran free-threaded, or on a GIL build)."""
-        return f"GIL re-enabled in {self.gil_reenabled} of {self.processes} processes" if self.gil_reenabled else ""
+        """'GIL re-enabled in k of n processes', or '' (then the cell ran free-threaded, or on a GIL
+        build)."""
+        return (f"GIL re-enabled in {self.gil_reenabled} of {self.processes} processes" if self.gil_reenabled
+                else "")
 
     @property
     def key(self) -> tuple:
@@ -99,7 +104,8 @@ class CellView:
 
     @property
     def design_title(self) -> str:
-        """Kalibera & Jones's components of this cell in one sentence (the calls-per-process column's tooltip)."""
+        """Kalibera & Jones's components of this cell in one sentence (the calls-per-process column's
+        tooltip)."""
         if self.steady_calls is None:
             return "no variance components: fewer than 2 verified processes"
         spread = f"{self.steady_calls:.1f} steady calls per process"
@@ -108,8 +114,8 @@ class CellView:
         if self.within_spread is None:
             return f"{spread}; {self.design_note}"
         return (f"within-process {self.within_spread:.2%} (one steady call about its process's mean), "
-                f"between-process {self.between_spread:.2%} (process means beyond their calls' noise); {spread}; "
-                f"{self.design_note}")
+                f"between-process {self.between_spread:.2%} (process means beyond their calls' noise); "
+                f"{spread}; {self.design_note}")
 
 
 # CellView field -> summary column, for the fields that are plain numbers or text
@@ -119,7 +125,8 @@ NUMBERS = {
     "work_units": "work_units", "percent_of_limit": "percent_of_limit", "vs_scalar_c": "vs_scalar_c",
     "prepare": "prepare_seconds", "output": "output_seconds", "import_seconds": "import_seconds",
     "first_call": "first_call_seconds", "process": "process_seconds", "build": "build_seconds",
-    "environment": "environment_seconds", "serial_lag1": "serial_lag1", "effective_processes": "effective_processes",
+    "environment": "environment_seconds", "serial_lag1": "serial_lag1",
+    "effective_processes": "effective_processes",
     "steady_calls": "steady_calls", "within_spread": "within_spread", "between_spread": "between_spread",
     "process_spread": "process_spread", "recommended_calls": "recommended_calls",
 }
@@ -169,7 +176,8 @@ def from_summary(summary: pd.DataFrame, roles: dict[str, RolesSnapshot]) -> list
     cells = [_cell(row) for row in summary.to_dict("records")]
     cells = [replace(c, from_lists=_from_lists(c)) for c in cells]
     by_key = {c.key: c for c in cells}
-    base = {where: by_key[key].from_lists for where, key in baselines(summary, roles).items() if key in by_key}
+    base = {where: by_key[key].from_lists
+            for where, key in baselines(summary, roles).items() if key in by_key}
     out = []
     for c in cells:
         reference = base.get((c.workload, c.size))
@@ -189,8 +197,8 @@ def _from_lists(cell: CellView) -> float | None:
 
 @dataclass(frozen=True)
 class Order:
-    """Display order: variants as the contract lists them, CPython before PyPy, sizes by increasing work; and what
-    the report says beside a column's name (report/columns.py: "free-threaded, GIL off")."""
+    """Display order: variants as the contract lists them, CPython before PyPy, sizes by increasing work; and
+    what the report says beside a column's name (report/columns.py: "free-threaded, GIL off")."""
 
     variants: dict  # name -> rank
     interpreters: tuple
@@ -222,7 +230,8 @@ class Order:
 
 
 def interpreter_order(meta: dict, cells: list[CellView]) -> tuple:
-    """Interpreters that have cells: CPython ones first, then PyPy, then anything else; by name within each."""
+    """Interpreters that have cells: CPython ones first, then PyPy, then anything else; by name within
+    each."""
     implementation = {c.interpreter: c.implementation for c in cells}
     for info in meta.get("interpreters") or []:
         if isinstance(info, dict) and info.get("name"):
@@ -252,7 +261,8 @@ def size_order(cells: list[CellView], declared_sizes) -> tuple:
         if c.work_units is not None:
             work[c.size] = max(work.get(c.size, 0.0), c.work_units)
     labels = sorted({c.size for c in cells},
-                    key=lambda s: (work.get(s, math.inf), declared.index(s) if s in declared else len(declared), s))
+                    key=lambda s: (work.get(s, math.inf),
+                                   declared.index(s) if s in declared else len(declared), s))
     return tuple(labels)
 
 

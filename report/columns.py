@@ -1,11 +1,12 @@
-"""The interpreter columns of an archive as the report names them: which are free-threaded CPython builds (PEP 703)
-and whether their GIL was off, and how each provisioned CPython was built.
+"""The interpreter columns of an archive as the report names them: which are free-threaded CPython builds (PEP
+703) and whether their GIL was off, and how each provisioned CPython was built.
 
-What a column *is* comes from the archive, never from the spelling of its name: free_threaded and gil_enabled (at
-worker start) from its records' "interpreter", falling back to the probe in metadata.json "interpreters"[].info; the
-build from info.provision, the provision.json that shootout/run/provision.py wrote beside the build (profile, configure
-flags, the source tarball and its sha256, or uv's download, and the seconds each phase took). An interpreter the
-run found already installed has no build record, and the report says so rather than guessing.
+What a column *is* comes from the archive, never from the spelling of its name: free_threaded and gil_enabled
+(at worker start) from its records' "interpreter", falling back to the probe in metadata.json
+"interpreters"[].info; the build from info.provision, the provision.json that shootout/run/provision.py wrote
+beside the build (profile, configure flags, the source tarball and its sha256, or uv's download, and the
+seconds each phase took). An interpreter the run found already installed has no build record, and the report
+says so rather than guessing.
 """
 
 from __future__ import annotations
@@ -100,7 +101,8 @@ def toolchain_of(info: dict) -> str:
     """'gcc 16.2.0, glibc 2.43' from the probe's compiler line and C library ('' when not recorded)."""
     compiler = str(info.get("build_compiler") or "")
     words = compiler.split()
-    short = f"{words[0].rsplit('-', 1)[-1]} {words[-1]}" if len(words) >= 2 else compiler  # x86_64-linux-gnu-gcc
+    # x86_64-linux-gnu-gcc
+    short = f"{words[0].rsplit('-', 1)[-1]} {words[-1]}" if len(words) >= 2 else compiler
     return ", ".join(part for part in (short, str(info.get("libc") or "")) if part)
 
 
@@ -120,7 +122,8 @@ def _source(p: dict) -> tuple[str, str]:
     src = _dict(p.get("source"))
     what = str(src.get("upstream_tarball") or src.get("tarball") or "")
     if src.get("package"):
-        what += f" from Debian {src.get('suite') or ''} source package {src['package']} {src.get('debian_version') or ''}"
+        what += (f" from Debian {src.get('suite') or ''} source package {src['package']} "
+                 f"{src.get('debian_version') or ''}")
     applied = _dict(p.get("patches")).get("applied")
     if isinstance(applied, list) and applied:
         what += f", {len(applied)} security patch(es) applied"
@@ -128,14 +131,16 @@ def _source(p: dict) -> tuple[str, str]:
 
 
 def build_of(provision) -> Build | None:
-    """A Build from info.provision; None when the interpreter was not provisioned (or the entry is not an object)."""
+    """A Build from info.provision; None when the interpreter was not provisioned (or the entry is not an
+    object)."""
     p = _dict(provision)
     if not p:
         return None
     flags = p.get("configure_flags")
     flags = [str(f) for f in flags if not str(f).startswith("--prefix=")] if isinstance(flags, list) else []
     times = _dict(p.get("seconds"))
-    phases = " · ".join(f"{k} {seconds(v)}" for k, v in times.items() if k != "total" and _number(v) is not None)
+    phases = " · ".join(f"{k} {seconds(v)}"
+                        for k, v in times.items() if k != "total" and _number(v) is not None)
     what, sha256 = _source(p)
     return Build(p["optimized"] if isinstance(p.get("optimized"), bool) else None, str(p.get("method") or ""),
                  " ".join(flags), what or DASH, sha256, _number(times.get("total")), phases)
@@ -166,12 +171,14 @@ def _column(name: str, entry: dict, seen: list[Interpreter]) -> Column:
 
 def columns(meta: dict, records: list[Record]) -> dict[str, Column]:
     """Every interpreter column metadata.json declares or a record ran on, by name."""
-    entries = {str(i["name"]): i for i in meta.get("interpreters") or [] if isinstance(i, dict) and i.get("name")}
+    entries = {str(i["name"]): i
+               for i in meta.get("interpreters") or [] if isinstance(i, dict) and i.get("name")}
     seen: dict[str, list[Interpreter]] = {}
     for r in records:
         if r.interpreter.name:
             seen.setdefault(r.interpreter.name, []).append(r.interpreter)
-    found = {name: _column(name, _dict(entries.get(name)), seen.get(name, [])) for name in sorted({*entries, *seen})}
+    found = {name: _column(name, _dict(entries.get(name)), seen.get(name, []))
+             for name in sorted({*entries, *seen})}
     mixed = len({c.toolchain for c in found.values() if c.toolchain}) > 1
     return {name: replace(c, show_toolchain=mixed) for name, c in found.items()}
 

@@ -1,8 +1,8 @@
-"""The HTML comparison of archives (`diff`) and the reproduction section of a report: a forest plot of ratios with
-their CIs, the cell table with the three views, and what differs. Every ratio, CI and verdict is diff's own
-(shootout.results.diff: the drift-cancelled view, the joint bootstrap, Holm); this module only lays them out. Same rules as
-report.html: self-contained, offline, deterministic, every archive string escaped (Jinja2 autoescape; figure
-specs through figures.to_spec).
+"""The HTML comparison of archives (`diff`) and the reproduction section of a report: a forest plot of ratios
+with their CIs, the cell table with the three views, and what differs. Every ratio, CI and verdict is diff's
+own (shootout.results.diff: the drift-cancelled view, the joint bootstrap, Holm); this module only lays them
+out. Same rules as report.html: self-contained, offline, deterministic, every archive string escaped (Jinja2
+autoescape; figure specs through figures.to_spec).
 """
 
 from __future__ import annotations
@@ -74,7 +74,8 @@ def _row(c: CellChange) -> ChangeRow:
     unmatched = c.verdict in UNMATCHED
     ratios = [RatioCell(formatting.DASH, c.verdict) if unmatched else
               RatioCell(_ratio_text(getattr(c, v.name)), getattr(c, v.name).verdict) for v in VIEWS]
-    return ChangeRow(_cell_name(c.key), c.verdict, formatting.seconds(c.median_a), formatting.seconds(c.median_b), ratios,
+    return ChangeRow(_cell_name(c.key), c.verdict, formatting.seconds(c.median_a),
+                     formatting.seconds(c.median_b), ratios,
                c.disturbed)
 
 
@@ -122,7 +123,8 @@ def forest(div_id: str, cells: list[CellChange]) -> figures.Figure | None:
 def pair(comparison: Comparison, index: int) -> Pair:
     return Pair(comparison.baseline, comparison.other, comparison.drift_line(), comparison.method_lines(),
                 _views(comparison), [_row(c) for c in comparison.cells],
-                [(d.what, d.a, d.b) for d in comparison.differences], forest(f"forest-{index}", comparison.cells),
+                [(d.what, d.a, d.b) for d in comparison.differences],
+                forest(f"forest-{index}", comparison.cells),
                 f"pair-{index}")
 
 

@@ -2,8 +2,8 @@
 returns (the split of coverage.py's HtmlDataGeneration and HtmlReporter).
 
 Everything workload-specific comes from the archive's contract snapshots: titles, summaries, the baseline, the
-work unit, the roles behind "% of limit" and "vs <scalar C>", schedules, slow reasons and figures. An archive may
-hold several workloads: each gets its own sections, and a short side-by-side comparison follows them.
+work unit, the roles behind "% of limit" and "vs <scalar C>", schedules, slow reasons and figures. An archive
+may hold several workloads: each gets its own sections, and a short side-by-side comparison follows them.
 """
 
 from __future__ import annotations
@@ -29,8 +29,8 @@ from .problems import Problem, problems
 
 @dataclass(frozen=True)
 class HeadlinePair:
-    """The baseline variant on a PyPy and a CPython interpreter, single-threaded, with the Mann-Whitney p-value
-    of the pair's table, Holm-adjusted within its family (summaries.compare_interpreters)."""
+    """The baseline variant on a PyPy and a CPython interpreter, single-threaded, with the Mann-Whitney
+    p-value of the pair's table, Holm-adjusted within its family (summaries.compare_interpreters)."""
 
     pypy: CellView
     cpython: CellView
@@ -168,7 +168,8 @@ class ReportRun:
 
     @property
     def labels(self) -> dict[str, str]:
-        return {name: self.columns[name].label if name in self.columns else name for name in self.interpreters}
+        return {name: self.columns[name].label if name in self.columns else name
+                for name in self.interpreters}
 
     @property
     def meta(self) -> dict:
@@ -183,7 +184,8 @@ def _list(value) -> list:
 
 
 def _declared(run: ReportRun, key: str, workload: str):
-    """What metadata.json declares of one workload under `key` ("variants", "sizes"; keyed by workload in v2)."""
+    """What metadata.json declares of one workload under `key` ("variants", "sizes"; keyed by workload in
+    v2)."""
     found = run.meta.get(key)
     return found.get(workload) if isinstance(found, dict) else None
 
@@ -209,7 +211,8 @@ def _headline(run: ReportRun, contract: ContractSnapshot, cells: list[CellView])
         if candidates:
             fastest.append(min(candidates, key=lambda c: (c.median, c.variant, c.threads)))
     base = {c.interpreter: c for c in ranked if c.variant == contract.roles.baseline and c.threads == 1}
-    comparisons = [_comparison(run, (p, c), base[p], base[c]) for p, c in run.pairs if p in base and c in base]
+    comparisons = [_comparison(run, (p, c), base[p], base[c])
+                   for p, c in run.pairs if p in base and c in base]
     failed = sorted({f"{c.label} on {c.interpreter}" for c in cells if c.failed})
     not_run = sum(1 for c in cells if c.status in cells_mod.NOT_RUN)
     return Headline(fastest, comparisons, failed, not_run, len(ranked), len(cells))
@@ -224,7 +227,8 @@ def _baseline_text(run: ReportRun, contract: ContractSnapshot, size: str | None)
     return f"{contract.roles.baseline} on {interpreter}"
 
 
-def _size_section(run: ReportRun, contract: ContractSnapshot, cells: list[CellView], size: str, ids: str) -> SizeSection:
+def _size_section(run: ReportRun, contract: ContractSnapshot, cells: list[CellView], size: str,
+                  ids: str) -> SizeSection:
     mine = [c for c in cells if c.size == size]
     baseline = _baseline_text(run, contract, size)
     chart = figures.speedup_figure(f"speedup-{ids}", mine, run.interpreters, baseline, contract.work_unit,
@@ -242,13 +246,15 @@ def _size_section(run: ReportRun, contract: ContractSnapshot, cells: list[CellVi
 # ---------------------------------------------------------------- one workload
 
 
-def _analyses(run: ReportRun, contract: ContractSnapshot, cells: list[CellView], order: Order, index: int) -> Analyses:
+def _analyses(run: ReportRun, contract: ContractSnapshot, cells: list[CellView], order: Order,
+              index: int) -> Analyses:
     fits = analysis.size_fits(cells)
     summary = run.summary[run.summary["workload"] == contract.name] if not run.summary.empty else run.summary
     return Analyses(
         pairs=analysis.interpreter_comparison(run.tests, cells, order) if cells else [],
         quality=quality.kernel_quality(cells, contract, order, fits),
-        threads=analysis.thread_scaling(summary, run.data.records, cells, contract, order, f"threads-{index}"),
+        threads=analysis.thread_scaling(summary, run.data.records, cells, contract, order,
+                                        f"threads-{index}"),
         size_scaling=analysis.size_scaling(cells, order, fits, contract.work_unit, f"sizes-{index}"),
         gil=gil_mod.study(cells, run.means, run.columns, order),
         design=analysis.design_check(cells),
@@ -256,7 +262,8 @@ def _analyses(run: ReportRun, contract: ContractSnapshot, cells: list[CellView],
 
 
 def _order(run: ReportRun, contract: ContractSnapshot, cells: list[CellView]) -> Order:
-    return cells_mod.workload_order(contract, _declared(run, "variants", contract.name), cells, run.interpreters,
+    return cells_mod.workload_order(contract, _declared(run, "variants", contract.name), cells,
+                                    run.interpreters,
                                     _declared(run, "sizes", contract.name), columns_mod.notes(run.columns))
 
 
@@ -269,10 +276,12 @@ def _workload(run: ReportRun, name: str, index: int) -> WorkloadReport:
     if index == 0:
         image_problems = run.reference_problems + image_problems
     return WorkloadReport(
-        name=name, title=contract.title or name, summary=contract.summary, work_unit=contract.work_unit or "unit",
+        name=name, title=contract.title or name, summary=contract.summary,
+        work_unit=contract.work_unit or "unit",
         prefix=f"w{index}-" if run.several else "", contract=contract, order=order,
         baseline=_baseline_text(run, contract, None), cells=cells, sizes=list(order.sizes),
-        sections=[_size_section(run, contract, cells, size, f"{index}-{n}") for n, size in enumerate(order.sizes)],
+        sections=[_size_section(run, contract, cells, size, f"{index}-{n}")
+                  for n, size in enumerate(order.sizes)],
         problems=problems(run.data, cells, order), figures=images, image_problems=image_problems,
         analyses=_analyses(run, contract, cells, order, index),
     )
@@ -297,7 +306,8 @@ def _run(data: Archive) -> ReportRun:
     return ReportRun(data, summary, cells, interpreters, pairs,
                {pair: summaries.compare_interpreters(data.records, *pair) for pair in pairs},
                references, reference_problems, len(names) > 1,
-               columns_mod.columns(machine.dict_of(data.metadata), data.records), summaries.process_means(data.records))
+               columns_mod.columns(machine.dict_of(data.metadata), data.records),
+               summaries.process_means(data.records))
 
 
 def _side_by_side(run: ReportRun, workloads: list[WorkloadReport]) -> list[sidebyside.SideBySide]:
@@ -308,7 +318,8 @@ def _side_by_side(run: ReportRun, workloads: list[WorkloadReport]) -> list[sideb
 def build(data: Archive) -> Report:
     run = _run(data)
     meta, manifest = run.meta, data.manifest
-    workloads = [_workload(run, name, index) for index, name in enumerate(workload_names(meta, data.contracts))]
+    workloads = [_workload(run, name, index)
+                 for index, name in enumerate(workload_names(meta, data.contracts))]
     ranks = {w.name: w.order for w in workloads}
     failures = meta.get("environment_failures") if isinstance(meta.get("environment_failures"), dict) else {}
     return Report(
@@ -329,6 +340,7 @@ def build(data: Archive) -> Report:
         machine=machine.machine(data, lambda w, v: ranks[w].variant(v) if w in ranks else 0, run.columns),
         reproduce=machine.reproduce(data),
         drift=drift_panel.view(data.records, run.summary, data.roles),
-        tolerance=summaries.TOLERANCE, unstable_ci=summaries.UNSTABLE_CI, quality_bound=summaries.KERNEL_QUALITY_BOUND,
+        tolerance=summaries.TOLERANCE, unstable_ci=summaries.UNSTABLE_CI,
+        quality_bound=summaries.KERNEL_QUALITY_BOUND,
         columns=run.columns,
     )

@@ -1,10 +1,11 @@
-"""The machine over the run (shootout/results/drift.py): every process's mean ÷ its cell's median against when it started,
-and, for each baseline cell, whether its processes drifted together (lag-1 autocorrelation in run order).
+"""The machine over the run (shootout/results/drift.py): every process's mean ÷ its cell's median against when
+it started, and, for each baseline cell, whether its processes drifted together (lag-1 autocorrelation in run
+order).
 
-A drift longer than one process makes a CI that treats processes as independent narrower than it should be: summaries
-widens the cell's median CI by its effective sample size (estimates.Dependence, the same numbers as here) and pairs
-speedups by round where the records carry rounds. The panel says what was found and done, and shows the chart so a
-reader can see the machine's episodes.
+A drift longer than one process makes a CI that treats processes as independent narrower than it should be:
+summaries widens the cell's median CI by its effective sample size (estimates.Dependence, the same numbers as
+here) and pairs speedups by round where the records carry rounds. The panel says what was found and done, and
+shows the chart so a reader can see the machine's episodes.
 """
 
 from __future__ import annotations
@@ -44,7 +45,8 @@ class DriftView:
 
 def _trace(points: list[drift.ProcessPoint], name: str, colour: str, symbol: str) -> go.Scatter:
     return go.Scatter(
-        x=[p.minutes for p in points], y=[p.relative for p in points], mode="markers", name=figures.text(name),
+        x=[p.minutes for p in points], y=[p.relative for p in points], mode="markers",
+        name=figures.text(name),
         marker={"color": colour, "size": 5, "symbol": symbol, "opacity": 0.7},
         text=[figures.text(" ".join(str(k) for k in p.cell)) for p in points],
         hovertemplate="%{text}<br>%{x:.1f} min: %{y:.3f}× its median<extra></extra>")
@@ -52,14 +54,17 @@ def _trace(points: list[drift.ProcessPoint], name: str, colour: str, symbol: str
 
 def _figure(points: list[drift.ProcessPoint]) -> figures.Figure:
     fig = go.Figure()
-    fig.add_trace(_trace([p for p in points if not p.interpreted], "compiled code and numpy", figures.PALETTE[0],
+    fig.add_trace(_trace([p for p in points if not p.interpreted], "compiled code and numpy",
+                         figures.PALETTE[0],
                          "circle"))
     fig.add_trace(_trace([p for p in points if p.interpreted], "pure Python (the interpreter's own loop)",
                          figures.PALETTE[1], "diamond"))
     fig.add_hline(y=1, line_color="#888", line_width=1)
     return figures.finish(DIV_ID, fig, 340, margin={"l": 60, "r": 20, "t": 10, "b": 45},
-                          xaxis={"title": {"text": "minutes since the run's first process"}, "gridcolor": figures.GRID},
-                          yaxis={"title": {"text": "process mean ÷ its cell's median"}, "gridcolor": figures.GRID},
+                          xaxis={"title": {"text": "minutes since the run's first process"},
+                                 "gridcolor": figures.GRID},
+                          yaxis={"title": {"text": "process mean ÷ its cell's median"},
+                                 "gridcolor": figures.GRID},
                           legend={"orientation": "h", "y": 1.02, "yanchor": "bottom"})
 
 
@@ -69,12 +74,14 @@ def _baselines(records: list[Record], summary: pd.DataFrame,
     for (workload, size), row in sorted(summaries.baseline_cells(summary, roles).items()):
         serial = drift.serial_correlation(records, tuple(row[k] for k in summaries.CELL_KEYS))
         if serial is not None:
-            found.append(BaselineDrift(f"{row['variant']} on {row['interpreter']}, {workload} {size}", serial))
+            found.append(BaselineDrift(f"{row['variant']} on {row['interpreter']}, {workload} {size}",
+                                       serial))
     return found
 
 
 def view(records: list[Record], summary: pd.DataFrame, roles: dict[str, RolesSnapshot]) -> DriftView | None:
-    """None for archives whose records do not say when they started (before `started_at`), or without cells."""
+    """None for archives whose records do not say when they started (before `started_at`), or without
+    cells."""
     points = drift.timeline(records)
     if not points or summary.empty:
         return None

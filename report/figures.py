@@ -1,9 +1,9 @@
 """Plotly figures of the report, as JSON specs the template embeds (Plotly.js itself is inlined once).
 
-Every figure is built with plotly.graph_objects (validated), then serialised by us: fixed div ids, floats rounded
-to 4 significant digits, keys sorted, and '<', '>', '&' written as JSON escapes so no archive string can close the
-<script type="application/json"> it lives in. Archive strings shown by Plotly (labels, hover text) are
-HTML-escaped first, because Plotly renders a small subset of HTML in text.
+Every figure is built with plotly.graph_objects (validated), then serialised by us: fixed div ids, floats
+rounded to 4 significant digits, keys sorted, and '<', '>', '&' written as JSON escapes so no archive string
+can close the <script type="application/json"> it lives in. Archive strings shown by Plotly (labels, hover
+text) are HTML-escaped first, because Plotly renders a small subset of HTML in text.
 """
 
 from __future__ import annotations
@@ -138,7 +138,8 @@ def _speedup_bar(interp: str, mine: list[CellView], colour: str, work_unit: str)
     return go.Bar(
         name=text(interp), orientation="h", y=[text(c.label) for c in mine], x=speed, marker_color=colour,
         error_x={"type": "data", "symmetric": False, "array": [max(h - s, 0.0) for h, s in zip(high, speed)],
-                 "arrayminus": [max(s - lo, 0.0) for lo, s in zip(low, speed)], "thickness": 1.2, "color": "#444"},
+                 "arrayminus": [max(s - lo, 0.0) for lo, s in zip(low, speed)], "thickness": 1.2,
+                 "color": "#444"},
         error_x_width=3,
         # outside the bar, padded past the CI whisker (which starts at the bar end)
         text=[("\u2002" * (2 + min(6, int(6 * math.log10(h / s)) if s > 0 and h > s else 0)))
@@ -146,7 +147,8 @@ def _speedup_bar(interp: str, mine: list[CellView], colour: str, work_unit: str)
         textposition="outside", textfont={"size": 11}, cliponaxis=False,
         customdata=[[formatting.seconds(c.median), text(_ci_text(c)), sig(c.ns_per_unit, 3)] for c in mine],
         hovertemplate=("%{y} on " + text(interp) + "<br>speedup %{x:.3g}×<br>median %{customdata[0]} "
-                       "(%{customdata[1]})<br>%{customdata[2]} ns per " + text(work_unit) + "<extra></extra>"),
+                       "(%{customdata[1]})<br>%{customdata[2]} ns per " + text(work_unit)
+                       + "<extra></extra>"),
     )
 
 
@@ -158,8 +160,8 @@ def _ci_text(cell: CellView) -> str:
 
 def speedup_figure(div_id: str, cells: list[CellView], interpreters, baseline: str, work_unit: str,
                    labels: dict | None = None) -> Figure | None:
-    """Horizontal grouped bars, log x: speedup of every ok cell over the baseline, with the ratio's CI; the legend
-    names each interpreter by its label (labels: name -> label, report/columns.py)."""
+    """Horizontal grouped bars, log x: speedup of every ok cell over the baseline, with the ratio's CI; the
+    legend names each interpreter by its label (labels: name -> label, report/columns.py)."""
     good = [c for c in cells if c.ok and c.speedup is not None]
     if not good:
         return None
@@ -174,16 +176,19 @@ def speedup_figure(div_id: str, cells: list[CellView], interpreters, baseline: s
         div_id, fig, int(110 + len(order) * max(22, 15 * len(present) + 8)),
         barmode="group", bargap=0.22, bargroupgap=0.05, margin={"l": 10, "r": 40, "t": 30, "b": 50},
         legend={"orientation": "h", "x": 0, "y": 1.0, "yanchor": "bottom", "title": {"text": "interpreter "}},
-        xaxis={"type": "log", "title": {"text": f"speedup over {text(baseline)} (× faster, log scale; bars: 95% CI)"},
+        xaxis={"type": "log",
+               "title": {"text": f"speedup over {text(baseline)} (× faster, log scale; bars: 95% CI)"},
                "gridcolor": GRID, "zeroline": False, "automargin": True, "dtick": "D2", "tickformat": "~g",
                "ticksuffix": "×"},
-        yaxis={"type": "category", "categoryorder": "array", "categoryarray": [text(label) for label in order],
+        yaxis={"type": "category", "categoryorder": "array",
+               "categoryarray": [text(label) for label in order],
                "automargin": True, "ticksuffix": " "},
         shapes=[vline(1, "#888", 1, "dot")],
     )
 
 
-def time_figure(div_id: str, cells: list[CellView], interpreters, labels: dict | None = None) -> Figure | None:
+def time_figure(div_id: str, cells: list[CellView], interpreters,
+                labels: dict | None = None) -> Figure | None:
     """Fallback when there is no verified baseline: steady median seconds, log x."""
     good = [c for c in cells if c.ok]
     if not good:
@@ -204,7 +209,8 @@ def time_figure(div_id: str, cells: list[CellView], interpreters, labels: dict |
         legend={"orientation": "h", "x": 0, "y": 1.0, "yanchor": "bottom"},
         xaxis={"type": "log", "title": {"text": "steady-state median seconds per call (log scale)"},
                "gridcolor": GRID, "automargin": True, "dtick": "D2", "tickformat": "~s"},
-        yaxis={"type": "category", "categoryorder": "array", "categoryarray": [text(label) for label in order],
+        yaxis={"type": "category", "categoryorder": "array",
+               "categoryarray": [text(label) for label in order],
                "automargin": True},
     )
 
@@ -225,13 +231,16 @@ def thread_figures(speed_id: str, eff_id: str, lines: list[Series], interpreters
                                   (eff_id, 2, "parallel efficiency (speedup ÷ threads)")):
         fig = go.Figure()
         fig.add_trace(go.Scatter(x=ticks, y=[float(t) if column == 1 else 1.0 for t in ticks], mode="lines",
-                                 name="ideal", line_color="#999", line_width=1.5, line_dash="dot", hoverinfo="skip"))
+                                 name="ideal", line_color="#999", line_width=1.5, line_dash="dot",
+                                 hoverinfo="skip"))
         for line in lines:
             colour, symbol = style(variants.index(line.variant))
-            interp_index = list(interpreters).index(line.interpreter) if line.interpreter in interpreters else 0
+            interp_index = (list(interpreters).index(line.interpreter) if line.interpreter in interpreters
+                            else 0)
             name = f"{text(line.variant)} · {text((labels or {}).get(line.interpreter, line.interpreter))}"
             fig.add_trace(go.Scatter(
-                x=[p[0] for p in line.points], y=[p[column] for p in line.points], mode="lines+markers", name=name,
+                x=[p[0] for p in line.points], y=[p[column] for p in line.points], mode="lines+markers",
+                name=name,
                 line_color=colour, line_width=2, line_dash=DASHES[interp_index % len(DASHES)],
                 marker={"symbol": symbol, "size": 7},
                 customdata=[[ms(p[3]), sig(p[1], 3), sig(p[2], 3)] for p in line.points],
@@ -285,7 +294,8 @@ def size_figure(div_id: str, interpreter: str, series: list[Series], styles: dic
     for s in series:
         colour, symbol = style(styles.get(s.variant, 0))  # same variant, same style in every chart
         fig.add_trace(go.Scatter(
-            x=[p[0] for p in s.points], y=[p[1] for p in s.points], mode="lines+markers", name=text(s.variant),
+            x=[p[0] for p in s.points], y=[p[1] for p in s.points], mode="lines+markers",
+            name=text(s.variant),
             line_color=colour, line_width=1.8, marker={"symbol": symbol, "size": 7},
             customdata=[[text(p[3]), ms(p[1]), sig(p[2], 3)] for p in s.points],
             hovertemplate=(text(s.variant) + " on " + text(interpreter) + " at %{customdata[0]}<br>%{x:,} "
@@ -331,7 +341,8 @@ def memory_figure(div_id: str, runs: list[dict], interpreters: list[str]) -> Fig
             shapes.append(vline(seconds, colour, 1.2, "dash"))
             annotations.append({"x": seconds, "xref": "x", "y": 1 - 0.07 * (2 * index + n), "yref": "paper",
                                 "xanchor": "left", "yanchor": "top", "showarrow": False,
-                                "text": f"{text(name)} ({text(run['env'])})", "font": {"size": 10, "color": colour},
+                                "text": f"{text(name)} ({text(run['env'])})",
+                                "font": {"size": 10, "color": colour},
                                 "bgcolor": "rgba(255,255,255,0.8)"})
     return finish(
         div_id, fig, 360, margin={"l": 10, "r": 10, "t": 30, "b": 50},

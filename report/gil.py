@@ -1,16 +1,18 @@
-"""The GIL study of one workload: what the GIL costs pure-Python code, and what a free-threaded build (PEP 703) buys
-or costs it. Only ok + verified cells of technology "python" enter it.
+"""The GIL study of one workload: what the GIL costs pure-Python code, and what a free-threaded build (PEP
+703) buys or costs it. Only ok + verified cells of technology "python" enter it.
 
-(a) Thread scaling: each pure-Python variant that ran at more than one thread, on each interpreter, time at 1 thread
-    ÷ time at N threads, with the 95% CI of that ratio (shootout.results.estimates.ratio_ci: percentile bootstrap of the
-    ratio of medians resampling both cells' per-process steady means, as the Thread scaling section computes it).
-    With a GIL the threads take turns, so the ratio stays near 1×; with the GIL off they can run at once.
+(a) Thread scaling: each pure-Python variant that ran at more than one thread, on each interpreter, time at
+    1 thread ÷ time at N threads, with the 95% CI of that ratio (shootout.results.estimates.ratio_ci:
+    percentile bootstrap of the ratio of medians resampling both cells' per-process steady means, as the
+    Thread scaling section computes it). With a GIL the threads take turns, so the ratio stays near 1×; with
+    the GIL off they can run at once.
 (b) Single-thread cost: each free-threaded column against the CPython column with the GIL of the same version
-    (major.minor) and the same build profile (optimized with optimized, fast with fast), per pure-Python variant at
-    1 thread: free-threaded median ÷ GIL median, with the same bootstrap CI.
+    (major.minor) and the same build profile (optimized with optimized, fast with fast), per pure-Python
+    variant at 1 thread: free-threaded median ÷ GIL median, with the same bootstrap CI.
 
-A free-threaded cell any of whose processes had the GIL back on after its run (an extension without free-threading
-support switches it on at import) did not run free-threaded: it is left out of both, and listed with the reason.
+A free-threaded cell any of whose processes had the GIL back on after its run (an extension without
+free-threading support switches it on at import) did not run free-threaded: it is left out of both, and listed
+with the reason.
 """
 
 from __future__ import annotations
@@ -56,7 +58,8 @@ class GilScalingRow:
 
     @property
     def reading(self) -> str:
-        """'scales' | 'gil' (≈1×: the threads took turns) | 'unclear' (the CI reaches both sides of SCALES)."""
+        """'scales' | 'gil' (≈1×: the threads took turns) | 'unclear' (the CI reaches both sides of
+        SCALES)."""
         return {"above": "scales", "below": "gil", "spans": "unclear"}[self.ratio.verdict()]
 
     @property
@@ -107,7 +110,8 @@ def _ratio(means: dict, top: CellView, bottom: CellView) -> ScalingRatio:
     """median(top) ÷ median(bottom) over the cells' per-process means, with the bootstrap CI of that ratio."""
     a, b = means.get(top.key), means.get(bottom.key)
     if a is None or b is None or not len(a) or not len(b):
-        return ScalingRatio(top.median / bottom.median, None, None, "ratio of the cells' medians (no process means)")
+        return ScalingRatio(top.median / bottom.median, None, None,
+                            "ratio of the cells' medians (no process means)")
     ci = estimates.ratio_ci(a, b)
     return ScalingRatio(float(np.median(a) / np.median(b)), optional(ci.low), optional(ci.high), ci.method)
 
@@ -129,8 +133,9 @@ def _scaling(usable: dict, means: dict, columns: dict[str, Column], order: Order
 
 
 def twin(free: Column, columns: dict[str, Column], present) -> Column | None:
-    """The CPython column with the GIL of free's version and build profile (optimized with optimized, fast with
-    fast; two columns whose profile is not recorded match each other), among `present`; the first in order."""
+    """The CPython column with the GIL of free's version and build profile (optimized with optimized, fast
+    with fast; two columns whose profile is not recorded match each other), among `present`; the first in
+    order."""
     return next((columns[n] for n in present if n in columns and columns[n].implementation == "cpython"
                  and not columns[n].free_threaded and columns[n].minor == free.minor
                  and columns[n].optimized == free.optimized), None)
@@ -152,8 +157,8 @@ def _costs(free: list[Column], columns: dict[str, Column], usable: dict, means: 
     for column in free:
         found = twin(column, columns, order.interpreters)
         if found is None:
-            unmatched.append(f"{order.label(column.name)}: no CPython {column.minor or '?'} column with the GIL "
-                             f"and the same build profile ({column.profile}) ran in this run")
+            unmatched.append(f"{order.label(column.name)}: no CPython {column.minor or '?'} column with the "
+                             f"GIL and the same build profile ({column.profile}) ran in this run")
         else:
             tables.append(_cost_table(column, found, usable, means, order))
     return tables, unmatched
@@ -173,6 +178,7 @@ def study(cells: list[CellView], means: dict, columns: dict[str, Column], order:
         free_columns=[order.label(c.name) for c in free], scaling=_scaling(usable, means, columns, order),
         threaded_variants=threaded, costs=tables, unmatched=unmatched,
         excluded=[Excluded(c) for c in sorted(python, key=order.cell) if c.gil_reenabled],
-        method=(f"percentile bootstrap of the ratio of medians of per-process steady means, both cells resampled "
-                f"({estimates.RESAMPLES}×, fixed seed); none below {estimates.MIN_BOOTSTRAP} processes a side"),
+        method=(f"percentile bootstrap of the ratio of medians of per-process steady means, both cells "
+                f"resampled ({estimates.RESAMPLES}×, fixed seed); none below {estimates.MIN_BOOTSTRAP} "
+                f"processes a side"),
     )

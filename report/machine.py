@@ -1,5 +1,5 @@
-"""The run's context, from metadata.json, builds.json and locks/: machine, interpreters, environments, builds, and
-how to reproduce it. Every field is archive text, shown escaped.
+"""The run's context, from metadata.json, builds.json and locks/: machine, interpreters, environments, builds,
+and how to reproduce it. Every field is archive text, shown escaped.
 """
 
 from __future__ import annotations
@@ -107,7 +107,8 @@ def _build(b: dict) -> BuildRow:
     return BuildRow(
         env=str(b.get("env")), workload=str(b.get("workload") or ""), variant=str(b.get("variant")),
         status=str(b.get("status")),
-        seconds=float(seconds) if isinstance(seconds, (int, float)) and not isinstance(seconds, bool) else None,
+        seconds=(float(seconds) if isinstance(seconds, (int, float)) and not isinstance(seconds, bool)
+                 else None),
         compiler=str(b.get("compiler_version") or b.get("compiler") or DASH),
         flags=_flags_text(b),
         sha256=str(b.get("extension_sha256") or DASH)[:16],
@@ -115,8 +116,8 @@ def _build(b: dict) -> BuildRow:
 
 
 def machine(data: Archive, variant_rank, columns: dict[str, Column] | None = None) -> Machine:
-    """variant_rank(workload, variant) orders the builds as the report orders the variants; columns (by name) say
-    which interpreter is a free-threaded build and how each provisioned one was built."""
+    """variant_rank(workload, variant) orders the builds as the report orders the variants; columns (by name)
+    say which interpreter is a free-threaded build and how each provisioned one was built."""
     meta = dict_of(data.metadata)
     info = dict_of(meta.get("machine"))
     environments = dict_of(meta.get("environments"))
@@ -143,13 +144,14 @@ def _number(value) -> float | None:
 def _precise_enough(method: dict, precision: float) -> str:
     """The stop rule the run used (archives before "stop_rule" used the cell's own median)."""
     if method.get("stop_rule") == "speedup":
-        return (f"the 95% CI of its speedup is within ±{precision:.1%} or its median's within ±{precision / 2:.1%}, "
-                f"the baseline's within ±{precision / 2:.1%}")
+        return (f"the 95% CI of its speedup is within ±{precision:.1%} or its median's within "
+                f"±{precision / 2:.1%}, the baseline's within ±{precision / 2:.1%}")
     return f"the 95% CI of its median is within ±{precision:.1%}"
 
 
 def method_text(method: dict, seed) -> str:
-    """How the run measured, in one sentence (metadata.json "method", written by shootout.run.matrix.Method)."""
+    """How the run measured, in one sentence (metadata.json "method", written by
+    shootout.run.matrix.Method)."""
     processes, most, precision = _number(method.get("processes")), _number(method.get("max_processes")), \
         _number(method.get("precision"))
     count = "?" if processes is None else f"{processes:g}"
@@ -164,17 +166,18 @@ def method_text(method: dict, seed) -> str:
     calls, jit = _number(method.get("calls")), _number(method.get("jit_calls"))
     warmups = _number(method.get("warmups")) or 0
     steady = _number(method.get("jit_steady_calls"))
-    jit_text = (f"as many as their cell's warm-up needs plus {steady:g}, at most {jit:g} calls" if steady and jit
-                else f"{'?' if jit is None else f'{jit:g}'} calls")
-    return (f"Method {method.get('name') or '?'}: {count}, up to {'?' if calls is None else f'{calls + warmups:g}'} "
-            f"calls each, the first set apart (JIT cells, PyPy and Numba: {jit_text}), in rounds shuffled by the "
-            f"seed ({seed}).")
+    jit_text = (f"as many as their cell's warm-up needs plus {steady:g}, at most {jit:g} calls"
+                if steady and jit else f"{'?' if jit is None else f'{jit:g}'} calls")
+    return (f"Method {method.get('name') or '?'}: {count}, up to "
+            f"{'?' if calls is None else f'{calls + warmups:g}'} calls each, the first set apart (JIT cells, "
+            f"PyPy and Numba: {jit_text}), in rounds shuffled by the seed ({seed}).")
 
 
 def reproduce(data: Archive) -> Reproduce:
     meta = dict_of(data.metadata)
     command_line = meta.get("command_line") or data.manifest.get("command_line") or []
-    command = shlex.join(str(p) for p in command_line) if isinstance(command_line, list) else str(command_line)
+    command = (shlex.join(str(p) for p in command_line) if isinstance(command_line, list)
+               else str(command_line))
     git = dict_of(meta.get("git"))
     return Reproduce(command, f"nox -s report -- results/{data.manifest.get('run_id') or data.path.name}",
                      str(git.get("commit") or "unknown"), bool(git.get("dirty")))

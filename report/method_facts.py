@@ -84,15 +84,18 @@ def run_method(data: archive_mod.Archive) -> RunMethod:
         call_seconds=_number(method, "call_seconds"), jit_calls=_number(method, "jit_calls", int),
         jit_seconds=_number(method, "jit_seconds"), steady_calls=_number(method, "jit_steady_calls", int),
         layout_paddings=_number(method, "layout_paddings", int), plain_check=bool(method.get("plain_check")),
-        processes=_number(method, "processes", int), baseline_processes=_number(method, "baseline_processes", int),
+        processes=_number(method, "processes", int),
+        baseline_processes=_number(method, "baseline_processes", int),
     )
 
 
 def older_rules(records: list[Record]) -> list[tuple[str, str]]:
-    """The warm-up rules this archive's records name that are not today's (a record without one: its default)."""
+    """The warm-up rules this archive's records name that are not today's (a record without one: its
+    default)."""
     current = {"aot", warmup.JIT_RULE}
     named = {warmup.rule_of(r) for r in records if r.status == "ok"}
-    return [(rule, warmup.RULES.get(rule, "not known to this pyshootout")) for rule in sorted(named - current)]
+    return [(rule, warmup.RULES.get(rule, "not known to this pyshootout"))
+            for rule in sorted(named - current)]
 
 
 def facts(data: archive_mod.Archive) -> MethodFacts:

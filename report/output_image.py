@@ -1,14 +1,15 @@
-"""The contract's figures, drawn from the verified reference outputs stored in the archive, as small PNG data URIs.
+"""The contract's figures, drawn from the verified reference outputs stored in the archive, as small PNG data
+URIs.
 
-references/<name>.json (one per workload and parameter set) names its output file: gzip'd little-endian int32 or
-float64 (the reference's output_type, else the contract's verification.output_type), one value per point,
-row-major. A figure is square unless it names the parameter that gives its number of rows; its scale is linear or
-log (for counts with a long tail); `invert` draws high values dark. Row 0 is the top of the image.
+references/<name>.json (one per workload and parameter set) names its output file: gzip'd little-endian int32
+or float64 (the reference's output_type, else the contract's verification.output_type), one value per point,
+row-major. A figure is square unless it names the parameter that gives its number of rows; its scale is linear
+or log (for counts with a long tail); `invert` draws high values dark. Row 0 is the top of the image.
 
 Only files the manifest lists are read (archive.read checked their sha256); an output is refused when it
-decompresses past MAX_OUTPUT_BYTES or no longer matches the reference's own sha256. The PNG is written with zlib +
-struct (no Pillow): 8-bit grayscale, no filter, zlib level 9, downsampled to at most MAX_SIDE per side, so the
-same output always gives the same bytes.
+decompresses past MAX_OUTPUT_BYTES or no longer matches the reference's own sha256. The PNG is written with
+zlib + struct (no Pillow): 8-bit grayscale, no filter, zlib level 9, downsampled to at most MAX_SIDE per side,
+so the same output always gives the same bytes.
 """
 
 from __future__ import annotations
@@ -78,15 +79,17 @@ def png_gray(image: np.ndarray) -> bytes:
     raw = b"".join(b"\x00" + image[row].tobytes() for row in range(rows))
 
     def chunk(kind: bytes, payload: bytes) -> bytes:
-        return struct.pack(">I", len(payload)) + kind + payload + struct.pack(">I", zlib.crc32(kind + payload))
+        return (struct.pack(">I", len(payload)) + kind + payload
+                + struct.pack(">I", zlib.crc32(kind + payload)))
 
     header = struct.pack(">IIBBBBB", columns, rows, 8, 0, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(raw, 9)) + chunk(b"IEND", b"")
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(raw, 9))
+            + chunk(b"IEND", b""))
 
 
 def shade(values: np.ndarray, scale: str = "linear", invert: bool = False) -> np.ndarray:
-    """Values to gray levels over their own range (log: log1p of the distance to the minimum); non-finite values
-    count as the minimum. Dark = low values, or high ones when inverted."""
+    """Values to gray levels over their own range (log: log1p of the distance to the minimum); non-finite
+    values count as the minimum. Dark = low values, or high ones when inverted."""
     data = np.asarray(values, dtype=np.float64)
     finite = np.isfinite(data)
     low = float(data[finite].min()) if finite.any() else 0.0
@@ -111,7 +114,8 @@ def downsample(grid: np.ndarray, max_side: int = MAX_SIDE) -> np.ndarray:
 
 
 def _size_of(ref: dict, declared: list) -> tuple[str, dict]:
-    """The label and parameters of a reference: its own (v2), else the declared parameter set it matches (v1)."""
+    """The label and parameters of a reference: its own (v2), else the declared parameter set it matches
+    (v1)."""
     if isinstance(ref.get("label"), str) and isinstance(ref.get("params"), dict):
         return ref["label"], ref["params"]
     for size in declared:
@@ -136,7 +140,8 @@ def read_references(archive, workloads: list[str]) -> tuple[list[Reference], lis
                 raise ValueError(f"is for workload {str(workload)[:40]!r}, not one of this archive's")
             label, params = _size_of(ref, declared.get(workload) or [])
             output_type = ref.get("output_type")
-            found.append(Reference(rel, workload, label, params, str(ref["output_file"]), str(ref["output_sha256"]),
+            found.append(Reference(rel, workload, label, params, str(ref["output_file"]),
+                                   str(ref["output_sha256"]),
                                    output_type if isinstance(output_type, str) else None))
         except (*READ_ERRORS, AttributeError) as exc:
             problems.append(f"{rel}: {exc}")
@@ -200,11 +205,12 @@ class FigureImages:
 
 def images(archive, contract: ContractSnapshot, references: list[Reference],
            size_rank) -> tuple[list[FigureImages], list[str]]:
-    """Every figure of the contract for every reference output of its workload, in size order; plus one line per
-    output that could not be drawn."""
+    """Every figure of the contract for every reference output of its workload, in size order; plus one line
+    per output that could not be drawn."""
     drawn: list[list[OutputImage]] = [[] for _ in contract.figures]
     problems = []
-    mine = sorted((r for r in references if r.workload == contract.name), key=lambda r: (size_rank(r.size), r.rel))
+    mine = sorted((r for r in references if r.workload == contract.name),
+                  key=lambda r: (size_rank(r.size), r.rel))
     default_type = contract.verification.get("output_type", "int32")
     for ref in mine if contract.figures else []:
         try:

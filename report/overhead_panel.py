@@ -1,4 +1,5 @@
-"""The harness-overhead table of the Method section (shootout/results/overhead.py computes it; this only words it)."""
+"""The harness-overhead table of the Method section (shootout/results/overhead.py computes it; this only words
+it)."""
 
 from __future__ import annotations
 
@@ -33,7 +34,8 @@ def view(data: archive_mod.Archive) -> OverheadView | None:
     if not data.plain:
         return None
     rows = [OverheadRow(f"{o.workload} {o.size} on {o.interpreter}", o.calls, overhead.describe(o.first),
-                        overhead.describe(o.later), f"{o.harness_processes} harness, {o.plain_processes} plain",
+                        overhead.describe(o.later),
+                        f"{o.harness_processes} harness, {o.plain_processes} plain",
                         o.flagged, o.failed_plain)
             for o in overhead.check(data.records, data.plain)]
     return OverheadView(rows)

@@ -1,4 +1,5 @@
-"""The Jinja2 environment and the inlined Plotly every page of the report shares (report.html, the diff page)."""
+"""The Jinja2 environment and the inlined Plotly every page of the report shares (report.html, the diff
+page)."""
 
 from __future__ import annotations
 

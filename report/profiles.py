@@ -1,9 +1,9 @@
 """'Where the time goes': the profiles/ folder that `shootout profile` writes into an archive.
 
 Nothing here is specific to a workload: what was profiled (the workload, its baseline variant, the parameter
-set's label, the work unit) comes from profiles/index.json and the profilers' own files. Archives written before
-profiles were generic (parameters as top-level numbers of index.json, one line-profiled function, float-only
-Numba counts) still render.
+set's label, the work unit) comes from profiles/index.json and the profilers' own files. Archives written
+before profiles were generic (parameters as top-level numbers of index.json, one line-profiled function,
+float-only Numba counts) still render.
 
 Only files the manifest lists are read (archive.read verified their sha256), each defensively: any JSON shape
 may arrive, and a file that cannot be used becomes a note in the report, never an exception.
@@ -28,7 +28,8 @@ TOOL_NAMES = {
 # most-called function and its calls per work unit instead. The name stays only because report/render.py still
 # imports it; nothing renders it (remove both).
 # LLVM instruction columns of the Numba table, in this order; only those some signature uses are shown
-NUMBA_OPCODES = ("fmul", "fadd", "fcmp", "fsub", "fdiv", "mul", "add", "icmp", "sub", "sdiv", "srem", "load", "store")
+NUMBA_OPCODES = ("fmul", "fadd", "fcmp", "fsub", "fdiv", "mul", "add", "icmp", "sub", "sdiv", "srem", "load",
+                 "store")
 
 
 def _num(value):
@@ -135,7 +136,8 @@ def _line_profile(doc, env: str) -> dict | None:
     if not functions:
         return None
     busiest = max((line for f in functions for line in f["lines"]), key=lambda line: line["hits"])
-    return {"env": env, "variant": str(doc.get("variant") or "") or None, "module": str(doc.get("module") or "") or None,
+    return {"env": env, "variant": str(doc.get("variant") or "") or None,
+            "module": str(doc.get("module") or "") or None,
             "file": file, "functions": functions, "busiest": busiest if busiest["hits"] else None,
             "not_called": [str(n) for n in _list(doc.get("not_called"))]}
 
@@ -153,8 +155,10 @@ def _memory(doc, env: str) -> dict | None:
     if not samples:
         return None
     peak = _num(doc.get("peak_mb"))
-    return {"env": env, "implementation": str(doc.get("implementation") or "?"), "tool": str(doc.get("tool") or "?"),
-            "samples": samples, "phases": phases, "peak_mb": peak if peak is not None else max(s[1] for s in samples),
+    return {"env": env, "implementation": str(doc.get("implementation") or "?"),
+            "tool": str(doc.get("tool") or "?"),
+            "samples": samples, "phases": phases,
+            "peak_mb": peak if peak is not None else max(s[1] for s in samples),
             "exit_code": doc.get("exit_code"), "duration": samples[-1][0]}
 
 
@@ -171,14 +175,15 @@ def _vmprof(doc, env: str) -> dict | None:
         rows.append({"function": match.group(1) if match else name,
                      "where": f"{match.group(3)}:{match.group(2)}" if match else "",
                      "samples": _int(f.get("self_samples")), "percent": _num(f.get("percent"))})
-    return {"env": env, "implementation": str(doc.get("implementation") or "?"), "tool": str(doc.get("tool") or "?"),
+    return {"env": env, "implementation": str(doc.get("implementation") or "?"),
+            "tool": str(doc.get("tool") or "?"),
             "samples": _int(doc.get("samples")), "rows": rows,
             "error": str(doc["error"]) if doc.get("error") else None}
 
 
 def _numba(doc, env: str, types_rel: str | None) -> dict | None:
-    """One numba variant's dispatchers: per signature, the LLVM IR's size and its instruction counts (the columns
-    are the NUMBA_OPCODES any signature uses; older archives carry fmul/fadd/fcmp only)."""
+    """One numba variant's dispatchers: per signature, the LLVM IR's size and its instruction counts (the
+    columns are the NUMBA_OPCODES any signature uses; older archives carry fmul/fadd/fcmp only)."""
     doc = _dict(doc)
     if not doc:
         return None
@@ -187,7 +192,8 @@ def _numba(doc, env: str, types_rel: str | None) -> dict | None:
         s = _dict(s)
         opcodes = {str(k): _int(v) for k, v in _dict(s.get("opcodes")).items()}
         counts = {op: opcodes.get(op) if opcodes else _int(s.get(op)) for op in NUMBA_OPCODES}
-        signatures.append({"function": str(s.get("function") or "") or None, "signature": str(s.get("signature") or "?"),
+        signatures.append({"function": str(s.get("function") or "") or None,
+                           "signature": str(s.get("signature") or "?"),
                            "llvm_lines": _int(s.get("llvm_lines")), "vector_ops": _int(s.get("vector_ops")),
                            "calls": _int(s.get("calls")), "counts": counts})
     columns = [op for op in NUMBA_OPCODES if any(sig["counts"][op] for sig in signatures)]
@@ -195,7 +201,8 @@ def _numba(doc, env: str, types_rel: str | None) -> dict | None:
         sig["columns"] = [sig["counts"][op] for op in columns]
     return {"env": env, "numba": str(doc.get("numba") or "?"), "function": str(doc.get("function") or "?"),
             "variant": str(doc.get("variant") or "") or None, "columns": columns,
-            "signatures": signatures, "types_href": _href(types_rel) if types_rel else None, "types_rel": types_rel}
+            "signatures": signatures, "types_href": _href(types_rel) if types_rel else None,
+            "types_rel": types_rel}
 
 
 def _results(index: dict, files: dict) -> list[dict]:
@@ -227,7 +234,8 @@ def _subject(index: dict, metadata) -> dict:
     contract = _dict(contracts.get(workload)) if workload else {}
     return {"label": label, "params": params if "size" in index else {}, "workload": workload,
             "title": str(index.get("title") or contract.get("title") or workload or "") or None,
-            "baseline": str(index.get("baseline") or _dict(contract.get("roles")).get("baseline") or "") or None,
+            "baseline": (str(index.get("baseline") or _dict(contract.get("roles")).get("baseline") or "")
+                         or None),
             "work_unit": str(index.get("work_unit") or contract.get("work_unit") or "") or None}
 
 
@@ -237,7 +245,8 @@ def _cython(reader: _Reader, base: str, env: str) -> dict | None:
     if not annotated:
         return None
     listed = _dict(reader.json(base + "cython/index.json")) if base + "cython/index.json" in files else {}
-    variant_of = {str(_dict(a).get("html")): str(_dict(a).get("variant") or "") for a in _list(listed.get("annotated"))}
+    variant_of = {str(_dict(a).get("html")): str(_dict(a).get("variant") or "")
+                  for a in _list(listed.get("annotated"))}
     return {"env": env, "files": [
         {"name": rel.rsplit("/", 1)[1].removesuffix(".html"), "rel": rel, "href": _href(rel),
          "variant": variant_of.get(rel.rsplit("/", 1)[1]) or None,
@@ -267,12 +276,14 @@ def profiles_context(data) -> dict | None:
                 out["vmprof"].append(v)
         if (cy := _cython(reader, base, env)) is not None:
             out["cython"].append(cy)
-        for rel in sorted(f for f in files if re.fullmatch(re.escape(base) + r"numba/[^/]+-llvm-summary\.json", f)):
+        for rel in sorted(f for f in files
+                          if re.fullmatch(re.escape(base) + r"numba/[^/]+-llvm-summary\.json", f)):
             types_rel = rel.removesuffix("-llvm-summary.json") + "-types.txt"
             if (n := _numba(reader.json(rel), env, types_rel if types_rel in files else None)) is not None:
                 out["numba"].append(n)
     interpreters = sorted({m["env"] for m in out["memory"]})
-    out["memory_figure"] = figures.memory_figure("memory-0", out["memory"], interpreters) if out["memory"] else None
+    out["memory_figure"] = (figures.memory_figure("memory-0", out["memory"], interpreters)
+                            if out["memory"] else None)
     out["notes"] = reader.notes
     out["empty"] = not any(out[k] for k in ("cprofile", "line", "memory", "vmprof", "cython", "numba"))
     return out

@@ -1,6 +1,6 @@
-"""Kernel quality: each single-thread compiled kernel (and numpy, for reference) against the workload's scalar C
-variant (its contract's `scalar_c` role) at the same interpreter and size, with the likely reason when it is more
-than summaries.KERNEL_QUALITY_BOUND slower.
+"""Kernel quality: each single-thread compiled kernel (and numpy, for reference) against the workload's scalar
+C variant (its contract's `scalar_c` role) at the same interpreter and size, with the likely reason when it is
+more than summaries.KERNEL_QUALITY_BOUND slower.
 
 The reason comes first from the contract (the variant's own slow_reasons for that implementation), else from
 what is known of the technology on that implementation (below: cpyext on PyPy, numpy's whole-array passes,
@@ -23,23 +23,24 @@ QUALITY_TECHNOLOGIES = (*COMPILED, "numpy")
 
 # What is known of a technology, by (technology, implementation), then technology alone.
 TECHNOLOGY_REASONS = {
-    ("numpy", "pypy"): "numpy on PyPy runs through cpyext, PyPy's emulation of the CPython C API: every numpy "
-    "call crosses it (boxing and converting its arguments), on top of the whole-array passes numpy makes.",
+    ("numpy", "pypy"): "numpy on PyPy runs through cpyext, PyPy's emulation of the CPython C API: every "
+    "numpy call crosses it (boxing and converting its arguments), on top of the whole-array passes numpy "
+    "makes.",
     ("numpy", "cpython"): "a vectorised numpy version makes one pass over memory per array operation, with "
-    "temporary arrays, and cannot stop early for one element: it moves more data and often does more work than "
-    "a scalar loop that keeps its values in registers.",
-    ("cython", "pypy"): "Cython extensions on PyPy are loaded through cpyext, PyPy's emulation of the CPython C "
-    "API: every Python object the kernel touches (arguments, list items, results) crosses it, and the argument "
-    "conversion per call is a fixed cost that dominates at small sizes.",
-    ("pythran", "pypy"): "Pythran modules on PyPy are loaded through cpyext: argument conversion per call is a "
-    "fixed cost that dominates at small sizes.",
+    "temporary arrays, and cannot stop early for one element: it moves more data and often does more work "
+    "than a scalar loop that keeps its values in registers.",
+    ("cython", "pypy"): "Cython extensions on PyPy are loaded through cpyext, PyPy's emulation of the "
+    "CPython C API: every Python object the kernel touches (arguments, list items, results) crosses it, and "
+    "the argument conversion per call is a fixed cost that dominates at small sizes.",
+    ("pythran", "pypy"): "Pythran modules on PyPy are loaded through cpyext: argument conversion per call is "
+    "a fixed cost that dominates at small sizes.",
     "numba": "Numba's dispatcher checks and unboxes the arguments on every call: a fixed cost per call that "
     "dominates at small sizes.",
 }
-OVERHEAD_REASON = ("the steady slope (ns per {unit}) is within {bound}× of {scalar}'s, so the gap is the fixed "
-                   "cost per call ({overhead}), which dominates at this size.")
-GENERIC_REASON = ("no known mechanism recorded for this variant; compare its measured call overhead and slope "
-                  "(needs a size sweep) and its build flags.")
+OVERHEAD_REASON = ("the steady slope (ns per {unit}) is within {bound}× of {scalar}'s, so the gap is the "
+                   "fixed cost per call ({overhead}), which dominates at this size.")
+GENERIC_REASON = ("no known mechanism recorded for this variant; compare its measured call overhead and "
+                  "slope (needs a size sweep) and its build flags.")
 
 
 @dataclass(frozen=True)
@@ -113,7 +114,8 @@ def _row(cells: list[CellView], key: tuple[str, str], by_size: dict, sizes: list
                       slope_ratio)
 
 
-def kernel_quality(cells: list[CellView], contract: ContractSnapshot, order: Order, fits: dict) -> Quality | None:
+def kernel_quality(cells: list[CellView], contract: ContractSnapshot, order: Order,
+                   fits: dict) -> Quality | None:
     """None when the contract names no scalar C variant or no kernel could be compared with it."""
     scalar_c = contract.roles.scalar_c
     if not scalar_c:

@@ -4,13 +4,14 @@ render_archive(path) -> bytes is the entry point (shootout's compare, report and
 report/data.py builds the typed report data, this module renders it with Jinja2.
 
 Every string read from an archive is untrusted: Jinja2 autoescape renders it as text in HTML; figure data goes
-through report.figures.to_spec (JSON with <, >, & escaped) and is parsed with JSON.parse; files named by records
-(build logs) are only read when the manifest lists them, i.e. when archive.read verified their path and sha256.
-Nothing depends on the render time, the host, random ids or set ordering, so re-rendering gives the same bytes.
+through report.figures.to_spec (JSON with <, >, & escaped) and is parsed with JSON.parse; files named by
+records (build logs) are only read when the manifest lists them, i.e. when archive.read verified their path
+and sha256. Nothing depends on the render time, the host, random ids or set ordering, so re-rendering gives
+the same bytes.
 
-Sections, per workload: headline, speedup chart, all cells, warm-up, the contract's figures, failures, then (each
-only when the archive has data for it) PyPy vs CPython per variant, kernel quality, thread scaling, the GIL study
-(report/gil.py: free-threaded columns, pure-Python threads), size scaling;
+Sections, per workload: headline, speedup chart, all cells, warm-up, the contract's figures, failures, then
+(each only when the archive has data for it) PyPy vs CPython per variant, kernel quality, thread scaling, the
+GIL study (report/gil.py: free-threaded columns, pure-Python threads), size scaling;
 then, across workloads: workloads side by side (several workloads only), where the time goes (profiles/,
 report/profiles.py), machine and reproduce.
 """

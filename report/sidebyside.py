@@ -1,5 +1,5 @@
-"""Workloads side by side: when an archive holds several workloads, how each variant present in more than one of
-them (same name and technology) fares on PyPy against CPython in each, with its cost per work unit — so a
+"""Workloads side by side: when an archive holds several workloads, how each variant present in more than one
+of them (same name and technology) fares on PyPy against CPython in each, with its cost per work unit — so a
 compute-bound kernel and a memory-bound one can be read next to each other.
 
 Per workload the largest parameter set where both interpreters verified something single-threaded is used.

@@ -1,9 +1,9 @@
 """The "Across interpreter versions" section: per variant, its time on every interpreter version, what changed
 between consecutive releases of each implementation, and PyPy's gain over the CPython of its language level.
 
-shootout/results/versions.py computes the ratios; this words them and draws one chart per variant (the versions
-on the x axis, one colour per implementation). Shown when a run has two releases of one implementation, or a
-PyPy and a CPython of one language level.
+shootout/results/versions.py computes the ratios; this words them and draws one chart per variant (the
+versions on the x axis, one colour per implementation). Shown when a run has two releases of one
+implementation, or a PyPy and a CPython of one language level.
 """
 
 from __future__ import annotations
@@ -59,7 +59,8 @@ def _rows(frame: pd.DataFrame) -> list[RatioRow]:
             for r in frame.itertuples()] if not frame.empty else []
 
 
-def _figure(index: int, variant: str, cells: pd.DataFrame, found: list[versions.VersionColumn]) -> Figure | None:
+def _figure(index: int, variant: str, cells: pd.DataFrame,
+            found: list[versions.VersionColumn]) -> Figure | None:
     mine = cells[(cells["variant"] == variant) & (cells["status"] == "ok") & (cells["threads"] == 1)]
     if mine.empty:
         return None

@@ -1,6 +1,6 @@
-"""Warm-up panels: per-call time against call number for every verified JIT cell (PyPy, Numba), one thin line per
-worker process, the median across processes in bold, and a dashed marker where the steady state starts (the
-median over processes of where shootout.results.summaries puts each process's steady state).
+"""Warm-up panels: per-call time against call number for every verified JIT cell (PyPy, Numba), one thin line
+per worker process, the median across processes in bold, and a dashed marker where the steady state starts
+(the median over processes of where shootout.results.summaries puts each process's steady state).
 """
 
 from __future__ import annotations
@@ -44,7 +44,8 @@ def _first_over_steady(series: list[tuple[int, list[float], int]]) -> float | No
     return float(np.median([times[0] for _, times, _ in series])) / float(np.median(steady))
 
 
-def _figure(div_id: str, series: list[tuple[int, list[float], int]], colour: str) -> tuple[Figure, int | None]:
+def _figure(div_id: str, series: list[tuple[int, list[float], int]],
+            colour: str) -> tuple[Figure, int | None]:
     calls = max(len(times) for _, times, _ in series)
     fig = go.Figure()
     for process, times, _ in series:
@@ -69,7 +70,8 @@ def _figure(div_id: str, series: list[tuple[int, list[float], int]], colour: str
     figure = finish(
         div_id, fig, HEIGHT, margin={"l": 10, "r": 10, "t": 22, "b": 36}, showlegend=False,
         xaxis={"title": {"text": "call number", "standoff": 4}, "range": [0.6, calls + 0.4],
-               "dtick": 1 if calls <= 12 else None, "gridcolor": "#eee", "zeroline": False, "automargin": True},
+               "dtick": 1 if calls <= 12 else None, "gridcolor": "#eee", "zeroline": False,
+               "automargin": True},
         yaxis={"type": "log", "title": {"text": "seconds per call", "standoff": 4}, "gridcolor": "#eee",
                "automargin": True, "dtick": "D2" if decades <= 2.5 else 1, "tickformat": "~s"},
         shapes=shapes, annotations=notes,
@@ -85,7 +87,8 @@ def panels(records: list[Record], cells: list[CellView], prefix: str, interprete
         series = _series(records, cell)
         if not series:
             continue
-        figure, steady_call = _figure(f"{prefix}-{len(out)}", series, colours.get(cell.interpreter, PALETTE[0]))
+        figure, steady_call = _figure(f"{prefix}-{len(out)}", series,
+                                      colours.get(cell.interpreter, PALETTE[0]))
         out.append(WarmupPanel(figure, cell, steady_call, len(series), max(len(t) for _, t, _ in series),
                                _first_over_steady(series)))
     return out

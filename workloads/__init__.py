@@ -1,7 +1,8 @@
 """Workloads: code that runs *inside* each target interpreter (CPython and PyPy 3.9).
 
-Stdlib only at this level (harness.py, build.py, verify.py, contract.py, <workload>/spec.py); variant modules may
-import their own technology (numpy, numba, compiled extensions). Nothing here imports shootout/, nox or pandas.
+Stdlib only at this level (harness.py, build.py, verify.py, contract.py, <workload>/spec.py); variant modules
+may import their own technology (numpy, numba, compiled extensions). Nothing here imports shootout/, nox or
+pandas.
 
 A workload folder may live outside this package: list its parent directory in PYSHOOTOUT_WORKLOADS_PATH
 (os.pathsep-separated) and it is imported as workloads.<name>, exactly like the folders here.

@@ -43,13 +43,15 @@ def free_threaded():
 
 
 def gil_enabled():
-    """Whether the GIL is on now (None before 3.13: always on): an extension may switch it back on at import."""
+    """Whether the GIL is on now (None before 3.13: always on): an extension may switch it back on at
+    import."""
     check = getattr(sys, "_is_gil_enabled", None)
     return check() if check is not None else None
 
 
 def platform_keys():
-    """The keys a variant's `unsupported` map is looked up with here: the implementation, and "free-threaded"."""
+    """The keys a variant's `unsupported` map is looked up with here: the implementation, and
+    "free-threaded"."""
     return [sys.implementation.name] + (["free-threaded"] if free_threaded() else [])
 
 
@@ -66,7 +68,8 @@ def interpreter_info():
 
 
 def load_workload(name):
-    """The Workload contract declared by workloads/<name>/spec.py (or by a folder on PYSHOOTOUT_WORKLOADS_PATH)."""
+    """The Workload contract declared by workloads/<name>/spec.py (or by a folder on
+    PYSHOOTOUT_WORKLOADS_PATH)."""
     return importlib.import_module(f"workloads.{name}.spec").WORKLOAD
 
 

@@ -136,7 +136,8 @@ def run_command(cmd, env=None, cwd=None, keep_lines=40):
 
 
 def compile_flags(workload, variant):
-    """The workload's flags for every compiled variant (no fast-math, no FMA contraction), + OpenMP, + extras."""
+    """The workload's flags for every compiled variant (no fast-math, no FMA contraction), + OpenMP, +
+    extras."""
     return (list(workload.cflags) + (list(workload.openmp_flags) if variant.openmp else [])
             + list(variant.build_options.get("extra_cflags", ())))
 

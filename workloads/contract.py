@@ -1,18 +1,21 @@
 """The workload contract: everything a workload folder declares, in one place, so that the orchestrator, the
 harness, the archive and the report need nothing else from it (docs/adding-a-workload.md walks through it).
 
-A workload folder `workloads/<name>/` holds `spec.py`, which defines `WORKLOAD = Workload(...)`, and one module
-per variant. Each variant module provides
+A workload folder `workloads/<name>/` holds `spec.py`, which defines `WORKLOAD = Workload(...)`, and one
+module per variant. Each variant module provides
 
     prepare(inputs, params) -> prepared    # convert the workload's plain-Python inputs to the kernel's form
                                            #   (timed apart from the kernel: prepare_seconds)
     calculate(prepared, params, threads) -> output
-                                           # the timed call; must not modify `prepared` (every call is verified)
-    to_list(output) -> flat list           # optional; the output as Python numbers (timed apart: output_seconds);
-                                           #   default: output.ravel().tolist(), output.tolist(), or list(output)
+                                           # the timed call; must not modify `prepared`
+                                           #   (every call is verified)
+    to_list(output) -> flat list           # optional; the output as Python numbers
+                                           #   (timed apart: output_seconds); default:
+                                           #   output.ravel().tolist(), output.tolist(), or list(output)
     KERNEL_MODULE                          # compiled variants: the extension module actually imported
 
-Stdlib only, Python 3.9 syntax: imported inside every target interpreter (PyPy 3.9 too) and by the orchestrator.
+Stdlib only, Python 3.9 syntax: imported inside every target interpreter (PyPy 3.9 too) and by the
+orchestrator.
 """
 from __future__ import annotations
 
@@ -68,7 +71,8 @@ class Roles:
 
     baseline: str  # speedups are over this variant on the baseline interpreter
     reference: str  # its output (on the orchestrator's CPython) is the correct one
-    scalar_c: str | None = None  # the compiled yardstick of "kernel quality" (single-thread compiled variants)
+    # the compiled yardstick of "kernel quality" (single-thread compiled variants)
+    scalar_c: str | None = None
     limit_serial: str | None = None  # the machine's ruler at 1 thread: "% of limit"
     limit_parallel: str | None = None  # ... at N threads
 
@@ -88,7 +92,8 @@ class Figure:
 class Variant:
     name: str
     technology: str  # one of TECHNOLOGIES
-    sources: tuple = ()  # paths relative to the workload folder (the module first); what its numbers depend on
+    # paths relative to the workload folder (the module first); what its numbers depend on
+    sources: tuple = ()
     build: str = "none"  # one of BUILDS
     parallel: bool = False  # honours --threads
     openmp: bool = False  # compiled with -fopenmp
@@ -98,7 +103,8 @@ class Variant:
     schedule: str | None = None  # how a parallel variant shares out work, shown with thread scaling
     schedule_group: str | None = None  # variants differing only in schedule: the report compares them
     slow_reasons: dict = field(default_factory=dict)  # implementation -> why it is far from the scalar C
-    build_options: dict = field(default_factory=dict)  # builder-specific: cffi "script", "kernel", "extra_cflags"
+    # builder-specific: cffi "script", "kernel", "extra_cflags"
+    build_options: dict = field(default_factory=dict)
 
     @property
     def compiled(self) -> bool:
@@ -110,7 +116,8 @@ class Variant:
 
     def to_json(self) -> dict:
         return {
-            "name": self.name, "technology": self.technology, "sources": list(self.sources), "build": self.build,
+            "name": self.name, "technology": self.technology, "sources": list(self.sources),
+            "build": self.build,
             "parallel": self.parallel, "openmp": self.openmp, "extension_module": self.extension_module,
             "unsupported": dict(self.unsupported), "description": self.description, "schedule": self.schedule,
             "schedule_group": self.schedule_group, "slow_reasons": dict(self.slow_reasons),
@@ -138,7 +145,8 @@ class Workload:
     # (`python FILE PARAMS_JSON CALLS` prints {"times_seconds": [...], "checksum": ...}): the yardstick of
     # the harness-overhead check; None: the check is not made for this workload
     plain_program: str | None = None
-    cflags: tuple = ("-O3", "-ffp-contract=off")  # for every compiled variant: no fast-math, no FMA contraction
+    # for every compiled variant: no fast-math, no FMA contraction
+    cflags: tuple = ("-O3", "-ffp-contract=off")
     openmp_flags: tuple = ("-fopenmp",)
 
     def __post_init__(self):
@@ -152,14 +160,18 @@ class Workload:
         params = [p.name for p in self.parameters]
         checks = [
             (len(set(names)) == len(names), "two variants share a name"),
-            (all(v.technology in TECHNOLOGIES for v in self.variants), f"a technology is not one of {TECHNOLOGIES}"),
-            (all(v.build in BUILDS for v in (*self.variants, *self.fixtures)), f"a build is not one of {BUILDS}"),
+            (all(v.technology in TECHNOLOGIES for v in self.variants),
+             f"a technology is not one of {TECHNOLOGIES}"),
+            (all(v.build in BUILDS for v in (*self.variants, *self.fixtures)),
+             f"a build is not one of {BUILDS}"),
             (all(v.build == "none" or v.extension_module for v in (*self.variants, *self.fixtures)),
              "a compiled variant (build != none) names no extension_module"),
             (self.verification.kind in ("exact", "tolerance"), "verification kind is not exact or tolerance"),
-            (self.verification.output_type in OUTPUT_TYPES, f"output_type is not one of {list(OUTPUT_TYPES)}"),
+            (self.verification.output_type in OUTPUT_TYPES,
+             f"output_type is not one of {list(OUTPUT_TYPES)}"),
             (all(r is None or r in names for r in vars(self.roles).values()), "a role names no variant"),
-            (self.roles.baseline in names and self.roles.reference in names, "baseline and reference are required"),
+            (self.roles.baseline in names and self.roles.reference in names,
+             "baseline and reference are required"),
             (all(n in params for n in self.shorthand), "shorthand names an undeclared parameter"),
             (self._label_ok(), f"label {self.label!r} uses an undeclared parameter"),
         ]
@@ -175,7 +187,8 @@ class Workload:
     def variant(self, name: str, include_fixtures: bool = True) -> Variant:
         table = self.table(include_fixtures)
         if name not in table:
-            raise KeyError(f"{name!r} is not a variant of {self.name} (accepted: {', '.join(self.table(False))})")
+            raise KeyError(f"{name!r} is not a variant of {self.name} "
+                           f"(accepted: {', '.join(self.table(False))})")
         return table[name]
 
     def table(self, include_fixtures: bool = False) -> dict:
@@ -183,7 +196,8 @@ class Workload:
         return {v.name: v for v in variants}
 
     def module(self, variant: Variant) -> str:
-        """The import name of a variant's module: workloads.<workload>.<variant> (fixtures: ...fixtures.<variant>)."""
+        """The import name of a variant's module: workloads.<workload>.<variant> (fixtures:
+        ...fixtures.<variant>)."""
         fixture = any(v.name == variant.name for v in self.fixtures)
         return f"workloads.{self.name}.{'fixtures.' if fixture else ''}{variant.name}"
 

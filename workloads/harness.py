@@ -90,7 +90,8 @@ def cpu_affinity():
 
 
 def steal_seconds():
-    """CPU time the hypervisor took from this VM so far, averaged over its CPUs (/proc/stat; 0 where absent)."""
+    """CPU time the hypervisor took from this VM so far, averaged over its CPUs (/proc/stat; 0 where
+    absent)."""
     try:
         with open("/proc/stat") as f:
             fields = f.readline().split()
@@ -101,8 +102,8 @@ def steal_seconds():
 
 def cpu_pressure_seconds():
     """Seconds so far in which some runnable task of this machine waited for a CPU (Linux PSI,
-    /proc/pressure/cpu "some total"); None where the kernel has no PSI. A thread waiting for a lock or the GIL is
-    asleep, not runnable, so this counts competition for CPUs, not a program's own serial parts."""
+    /proc/pressure/cpu "some total"); None where the kernel has no PSI. A thread waiting for a lock or the GIL
+    is asleep, not runnable, so this counts competition for CPUs, not a program's own serial parts."""
     try:
         with open("/proc/pressure/cpu") as f:
             return int(f.readline().split("total=")[1]) / 1e6
@@ -111,10 +112,12 @@ def cpu_pressure_seconds():
 
 
 class Interference:
-    """What else happened while the calls ran: CPU time got vs wall time, context switches, steal, CPU pressure."""
+    """What else happened while the calls ran: CPU time got vs wall time, context switches, steal, CPU
+    pressure."""
 
     def __enter__(self):
-        self.usage, self.cpu, self.steal = resource.getrusage(resource.RUSAGE_SELF), time.process_time(), steal_seconds()
+        self.usage, self.cpu, self.steal = (resource.getrusage(resource.RUSAGE_SELF), time.process_time(),
+                                            steal_seconds())
         self.pressure = cpu_pressure_seconds()
         self.wall = time.perf_counter()
         return self
@@ -192,9 +195,9 @@ def import_variant(workload, variant, build_dir):
 
 
 def stop_reason(times, args):
-    """Why no further call is made (None: call again): never past --calls; past --min-calls, once --max-seconds
-    went into the calls ("seconds"). How many calls a JIT cell needs is the orchestrator's to decide: it learns
-    each cell's warm-up from the cell's first, longest process (shootout/sampling.py)."""
+    """Why no further call is made (None: call again): never past --calls; past --min-calls, once
+    --max-seconds went into the calls ("seconds"). How many calls a JIT cell needs is the orchestrator's to
+    decide: it learns each cell's warm-up from the cell's first, longest process (shootout/sampling.py)."""
     if len(times) >= args.calls:
         return "calls"
     if len(times) < min(args.min_calls or args.calls, args.calls):
@@ -320,7 +323,8 @@ def parse_args(argv=None):
                    help="after --min-calls, stop calling once this much time went into calls")
     p.add_argument("--build-dir", default=None, help="where the compiled modules are")
     p.add_argument("--reference", default=None, help="REF.json written by --make-reference")
-    p.add_argument("--inputs-cache", default=None, help="a directory for the marshalled inputs (untimed set-up)")
+    p.add_argument("--inputs-cache", default=None,
+                   help="a directory for the marshalled inputs (untimed set-up)")
     p.add_argument("--out", required=True, help="record (or, with --make-reference, REF.json)")
     p.add_argument("--run-id", default=None)
     p.add_argument("--process-index", type=int, default=0)

@@ -5,9 +5,9 @@ Stored with marshal. On PyPy a long list of floats or complex numbers is stored 
 `map(complex, re, im)` over two arrays builds it several times faster than PyPy's marshal does
 (docs/method.md, "Worker set-up"), and the values and the list of distinct objects are the same either way.
 
-The file name's key is a CRC of the spec and parameters, not a sha256: this runs in the worker before its timed
-calls, and hashlib must not be imported there (verify.py says why). A collision would only hand a worker wrong
-inputs, which its verification catches.
+The file name's key is a CRC of the spec and parameters, not a sha256: this runs in the worker before its
+timed calls, and hashlib must not be imported there (verify.py says why). A collision would only hand a worker
+wrong inputs, which its verification catches.
 """
 from __future__ import annotations
 
@@ -26,8 +26,8 @@ SHORTEST = 1024  # shorter lists are not worth converting
 
 
 def load(workload, params, directory):
-    """make_inputs(params), or the same values stored by an earlier process of this interpreter. The key covers
-    the workload's spec.py, the parameters and the interpreter's marshal format."""
+    """make_inputs(params), or the same values stored by an earlier process of this interpreter. The key
+    covers the workload's spec.py, the parameters and the interpreter's marshal format."""
     if not directory:
         return workload.make_inputs(params)
     with open(os.path.join(workload_dir(workload.name), "spec.py"), "rb") as f:

@@ -1,16 +1,19 @@
-"""The tutorial's profilers, for any workload, run inside a profiling env (never a timing env); each writes JSON/HTML.
+"""The tutorial's profilers, for any workload, run inside a profiling env (never a timing env).
+Each writes JSON/HTML.
 
     python workloads/profiler.py --tool TOOL --workload W --params JSON --out DIR
 
 What is profiled comes from the workload's contract (workloads/<W>/spec.py), never from names in this file:
 
     the driver      the baseline variant (roles.baseline), driven the way the tutorial drives its kernel:
-                    make_inputs(params) -> prepare(inputs, params) -> calculate(prepared, params, 1) -> to_list
-    cprofile        cProfile of the driver: the top functions by own time, and the most-called function with its
-                    calls per work unit (a builtin called once per unit of work is the interpreter's overhead)
-    line            line_profiler of every function *defined in* the baseline variant's module (its __module__ is
-                    that module: helpers it imports from elsewhere are not), over prepare + calculate + to_list;
-                    functions that never ran are listed by name only
+                    make_inputs(params) -> prepare(inputs, params) -> calculate(prepared, params, 1)
+                    -> to_list
+    cprofile        cProfile of the driver: the top functions by own time, and the most-called function with
+                    its calls per work unit (a builtin called once per unit of work is the interpreter's
+                    overhead)
+    line            line_profiler of every function *defined in* the baseline variant's module (its
+                    __module__ is that module: helpers it imports from elsewhere are not), over prepare +
+                    calculate + to_list; functions that never ran are listed by name only
     memory          RSS of a child process running the driver, sampled with psutil, with the phases
                     "start", "inputs built", "kernel done"
     vmprof          vmprof's sampling profile of the driver (on PyPy)
@@ -80,11 +83,11 @@ class Subject:
         variant = self.variant
         reason = variant.unsupported.get(sys.implementation.name)
         if reason:
-            raise ProfileError(f"the baseline variant {variant.name} does not run on {sys.implementation.name}: "
-                               f"{reason}")
+            raise ProfileError(f"the baseline variant {variant.name} does not run on "
+                               f"{sys.implementation.name}: {reason}")
         if variant.build != "none":
-            raise ProfileError(f"the baseline variant {variant.name} needs a {variant.build} build: the profilers "
-                               f"drive build-free baselines only")
+            raise ProfileError(f"the baseline variant {variant.name} needs a {variant.build} build: the "
+                               f"profilers drive build-free baselines only")
         return importlib.import_module(self.workload.module(variant))
 
     def drive(self, module, mark=None):
@@ -162,7 +165,8 @@ def tool_line(subject, out):
     stats = profiler.get_stats()
     timings = {}  # (file, first line of the function) -> {line: (hits, time)}
     for (filename, first, _name), entries in stats.timings.items():
-        timings[(os.path.abspath(filename), first)] = {lineno: (hits, total) for lineno, hits, total in entries}
+        timings[(os.path.abspath(filename), first)] = {lineno: (hits, total)
+                                                       for lineno, hits, total in entries}
     profiled, not_called = [], []
     for function in functions:
         source, first = inspect.getsourcelines(function)
@@ -176,7 +180,8 @@ def tool_line(subject, out):
         for offset, text in enumerate(source):
             lineno = first + offset
             hits, t = per_line.get(lineno, (0, 0))
-            lines.append({"lineno": lineno, "source": text.rstrip("\n"), "hits": hits, "seconds": t * stats.unit,
+            lines.append({"lineno": lineno, "source": text.rstrip("\n"), "hits": hits,
+                          "seconds": t * stats.unit,
                           "per_hit_us": (t * stats.unit / hits * 1e6) if hits else None,
                           "percent": 100.0 * t / total})
         profiled.append({"function": function.__name__, "file": short(filename), "first_line": first,
@@ -196,7 +201,8 @@ def tool_memory(subject, out):
 
     phases_file = os.path.join(out, "memory-phases.tmp.json")
     child = subprocess.Popen(
-        [sys.executable, os.path.abspath(__file__), "--tool", "memory-child", "--workload", subject.workload.name,
+        [sys.executable, os.path.abspath(__file__), "--tool", "memory-child", "--workload",
+         subject.workload.name,
          "--params", json.dumps(subject.params, sort_keys=True), "--out", phases_file],
         stdin=subprocess.DEVNULL,
     )
@@ -262,7 +268,8 @@ def tool_vmprof(subject, out):
         result.update({
             "tool": "vmprof {}".format(getattr(vmprof, "__version__", "?")), "samples": tree.count,
             "functions": sorted(
-                ({"function": name.replace(REPO_ROOT + "/", ""), "self_samples": n, "percent": 100.0 * n / total}
+                ({"function": name.replace(REPO_ROOT + "/", ""), "self_samples": n,
+                  "percent": 100.0 * n / total}
                  for name, n in counts.items() if n),
                 key=lambda r: -r["self_samples"])[:VMPROF_ROWS],
         })
@@ -290,7 +297,8 @@ def cython_sources(workload):
 
 
 def tool_cython_annotate(subject, out):
-    """`cython -a` of every Cython variant: the lines that call into the Python C API, as self-contained HTML."""
+    """`cython -a` of every Cython variant: the lines that call into the Python C API, as self-contained
+    HTML."""
     target = os.path.join(out, "cython")
     os.makedirs(target, exist_ok=True)
     directives = [arg for name, value in CYTHON_DIRECTIVES.items() for arg in ("-X", f"{name}={value}")]
@@ -309,9 +317,11 @@ def tool_cython_annotate(subject, out):
 
 
 LLVM_OPCODES = frozenset((
-    "ret", "br", "switch", "indirectbr", "invoke", "resume", "unreachable", "fneg", "add", "fadd", "sub", "fsub",
+    "ret", "br", "switch", "indirectbr", "invoke", "resume", "unreachable", "fneg", "add", "fadd", "sub",
+    "fsub",
     "mul", "fmul", "udiv", "sdiv", "fdiv", "urem", "srem", "frem", "shl", "lshr", "ashr", "and", "or", "xor",
-    "extractelement", "insertelement", "shufflevector", "extractvalue", "insertvalue", "alloca", "load", "store",
+    "extractelement", "insertelement", "shufflevector", "extractvalue", "insertvalue", "alloca", "load",
+    "store",
     "fence", "cmpxchg", "atomicrmw", "getelementptr", "trunc", "zext", "sext", "fptrunc", "fpext", "fptoui",
     "fptosi", "uitofp", "sitofp", "ptrtoint", "inttoptr", "bitcast", "addrspacecast", "icmp", "fcmp", "phi",
     "select", "freeze", "call", "va_arg", "landingpad",
@@ -374,7 +384,8 @@ TOOLS = {
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tool", choices=sorted(TOOLS), required=True)
-    parser.add_argument("--workload", required=True, help="a workload folder (workloads/ or PYSHOOTOUT_WORKLOADS_PATH)")
+    parser.add_argument("--workload", required=True,
+                        help="a workload folder (workloads/ or PYSHOOTOUT_WORKLOADS_PATH)")
     parser.add_argument("--params", required=True, help="the parameter set as a JSON object")
     parser.add_argument("--out", required=True, help="the output folder (memory-child: the phases file)")
     args = parser.parse_args(argv)

@@ -1,13 +1,14 @@
 """A workload's reference output, and the verdict on one call's output against it (the contract's policy).
 
-The reference is the reference variant's output on the orchestrator's CPython, stored once per parameter set as
-REF.json plus the output as a gzip'd little-endian array. Stdlib only, Python 3.9 syntax.
+The reference is the reference variant's output on the orchestrator's CPython, stored once per parameter set
+as REF.json plus the output as a gzip'd little-endian array. Stdlib only, Python 3.9 syntax.
 
 Nothing here hashes while a worker is still calling its kernel: on PyPy, importing hashlib loads `_hashlib`,
 whose cffi callback switches on thread support, and from then on every loop the JIT compiles decrements a
-thread-switch counter on each iteration (loops compiled before are thrown away and rebuilt with it). Outputs are
-compared with the reference's bytes during the calls; sha256 digests (the reference's integrity, a differing
-output's digest) are taken by `seal()` after the last timed call. tests/test_harness_jit.py guards this.
+thread-switch counter on each iteration (loops compiled before are thrown away and rebuilt with it). Outputs
+are compared with the reference's bytes during the calls; sha256 digests (the reference's integrity, a
+differing output's digest) are taken by `seal()` after the last timed call. tests/test_harness_jit.py guards
+this.
 """
 from __future__ import annotations
 
@@ -90,7 +91,8 @@ def sha256_hex(data):
 
 class Verdict:
     """What one call's output is, measured against the reference. `data` keeps the bytes of an output that is
-    not identical to the reference (its digest is taken by Reference.seal, after the calls); None otherwise."""
+    not identical to the reference (its digest is taken by Reference.seal, after the calls); None
+    otherwise."""
 
     def __init__(self, ok, checksum, points, differing=0, max_abs_difference=None, how="identical",
                  work_units=None, data=None):
@@ -179,7 +181,8 @@ class Reference:
         identical list has the reference's checksum and work units (taken once)."""
         if values == self.expected_list():
             if self._identical is None:
-                self._identical = Verdict(True, self.checksum, self.points, work_units=self._work(self.values()))
+                self._identical = Verdict(True, self.checksum, self.points,
+                                          work_units=self._work(self.values()))
             return self._identical_verdict()
         return self.judge(values)
 
@@ -217,12 +220,14 @@ class Reference:
         return f"outside {tolerance} (values_differing counts only these); largest difference {largest:.3g}"
 
     def _identical_verdict(self):
-        """A fresh copy of the verdict on an output identical to the reference (the caller may annotate it)."""
+        """A fresh copy of the verdict on an output identical to the reference (the caller may annotate
+        it)."""
         same = self._identical
         return Verdict(True, same.checksum, same.points, work_units=same.work_units)
 
     def _compare(self, values):
-        """(values out of policy, largest absolute difference); a length mismatch counts every missing value."""
+        """(values out of policy, largest absolute difference); a length mismatch counts every missing
+        value."""
         ref = self.values()
         rtol, atol = self.policy.rtol, self.policy.atol
         exact = self.policy.kind != "tolerance"
@@ -253,7 +258,8 @@ def make_reference(workload, params, out):
     data = pack(values, workload.verification.output_type)
     stem = os.path.basename(out)[: -len(".json")] if out.endswith(".json") else os.path.basename(out)
     output_file = f"{stem}.{workload.verification.output_type}le.gz"
-    write_bytes_atomic(os.path.join(os.path.dirname(os.path.abspath(out)), output_file), gzip.compress(data, mtime=0))
+    write_bytes_atomic(os.path.join(os.path.dirname(os.path.abspath(out)), output_file),
+                       gzip.compress(data, mtime=0))
     ref = {"workload": workload.name, "params": params, "label": workload.format_label(params),
            "checksum": checksum, "output_sha256": sha256_hex(data), "output_file": output_file,
            "output_type": workload.verification.output_type, "points": len(values),

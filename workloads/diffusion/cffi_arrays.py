@@ -1,4 +1,5 @@
-"""Shared by the cffi adapters: the C memory the diffusion kernels read and write, the same on every interpreter.
+"""Shared by the cffi adapters: the C memory the diffusion kernels read and write, the same on every
+interpreter.
 
 Input: the initial grid as one 64-byte aligned C double array of n*n values, built once per process (untimed
 prepare) and only read by the kernels.
@@ -6,14 +7,15 @@ Output: a pair of 64-byte aligned n*n double blocks per call, the result grid an
 alternate with, handed back by to_list() and reused by the next call.
 
 Aligned to 64 bytes (a cache line) because ffi.new() gives 16-byte aligned blocks on PyPy, and on CPython too
-once its allocator recycles memory: aligning here gives both interpreters the same layout, as a C program would.
+once its allocator recycles memory: aligning here gives both interpreters the same layout, as a C program
+would.
 
-Why the blocks are reused (as workloads/julia/cffi_arrays.py's Output does): PyPy frees an ffi.new() block only
-at a major collection, so a fresh pair per call (4 MB at 512x512) would come as untouched zero pages whose
-first-touch page faults are timed inside the C kernel, a cost CPython (refcounting frees and recycles the
-block at once) never pays. Here only a process's first call allocates; to_list() copies the values out, poisons
-the result block with NaN (outside the kernel's timing) and puts the pair back for the next call, so a kernel
-that failed to write a cell could never pass verification with the previous call's value.
+Why the blocks are reused (as workloads/julia/cffi_arrays.py's Output does): PyPy frees an ffi.new() block
+only at a major collection, so a fresh pair per call (4 MB at 512x512) would come as untouched zero pages
+whose first-touch page faults are timed inside the C kernel, a cost CPython (refcounting frees and recycles
+the block at once) never pays. Here only a process's first call allocates; to_list() copies the values out,
+poisons the result block with NaN (outside the kernel's timing) and puts the pair back for the next call, so a
+kernel that failed to write a cell could never pass verification with the previous call's value.
 """
 
 ALIGNMENT = 64
@@ -21,7 +23,8 @@ DOUBLES_PER_LINE = ALIGNMENT // 8
 
 
 def aligned_doubles(ffi, count):
-    """(owner, pointer): a 64-byte aligned double* to `count` zero-filled doubles; keep owner alive with it."""
+    """(owner, pointer): a 64-byte aligned double* to `count` zero-filled doubles; keep owner alive with
+    it."""
     owner = ffi.new("double[]", count + DOUBLES_PER_LINE)
     address = int(ffi.cast("uintptr_t", owner))
     return owner, ffi.cast("double *", (address + ALIGNMENT - 1) // ALIGNMENT * ALIGNMENT)
@@ -68,7 +71,8 @@ class Output:
 
 
 def new_output(ffi, n):
-    """The result and scratch grids of one call (pass output.pointer, output.scratch to C; return the Output)."""
+    """The result and scratch grids of one call (pass output.pointer, output.scratch to C; return the
+    Output)."""
     return Output(ffi, n)
 
 

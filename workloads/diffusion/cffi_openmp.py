@@ -19,8 +19,8 @@ def prepare(inputs, params):
 
 def calculate(initial, params, threads=1):
     output = cffi_arrays.new_output(ffi, initial.n)
-    lib.diffusion_run_openmp(initial.pointer, output.pointer, output.scratch, initial.n, params["steps"], DT, D,
-                             threads)
+    lib.diffusion_run_openmp(initial.pointer, output.pointer, output.scratch, initial.n,
+                             params["steps"], DT, D, threads)
     return output
 
 

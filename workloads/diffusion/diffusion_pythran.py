@@ -17,13 +17,16 @@ def evolve(grid, out, dt, D):
         ip = i + 1 if i < last else 0
         im = i - 1 if i > 0 else last
         g = grid[i, 0]
-        out[i, 0] = g + D * ((grid[ip, 0] + grid[im, 0] - 2.0 * g) + (grid[i, second] + grid[i, last] - 2.0 * g)) * dt
+        out[i, 0] = g + D * ((grid[ip, 0] + grid[im, 0] - 2.0 * g)
+                             + (grid[i, second] + grid[i, last] - 2.0 * g)) * dt
         for j in range(1, last):
             g = grid[i, j]
-            out[i, j] = g + D * ((grid[ip, j] + grid[im, j] - 2.0 * g) + (grid[i, j + 1] + grid[i, j - 1] - 2.0 * g)) * dt
+            out[i, j] = g + D * ((grid[ip, j] + grid[im, j] - 2.0 * g)
+                                 + (grid[i, j + 1] + grid[i, j - 1] - 2.0 * g)) * dt
         if last > 0:
             g = grid[i, last]
-            out[i, last] = g + D * ((grid[ip, last] + grid[im, last] - 2.0 * g) + (grid[i, 0] + grid[i, last - 1] - 2.0 * g)) * dt
+            out[i, last] = g + D * ((grid[ip, last] + grid[im, last] - 2.0 * g)
+                                    + (grid[i, 0] + grid[i, last - 1] - 2.0 * g)) * dt
 
 
 def diffuse(initial, steps, dt, D):

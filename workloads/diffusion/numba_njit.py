@@ -1,4 +1,5 @@
-"""numba_njit: @njit(nogil=True, cache=False) loops over a 2-D float64 array, edge columns outside the inner loop.
+"""numba_njit: @njit(nogil=True, cache=False) loops over a 2-D float64 array, edge columns outside the inner
+loop.
 
 Bit-identical to pure_python: each cell is the same expression in the same order, and Numba compiles without
 fast-math flags (LLVM neither reassociates nor fuses into FMA without them). Compiled lazily: the first

@@ -1,12 +1,12 @@
 """numpy_inplace: the book's in-place numpy version (diffusion_numpy_memory2.py).
 
 The laplacian is built in a preallocated grid: copyto, multiply by -4, then the four neighbours added with
-roll_add (two slice additions per neighbour, np.roll without its copy); then multiply by D*dt and add the grid,
-all with out= arguments. Two grids are allocated per call and swapped between steps: no temporaries.
+roll_add (two slice additions per neighbour, np.roll without its copy); then multiply by D*dt and add the
+grid, all with out= arguments. Two grids are allocated per call and swapped between steps: no temporaries.
 
-Within tolerance, not bit-identical: each cell is ((((-4g + g[i-1]) + g[i+1]) + g[j-1]) + g[j+1]) * (D*dt) + g,
-another order than pure Python's (see the rtol/atol comment in spec.py). The prepared grid is only read: the
-first step reads it and writes the first of the two grids.
+Within tolerance, not bit-identical: each cell is ((((-4g + g[i-1]) + g[i+1]) + g[j-1]) + g[j+1]) * (D*dt) +
+g, another order than pure Python's (see the rtol/atol comment in spec.py). The prepared grid is only read:
+the first step reads it and writes the first of the two grids.
 """
 import numpy as np
 

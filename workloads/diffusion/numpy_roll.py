@@ -1,4 +1,5 @@
-"""numpy_roll: the book's naive numpy version (diffusion_numpy_naive.py): whole-array expressions with np.roll.
+"""numpy_roll: the book's naive numpy version (diffusion_numpy_naive.py): whole-array expressions with
+np.roll.
 
     laplacian = roll(+1, 0) + roll(-1, 0) + roll(+1, 1) + roll(-1, 1) - 4 * grid
     grid      = grid + dt * D * laplacian

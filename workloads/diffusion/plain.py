@@ -3,9 +3,10 @@
     python plain.py '{"n": 512, "steps": 80}' CALLS
 
 A standalone script in the book's shape (make the grid, evolve it `steps` times, time it): the initial grid is
-spec.initial_grid's and evolve()/run() are the pure_python variant's, token for token (tests/test_harness_jit.py
-checks), because the check compares the same code with and without the harness. It imports nothing of
-pyshootout (only gc, json, sys and time). Prints one JSON object: {"times_seconds": [...], "checksum": sum(output)}.
+spec.initial_grid's and evolve()/run() are the pure_python variant's, token for token
+(tests/test_harness_jit.py checks), because the check compares the same code with and without the harness. It
+imports nothing of pyshootout (only gc, json, sys and time). Prints one JSON object: {"times_seconds": [...],
+"checksum": sum(output)}.
 """
 import gc
 import json
@@ -18,8 +19,10 @@ BLOCK_VALUE = 0.005
 
 
 def initial_grid(n):
-    """n rows of n floats: zeros, and BLOCK_VALUE on the block [int(0.4n), int(0.5n)) x the same (the book's)."""
-    grid = [[0.0] * n for _ in range(n)]  # n distinct rows (the book's [[0.0] * n] * n aliases one row n times)
+    """n rows of n floats: zeros, and BLOCK_VALUE on the block [int(0.4n), int(0.5n)) x the same (the
+    book's)."""
+    # n distinct rows (the book's [[0.0] * n] * n aliases one row n times)
+    grid = [[0.0] * n for _ in range(n)]
     low, high = int(n * 0.4), int(n * 0.5)
     for i in range(low, high):
         row = grid[i]
@@ -67,7 +70,8 @@ def main(n, steps, calls):
 
 
 def pad_jit_code(count):
-    """The harness's pad_jit_code, token for token: the same code placement draw as the harness's processes."""
+    """The harness's pad_jit_code, token for token: the same code placement draw as the harness's
+    processes."""
     if not count or sys.implementation.name != "pypy":
         return None
     for k in range(count):

@@ -1,11 +1,13 @@
-"""Shared by the cffi adapters: the C memory the kernels read and write, laid out the same on every interpreter.
+"""Shared by the cffi adapters: the C memory the kernels read and write, laid out the same on every
+interpreter.
 
 Inputs: four split real/imaginary C double arrays, built once per process (untimed prepare).
 Output: one int array per call, allocated inside the timed calculate() and freed by to_list().
 
-Both are 64-byte aligned: ffi.new() gives 16-byte aligned blocks on PyPy, and on CPython too once its allocator
-recycles memory (only a fresh mmap is 64-byte aligned there); aligning here gives both interpreters the same
-layout, as a C program would (benchmarks/cffi_identical_c.py measured no effect of the alignment itself).
+Both are 64-byte aligned: ffi.new() gives 16-byte aligned blocks on PyPy, and on CPython too once its
+allocator recycles memory (only a fresh mmap is 64-byte aligned there); aligning here gives both interpreters
+the same layout, as a C program would (benchmarks/cffi_identical_c.py measured no effect of the alignment
+itself).
 
 The output's memory is released as soon as to_list() has copied it (ffi.release). Without that, PyPy frees an
 ffi.new() block only at its next major collection, so every call's fresh 4 MB output (1000x1000) would come
@@ -54,8 +56,9 @@ class Output:
 
     The block is recycled explicitly: to_list() puts it back in _SPARE and the next call clears and reuses it,
     the way CPython's allocator recycles a block freed by refcounting. PyPy frees an ffi.new() block only at a
-    major collection, and by then the harness's own garbage has taken the memory: without the recycling, a PyPy
-    call's output would come as fresh zero pages whose first-touch page faults are timed inside the C kernel.
+    major collection, and by then the harness's own garbage has taken the memory: without the recycling, a
+    PyPy call's output would come as fresh zero pages whose first-touch page faults are timed inside the C
+    kernel.
     """
 
     __slots__ = ("_key", "n", "owner", "pointer")
@@ -82,7 +85,8 @@ def new_output(ffi, n):
 
 
 def unpack(ffi, output):
-    """The output as a list of ints; its block then goes back to _SPARE for the next call (not readable again)."""
+    """The output as a list of ints; its block then goes back to _SPARE for the next call (not readable
+    again)."""
     if output.owner is None:
         raise ValueError("this output was already converted: to_list() handed its memory to the next call")
     values = ffi.unpack(output.pointer, output.n)

@@ -3,10 +3,11 @@
     python plain.py '{"width": 1000, "max_iterations": 300}' CALLS
 
 Ian Ozsvald's calc_pure_python (EuroSciPy 2014), ported to Python 3: build the grid the way it does, time
-calculate_z_serial_purepython, check the sum; one gc.collect() before the calls, as the harness makes. It imports
-nothing of pyshootout (only gc, json, sys and time), so whatever the harness does around the same kernel shows as the ratio of the two (the report's "harness
-overhead"). The kernel must stay the pure_python variant's, token for token: tests/test_harness_jit.py checks.
-Prints one JSON object: {"times_seconds": [one per call], "checksum": sum(output)}.
+calculate_z_serial_purepython, check the sum; one gc.collect() before the calls, as the harness makes. It
+imports nothing of pyshootout (only gc, json, sys and time), so whatever the harness does around the same
+kernel shows as the ratio of the two (the report's "harness overhead"). The kernel must stay the pure_python
+variant's, token for token: tests/test_harness_jit.py checks. Prints one JSON object: {"times_seconds": [one
+per call], "checksum": sum(output)}.
 """
 import gc
 import json
@@ -62,7 +63,8 @@ def calc_pure_python(desired_width, max_iterations, calls):
 
 
 def pad_jit_code(count):
-    """The harness's pad_jit_code, token for token: the same code placement draw as the harness's processes."""
+    """The harness's pad_jit_code, token for token: the same code placement draw as the harness's
+    processes."""
     if not count or sys.implementation.name != "pypy":
         return None
     for k in range(count):

@@ -1,9 +1,9 @@
 """pure_python_threads: the tutorial's pure-Python kernel, rows shared out over a ThreadPoolExecutor.
 
-Honours --threads: `threads` workers take blocks of ROWS_PER_TASK rows from a shared queue (the map's order), so
-uneven rows (the set's inside iterates to the limit) spread over the threads. Under a GIL (CPython 3.11/3.13,
-PyPy) only one thread runs Python at a time, so 2 threads take about as long as 1; on free-threaded CPython
-(3.13t) they run in parallel. Output identical to pure_python, point for point.
+Honours --threads: `threads` workers take blocks of ROWS_PER_TASK rows from a shared queue (the map's order),
+so uneven rows (the set's inside iterates to the limit) spread over the threads. Under a GIL (CPython
+3.11/3.13, PyPy) only one thread runs Python at a time, so 2 threads take about as long as 1; on free-threaded
+CPython (3.13t) they run in parallel. Output identical to pure_python, point for point.
 """
 from concurrent.futures import ThreadPoolExecutor
 

@@ -16,8 +16,8 @@ NUMBA_ON_PYPY = "numba: no PyPy support"
 NUMBA_UNSUPPORTED = {"pypy": NUMBA_ON_PYPY,
                      "graalpy": "numba: no GraalPy support (it compiles CPython's bytecode)",
                      "free-threaded": "numba: no build for free-threaded CPython (llvmlite's needs LLVM 22)"}
-CFFI_FREE_THREADED = ("cffi: cffi 2.x refuses free-threaded CPython and 1.17.1, built from source, switches the "
-                      "GIL back on when _cffi_backend loads: no free-threaded result possible")
+CFFI_FREE_THREADED = ("cffi: cffi 2.x refuses free-threaded CPython and 1.17.1, built from source, switches "
+                      "the GIL back on when _cffi_backend loads: no free-threaded result possible")
 CFFI = "../../cffi_ext/"
 
 
@@ -62,11 +62,12 @@ def _cffi(name, module, kernel, parallel=False, extra_cflags=(), **more):
     return Variant(
         name, "cffi", (f"{name}.py", "cffi_arrays.py", *(CFFI + f for f in c_files), CFFI + "build_julia.py",
                        "../cffi_build.py"),
-        build="cffi", parallel=parallel, openmp=parallel, extension_module=module, build_options=options, **more)
+        build="cffi", parallel=parallel, openmp=parallel, extension_module=module, build_options=options,
+        **more)
 
 
-_LIST_ACCESS = ("per-item list access: every zs[i], cs[i] is fetched as a Python complex and unboxed, and every "
-                "result boxed into an int, per point")
+_LIST_ACCESS = ("per-item list access: every zs[i], cs[i] is fetched as a Python complex and unboxed, and "
+                "every result boxed into an int, per point")
 
 VARIANTS = (
     Variant("pure_python", "python", ("pure_python.py",),
@@ -75,17 +76,21 @@ VARIANTS = (
             description="floats zr/zi instead of complex, zr*zr + zi*zi < 4 escape test"),
     Variant("pure_python_threads", "python", ("pure_python_threads.py",), parallel=True,
             schedule="blocks of 4 rows from a ThreadPoolExecutor",
-            description="pure_python's kernel with rows shared out over threads: the GIL's cost made visible"),
+            description="pure_python's kernel with rows shared out over threads: the GIL's cost made "
+                        "visible"),
     Variant("numpy_vectorised", "numpy", ("numpy_vectorised.py",),
             description="whole-array updates on the still-active points only"),
     Variant("cython_lists", "cython", ("cython_lists.py", "julia_cython_lists.pyx"), build="cython",
-            extension_module="julia_cython_lists", description="the tutorial's typed Cython over Python lists",
+            extension_module="julia_cython_lists",
+            description="the tutorial's typed Cython over Python lists",
             slow_reasons={
-                "pypy": "Cython on PyPy goes through cpyext, PyPy's emulation of the CPython C API: this variant "
-                        "reads zs[i] and cs[i] from Python lists and writes output[i] back, so every item is a "
-                        "PyObject crossing the cpyext boundary (boxed, converted, unboxed) inside the kernel.",
+                "pypy": "Cython on PyPy goes through cpyext, PyPy's emulation of the CPython C API: this "
+                        "variant reads zs[i] and cs[i] from Python lists and writes output[i] back, so every "
+                        "item is a PyObject crossing the cpyext boundary (boxed, converted, unboxed) inside "
+                        "the kernel.",
                 "cpython": f"the loop is typed, but its inputs are Python lists: {_LIST_ACCESS}."}),
-    Variant("cython_memoryview", "cython", ("cython_memoryview.py", "julia_cython_memoryview.pyx"), build="cython",
+    Variant("cython_memoryview", "cython", ("cython_memoryview.py", "julia_cython_memoryview.pyx"),
+            build="cython",
             extension_module="julia_cython_memoryview",
             description="double complex[::1] memoryviews, expanded math, no bounds/wraparound checks"),
     Variant("cython_openmp", "cython", ("cython_openmp.py", "julia_cython_openmp.pyx"), build="cython",
@@ -100,24 +105,32 @@ VARIANTS = (
             description="@njit(nogil=True, cache=False), expanded math; first call includes JIT compile"),
     Variant("numba_parallel", "numba", ("numba_parallel.py",), parallel=True, unsupported=NUMBA_UNSUPPORTED,
             schedule="numba default", description="@njit(parallel=True) with prange; numba.set_num_threads"),
-    _cffi("cffi_c", "julia_cffi", "scalar", description="C kernel over double arrays, cffi out-of-line API mode"),
-    _cffi("cffi_openmp", "julia_cffi_openmp", "scalar", parallel=True, schedule="guided", schedule_group="cffi_openmp",
+    _cffi("cffi_c", "julia_cffi", "scalar",
+          description="C kernel over double arrays, cffi out-of-line API mode"),
+    _cffi("cffi_openmp", "julia_cffi_openmp", "scalar", parallel=True, schedule="guided",
+          schedule_group="cffi_openmp",
           description="same C family, '#pragma omp parallel for schedule(guided) num_threads(threads)'"),
-    # The machine's ruler: explicit SIMD (GCC vector extensions), the ISA chosen at build time by -march=native
+    # The machine's ruler: explicit SIMD (GCC vector extensions), the ISA chosen at build time by
+    # -march=native
     # (AVX-512 / AVX2 / SSE2); the module's SIMD_DESCRIPTION says which path was compiled.
     _cffi("cffi_simd", "julia_cffi_simd", "simd", extra_cflags=("-march=native",),
-          description="C kernel with GCC vector extensions, -march=native: 4 interleaved vectors (8 doubles each "
-                      "with AVX-512) with per-lane escape masks"),
-    _cffi("cffi_simd_openmp", "julia_cffi_simd_openmp", "simd", parallel=True, extra_cflags=("-march=native",), schedule="dynamic,16 blocks",
-          description="as cffi_simd, '#pragma omp parallel for schedule(dynamic, 16) num_threads(threads)' over "
-                      "blocks of 4 vectors"),
-    # The tutorial's OpenMP schedule comparison: cffi_openmp's scalar kernel with schedule(static) / (dynamic).
-    _cffi("cffi_openmp_static", "julia_cffi_openmp_static", "schedule", parallel=True, schedule="static", schedule_group="cffi_openmp",
+          description="C kernel with GCC vector extensions, -march=native: 4 interleaved vectors (8 doubles "
+                      "each with AVX-512) with per-lane escape masks"),
+    _cffi("cffi_simd_openmp", "julia_cffi_simd_openmp", "simd", parallel=True,
+          extra_cflags=("-march=native",), schedule="dynamic,16 blocks",
+          description="as cffi_simd, '#pragma omp parallel for schedule(dynamic, 16) num_threads(threads)' "
+                      "over blocks of 4 vectors"),
+    # The tutorial's OpenMP schedule comparison: cffi_openmp's scalar kernel with schedule(static) /
+    # (dynamic).
+    _cffi("cffi_openmp_static", "julia_cffi_openmp_static", "schedule", parallel=True, schedule="static",
+          schedule_group="cffi_openmp",
           description="as cffi_openmp but schedule(static) (one contiguous chunk per thread)"),
-    _cffi("cffi_openmp_dynamic", "julia_cffi_openmp_dynamic", "schedule", parallel=True, schedule="dynamic", schedule_group="cffi_openmp",
+    _cffi("cffi_openmp_dynamic", "julia_cffi_openmp_dynamic", "schedule", parallel=True, schedule="dynamic",
+          schedule_group="cffi_openmp",
           description="as cffi_openmp but schedule(dynamic) (chunks of one point)",
-          slow_reasons={impl: "schedule(dynamic) with its default chunk of 1 hands out one point at a time through "
-                              "the OpenMP runtime's shared counter: a cost per point, even at 1 thread."
+          slow_reasons={impl: "schedule(dynamic) with its default chunk of 1 hands out one point at a time "
+                              "through the OpenMP runtime's shared counter: a cost per point, even at 1 "
+                              "thread."
                         for impl in ("cpython", "pypy")}),
 )
 
@@ -141,10 +154,10 @@ FIXTURES = (
 WORKLOAD = Workload(
     name="julia",
     title="The Julia set",
-    summary="Escape counts of z → z² + c over a grid of the complex plane [-1.8, 1.8]², c = -0.62772-0.42193j: "
-            "the workload of Ian Ozsvald's EuroSciPy 2014 \"High Performance Python\" tutorial (1000×1000 points, "
-            "300 iterations, sum of the output 33219980). Compute-bound: each point iterates independently, "
-            "on a few floats held in registers.",
+    summary="Escape counts of z → z² + c over a grid of the complex plane [-1.8, 1.8]², c = "
+            "-0.62772-0.42193j: the workload of Ian Ozsvald's EuroSciPy 2014 \"High Performance Python\" "
+            "tutorial (1000×1000 points, 300 iterations, sum of the output 33219980). Compute-bound: each "
+            "point iterates independently, on a few floats held in registers.",
     parameters=(
         Parameter("width", 1000, 200, "grid points per side"),
         Parameter("max_iterations", 300, 300, "iterations before a point counts as inside the set"),
@@ -157,7 +170,8 @@ WORKLOAD = Workload(
                 limit_serial="cffi_simd", limit_parallel="cffi_simd_openmp"),
     variants=VARIANTS,
     fixtures=FIXTURES,
-    figures=(Figure("The Julia set", "escape counts of the verified reference output, log scale; black points "
+    figures=(Figure("The Julia set",
+                    "escape counts of the verified reference output, log scale; black points "
                     "never escaped (the set itself)", scale="log", invert=True),),
     known_checksums=(((("max_iterations", 300), ("width", 1000)), 33219980),),
     plain_program="plain.py",
