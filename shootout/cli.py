@@ -64,9 +64,10 @@ COMMANDS = {
              "machine did",
         example="nox -s diff -- results/<run-A> results/<run-B> --fail-on-slowdown 2%"),
     "interpreters": Command(
-        does="provision CPython builds into `.nox/shootout/pythons/` so that "
-             "`compare --interpreter 3.13t` finds them",
-        example="nox -s interpreters -- 3.13 3.13t"),
+        does="provision interpreters into `.nox/shootout/pythons/` so that `compare --interpreter "
+             "3.13t,pypy3.11` finds them: CPython builds from source (or uv), PyPy 3.11 and CPython "
+             "3.13/3.14 from Debian root file systems",
+        example="nox -s interpreters -- 3.13 3.13t pypy3.11 3.14"),
     "profile": Command(
         does="the tutorial's profilers in their own environments: cProfile and line_profiler (CPython), "
              "memory over time (both), vmprof (PyPy), `cython -a`, Numba inspection; into a new archive, or "
