@@ -11,6 +11,11 @@ ROWS_PER_TASK = 4
 
 
 def _rows(maxiter, zs, cs, start, stop):
+    # This thread's own copy of the limit, which every loop test reads: on free-threaded CPython an object
+    # another thread created has its reference count changed atomically, and two threads doing that to one
+    # shared int contend for its cache line on every iteration (the parameters come from JSON, so the limit
+    # is an ordinary int, not an immortal constant). `+ 0` makes an int this thread owns, of the same value.
+    maxiter = maxiter + 0
     output = [0] * (stop - start)
     for i in range(start, stop):
         n = 0
