@@ -175,3 +175,16 @@ def test_diff_lists_a_changed_suite_package_or_toolchain_under_what_differs():
     assert (then["Debian suite pypy3.11-sid"] == "sid"
             and then["toolchain pypy3.11-sid"].endswith("glibc 2.43"))
     assert {k for k in then if then[k] != now[k]} == {"Debian package pypy3.11-sid: pypy3"}
+
+
+def test_an_env_made_at_another_path_is_made_again(tmp_path):
+    """Its scripts' #! lines name the path it was made at: reached through a symlink or a moved checkout, its
+    pythran or cython would not start."""
+    from shootout.run import environments
+
+    interp = Interpreter("cpython3.11", "current", executable=sys.executable, implementation="cpython",
+                         version="3.11.7")
+    requirements = environments.requirements_for(interp)
+    here = environments._fingerprint(interp, requirements, tmp_path / "envs" / "cpython3.11")
+    there = environments._fingerprint(interp, requirements, tmp_path / "link" / "envs" / "cpython3.11")
+    assert here != there and here["path"].endswith("envs/cpython3.11")

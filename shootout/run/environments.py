@@ -97,7 +97,10 @@ def _run(cmd: list[str], log: Path, stop: StopRequest) -> None:
         raise EnvironmentError_(f"{' '.join(cmd[:3])} ... failed with exit {returncode}; see {log}")
 
 
-def _fingerprint(interp: Interpreter, requirements: Path) -> dict:
+def _fingerprint(interp: Interpreter, requirements: Path, path: Path) -> dict:
+    """What an env was made from, and where: a venv's scripts name its interpreter by the absolute path the
+    env was made at, so an env reached by another path (a moved checkout, a symlinked work dir) is made
+    again."""
     included = [requirements] + [
         requirements.parent / line.split(None, 1)[1].strip()
         for line in requirements.read_text().splitlines()
@@ -109,6 +112,7 @@ def _fingerprint(interp: Interpreter, requirements: Path) -> dict:
         "implementation": interp.implementation,
         "requirements_sha256": hashlib.sha256(b"".join(p.read_bytes() for p in included)).hexdigest(),
         "bytecode": "compiled at install",  # envs made before that are re-made once
+        "path": str(path.absolute()),
     }
 
 
@@ -136,7 +140,7 @@ def _ensure_locked(
     interp: Interpreter, path: Path, log: Path, recreate: bool, requirements: Path, stop: StopRequest
 ) -> TargetEnv:
     python = path / "bin" / "python"
-    fingerprint = _fingerprint(interp, requirements)
+    fingerprint = _fingerprint(interp, requirements, path)
     marker = path / MARKER
     # An interpreter in a Debian root file system gets a venv made and filled inside its sandbox: uv, outside,
     # would link the venv to a path that means the host's interpreter.
