@@ -26,15 +26,20 @@ Python 3.9 syntax.
 import argparse
 import json
 import os
+import shutil
 
 BASE_CFLAGS = ["-O3", "-ffp-contract=off"]  # no fast-math, no FMA contraction: bit-identical to pure Python
 OPENMP_FLAGS = ["-fopenmp"]
 FLAGS_FILE_ENV = "PYSHOOTOUT_CFFI_FLAGS_FILE"  # set by the builder: where the flags used go (a JSON list)
 
 
-def make_ffibuilder(module, openmp, name, kernel, extra_cflags=(), source_dir="."):
+def make_ffibuilder(module, openmp, name, kernel, extra_cflags=(), source_dir=".", build_dir=None):
     """kernel `name`: (header, C source, cdef serial, cdef openmp), files in source_dir.
-    Returns (ffibuilder, compile flags, link flags)."""
+    Returns (ffibuilder, compile flags, link flags).
+
+    With `build_dir` (cffi's tmpdir), the C source is compiled from a copy there: cffi hands distutils the
+    source's path relative to its tmpdir, and an old distutils (setuptools 59, which pythran pins) then writes
+    the object file along that path, into the source folder, where two builds would share it."""
     from cffi import FFI
 
     header, source, cdef_serial, cdef_openmp = kernel
@@ -45,10 +50,14 @@ def make_ffibuilder(module, openmp, name, kernel, extra_cflags=(), source_dir=".
     ffibuilder.cdef(cdef)
     flags = BASE_CFLAGS + (OPENMP_FLAGS if openmp else []) + list(extra_cflags)
     link_flags = OPENMP_FLAGS if openmp else []
+    compiled = os.path.join(source_dir, source)
+    if build_dir is not None:
+        os.makedirs(build_dir, exist_ok=True)
+        compiled = shutil.copy2(compiled, os.path.join(build_dir, source))
     ffibuilder.set_source(
         module,
         f'#include "{header}"',
-        sources=[os.path.join(source_dir, source)],
+        sources=[compiled],
         include_dirs=[source_dir],
         extra_compile_args=flags,
         extra_link_args=link_flags,
@@ -74,10 +83,10 @@ def main(argv, description, kernels, default_kernel, source_dir):
     parser.add_argument("--extra-cflag", action="append", default=[], metavar="FLAG",
                         help="extra compile flag, e.g. --extra-cflag=-march=native (repeatable)")
     args = parser.parse_args(argv)
+    os.makedirs(args.tmpdir, exist_ok=True)
     ffibuilder, flags, link_flags = make_ffibuilder(
         args.module, args.openmp, args.kernel, kernels[args.kernel], args.extra_cflag,
-        os.path.abspath(source_dir))
-    os.makedirs(args.tmpdir, exist_ok=True)
+        os.path.abspath(source_dir), os.path.abspath(args.tmpdir))
     print("cffi build of {} with flags {}".format(args.module, " ".join(flags)), flush=True)
     report_flags(flags, link_flags)
     path = ffibuilder.compile(tmpdir=args.tmpdir, verbose=True)
