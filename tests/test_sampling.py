@@ -94,8 +94,8 @@ def test_a_noisy_baseline_does_not_keep_other_cells_running():
 
 
 def test_a_baseline_that_k_speedups_divide_by_has_caps_sqrt_k_times_larger(monkeypatch):
-    """20261128-140617-vm: a noisy baseline stopped at the plain per-cell caps left every speedup CI at
-    ±4%."""
+    """A noisy baseline stopped at the plain per-cell caps leaves every speedup that divides by it with a
+    wide CI: its caps grow with the number of speedups."""
     key = {"julia-baseline-cpython3.11-t1-10x5": 4}
     reasons, records, _ = sample(["baseline", "stable"], method(cell_seconds=10_000.0), baselines=key)
     assert _reason(reasons, "baseline") == "cap of 24 processes reached"
