@@ -222,9 +222,23 @@ def cell_key(workload: str, variant: str, interpreter: str | None, threads: int,
     return (workload, variant, interpreter, threads, size)
 
 
+class _OfCell(_Part):
+    """A process of one cell: a worker's Record, or a plain program's run beside that cell."""
+
+    workload: str
+    variant: str
+    interpreter: Interpreter
+    threads: int
+    size: str | None
+
+    @property
+    def cell_key(self) -> tuple:
+        """The cell the process belongs to (cell_key); a plain program's, the harness cell it ran beside."""
+        return cell_key(self.workload, self.variant, self.interpreter.name, self.threads, self.size)
+
 
 @dataclass
-class Record(_Part):
+class Record(_OfCell):
     """One worker process (or a cell that produced none: build_failed, unsupported, timeout...).
 
     The fields an archive's record must have (`required`) come first, in the order they are checked; the rest
@@ -295,18 +309,13 @@ class Record(_Part):
         return record
 
     @property
-    def cell_key(self) -> tuple:
-        """The cell this record belongs to (cell_key)."""
-        return cell_key(self.workload, self.variant, self.interpreter.name, self.threads, self.size)
-
-    @property
     def ok(self) -> bool:
         """Ran to the end with every call's output verified: the only records whose times count."""
         return self.status == Status.OK and self.verified and bool(self.times_seconds)
 
 
 @dataclass
-class PlainRecord(_Part):
+class PlainRecord(_OfCell):
     """One process of a workload's plain program run beside a harness cell (the harness-overhead check,
     plain/*.json): the orchestrator writes it from the program's one JSON line, and the cell it ran beside.
     The fields it shares with Record hold what Record's do, and are checked the same way."""
@@ -342,11 +351,6 @@ class PlainRecord(_Part):
         if record.verified != (record.status == Status.OK):
             raise RecordError(f"verified {record.verified} with status {record.status}")
         return record
-
-    @property
-    def cell_key(self) -> tuple:
-        """The harness cell it was run beside (cell_key)."""
-        return cell_key(self.workload, self.variant, self.interpreter.name, self.threads, self.size)
 
     @property
     def ok(self) -> bool:
