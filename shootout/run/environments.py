@@ -144,7 +144,8 @@ def _ensure_locked(
     marker = path / MARKER
     # An interpreter in a Debian root file system gets a venv made and filled inside its sandbox: uv, outside,
     # would link the venv to a path that means the host's interpreter.
-    uv = None if rootfs.launcher_root(str(interp.executable)) else find_uv()
+    in_rootfs = rootfs.launcher_root(str(interp.executable)) is not None
+    uv = None if in_rootfs else find_uv()
     reused = (
         not recreate
         and marker.exists()
@@ -153,7 +154,7 @@ def _ensure_locked(
     )
     started = time.perf_counter()
     if not reused:
-        _create(interp, path, python, requirements, uv, log, stop)
+        _create(interp, path, python, requirements, uv, log, stop, in_rootfs)
         marker.write_text(json.dumps(fingerprint))
     return TargetEnv(
         name=interp.name,
@@ -164,20 +165,18 @@ def _ensure_locked(
         created_seconds=0.0 if reused else time.perf_counter() - started,
         reused=reused,
         lock=freeze(python, uv),
-        backend=(
-            "uv" if uv else "venv" if not rootfs.launcher_root(str(interp.executable)) else "venv (rootfs)"
-        ),
+        backend="venv (rootfs)" if in_rootfs else "uv" if uv else "venv",
     )
 
 
 def _create(
     interp: Interpreter, path: Path, python: Path, requirements: Path, uv: str | None, log: Path,
-    stop: StopRequest,
+    stop: StopRequest, in_rootfs: bool,
 ) -> None:
     if path.exists():
         shutil.rmtree(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    if rootfs.launcher_root(str(interp.executable)):
+    if in_rootfs:
         rootfs.make_venv(str(interp.executable), path, lambda cmd: _run(cmd, log, stop))
         _run([str(python), "-m", "pip", "install", "--no-input", "-r", str(requirements)], log, stop)
     elif uv:

@@ -129,8 +129,8 @@ def write_launcher(path: Path, root: Path, target: str, extra_dirs: tuple[str, .
     path.chmod(0o755)
 
 
-def launcher_root(executable: str | Path) -> Path | None:
-    """The root file system a launcher script runs in, or None when `executable` is not such a launcher."""
+def _launcher_words(executable: str | Path) -> list[str] | None:
+    """The bwrap command line of a launcher script, or None when `executable` is not such a launcher."""
     try:
         with open(executable, encoding="utf-8", errors="replace") as handle:
             head = handle.read(4096)
@@ -138,8 +138,13 @@ def launcher_root(executable: str | Path) -> Path | None:
         return None
     if LAUNCHER_MARK not in head:
         return None
-    words = shlex.split(head.split("exec ", 1)[1].splitlines()[0])
-    return Path(words[words.index("--bind") + 1])
+    return shlex.split(head.split("exec ", 1)[1].splitlines()[0])
+
+
+def launcher_root(executable: str | Path) -> Path | None:
+    """The root file system a launcher script runs in, or None when `executable` is not such a launcher."""
+    words = _launcher_words(executable)
+    return None if words is None else Path(words[words.index("--bind") + 1])
 
 
 # ---------------------------------------------------------------------------------------- making a suite
@@ -270,7 +275,6 @@ def make_venv(interpreter: str, path: Path, run) -> Path:
 def _extra_dirs(launcher: str | Path) -> tuple[str, ...]:
     """The launcher's --bind-try directories beyond HOST_DATA_DIRS (the project and pythons dir, if
     elsewhere)."""
-    text = Path(launcher).read_text()
-    words = shlex.split(text.split("exec ", 1)[1].splitlines()[0])
+    words = _launcher_words(launcher) or []
     binds = [words[i + 1] for i, word in enumerate(words) if word == "--bind-try"]
     return tuple(b for b in binds if b not in HOST_DATA_DIRS)
