@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from shootout.results.records import Interpreter, Record
+from shootout.results.versions import toolchain_of
 
 from .formatting import DASH, seconds
 
@@ -95,15 +96,6 @@ class Column:
     @property
     def profile(self) -> str:
         return "build profile not recorded" if self.build is None else self.build.profile
-
-
-def toolchain_of(info: dict) -> str:
-    """'gcc 16.2.0, glibc 2.43' from the probe's compiler line and C library ('' when not recorded)."""
-    compiler = str(info.get("build_compiler") or "")
-    words = compiler.split()
-    # x86_64-linux-gnu-gcc
-    short = f"{words[0].rsplit('-', 1)[-1]} {words[-1]}" if len(words) >= 2 else compiler
-    return ", ".join(part for part in (short, str(info.get("libc") or "")) if part)
 
 
 def _source(p: dict) -> tuple[str, str]:

@@ -12,7 +12,8 @@ import sys
 import pytest
 from conftest import ROOT, WORK_DIR, only_archive, run_shootout
 
-from report.columns import columns, toolchain_of
+from report.columns import columns
+from shootout.results.versions import toolchain_of
 from shootout.run import provision, rootfs
 from shootout.run.environments import requirements_for
 from shootout.run.interpreters import Interpreter

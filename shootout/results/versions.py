@@ -45,10 +45,14 @@ def _numbers(version: str) -> tuple[int, ...]:
     return tuple(int(part) for part in version.split(".") if part.isdigit())
 
 
-def _toolchain(info: dict) -> str:
-    compiler = str(info.get("build_compiler") or "").split()
-    short = f"{compiler[0].rsplit('-', 1)[-1]} {compiler[-1]}" if len(compiler) >= 2 else ""
-    return ", ".join(p for p in (short, str(info.get("libc") or "")) if p)
+def toolchain_of(info: dict) -> str:
+    """'gcc 16.2.0, glibc 2.43' from the probe's compiler line and C library ('' when not recorded): what a
+    column's extensions were built with and run against."""
+    compiler = str(info.get("build_compiler") or "")
+    words = compiler.split()
+    # "x86_64-linux-gnu-gcc (Debian 16.2.0-4) 16.2.0": the compiler's name and its version
+    short = f"{words[0].rsplit('-', 1)[-1]} {words[-1]}" if len(words) >= 2 else compiler
+    return ", ".join(part for part in (short, str(info.get("libc") or "")) if part)
 
 
 def columns(metadata: dict) -> list[VersionColumn]:
@@ -61,7 +65,7 @@ def columns(metadata: dict) -> list[VersionColumn]:
         version = str(entry.get("version") or info.get("version") or "")
         release = str(info.get("pypy_version") or version)
         found.append(VersionColumn(str(entry["name"]), str(entry.get("implementation") or ""), version,
-                                   release, bool(info.get("free_threaded")), _toolchain(info)))
+                                   release, bool(info.get("free_threaded")), toolchain_of(info)))
     return sorted(found, key=lambda c: c.order)
 
 
