@@ -735,6 +735,12 @@ def source_step(spec: Spec, optimized: bool) -> Step:
 # ---------------------------------------------------------------------------------------- the uv install
 
 
+def _uv_download_env() -> dict:
+    """This environment without what tells uv not to download (nox's `download_python = "never"` sets it
+    for its own sessions; provisioning is the one place that asks uv for a download)."""
+    return {k: v for k, v in os.environ.items() if k not in ("UV_PYTHON_DOWNLOADS", "UV_OFFLINE")}
+
+
 def uv_step(spec: Spec) -> Step:
     """`uv python install` into the staging dir (never into the user's uv dir or ~/.local/bin)."""
 
@@ -744,7 +750,7 @@ def uv_step(spec: Spec) -> Step:
             raise BuildError("uv is not installed", log)
         say(f"uv python install {spec.label}")
         seconds: dict = {}
-        env = {k: v for k, v in os.environ.items() if k not in ("UV_PYTHON_DOWNLOADS", "UV_OFFLINE")}
+        env = _uv_download_env()
         with _timed(seconds, "install"):
             _run([uv, "python", "install", spec.label, "--install-dir", str(stage), "--no-bin"], log, env=env,
                  timeout=UV_TIMEOUT, what=f"uv python install {spec.label}")
@@ -898,7 +904,7 @@ def provision_by_uv(label: str, name: str, implementation: str, pythons_dir: Pat
         if uv is None:
             raise BuildError(f"{label}: uv is not installed (pip install uv)", log)
         shutil.rmtree(stage, ignore_errors=True)
-        env = {k: v for k, v in os.environ.items() if k not in ("UV_PYTHON_DOWNLOADS", "UV_OFFLINE")}
+        env = _uv_download_env()
         returncode = run_logged([uv, "python", "install", label, "--install-dir", str(stage), "--no-bin"],
                                 log, mode="a", env=env, timeout=UV_TIMEOUT)
         homes = sorted(p for p in stage.glob(f"{implementation}-*") if p.is_dir() and not p.is_symlink())
