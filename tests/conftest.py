@@ -1,7 +1,8 @@
 """Shared fixtures: one real quick compare (every variant, both interpreters, small size) reused by many
 tests.
 
-Target envs and builds live in the same work dir as `nox -s compare` (.nox/shootout), so CI creates them once.
+Target envs and builds live in the same work dir as `nox -s compare` (.nox/shootout), so CI creates them once;
+SHOOTOUT_TEST_WORK_DIR points the tests of a second checkout (a git worktree) at the first one's envs and builds.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ sys.path.insert(0, str(ROOT))
 from shootout.results import archive
 from shootout.run import catalog
 
-WORK_DIR = ROOT / ".nox" / "shootout"
+WORK_DIR = Path(os.environ.get("SHOOTOUT_TEST_WORK_DIR") or ROOT / ".nox" / "shootout")
 SMALL = "80x60"
 SMALLER = "48x40"  # a second size, so the size sweep is exercised too
 JULIA = catalog.load("julia")
