@@ -12,15 +12,15 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, replace
 
-import numpy as np
 import pandas as pd
 
 from shootout.results import estimates, summaries
+from shootout.results.cells import CellSummary, SizeFit
 from shootout.results.records import Record
 from shootout.results.snapshot import ContractSnapshot
 
 from . import figures
-from .cells import CellView, Order
+from .ordering import Order
 
 # ---------------------------------------------------------------- PyPy vs CPython
 
@@ -39,7 +39,7 @@ class PairRow:
     p_value: float
     p_holm: float | None
     significant: bool  # after Holm's adjustment within its family (this workload and size, this pair)
-    # the CPython side is free-threaded but an extension turned the GIL back on (CellView.gil_flag)
+    # the CPython side is free-threaded but an extension turned the GIL back on (CellSummary.gil_flag)
     gil_flag: str = ""
     ratio_method: str = ""
     smallest_p: float = 1.0  # the smallest p-value the exact test can give with this row's processes
@@ -115,7 +115,7 @@ def _pair_row(t: dict) -> PairRow:
     )
 
 
-def interpreter_comparison(tests: dict[tuple[str, str], pd.DataFrame], cells: list[CellView],
+def interpreter_comparison(tests: dict[tuple[str, str], pd.DataFrame], cells: list[CellSummary],
                            order: Order) -> list[PairTable]:
     """Per (pypy, cpython) pair: ratio and Mann-Whitney U per (variant, threads, size), cells verified on
     both."""
@@ -136,35 +136,6 @@ def interpreter_comparison(tests: dict[tuple[str, str], pd.DataFrame], cells: li
 
 
 # ---------------------------------------------------------------- size sweep fits
-
-
-@dataclass(frozen=True)
-class Fit:
-    """time = a + b · work units over the verified sizes of one (variant, interpreter, threads)."""
-
-    variant: str
-    interpreter: str
-    threads: int
-    a: float  # fixed seconds per call
-    b_ns: float  # marginal nanoseconds per work unit
-    sizes: int
-
-
-def size_fits(cells: list[CellView]) -> dict[tuple[str, str, int], Fit]:
-    """A least-squares line per (variant, interpreter, threads) with ≥ 2 distinct work amounts."""
-    families: dict[tuple[str, str, int], list[tuple[float, float]]] = {}
-    for c in cells:
-        if c.ok and c.work_units:
-            families.setdefault((c.variant, c.interpreter, c.threads), []).append((c.work_units, c.median))
-    fits = {}
-    for key, points in families.items():
-        distinct = len({x for x, _ in points})
-        if distinct < 2:
-            continue
-        points.sort()
-        slope, intercept = np.polyfit([p[0] for p in points], [p[1] for p in points], 1)
-        fits[key] = Fit(*key, float(intercept), float(slope) * 1e9, distinct)
-    return fits
 
 
 # ---------------------------------------------------------------- thread scaling
@@ -242,7 +213,7 @@ def _scaling_rows(scaling: pd.DataFrame, contract: ContractSnapshot, order: Orde
     return rows
 
 
-def thread_scaling(summary: pd.DataFrame, records: list[Record], cells: list[CellView],
+def thread_scaling(summary: pd.DataFrame, records: list[Record], cells: list[CellSummary],
                    contract: ContractSnapshot, order: Order, prefix: str) -> ThreadScaling | None:
     """Each parallel cell against the same variant at 1 thread; None when nothing ran at ≥ 2 threads."""
     scaling = summaries.thread_scaling(summary, records) if not summary.empty else pd.DataFrame()
@@ -278,7 +249,8 @@ def _schedule_row(key: tuple, group: list, good: dict) -> ScheduleRow | None:
         for v, m in zip(group, medians)])
 
 
-def schedule_groups(cells: list[CellView], contract: ContractSnapshot, order: Order) -> list[ScheduleGroup]:
+def schedule_groups(cells: list[CellSummary], contract: ContractSnapshot,
+                    order: Order) -> list[ScheduleGroup]:
     """For each schedule_group of ≥ 2 variants: their medians side by side at every interpreter, size and
     thread count where at least two of them verified."""
     good = {(c.variant, c.interpreter, c.threads, c.size): c.median for c in cells if c.ok}
@@ -306,11 +278,11 @@ class SizeChart:
 @dataclass(frozen=True)
 class SizeScaling:
     charts: list[SizeChart]
-    fits: list[Fit]
+    fits: list[SizeFit]
     sizes: list[str]
 
 
-def size_scaling(cells: list[CellView], order: Order, fits: dict, work_unit: str,
+def size_scaling(cells: list[CellSummary], order: Order, fits: dict, work_unit: str,
                  prefix: str) -> SizeScaling | None:
     """Median time against work units per single-thread variant, one log-log chart per interpreter."""
     if len(order.sizes) < 2:
@@ -346,15 +318,15 @@ class DesignCheck:
 
     cells: int  # verified cells with ≥ 2 processes
     estimated: int  # with both components
-    more_calls: list[CellView]  # recommended calls above DESIGN_FACTOR × the steady calls made per process
-    fewer_calls: list[CellView]  # below them ÷ DESIGN_FACTOR
+    more_calls: list[CellSummary]  # recommended calls above DESIGN_FACTOR × the steady calls made per process
+    fewer_calls: list[CellSummary]  # below them ÷ DESIGN_FACTOR
     no_within: int  # fewer than 2 steady calls in some process: no within-process estimate
     no_recommendation: int  # both components, but no finite recommendation (or no recorded process cost)
     factor: float = DESIGN_FACTOR
     min_processes: int = estimates.MIN_DESIGN
 
 
-def design_check(cells: list[CellView]) -> DesignCheck | None:
+def design_check(cells: list[CellSummary]) -> DesignCheck | None:
     """None when no verified cell has the 2 processes the components need."""
     found = [c for c in cells if c.ok and c.steady_calls is not None]
     if not found:

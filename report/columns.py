@@ -176,5 +176,5 @@ def columns(meta: dict, records: list[Record]) -> dict[str, Column]:
 
 
 def notes(found: dict[str, Column]) -> dict[str, str]:
-    """name -> its note, for the columns that have one (what report.cells.Order labels columns with)."""
+    """name -> its note, for the columns that have one (what report.ordering.Order labels columns with)."""
     return {name: c.note for name, c in found.items() if c.note}

@@ -12,16 +12,27 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from shootout.results import cells as cells_mod
 from shootout.results import estimates, summaries
 from shootout.results.archive import Archive
+from shootout.results.cells import CellSummary
 from shootout.results.snapshot import ContractSnapshot, RolesSnapshot
 
-from . import analysis, drift_panel, figures, machine, output_image, quality, sidebyside, warmup_panels
-from . import cells as cells_mod
+from . import (
+    analysis,
+    drift_panel,
+    figures,
+    machine,
+    ordering,
+    output_image,
+    quality,
+    sidebyside,
+    warmup_panels,
+)
 from . import columns as columns_mod
 from . import gil as gil_mod
-from .cells import CellView, Order
 from .formatting import params_text
+from .ordering import Order
 from .problems import Problem, problems
 
 # ---------------------------------------------------------------- the dataclasses
@@ -32,8 +43,8 @@ class HeadlinePair:
     """The baseline variant on a PyPy and a CPython interpreter, single-threaded, with the Mann-Whitney
     p-value of the pair's table, Holm-adjusted within its family (summaries.compare_interpreters)."""
 
-    pypy: CellView
-    cpython: CellView
+    pypy: CellSummary
+    cpython: CellSummary
     p_value: float | None  # Holm-adjusted
     family_size: int = 0  # comparisons in its Holm family
     raw_p: float | None = None  # before the adjustment
@@ -50,7 +61,7 @@ class HeadlinePair:
 
 @dataclass(frozen=True)
 class Headline:
-    fastest: list[CellView]  # per interpreter
+    fastest: list[CellSummary]  # per interpreter
     comparisons: list[HeadlinePair]
     failed: list[str]
     not_run: int
@@ -90,7 +101,7 @@ class WorkloadReport:
     contract: ContractSnapshot
     order: Order
     baseline: str  # "<baseline variant> on <CPython column>"
-    cells: list[CellView]
+    cells: list[CellSummary]
     sizes: list[str]
     sections: list[SizeSection]
     problems: list[Problem]
@@ -156,7 +167,7 @@ class ReportRun:
 
     data: Archive
     summary: pd.DataFrame
-    cells: list[CellView]
+    cells: list[CellSummary]
     interpreters: tuple
     pairs: list[tuple[str, str]]
     tests: dict  # (pypy, cpython) -> summaries.compare_interpreters frame
@@ -190,7 +201,8 @@ def _declared(run: ReportRun, key: str, workload: str):
     return found.get(workload) if isinstance(found, dict) else None
 
 
-def _comparison(run: ReportRun, pair: tuple[str, str], pypy: CellView, cpython: CellView) -> HeadlinePair:
+def _comparison(run: ReportRun, pair: tuple[str, str], pypy: CellSummary,
+                cpython: CellSummary) -> HeadlinePair:
     """The headline's comparison, with the p-value the pair's table adjusted for its family."""
     test = run.tests.get(pair)
     if test is None or test.empty:
@@ -203,7 +215,7 @@ def _comparison(run: ReportRun, pair: tuple[str, str], pypy: CellView, cpython: 
     return HeadlinePair(pypy, cpython, float(row["p_holm"]), int(row["family_size"]), float(row["p_value"]))
 
 
-def _headline(run: ReportRun, contract: ContractSnapshot, cells: list[CellView]) -> Headline:
+def _headline(run: ReportRun, contract: ContractSnapshot, cells: list[CellSummary]) -> Headline:
     ranked = [c for c in cells if c.ok]
     fastest = []
     for interp in run.interpreters:
@@ -227,7 +239,7 @@ def _baseline_text(run: ReportRun, contract: ContractSnapshot, size: str | None)
     return f"{contract.roles.baseline} on {interpreter}"
 
 
-def _size_section(run: ReportRun, contract: ContractSnapshot, cells: list[CellView], size: str,
+def _size_section(run: ReportRun, contract: ContractSnapshot, cells: list[CellSummary], size: str,
                   ids: str) -> SizeSection:
     mine = [c for c in cells if c.size == size]
     baseline = _baseline_text(run, contract, size)
@@ -246,9 +258,9 @@ def _size_section(run: ReportRun, contract: ContractSnapshot, cells: list[CellVi
 # ---------------------------------------------------------------- one workload
 
 
-def _analyses(run: ReportRun, contract: ContractSnapshot, cells: list[CellView], order: Order,
+def _analyses(run: ReportRun, contract: ContractSnapshot, cells: list[CellSummary], order: Order,
               index: int) -> Analyses:
-    fits = analysis.size_fits(cells)
+    fits = cells_mod.size_fits(cells)
     summary = run.summary[run.summary["workload"] == contract.name] if not run.summary.empty else run.summary
     return Analyses(
         pairs=analysis.interpreter_comparison(run.tests, cells, order) if cells else [],
@@ -261,8 +273,8 @@ def _analyses(run: ReportRun, contract: ContractSnapshot, cells: list[CellView],
     )
 
 
-def _order(run: ReportRun, contract: ContractSnapshot, cells: list[CellView]) -> Order:
-    return cells_mod.workload_order(contract, _declared(run, "variants", contract.name), cells,
+def _order(run: ReportRun, contract: ContractSnapshot, cells: list[CellSummary]) -> Order:
+    return ordering.workload_order(contract, _declared(run, "variants", contract.name), cells,
                                     run.interpreters,
                                     _declared(run, "sizes", contract.name), columns_mod.notes(run.columns))
 
@@ -297,10 +309,10 @@ def workload_names(meta: dict, contracts: dict) -> list[str]:
 
 def _run(data: Archive) -> ReportRun:
     summary = summaries.summarise(data.records, data.roles) if data.records else pd.DataFrame()
-    cells = cells_mod.from_summary(summary, data.roles)
-    cells = cells_mod.with_stop_reasons(cells, _list(machine.dict_of(data.metadata).get("planned_cells")))
-    interpreters = cells_mod.interpreter_order(machine.dict_of(data.metadata), cells)
-    pairs = cells_mod.interpreter_pairs(interpreters, cells_mod.implementations(cells))
+    cells = cells_mod.cell_summaries(summary, data.roles,
+                                     _list(machine.dict_of(data.metadata).get("planned_cells")))
+    interpreters = ordering.interpreter_order(machine.dict_of(data.metadata), cells)
+    pairs = ordering.interpreter_pairs(interpreters, ordering.implementations(cells))
     names = workload_names(machine.dict_of(data.metadata), data.contracts)
     references, reference_problems = output_image.read_references(data, names) if names else ([], [])
     return ReportRun(data, summary, cells, interpreters, pairs,

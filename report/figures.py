@@ -16,8 +16,9 @@ from dataclasses import dataclass
 import numpy as np
 import plotly.graph_objects as go
 
+from shootout.results.cells import CellSummary
+
 from . import formatting
-from .cells import CellView
 
 # Okabe-Ito: colour-blind safe, prints in grey distinguishably
 PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000"]
@@ -122,7 +123,7 @@ def style(index: int) -> tuple[str, str]:
 # ---------------------------------------------------------------- the main chart of each size
 
 
-def _bar_order(cells: list[CellView], value) -> list[str]:
+def _bar_order(cells: list[CellSummary], value) -> list[str]:
     """Category labels, best value last (Plotly draws the first category at the bottom: the best on top)."""
     best: dict[str, float] = {}
     for c in cells:
@@ -130,7 +131,7 @@ def _bar_order(cells: list[CellView], value) -> list[str]:
     return sorted(best, key=lambda label: (best[label], label))
 
 
-def _speedup_bar(interp: str, mine: list[CellView], colour: str, work_unit: str) -> go.Bar:
+def _speedup_bar(interp: str, mine: list[CellSummary], colour: str, work_unit: str) -> go.Bar:
     """interp: the column's label ('cpython3.13t (free-threaded, GIL off)'), as the legend names it."""
     speed = [c.speedup for c in mine]
     high = [c.speedup_high if c.speedup_high is not None else s for c, s in zip(mine, speed)]
@@ -152,13 +153,13 @@ def _speedup_bar(interp: str, mine: list[CellView], colour: str, work_unit: str)
     )
 
 
-def _ci_text(cell: CellView) -> str:
+def _ci_text(cell: CellSummary) -> str:
     if cell.ci_low is None or cell.ci_high is None:
         return "no CI: too few processes"
     return f"95% CI {formatting.seconds_range(cell.ci_low, cell.ci_high)}"
 
 
-def speedup_figure(div_id: str, cells: list[CellView], interpreters, baseline: str, work_unit: str,
+def speedup_figure(div_id: str, cells: list[CellSummary], interpreters, baseline: str, work_unit: str,
                    labels: dict | None = None) -> Figure | None:
     """Horizontal grouped bars, log x: speedup of every ok cell over the baseline, with the ratio's CI; the
     legend names each interpreter by its label (labels: name -> label, report/columns.py)."""
@@ -187,7 +188,7 @@ def speedup_figure(div_id: str, cells: list[CellView], interpreters, baseline: s
     )
 
 
-def time_figure(div_id: str, cells: list[CellView], interpreters,
+def time_figure(div_id: str, cells: list[CellSummary], interpreters,
                 labels: dict | None = None) -> Figure | None:
     """Fallback when there is no verified baseline: steady median seconds, log x."""
     good = [c for c in cells if c.ok]

@@ -137,9 +137,14 @@ def params_text(params) -> str:
     return ", ".join(f"{key} {params[key]}" for key in sorted(params, key=str))
 
 
+def row_class(cell) -> str:
+    """A cell's table row: "bad" when it failed (or ran unverified), "muted" when it did not run."""
+    return "bad" if cell.failed else ("muted" if cell.status != "ok" else "")
+
+
 FILTERS = {
     "seconds": seconds, "num": number, "ratio": ratio, "pvalue": pvalue, "percent": percent,
     "wbr": break_at_underscores, "seconds_range": seconds_range, "ratio_range": ratio_range,
     "environment": environment, "faster_or_slower": faster_or_slower, "params": params_text,
-    "overhead": overhead,
+    "overhead": overhead, "row_class": row_class,
 }

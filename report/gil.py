@@ -22,10 +22,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from shootout.results import estimates
+from shootout.results.cells import CellSummary
 
-from .cells import CellView, Order
 from .columns import Column
 from .formatting import optional
+from .ordering import Order
 
 PYTHON = "python"  # the technology studied: code the interpreter runs itself, under its lock if it has one
 SCALES = 1.2  # a speedup whose whole CI lies above this scales; one whose whole CI lies below it does not
@@ -87,7 +88,7 @@ class CostTable:
 
 @dataclass(frozen=True)
 class Excluded:
-    cell: CellView
+    cell: CellSummary
 
     @property
     def why(self) -> str:
@@ -106,7 +107,7 @@ class GilStudy:
     bound: float = SCALES
 
 
-def _ratio(means: dict, top: CellView, bottom: CellView) -> ScalingRatio:
+def _ratio(means: dict, top: CellSummary, bottom: CellSummary) -> ScalingRatio:
     """median(top) ÷ median(bottom) over the cells' per-process means, with the bootstrap CI of that ratio."""
     a, b = means.get(top.key), means.get(bottom.key)
     if a is None or b is None or not len(a) or not len(b):
@@ -164,7 +165,7 @@ def _costs(free: list[Column], columns: dict[str, Column], usable: dict, means: 
     return tables, unmatched
 
 
-def study(cells: list[CellView], means: dict, columns: dict[str, Column], order: Order) -> GilStudy | None:
+def study(cells: list[CellSummary], means: dict, columns: dict[str, Column], order: Order) -> GilStudy | None:
     """None unless this workload ran on a free-threaded column or has a pure-Python variant at > 1 thread."""
     python = [c for c in cells if c.technology == PYTHON and c.ok]
     free = [columns[n] for n in order.interpreters if n in columns and columns[n].free_threaded

@@ -8,9 +8,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from shootout.results.archive import Archive
+from shootout.results.cells import CellSummary
 from shootout.results.records import Record
 
-from .cells import CellView, Order
+from .ordering import Order
 
 LOG_TAIL_CHARS = 20_000
 ERROR_CHARS = 6_000
@@ -18,7 +19,7 @@ ERROR_CHARS = 6_000
 
 @dataclass(frozen=True)
 class Problem:
-    cell: CellView
+    cell: CellSummary
     severity: str  # bad | muted
     processes: str  # "2 wrong_output"
     error: str
@@ -48,7 +49,7 @@ def _errors(mine: list[Record], build: dict, status: str) -> str:
     return error[:ERROR_CHARS] + ("\n… (truncated)" if len(error) > ERROR_CHARS else "")
 
 
-def _build_of(data: Archive, cell: CellView) -> dict:
+def _build_of(data: Archive, cell: CellSummary) -> dict:
     """The cell's build: by environment, workload and variant (v1 builds name no workload)."""
     for b in data.builds:
         if (str(b.get("env")), str(b.get("variant"))) == (cell.interpreter, cell.variant) \
@@ -57,7 +58,7 @@ def _build_of(data: Archive, cell: CellView) -> dict:
     return {}
 
 
-def _problem(data: Archive, cell: CellView) -> Problem:
+def _problem(data: Archive, cell: CellSummary) -> Problem:
     mine = sorted((r for r in data.records if r.cell_key == cell.key), key=lambda r: r.process_index)
     statuses: dict[str, int] = {}
     for r in mine:
@@ -73,7 +74,7 @@ def _problem(data: Archive, cell: CellView) -> Problem:
     )
 
 
-def problems(data: Archive, cells: list[CellView], order: Order) -> list[Problem]:
+def problems(data: Archive, cells: list[CellSummary], order: Order) -> list[Problem]:
     """Failed cells first (red), then unsupported or skipped ones (grey), each group in the table's order."""
     found = [_problem(data, c) for c in cells if not c.ok]
     return sorted(found, key=lambda p: (0 if p.cell.failed else 1, order.cell(p.cell)))

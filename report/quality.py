@@ -12,11 +12,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from shootout.results import summaries
+from shootout.results.cells import CellSummary, SizeFit
 from shootout.results.snapshot import ContractSnapshot
 
 from . import formatting
-from .analysis import Fit
-from .cells import CellView, Order
+from .ordering import Order
 
 COMPILED = tuple(summaries.COMPILED_TECHNOLOGIES)
 QUALITY_TECHNOLOGIES = (*COMPILED, "numpy")
@@ -51,7 +51,7 @@ class QualityRow:
     ratios: list  # time ÷ the scalar C variant's, per size (largest work first); None where not measured
     slow: bool
     reason: str | None
-    fit: Fit | None
+    fit: SizeFit | None
     slope_ratio: float | None  # this variant's ns per unit ÷ the scalar C variant's
 
     @property
@@ -69,7 +69,7 @@ class Quality:
     rows: list[QualityRow]
     sizes: list[str]  # largest work first
     bound: float
-    scalar_fits: list[Fit]
+    scalar_fits: list[SizeFit]
 
     @property
     def has_fits(self) -> bool:
@@ -82,7 +82,7 @@ def reason_for(contract: ContractSnapshot, variant: str, technology: str, implem
             or TECHNOLOGY_REASONS.get((technology, implementation)) or TECHNOLOGY_REASONS.get(technology))
 
 
-def _ratios(cells: list[CellView], scalar_c: str) -> dict[tuple[str, str], dict[str, float]]:
+def _ratios(cells: list[CellSummary], scalar_c: str) -> dict[tuple[str, str], dict[str, float]]:
     """(variant, interpreter) -> {size: time ÷ scalar C time} for single-thread verified kernels."""
     good = [c for c in cells if c.ok and c.threads == 1]
     scalar = {(c.interpreter, c.size): c.median for c in good if c.variant == scalar_c}
@@ -95,7 +95,7 @@ def _ratios(cells: list[CellView], scalar_c: str) -> dict[tuple[str, str], dict[
     return families
 
 
-def _row(cells: list[CellView], key: tuple[str, str], by_size: dict, sizes: list[str], fits: dict,
+def _row(cells: list[CellSummary], key: tuple[str, str], by_size: dict, sizes: list[str], fits: dict,
          context: tuple[ContractSnapshot, str, str]) -> QualityRow:
     contract, scalar_c, work_unit = context
     variant, interp = key
@@ -114,7 +114,7 @@ def _row(cells: list[CellView], key: tuple[str, str], by_size: dict, sizes: list
                       slope_ratio)
 
 
-def kernel_quality(cells: list[CellView], contract: ContractSnapshot, order: Order,
+def kernel_quality(cells: list[CellSummary], contract: ContractSnapshot, order: Order,
                    fits: dict) -> Quality | None:
     """None when the contract names no scalar C variant or no kernel could be compared with it."""
     scalar_c = contract.roles.scalar_c

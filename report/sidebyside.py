@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .cells import CellView, Order
+from shootout.results.cells import CellSummary
+
+from .ordering import Order
 
 
 @dataclass(frozen=True)
@@ -24,8 +26,8 @@ class WorkloadColumn:
 
 @dataclass(frozen=True)
 class Entry:
-    pypy: CellView | None
-    cpython: CellView | None
+    pypy: CellSummary | None
+    cpython: CellSummary | None
 
     @property
     def ratio(self) -> float | None:
@@ -57,7 +59,7 @@ class WorkloadCells:
     name: str
     title: str
     work_unit: str
-    cells: list[CellView]
+    cells: list[CellSummary]
     order: Order
 
 
@@ -69,7 +71,7 @@ def _size(w: WorkloadCells, pypy: str, cpython: str) -> str | None:
 
 
 def _rows(chosen: list[tuple[WorkloadCells, str]], pypy: str, cpython: str) -> list[SideBySideRow]:
-    found: dict[tuple[str, str], dict[str, dict[str, CellView]]] = {}
+    found: dict[tuple[str, str], dict[str, dict[str, CellSummary]]] = {}
     for w, size in chosen:
         for c in w.cells:
             if c.ok and c.threads == 1 and c.size == size and c.interpreter in (pypy, cpython):

@@ -11,9 +11,9 @@ import numpy as np
 import plotly.graph_objects as go
 
 from shootout.results import summaries, warmup
+from shootout.results.cells import CellSummary
 from shootout.results.records import Record
 
-from .cells import CellView
 from .figures import PALETTE, Figure, finish, interpreter_colours, vline
 
 HEIGHT = 220
@@ -23,14 +23,14 @@ STEADY = "#b00020"
 @dataclass(frozen=True)
 class WarmupPanel:
     figure: Figure
-    cell: CellView
+    cell: CellSummary
     steady_call: int | None  # 1-based call number where the steady state starts (median over processes)
     processes: int
     calls: int
     first_over_steady: float | None
 
 
-def _series(records: list[Record], cell: CellView) -> list[tuple[int, list[float], int]]:
+def _series(records: list[Record], cell: CellSummary) -> list[tuple[int, list[float], int]]:
     """(process index, per-call times, steady start) of the cell's verified processes, in process order."""
     mine = sorted((r for r in records if r.ok and r.cell_key == cell.key), key=lambda r: r.process_index)
     return [(r.process_index, [float(t) for t in r.times_seconds], summaries.split(r).steady_start)
@@ -79,7 +79,7 @@ def _figure(div_id: str, series: list[tuple[int, list[float], int]],
     return figure, steady_call
 
 
-def panels(records: list[Record], cells: list[CellView], prefix: str, interpreters) -> list[WarmupPanel]:
+def panels(records: list[Record], cells: list[CellSummary], prefix: str, interpreters) -> list[WarmupPanel]:
     """A panel for every verified PyPy cell and every verified Numba cell (the JIT cells) of `cells`."""
     colours = interpreter_colours(interpreters)
     out = []

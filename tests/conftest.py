@@ -2,7 +2,8 @@
 tests.
 
 Target envs and builds live in the same work dir as `nox -s compare` (.nox/shootout), so CI creates them once;
-SHOOTOUT_TEST_WORK_DIR points the tests of a second checkout (a git worktree) at the first one's envs and builds.
+SHOOTOUT_TEST_WORK_DIR points the tests of a second checkout (a git worktree) at the first one's envs and
+builds.
 """
 
 from __future__ import annotations

@@ -32,6 +32,7 @@ from test_house import JULIA_WORDS
 from report import output_image
 from report.render import render_archive
 from shootout.results import archive, summaries
+from shootout.results import cells as cells_mod
 from shootout.results.records import Record
 from shootout.run import catalog
 from workloads.contract import TECHNOLOGIES
@@ -693,7 +694,7 @@ def test_pypy_vs_cpython_table_lists_verified_cells_with_mann_whitney_and_holm(s
 
 
 def test_kernel_quality_states_reasons_and_measured_call_overhead(sweep_archive, sweep_html):
-    from report import analysis, cells, formatting
+    from report import formatting
 
     part = _section(sweep_html, "quality")
     assert "wrong_kernel" not in part and "pure_python" not in part
@@ -705,8 +706,8 @@ def test_kernel_quality_states_reasons_and_measured_call_overhead(sweep_archive,
     assert numpy_row and "cpyext" in numpy_row.group(1)  # what the report knows of numpy on PyPy
     # the fixed cost per call comes back from the size sweep: the synthetic 300 µs of cython_lists on PyPy
     data = archive.read(sweep_archive)
-    fit = analysis.size_fits(cells.from_summary(summaries.summarise(data.records, data.roles), data.roles))[
-        ("cython_lists", "pypy3.9", 1)]
+    summary = summaries.summarise(data.records, data.roles)
+    fit = cells_mod.size_fits(cells_mod.from_summary(summary, data.roles))[("cython_lists", "pypy3.9", 1)]
     assert fit.a == pytest.approx(3e-4, rel=0.05) and fit.b_ns == pytest.approx(60, rel=0.05)
     assert "measured call overhead" in part and formatting.overhead(fit.a) in row.group(1)
     for size in ("160x30", "80x30", "40x30"):
@@ -894,9 +895,7 @@ def test_profile_only_archive_says_there_are_no_timing_cells(profile_only_archiv
 
 
 def test_each_cell_says_why_it_got_no_more_processes():
-    from report import cells as cells_mod
-
-    cell = cells_mod.CellView("julia", "cffi_c", "c", "cpython3.11", "cpython", 1, "80x60", "ok", True, 6)
+    cell = cells_mod.CellSummary("julia", "cffi_c", "c", "cpython3.11", "cpython", 1, "80x60", "ok", True, 6)
     planned = [{"workload": "julia", "variant": "cffi_c", "interpreter": "cpython3.11", "threads": 1,
                 "size": "80x60", "sampling": "run budget of 540 s spent after 6 processes"},
                {"workload": "julia", "variant": "cffi_c", "interpreter": "pypy3.9", "threads": 1,

@@ -246,9 +246,9 @@ def test_the_design_check_names_cells_whose_recommended_calls_are_far_from_those
     from dataclasses import replace
 
     from report.analysis import design_check
-    from report.cells import CellView
+    from shootout.results.cells import CellSummary
 
-    plain = CellView("w", "v", "python", "cpython3.11", "cpython", 1, "s", "ok", True, 8, median=1.0)
+    plain = CellSummary("w", "v", "python", "cpython3.11", "cpython", 1, "s", "ok", True, 8, median=1.0)
     cells = [replace(plain, variant="few", steady_calls=3.0, within_spread=0.01, between_spread=0.001,
                      recommended_calls=30.0),
              replace(plain, variant="many", steady_calls=30.0, within_spread=0.001, between_spread=0.01,
@@ -261,4 +261,4 @@ def test_the_design_check_names_cells_whose_recommended_calls_are_far_from_those
     assert (found.cells, found.estimated, found.no_within, found.no_recommendation) == (4, 3, 1, 0)
     assert ([c.variant for c in found.more_calls] == ["few"]
             and [c.variant for c in found.fewer_calls] == ["many"])
-    assert "within-process 1.00%" in cells[0].design_title
+    assert "within-process 1.00%" in cells[0].design_text

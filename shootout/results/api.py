@@ -1,9 +1,9 @@
 """The results library's front door for a notebook or a script: `load(path)` reads one archive into a `Run`.
 
 A Run holds the archive as written (records, builds, metadata, the tidy `timings` table) and the numbers the
-report states, computed by the same functions: `cells` (one row per cell: median, CI, speedup over the
-workload's baseline cell, warm-up, flags) and `ratios(a, b)` (each variant's time on interpreter a over b,
-with its CI and Holm-adjusted test). docs/api.md walks through it.
+report states, computed by the same functions: `cells` (one typed CellSummary per cell: median, CI, speedup
+over the workload's baseline cell, warm-up, flags), the same as a table in `summary`, and `ratios(a, b)` (each
+variant's time on interpreter a over b, with its CI and Holm-adjusted test). docs/api.md walks through it.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from . import archive, summaries
+from .cells import CellSummary, cell_summaries
 
 
 @dataclass(frozen=True)
@@ -21,7 +22,8 @@ class Run:
     """One archive, read and summarised once."""
 
     archive: archive.Archive
-    cells: pd.DataFrame = field(repr=False)  # summaries.summarise: one row per cell
+    summary: pd.DataFrame = field(repr=False)  # summaries.summarise: one row per cell, for group-bys
+    cells: list[CellSummary] = field(repr=False)  # the same cells, typed, in the summary's order
 
     @property
     def run_id(self) -> str:
@@ -43,16 +45,15 @@ class Run:
         return [i["name"] for i in self.archive.metadata.get("interpreters", []) if isinstance(i, dict)]
 
     def cell(self, workload: str, variant: str, interpreter: str, threads: int = 1,
-             size: str | None = None) -> pd.Series:
-        """One cell's row of `cells`; `size` may be left out when the workload ran at one size."""
-        rows = self.cells[(self.cells["workload"] == workload) & (self.cells["variant"] == variant)
-                          & (self.cells["interpreter"] == interpreter) & (self.cells["threads"] == threads)]
-        if size is not None:
-            rows = rows[rows["size"] == size]
-        if len(rows) != 1:
-            raise KeyError(f"{len(rows)} cells match {workload}/{variant} on {interpreter} at {threads} "
+             size: str | None = None) -> CellSummary:
+        """One cell of `cells`; `size` may be left out when the workload ran at one size."""
+        wanted = (workload, variant, interpreter, threads)
+        found = [c for c in self.cells
+                 if (c.workload, c.variant, c.interpreter, c.threads) == wanted and size in (None, c.size)]
+        if len(found) != 1:
+            raise KeyError(f"{len(found)} cells match {workload}/{variant} on {interpreter} at {threads} "
                            f"thread(s){'' if size is None else ' size ' + size}")
-        return rows.iloc[0]
+        return found[0]
 
     def ratios(self, a: str, b: str) -> pd.DataFrame:
         """Per variant run on both: time on `a` over time on `b` (below 1: `a` is faster), its CI and test."""
@@ -63,5 +64,7 @@ def load(path: str | Path) -> Run:
     """Read and check one archive (archive.read: raises archive.ArchiveError with one line if it does not
     hold)."""
     data = archive.read(Path(path))
-    cells = summaries.summarise(data.records, data.roles) if data.records else pd.DataFrame()
-    return Run(data, cells)
+    summary = summaries.summarise(data.records, data.roles) if data.records else pd.DataFrame()
+    planned = data.metadata.get("planned_cells")
+    cells = cell_summaries(summary, data.roles, planned if isinstance(planned, list) else None)
+    return Run(data, summary, cells)

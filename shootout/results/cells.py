@@ -1,30 +1,45 @@
-"""The cells of an archive as typed rows, and the order the report shows them in.
+"""A cell's summary as one typed value: what the report, diff and a notebook read about a cell.
 
-One CellView per (workload, variant, interpreter, threads, size) from shootout.results.summaries.summarise,
-plus the column the report derives itself: the cost of one call when the data starts as Python lists (input
-conversion, once per process + the kernel + the output conversion back to a list) and its speedup over the
-baseline's same cost.
+One CellSummary per (workload, variant, interpreter, threads, size), made once from summaries.summarise's
+table (the DataFrame stays for group-bys and the CSV exports), with what only a cell list can say: the cost
+of one call when the data starts as Python lists (input conversion, once per process + the kernel + the
+output conversion back to a list) and its speedup over the baseline's same cost, and why the sampler stopped
+giving the cell processes (the run's planned cells); and, across a workload's sizes, the fixed and the
+marginal cost of a call (size_fits).
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
+from typing import Any
 
+import numpy as np
 import pandas as pd
 
-from shootout.results import records, summaries
-from shootout.results.snapshot import ContractSnapshot, RolesSnapshot
-
-from .formatting import optional
+from . import records, summaries
+from .snapshot import RolesSnapshot
 
 FAILED = tuple(sorted(str(s) for s in records.FAILED))
 NOT_RUN = tuple(sorted(str(s) for s in records.NOT_RUN))
-IMPLEMENTATION_RANK = {"cpython": 0, "pypy": 1}
+
+
+def optional(value) -> float | None:
+    """A number or None: NaN, None and non-numbers (a table's empty cells) become None."""
+    if value is None or isinstance(value, (bool, str)):
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return None if math.isnan(number) else number
 
 
 @dataclass(frozen=True)
-class CellView:
+class CellSummary:
+    """One cell: how it ended, its time (median of process means, CI), its ratios and flags; None where the
+    cell has no such number (not ok, not verified, or too few processes)."""
+
     workload: str
     variant: str
     technology: str
@@ -88,10 +103,6 @@ class CellView:
         return self.variant + (f" ({self.threads} threads)" if self.threads > 1 else "")
 
     @property
-    def row_class(self) -> str:
-        return "bad" if self.failed else ("muted" if self.status != "ok" else "")
-
-    @property
     def gil_flag(self) -> str:
         """'GIL re-enabled in k of n processes', or '' (then the cell ran free-threaded, or on a GIL
         build)."""
@@ -103,8 +114,8 @@ class CellView:
         return (self.workload, self.variant, self.interpreter, self.threads, self.size)
 
     @property
-    def design_title(self) -> str:
-        """Kalibera & Jones's components of this cell in one sentence (the calls-per-process column's
+    def design_text(self) -> str:
+        """Kalibera & Jones's components of this cell in one sentence (the report's calls-per-process
         tooltip)."""
         if self.steady_calls is None:
             return "no variance components: fewer than 2 verified processes"
@@ -118,7 +129,7 @@ class CellView:
                 f"{spread}; {self.design_note}")
 
 
-# CellView field -> summary column, for the fields that are plain numbers or text
+# CellSummary field -> summary column, for the fields that are plain numbers or text
 NUMBERS = {
     "median": "median_seconds", "ci_low": "ci_low", "ci_high": "ci_high", "speedup": "speedup",
     "speedup_low": "speedup_low", "speedup_high": "speedup_high", "ns_per_unit": "ns_per_unit",
@@ -138,20 +149,20 @@ def _text(value) -> str:
     return "" if value is None or (isinstance(value, float) and math.isnan(value)) else str(value)
 
 
-def _cell(row: dict) -> CellView:
-    return CellView(
+def _cell(row: dict) -> CellSummary:
+    named: dict[str, Any] = {name: optional(row.get(column)) for name, column in NUMBERS.items()}
+    named.update({name: _text(row.get(column)) for name, column in TEXTS.items()})
+    return CellSummary(
         workload=str(row["workload"]), variant=str(row["variant"]), technology=_text(row.get("technology")),
         interpreter=str(row["interpreter"]), implementation=_text(row.get("implementation")),
         threads=int(row["threads"]), size=str(row["size"]), status=str(row["status"]),
         verified=bool(row["verified"]), processes=int(row.get("processes") or 0),
         unstable=bool(row.get("unstable")), gil_reenabled=int(optional(row.get("gil_reenabled")) or 0),
-        counted_apart=int(optional(row.get("counted_apart")) or 0),
-        **{name: optional(row.get(column)) for name, column in NUMBERS.items()},
-        **{name: _text(row.get(column)) for name, column in TEXTS.items()},
+        counted_apart=int(optional(row.get("counted_apart")) or 0), **named,
     )
 
 
-def with_stop_reasons(cells: list[CellView], planned: list) -> list[CellView]:
+def with_stop_reasons(cells: list[CellSummary], planned: list) -> list[CellSummary]:
     """Each cell with the reason the sampler gave for its last process (older archives have none)."""
     reasons = {}
     for p in planned:
@@ -169,7 +180,14 @@ def baselines(summary: pd.DataFrame, roles: dict[str, RolesSnapshot]) -> dict[tu
     return {where: tuple(row[k] for k in summaries.CELL_KEYS) for where, row in found.items()}
 
 
-def from_summary(summary: pd.DataFrame, roles: dict[str, RolesSnapshot]) -> list[CellView]:
+def cell_summaries(summary: pd.DataFrame, roles: dict[str, RolesSnapshot],
+                   planned: list | None = None) -> list[CellSummary]:
+    """Every cell of summaries.summarise's table, typed, with why the sampler stopped (the run metadata's
+    planned cells, when it has them)."""
+    return with_stop_reasons(from_summary(summary, roles), planned or [])
+
+
+def from_summary(summary: pd.DataFrame, roles: dict[str, RolesSnapshot]) -> list[CellSummary]:
     """Every cell of the summary, with the cost from Python lists and its speedup over the baseline's."""
     if summary.empty:
         return []
@@ -186,92 +204,37 @@ def from_summary(summary: pd.DataFrame, roles: dict[str, RolesSnapshot]) -> list
     return out
 
 
-def _from_lists(cell: CellView) -> float | None:
-    if not cell.ok or cell.prepare is None or cell.output is None:
+def _from_lists(cell: CellSummary) -> float | None:
+    if not cell.ok or cell.median is None or cell.prepare is None or cell.output is None:
         return None
     return cell.prepare + cell.median + cell.output
 
 
-# ---------------------------------------------------------------- order
-
-
 @dataclass(frozen=True)
-class Order:
-    """Display order: variants as the contract lists them, CPython before PyPy, sizes by increasing work; and
-    what the report says beside a column's name (report/columns.py: "free-threaded, GIL off")."""
+class SizeFit:
+    """time = a + b · work units over the verified sizes of one (variant, interpreter, threads)."""
 
-    variants: dict  # name -> rank
-    interpreters: tuple
-    sizes: tuple
-    notes: dict = field(default_factory=dict)  # interpreter name -> note
-
-    def note(self, interpreter: str) -> str:
-        return self.notes.get(interpreter, "")
-
-    def label(self, interpreter: str) -> str:
-        """'cpython3.13t (free-threaded, GIL off)': a column's name wherever one is named."""
-        note = self.note(interpreter)
-        return f"{interpreter} ({note})" if note else interpreter
-
-    def labels(self) -> dict[str, str]:
-        return {name: self.label(name) for name in self.interpreters}
-
-    def variant(self, name: str) -> int:
-        return self.variants.get(name, len(self.variants))
-
-    def interpreter(self, name: str) -> int:
-        return self.interpreters.index(name) if name in self.interpreters else len(self.interpreters)
-
-    def size(self, label: str) -> int:
-        return self.sizes.index(label) if label in self.sizes else len(self.sizes)
-
-    def cell(self, c: CellView) -> tuple:
-        return (self.size(c.size), self.variant(c.variant), c.threads, self.interpreter(c.interpreter))
+    variant: str
+    interpreter: str
+    threads: int
+    a: float  # fixed seconds per call
+    b_ns: float  # marginal nanoseconds per work unit
+    sizes: int
 
 
-def interpreter_order(meta: dict, cells: list[CellView]) -> tuple:
-    """Interpreters that have cells: CPython ones first, then PyPy, then anything else; by name within
-    each."""
-    implementation = {c.interpreter: c.implementation for c in cells}
-    for info in meta.get("interpreters") or []:
-        if isinstance(info, dict) and info.get("name"):
-            implementation.setdefault(str(info["name"]), str(info.get("implementation") or ""))
-    present = {c.interpreter for c in cells}
-    return tuple(sorted(present, key=lambda n: (IMPLEMENTATION_RANK.get(implementation[n], 2), n)))
-
-
-def workload_order(contract: ContractSnapshot, declared, cells: list[CellView], interpreters: tuple,
-                   declared_sizes, notes: dict | None = None) -> Order:
-    """The order of one workload's cells: the contract's variants, then the run's, then any other by name."""
-    names = [v.name for v in contract.variants]
-    names += [str(v) for v in (declared if isinstance(declared, list) else []) if isinstance(v, str)]
-    names += sorted({c.variant for c in cells})
-    rank: dict[str, int] = {}
-    for name in names:
-        rank.setdefault(name, len(rank))
-    return Order(rank, interpreters, size_order(cells, declared_sizes), dict(notes or {}))
-
-
-def size_order(cells: list[CellView], declared_sizes) -> tuple:
-    """Size labels by increasing work (the verified cells' work units), then as the run declared them."""
-    declared = [str(s.get("label")) for s in (declared_sizes if isinstance(declared_sizes, list) else [])
-                if isinstance(s, dict)]
-    work: dict[str, float] = {}
+def size_fits(cells: list[CellSummary]) -> dict[tuple[str, str, int], SizeFit]:
+    """A least-squares line of the cells' medians against their work units per (variant, interpreter, threads)
+    with ≥ 2 distinct work amounts: its intercept is the fixed cost of a call."""
+    families: dict[tuple[str, str, int], list[tuple[float, float]]] = {}
     for c in cells:
-        if c.work_units is not None:
-            work[c.size] = max(work.get(c.size, 0.0), c.work_units)
-    labels = sorted({c.size for c in cells},
-                    key=lambda s: (work.get(s, math.inf),
-                                   declared.index(s) if s in declared else len(declared), s))
-    return tuple(labels)
-
-
-def implementations(cells: list[CellView]) -> dict[str, str]:
-    return {c.interpreter: c.implementation for c in cells}
-
-
-def interpreter_pairs(interpreters: tuple, implementation: dict[str, str]) -> list[tuple[str, str]]:
-    """(pypy, cpython) name pairs present in the run, in display order."""
-    cpythons = [i for i in interpreters if implementation.get(i) == "cpython"]
-    pypys = [i for i in interpreters if implementation.get(i) == "pypy"]
-    return [(p, c) for c in cpythons for p in pypys]
+        if c.ok and c.work_units and c.median is not None:
+            families.setdefault((c.variant, c.interpreter, c.threads), []).append((c.work_units, c.median))
+    fits = {}
+    for key, points in families.items():
+        distinct = len({x for x, _ in points})
+        if distinct < 2:
+            continue
+        points.sort()
+        slope, intercept = np.polyfit([p[0] for p in points], [p[1] for p in points], 1)
+        fits[key] = SizeFit(*key, float(intercept), float(slope) * 1e9, distinct)
+    return fits
