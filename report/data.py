@@ -175,7 +175,7 @@ class ReportRun:
     reference_problems: list[str]
     several: bool
     columns: dict  # interpreter name -> columns.Column
-    means: dict  # cell key -> its per-process steady means (summaries.process_means)
+    samples: dict  # cell key -> its process means and rounds (summaries.process_samples)
 
     @property
     def labels(self) -> dict[str, str]:
@@ -268,7 +268,7 @@ def _analyses(run: ReportRun, contract: ContractSnapshot, cells: list[CellSummar
         threads=analysis.thread_scaling(summary, run.data.records, cells, contract, order,
                                         f"threads-{index}"),
         size_scaling=analysis.size_scaling(cells, order, fits, contract.work_unit, f"sizes-{index}"),
-        gil=gil_mod.study(cells, run.means, run.columns, order),
+        gil=gil_mod.study(cells, run.samples, run.columns, order),
         design=analysis.design_check(cells),
     )
 
@@ -319,7 +319,7 @@ def _run(data: Archive) -> ReportRun:
                {pair: summaries.compare_interpreters(data.records, *pair) for pair in pairs},
                references, reference_problems, len(names) > 1,
                columns_mod.columns(machine.dict_of(data.metadata), data.records),
-               summaries.process_means(data.records))
+               summaries.process_samples(data.records))
 
 
 def _side_by_side(run: ReportRun, workloads: list[WorkloadReport]) -> list[sidebyside.SideBySide]:

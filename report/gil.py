@@ -2,13 +2,12 @@
 703) buys or costs it. Only ok + verified cells of technology "python" enter it.
 
 (a) Thread scaling: each pure-Python variant that ran at more than one thread, on each interpreter, time at
-    1 thread ÷ time at N threads, with the 95% CI of that ratio (shootout.results.estimates.ratio_ci:
-    percentile bootstrap of the ratio of medians resampling both cells' per-process steady means, as the
-    Thread scaling section computes it). With a GIL the threads take turns, so the ratio stays near 1×; with
-    the GIL off they can run at once.
+    1 thread ÷ time at N threads, with the 95% CI of that ratio (shootout.results.cells.cell_ratio, the rule
+    of every ratio in the report, the Thread scaling section's included). With a GIL the threads take turns,
+    so the ratio stays near 1×; with the GIL off they can run at once.
 (b) Single-thread cost: each free-threaded column against the CPython column with the GIL of the same version
     (major.minor) and the same build profile (optimized with optimized, fast with fast), per pure-Python
-    variant at 1 thread: free-threaded median ÷ GIL median, with the same bootstrap CI.
+    variant at 1 thread: free-threaded median ÷ GIL median, with its CI by the same rule.
 
 A free-threaded cell any of whose processes had the GIL back on after its run (an extension without
 free-threading support switches it on at import) did not run free-threaded: it is left out of both, and listed
@@ -19,31 +18,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
-
-from shootout.results import estimates
-from shootout.results.cells import CellSummary
+from shootout.results.cells import CellRatio, CellSummary, cell_ratio
 
 from .columns import Column
-from .formatting import optional
 from .ordering import Order
 
 PYTHON = "python"  # the technology studied: code the interpreter runs itself, under its lock if it has one
 SCALES = 1.2  # a speedup whose whole CI lies above this scales; one whose whole CI lies below it does not
-
-
-@dataclass(frozen=True)
-class ScalingRatio:
-    value: float  # median ÷ median
-    low: float | None  # its 95% CI (None: too few processes for one)
-    high: float | None
-    method: str
-
-    def verdict(self, bound: float = SCALES) -> str:
-        """'above' | 'below' | 'spans' the bound, by the CI (by the point value alone when there is no CI)."""
-        low = self.value if self.low is None else self.low
-        high = self.value if self.high is None else self.high
-        return "above" if low > bound else ("below" if high < bound else "spans")
+RATIO_METHOD = ("paired by round where both cells ran in enough of the same rounds (the median over rounds "
+                "of the per-round ratio, with that median's CI), else the percentile bootstrap of the ratio "
+                "of medians resampling both cells' per-process steady means; each ratio's own method is in "
+                "its tooltip")
 
 
 @dataclass(frozen=True)
@@ -54,14 +39,14 @@ class GilScalingRow:
     threads: int
     one: float  # median at 1 thread
     many: float  # median at `threads` threads
-    ratio: ScalingRatio  # one ÷ many
+    ratio: CellRatio  # one ÷ many
     gil: bool  # the column runs with a GIL (not a free-threaded build with it off)
 
     @property
     def reading(self) -> str:
         """'scales' | 'gil' (≈1×: the threads took turns) | 'unclear' (the CI reaches both sides of
         SCALES)."""
-        return {"above": "scales", "below": "gil", "spans": "unclear"}[self.ratio.verdict()]
+        return {"above": "scales", "below": "gil", "spans": "unclear"}[self.ratio.verdict(SCALES)]
 
     @property
     def efficiency(self) -> float:
@@ -74,7 +59,7 @@ class CostRow:
     size: str
     free: float  # median on the free-threaded column
     gil: float  # median on its twin with the GIL
-    ratio: ScalingRatio  # free ÷ gil
+    ratio: CellRatio  # free ÷ gil
 
 
 @dataclass(frozen=True)
@@ -107,27 +92,18 @@ class GilStudy:
     bound: float = SCALES
 
 
-def _ratio(means: dict, top: CellSummary, bottom: CellSummary) -> ScalingRatio:
-    """median(top) ÷ median(bottom) over the cells' per-process means, with the bootstrap CI of that ratio."""
-    a, b = means.get(top.key), means.get(bottom.key)
-    if a is None or b is None or not len(a) or not len(b):
-        return ScalingRatio(top.median / bottom.median, None, None,
-                            "ratio of the cells' medians (no process means)")
-    ci = estimates.ratio_ci(a, b)
-    return ScalingRatio(float(np.median(a) / np.median(b)), optional(ci.low), optional(ci.high), ci.method)
-
-
 def _has_gil(column: Column | None) -> bool:
     return column is None or not column.free_threaded or column.gil != "off"
 
 
-def _scaling(usable: dict, means: dict, columns: dict[str, Column], order: Order) -> list[GilScalingRow]:
+def _scaling(usable: dict, samples: dict, columns: dict[str, Column], order: Order) -> list[GilScalingRow]:
     rows = []
     for c in usable.values():
         base = usable.get((c.workload, c.variant, c.interpreter, 1, c.size))
         if c.threads > 1 and base is not None:
+            ratio = cell_ratio(samples, base, c, ("1 thread", f"{c.threads} threads"))
             rows.append(GilScalingRow(c.variant, c.interpreter, c.size, c.threads, base.median, c.median,
-                                   _ratio(means, base, c), _has_gil(columns.get(c.interpreter))))
+                                      ratio, _has_gil(columns.get(c.interpreter))))
     rows.sort(key=lambda r: (-order.size(r.size), order.variant(r.variant), order.interpreter(r.interpreter),
                              r.threads))
     return rows
@@ -142,17 +118,18 @@ def twin(free: Column, columns: dict[str, Column], present) -> Column | None:
                  and columns[n].optimized == free.optimized), None)
 
 
-def _cost_table(free: Column, gil: Column, usable: dict, means: dict, order: Order) -> CostTable:
+def _cost_table(free: Column, gil: Column, usable: dict, samples: dict, order: Order) -> CostTable:
     rows = []
     for c in usable.values():
         other = usable.get((c.workload, c.variant, gil.name, 1, c.size))
         if c.interpreter == free.name and c.threads == 1 and other is not None:
-            rows.append(CostRow(c.variant, c.size, c.median, other.median, _ratio(means, c, other)))
+            ratio = cell_ratio(samples, c, other, ("free-threaded", "with the GIL"))
+            rows.append(CostRow(c.variant, c.size, c.median, other.median, ratio))
     rows.sort(key=lambda r: (-order.size(r.size), order.variant(r.variant)))
     return CostTable(order.label(free.name), order.label(gil.name), free.profile, free.minor, rows)
 
 
-def _costs(free: list[Column], columns: dict[str, Column], usable: dict, means: dict,
+def _costs(free: list[Column], columns: dict[str, Column], usable: dict, samples: dict,
            order: Order) -> tuple[list[CostTable], list[str]]:
     tables, unmatched = [], []
     for column in free:
@@ -161,11 +138,12 @@ def _costs(free: list[Column], columns: dict[str, Column], usable: dict, means: 
             unmatched.append(f"{order.label(column.name)}: no CPython {column.minor or '?'} column with the "
                              f"GIL and the same build profile ({column.profile}) ran in this run")
         else:
-            tables.append(_cost_table(column, found, usable, means, order))
+            tables.append(_cost_table(column, found, usable, samples, order))
     return tables, unmatched
 
 
-def study(cells: list[CellSummary], means: dict, columns: dict[str, Column], order: Order) -> GilStudy | None:
+def study(cells: list[CellSummary], samples: dict, columns: dict[str, Column],
+          order: Order) -> GilStudy | None:
     """None unless this workload ran on a free-threaded column or has a pure-Python variant at > 1 thread."""
     python = [c for c in cells if c.technology == PYTHON and c.ok]
     free = [columns[n] for n in order.interpreters if n in columns and columns[n].free_threaded
@@ -174,12 +152,10 @@ def study(cells: list[CellSummary], means: dict, columns: dict[str, Column], ord
     if not free and not threaded:
         return None
     usable = {c.key: c for c in python if not c.gil_reenabled}
-    tables, unmatched = _costs(free, columns, usable, means, order)
+    tables, unmatched = _costs(free, columns, usable, samples, order)
     return GilStudy(
-        free_columns=[order.label(c.name) for c in free], scaling=_scaling(usable, means, columns, order),
+        free_columns=[order.label(c.name) for c in free], scaling=_scaling(usable, samples, columns, order),
         threaded_variants=threaded, costs=tables, unmatched=unmatched,
         excluded=[Excluded(c) for c in sorted(python, key=order.cell) if c.gil_reenabled],
-        method=(f"percentile bootstrap of the ratio of medians of per-process steady means, both cells "
-                f"resampled ({estimates.RESAMPLES}×, fixed seed); none below {estimates.MIN_BOOTSTRAP} "
-                f"processes a side"),
+        method=RATIO_METHOD,
     )

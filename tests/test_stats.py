@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from factories import JULIA_ROLES, make_record
 
-from shootout.results import estimates, summaries
+from shootout.results import cells, estimates, summaries
 
 # ------------------------------------------------------------------ intervals
 
@@ -262,3 +262,27 @@ def test_the_design_check_names_cells_whose_recommended_calls_are_far_from_those
     assert ([c.variant for c in found.more_calls] == ["few"]
             and [c.variant for c in found.fewer_calls] == ["many"])
     assert "within-process 1.00%" in cells[0].design_text
+
+
+def test_the_gil_study_and_the_thread_scaling_section_state_one_ratio_for_one_pair_of_cells():
+    """Both divide the 1-thread cell by the 2-thread cell of the same variant: one rule (cells.cell_ratio and
+    summaries.thread_scaling both call summaries.ratio), so a round-paired estimate is the same number in
+    both places, not a paired one in one section and a bootstrap of medians in the other."""
+    rng = np.random.default_rng(7)
+    records = []
+    for index in range(8):
+        drift = 1 + 0.2 * index  # the machine slows down run after run: pairing by round cancels it
+        for threads, seconds in ((1, 1.0), (2, 0.55)):
+            times = list(seconds * drift * (1 + 0.01 * rng.standard_normal(4)))
+            records.append(make_record("threads", "cpython3.13t", "cpython", times, threads=threads,
+                                       process_index=index, round=index))
+    summary = summaries.summarise(records, JULIA_ROLES)
+    typed = {c.key: c for c in cells.from_summary(summary, JULIA_ROLES)}
+    one, two = (typed[("julia", "threads", "cpython3.13t", t, "10x5")] for t in (1, 2))
+    found = cells.cell_ratio(summaries.process_samples(records), one, two, ("1 thread", "2 threads"))
+    scaling = summaries.thread_scaling(summary, records)
+    row = scaling[scaling["threads"] == 2].iloc[0]
+    assert found.method.startswith("paired by round")
+    assert (found.value, found.low, found.high) == pytest.approx(
+        (row["speedup"], row["speedup_low"], row["speedup_high"]))
+    assert found.value == pytest.approx(1 / 0.55, rel=0.02)

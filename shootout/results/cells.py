@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from . import records, summaries
+from . import estimates, records, summaries
 from .snapshot import RolesSnapshot
 
 FAILED = tuple(sorted(str(s) for s in records.FAILED))
@@ -238,3 +238,38 @@ def size_fits(cells: list[CellSummary]) -> dict[tuple[str, str, int], SizeFit]:
         slope, intercept = np.polyfit([p[0] for p in points], [p[1] for p in points], 1)
         fits[key] = SizeFit(*key, float(intercept), float(slope) * 1e9, distinct)
     return fits
+
+
+@dataclass(frozen=True)
+class CellRatio:
+    """One cell's time ÷ another's (summaries.ratio: paired by round where both cells' processes say which
+    round they ran in, else the bootstrap of the ratio of medians), the rule of every ratio the report
+    states."""
+
+    value: float
+    low: float | None  # its 95% CI (None: too few processes for one; `method` says why)
+    high: float | None
+    method: str
+
+    def verdict(self, bound: float) -> str:
+        """'above' | 'below' | 'spans' the bound, by the CI (by the point value alone when there is no CI)."""
+        low = self.value if self.low is None else self.low
+        high = self.value if self.high is None else self.high
+        return "above" if low > bound else ("below" if high < bound else "spans")
+
+
+def cell_ratio(samples: dict[tuple, summaries.ProcessSample], top: CellSummary, bottom: CellSummary,
+               labels: tuple[str, str]) -> CellRatio:
+    """median(top) ÷ median(bottom) with its CI (summaries.ratio) from the cells' process samples; the ratio
+    of the two medians alone, saying so, when a cell has no process means (cells of older records)."""
+    if top.median is None or bottom.median is None:
+        raise ValueError(f"no time to divide: {top.key} or {bottom.key} is not ok")
+    a, b = samples.get(top.key), samples.get(bottom.key)
+    if a is None or b is None or not len(a.means) or not len(b.means):
+        return CellRatio(top.median / bottom.median, None, None,
+                         "ratio of the cells' medians (no process means)")
+    point, ci = summaries.ratio(a, b, labels)
+    if math.isnan(ci.low):
+        return CellRatio(point, None, None, f"no CI: {ci.method} (fewer than {estimates.MIN_BOOTSTRAP} "
+                                            "processes a side)")
+    return CellRatio(point, ci.low, ci.high, ci.method)
