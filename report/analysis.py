@@ -186,8 +186,8 @@ class ScheduleGroup:
 
 @dataclass(frozen=True)
 class ThreadScaling:
-    speedup_figure: figures.Figure
-    efficiency_figure: figures.Figure
+    speedup_figure: figures.Chart
+    efficiency_figure: figures.Chart
     chart_size: str
     multi_size: bool
     table: list[ScalingRow]
@@ -272,7 +272,7 @@ def schedule_groups(cells: list[CellSummary], contract: ContractSnapshot,
 @dataclass(frozen=True)
 class SizeChart:
     interpreter: str
-    figure: figures.Figure
+    figure: figures.Chart
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,7 @@ def _number(value) -> float | None:
 
 
 @dataclass(frozen=True)
-class Build:
+class Provisioning:
     """How a provisioned CPython was built, as its provision.json records it."""
 
     optimized: bool | None
@@ -66,7 +66,7 @@ class Column:
     version: str
     free_threaded: bool
     gil: str  # free-threaded builds: "off", "on", "on at start in k of n processes", "state not recorded"
-    build: Build | None
+    build: Provisioning | None
     toolchain: str = ""  # "gcc 16.2.0, glibc 2.43": what its extensions were built with and run against
     show_toolchain: bool = False  # the run's columns differ in toolchain: every label says which is whose
 
@@ -122,9 +122,9 @@ def _source(p: dict) -> tuple[str, str]:
     return " ".join(what.split()), str(src.get("sha256") or "")
 
 
-def build_of(provision) -> Build | None:
-    """A Build from info.provision; None when the interpreter was not provisioned (or the entry is not an
-    object)."""
+def build_of(provision) -> Provisioning | None:
+    """How the interpreter was provisioned, from info.provision; None when it was not (or the entry is not
+    an object)."""
     p = _dict(provision)
     if not p:
         return None
@@ -134,8 +134,9 @@ def build_of(provision) -> Build | None:
     phases = " · ".join(f"{k} {seconds(v)}"
                         for k, v in times.items() if k != "total" and _number(v) is not None)
     what, sha256 = _source(p)
-    return Build(p["optimized"] if isinstance(p.get("optimized"), bool) else None, str(p.get("method") or ""),
-                 " ".join(flags), what or DASH, sha256, _number(times.get("total")), phases)
+    optimized = p["optimized"] if isinstance(p.get("optimized"), bool) else None
+    return Provisioning(optimized, str(p.get("method") or ""), " ".join(flags), what or DASH, sha256,
+                        _number(times.get("total")), phases)
 
 
 def _gil(seen: list[Interpreter], info: dict) -> str:

@@ -54,7 +54,7 @@ class Pair:
     views: list[ViewSummary]
     rows: list[ChangeRow]
     differences: list[tuple[str, str, str]]
-    figure: figures.Figure | None
+    figure: figures.Chart | None
     section_id: str
 
 
@@ -96,7 +96,7 @@ def _error_bars(ratios: list[Ratio]) -> tuple[list[float], list[float]]:
     return low, high
 
 
-def forest(div_id: str, cells: list[CellChange]) -> figures.Figure | None:
+def forest(div_id: str, cells: list[CellChange]) -> figures.Chart | None:
     """Every view's ratios with their 95% CIs, one row per matched cell, log axis centred on 1."""
     matched = [c for c in cells if not formatting.missing(c.absolute.value)]
     if not matched:

@@ -75,7 +75,7 @@ class SizeSection:
     params: str  # the parameter set, as text
     baseline: str  # "<baseline variant> on <CPython column>"
     headline: Headline
-    chart: figures.Figure | None
+    chart: figures.Chart | None
     chart_kind: str  # speedup | time
     not_charted: int
     warmup: list[warmup_panels.WarmupPanel]
@@ -171,7 +171,7 @@ class ReportRun:
     interpreters: tuple
     pairs: list[tuple[str, str]]
     tests: dict  # (pypy, cpython) -> summaries.compare_interpreters frame
-    references: list[output_image.Reference]
+    references: list[output_image.ArchivedReference]
     reference_problems: list[str]
     several: bool
     columns: dict  # interpreter name -> columns.Column

@@ -37,7 +37,7 @@ class BaselineDrift:
 
 @dataclass(frozen=True)
 class DriftView:
-    figure: figures.Figure
+    figure: figures.Chart
     processes: int
     baselines: list[BaselineDrift]
     min_serial: int = drift.MIN_SERIAL
@@ -52,7 +52,7 @@ def _trace(points: list[drift.ProcessPoint], name: str, colour: str, symbol: str
         hovertemplate="%{text}<br>%{x:.1f} min: %{y:.3f}× its median<extra></extra>")
 
 
-def _figure(points: list[drift.ProcessPoint]) -> figures.Figure:
+def _figure(points: list[drift.ProcessPoint]) -> figures.Chart:
     fig = go.Figure()
     fig.add_trace(_trace([p for p in points if not p.interpreted], "compiled code and numpy",
                          figures.PALETTE[0],

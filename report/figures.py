@@ -37,7 +37,9 @@ CONFIG = {
 
 
 @dataclass(frozen=True)
-class Figure:
+class Chart:
+    """A Plotly figure placed in the page: the div it is drawn into, its JSON spec, its height."""
+
     div_id: str
     spec: str  # JSON text, safe inside <script type="application/json">
     height: int
@@ -98,11 +100,11 @@ def to_spec(fig: go.Figure) -> str:
     return raw.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e")
 
 
-def finish(div_id: str, fig: go.Figure, height: int, **layout) -> Figure:
+def finish(div_id: str, fig: go.Figure, height: int, **layout) -> Chart:
     """Apply the house layout (fonts, white background, no template) and serialise."""
     fig.update_layout(template="none", font=FONT, paper_bgcolor="white", plot_bgcolor="white",
                       hoverlabel={"font": {"family": FONT["family"], "size": 12}}, height=height, **layout)
-    return Figure(div_id, to_spec(fig), height)
+    return Chart(div_id, to_spec(fig), height)
 
 
 def vline(x, colour: str, size: float, dash: str) -> go.layout.Shape:
@@ -160,7 +162,7 @@ def _ci_text(cell: CellSummary) -> str:
 
 
 def speedup_figure(div_id: str, cells: list[CellSummary], interpreters, baseline: str, work_unit: str,
-                   labels: dict | None = None) -> Figure | None:
+                   labels: dict | None = None) -> Chart | None:
     """Horizontal grouped bars, log x: speedup of every ok cell over the baseline, with the ratio's CI; the
     legend names each interpreter by its label (labels: name -> label, report/columns.py)."""
     good = [c for c in cells if c.ok and c.speedup is not None]
@@ -189,7 +191,7 @@ def speedup_figure(div_id: str, cells: list[CellSummary], interpreters, baseline
 
 
 def time_figure(div_id: str, cells: list[CellSummary], interpreters,
-                labels: dict | None = None) -> Figure | None:
+                labels: dict | None = None) -> Chart | None:
     """Fallback when there is no verified baseline: steady median seconds, log x."""
     good = [c for c in cells if c.ok]
     if not good:
@@ -220,7 +222,7 @@ def time_figure(div_id: str, cells: list[CellSummary], interpreters,
 
 
 def thread_figures(speed_id: str, eff_id: str, lines: list[Series], interpreters,
-                   labels: dict | None = None) -> tuple[Figure, Figure]:
+                   labels: dict | None = None) -> tuple[Chart, Chart]:
     """Speedup and parallel efficiency against thread count: one line per parallel variant × interpreter
     (colour per variant, dash per interpreter), with the ideal line. Points: (threads, speedup, efficiency,
     median seconds)."""
@@ -283,7 +285,7 @@ def time_ticks(values: list[float]) -> dict:
 
 
 def size_figure(div_id: str, interpreter: str, series: list[Series], styles: dict[str, int],
-                work_unit: str) -> Figure | None:
+                work_unit: str) -> Chart | None:
     """Log-log median time against work (work units per call), one line per single-thread variant: a straight
     line of slope 1 is pure per-unit cost, a flattening at the small end is a fixed cost per call. Points:
     (work units, median seconds, ns per unit, size label)."""
@@ -322,7 +324,7 @@ def size_figure(div_id: str, interpreter: str, series: list[Series], styles: dic
     )
 
 
-def memory_figure(div_id: str, runs: list[dict], interpreters: list[str]) -> Figure | None:
+def memory_figure(div_id: str, runs: list[dict], interpreters: list[str]) -> Chart | None:
     """RSS (MB) over time of a profiled driver, one line per profiled interpreter, with dashed markers at the
     phases the driver reported."""
     if not runs:

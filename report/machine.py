@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from shootout.results.archive import Archive
 
-from .columns import Build, Column
+from .columns import Column, Provisioning
 from .formatting import DASH, flatten
 
 
@@ -23,7 +23,7 @@ class InterpreterInfo:
     reason: str
     details: list[tuple[str, str]]
     label: str = ""  # 'cpython3.13t (free-threaded, GIL off)' (report/columns.py); the name when plain
-    build: Build | None = None  # how a provisioned CPython was built; None when the run found it installed
+    build: Provisioning | None = None  # how a provisioned interpreter was made; None when the run found it
 
 
 @dataclass(frozen=True)

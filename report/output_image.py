@@ -36,7 +36,7 @@ READ_ERRORS = (OSError, ValueError, KeyError, TypeError, EOFError, zlib.error, g
 
 
 @dataclass(frozen=True)
-class Reference:
+class ArchivedReference:
     """One verified reference output, as references/*.json describes it."""
 
     rel: str  # archive-relative json path
@@ -125,7 +125,7 @@ def _size_of(ref: dict, declared: list) -> tuple[str, dict]:
     raise ValueError("names no parameter set of this run")
 
 
-def read_references(archive, workloads: list[str]) -> tuple[list[Reference], list[str]]:
+def read_references(archive, workloads: list[str]) -> tuple[list[ArchivedReference], list[str]]:
     """Every references/*.json the manifest lists, parsed; one problem line per one that cannot be used."""
     files = archive.manifest.get("files", {})
     declared = archive.metadata.get("sizes") if isinstance(archive.metadata.get("sizes"), dict) else {}
@@ -140,7 +140,7 @@ def read_references(archive, workloads: list[str]) -> tuple[list[Reference], lis
                 raise ValueError(f"is for workload {str(workload)[:40]!r}, not one of this archive's")
             label, params = _size_of(ref, declared.get(workload) or [])
             output_type = ref.get("output_type")
-            found.append(Reference(rel, workload, label, params, str(ref["output_file"]),
+            found.append(ArchivedReference(rel, workload, label, params, str(ref["output_file"]),
                                    str(ref["output_sha256"]),
                                    output_type if isinstance(output_type, str) else None))
         except (*READ_ERRORS, AttributeError) as exc:
@@ -148,7 +148,7 @@ def read_references(archive, workloads: list[str]) -> tuple[list[Reference], lis
     return found, problems
 
 
-def _values(archive, ref: Reference, output_type: str) -> np.ndarray:
+def _values(archive, ref: ArchivedReference, output_type: str) -> np.ndarray:
     files = archive.manifest.get("files", {})
     output_rel = f"references/{ref.output_file}"
     if output_rel not in files or "/" in ref.output_file or "\\" in ref.output_file:
@@ -177,12 +177,12 @@ def _shape(figure: FigureSnapshot, params: dict, count: int) -> tuple[int, int]:
     return rows, count // rows
 
 
-def _matched(records: list[Record], ref: Reference) -> int:
+def _matched(records: list[Record], ref: ArchivedReference) -> int:
     return sum(1 for r in records if r.verified and r.workload == ref.workload
                and r.size == ref.size and r.output_sha256 == ref.sha256)
 
 
-def _draw(figure: FigureSnapshot, ref: Reference, values: np.ndarray, matched: int) -> OutputImage:
+def _draw(figure: FigureSnapshot, ref: ArchivedReference, values: np.ndarray, matched: int) -> OutputImage:
     rows, columns = _shape(figure, ref.params, len(values))
     small = downsample(values.reshape(rows, columns))
     png = png_gray(np.ascontiguousarray(shade(small, figure.scale, figure.invert)))
@@ -203,7 +203,7 @@ class FigureImages:
     images: list[OutputImage]
 
 
-def images(archive, contract: ContractSnapshot, references: list[Reference],
+def images(archive, contract: ContractSnapshot, references: list[ArchivedReference],
            size_rank) -> tuple[list[FigureImages], list[str]]:
     """Every figure of the contract for every reference output of its workload, in size order; plus one line
     per output that could not be drawn."""

@@ -16,7 +16,7 @@ import plotly.graph_objects as go
 from shootout.results import archive as archive_mod
 from shootout.results import summaries, versions
 
-from .figures import GRID, PALETTE, Figure, finish, text
+from .figures import GRID, PALETTE, Chart, finish, text
 
 IMPLEMENTATION_NAMES = {"cpython": "CPython", "pypy": "PyPy"}
 
@@ -38,7 +38,7 @@ class RatioRow:
 @dataclass(frozen=True)
 class VersionsView:
     columns: list[str]  # the study's order, labelled
-    figures: list[Figure]
+    figures: list[Chart]
     steps: list[RatioRow]
     gains: list[RatioRow]
 
@@ -60,7 +60,7 @@ def _rows(frame: pd.DataFrame) -> list[RatioRow]:
 
 
 def _figure(index: int, variant: str, cells: pd.DataFrame,
-            found: list[versions.VersionColumn]) -> Figure | None:
+            found: list[versions.VersionColumn]) -> Chart | None:
     mine = cells[(cells["variant"] == variant) & (cells["status"] == "ok") & (cells["threads"] == 1)]
     if mine.empty:
         return None

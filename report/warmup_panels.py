@@ -14,7 +14,7 @@ from shootout.results import summaries, warmup
 from shootout.results.cells import CellSummary
 from shootout.results.records import Record
 
-from .figures import PALETTE, Figure, finish, interpreter_colours, vline
+from .figures import PALETTE, Chart, finish, interpreter_colours, vline
 
 HEIGHT = 220
 STEADY = "#b00020"
@@ -22,7 +22,7 @@ STEADY = "#b00020"
 
 @dataclass(frozen=True)
 class WarmupPanel:
-    figure: Figure
+    figure: Chart
     cell: CellSummary
     steady_call: int | None  # 1-based call number where the steady state starts (median over processes)
     processes: int
@@ -45,7 +45,7 @@ def _first_over_steady(series: list[tuple[int, list[float], int]]) -> float | No
 
 
 def _figure(div_id: str, series: list[tuple[int, list[float], int]],
-            colour: str) -> tuple[Figure, int | None]:
+            colour: str) -> tuple[Chart, int | None]:
     calls = max(len(times) for _, times, _ in series)
     fig = go.Figure()
     for process, times, _ in series:

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from shootout.run import interpreters, provision
-from shootout.run.provision import AptConfig, BuildError, Spec, UsageError, parse_spec
+from shootout.run.provision import AptConfig, ProvisionError, Spec, UsageError, parse_spec
 
 HERE = f"{sys.version_info[0]}.{sys.version_info[1]}"  # the fake builds are this interpreter in disguise
 HERE_FULL = ".".join(map(str, sys.version_info[:3]))
@@ -43,7 +43,7 @@ def fake_step(calls: list, fail: bool = False):
             prefix = fake_prefix(stage / "root" / "prefix")
             (prefix / "lib").mkdir()
             if fail:
-                raise BuildError("make failed (exit 2)", log)
+                raise ProvisionError("make failed (exit 2)", log)
             return prefix, {"method": "source", "executable": f"bin/python{spec.minor}",
                             "configure_flags": ["--prefix=x"], "seconds": {"make": 0.1}}
 
@@ -162,7 +162,7 @@ def test_dsc_checksums_and_tamper(tmp_path):
     assert (record["tarball"] == orig.name and record["sha256"] == sums[orig.name]
             and record["sha256_matches_dsc"])
     orig.write_bytes(b"tampered")
-    with pytest.raises(BuildError, match="does not match"):
+    with pytest.raises(ProvisionError, match="does not match"):
         provision.verify_checksums(files)
 
 
@@ -260,7 +260,7 @@ def test_failed_build_leaves_nothing_and_keeps_the_old_one(monkeypatch, pythons,
     monkeypatch.setattr(provision, "source_step", fake_step(calls))
     old = provision.provision(HERE, pythons, optimized=True, method="source", say=lambda m: None)
     monkeypatch.setattr(provision, "uv_step", fake_step(calls, fail=True))
-    with pytest.raises(BuildError):
+    with pytest.raises(ProvisionError):
         provision.provision(HERE, pythons, optimized=True, method="uv", say=lambda m: None)
     assert provision.find(HERE, pythons).record == old.record
 

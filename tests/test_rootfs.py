@@ -16,7 +16,7 @@ from report.columns import columns
 from shootout.results.versions import toolchain_of
 from shootout.run import provision, rootfs
 from shootout.run.environments import requirements_for
-from shootout.run.interpreters import Interpreter
+from shootout.run.interpreters import TargetInterpreter
 
 
 def test_every_pypy_comes_from_a_suite_and_cpython_only_when_asked():
@@ -70,7 +70,7 @@ def test_tools_missing_is_one_line_with_the_install_command(monkeypatch):
 
 def test_a_language_level_has_its_own_pins_where_its_wheels_differ():
     def pins(implementation, version, free=False):
-        interp = Interpreter("x", "x", implementation=implementation, version=version,
+        interp = TargetInterpreter("x", "x", implementation=implementation, version=version,
                              info={"free_threaded": free})
         return requirements_for(interp).name
     assert pins("pypy", "3.9.16") == "pypy.txt" and pins("pypy", "3.10.16") == "pypy3.10.txt"
@@ -162,7 +162,7 @@ def test_reproduce_names_each_debian_package_that_moved_on():
     assert (rootfs.suite_of_column("pypy3.11-sid") == "sid"
             and rootfs.suite_of_column("cpython3.13t-fast") is None)
     archived = {"info": {"provision": {"packages": {"pypy3": "8.0.1+dfsg-1", "gcc": "4:16.1.0-3"}}}}
-    found = Interpreter("pypy3.11-sid", "pypy3.11-sid", info={"provision": {"packages": {
+    found = TargetInterpreter("pypy3.11-sid", "pypy3.11-sid", info={"provision": {"packages": {
         "pypy3": "8.0.2-1", "gcc": "4:16.1.0-3"}}})
     assert reproduce.package_changes(archived, found) == ["pypy3 8.0.1+dfsg-1 then, 8.0.2-1 now"]
 
@@ -185,7 +185,7 @@ def test_an_env_made_at_another_path_is_made_again(tmp_path):
     pythran or cython would not start."""
     from shootout.run import environments
 
-    interp = Interpreter("cpython3.11", "current", executable=sys.executable, implementation="cpython",
+    interp = TargetInterpreter("cpython3.11", "current", executable=sys.executable, implementation="cpython",
                          version="3.11.7")
     requirements = environments.requirements_for(interp)
     here = environments._fingerprint(interp, requirements, tmp_path / "envs" / "cpython3.11")

@@ -189,15 +189,16 @@ def test_the_baseline_weight_goes_to_the_cell_the_speedups_divide_by(tmp_path):
     by name, a free-threaded build only when there is no other CPython; its weight is the number of other
     cells at that workload and size."""
     from shootout.run import compare
-    from shootout.run.interpreters import Interpreter
+    from shootout.run.interpreters import TargetInterpreter
     from shootout.run.matrix import METHODS, plan
     from workloads._runtime import load_workload
 
     julia = load_workload("julia")
     size = ParamSet.of(julia, {"width": 40, "max_iterations": 30})
-    columns = [Interpreter(name, name, "/x", impl, "3", available=True, info=info) for name, impl, info in (
-        ("cpython3.13t", "cpython", {"free_threaded": True}), ("pypy3.9", "pypy", {}),
-        ("cpython3.13", "cpython", {}), ("cpython3.11", "cpython", {}))]
+    columns = [TargetInterpreter(name, name, "/x", impl, "3", available=True, info=info)
+               for name, impl, info in (("cpython3.13t", "cpython", {"free_threaded": True}),
+                                        ("pypy3.9", "pypy", {}), ("cpython3.13", "cpython", {}),
+                                        ("cpython3.11", "cpython", {}))]
     variants = ["pure_python", "cffi_c", "cython_openmp"]
     options = compare.CompareOptions(
         selections=[compare.WorkloadSelection(julia, variants, [size])], interpreters=columns, threads=[1, 2],

@@ -36,7 +36,7 @@ class WorkloadSpec:
 @dataclass(frozen=True)
 class InterpreterSpec:
     """A column of the run: what was asked for and what it resolved to (written from
-    shootout.run.interpreters.Interpreter)."""
+    shootout.run.interpreters.TargetInterpreter)."""
 
     name: str
     requested: str

@@ -28,7 +28,7 @@ from . import catalog, environments, metadata
 from .builds import BuildRequest, BuildResult, build_variant
 from .catalog import HARNESS, ROOT
 from .console import say
-from .interpreters import Interpreter
+from .interpreters import TargetInterpreter
 from .interrupts import StopRequest
 from .locking import exclusive
 from .logged import run_logged
@@ -51,7 +51,7 @@ class WorkloadSelection:
 @dataclass
 class CompareOptions:
     selections: list[WorkloadSelection]
-    interpreters: list[Interpreter]
+    interpreters: list[TargetInterpreter]
     threads: list[int]
     method: Method
     results_dir: Path

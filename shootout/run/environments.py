@@ -21,7 +21,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from . import rootfs
-from .interpreters import Interpreter
+from .interpreters import TargetInterpreter
 from .interrupts import NO_STOP, StopRequest
 from .locking import Lock
 from .logged import run_logged
@@ -38,7 +38,7 @@ class EnvironmentError_(RuntimeError):
 @dataclass
 class TargetEnv:
     name: str
-    interpreter: Interpreter
+    interpreter: TargetInterpreter
     path: Path
     python: Path
     requirements_file: Path
@@ -62,7 +62,7 @@ class TargetEnv:
         return data
 
 
-def requirements_for(interp: Interpreter, purpose: str = "") -> Path:
+def requirements_for(interp: TargetInterpreter, purpose: str = "") -> Path:
     """purpose "" for timing envs, "profile-" for profiling envs (never mixed: profilers perturb timings).
     Free-threaded CPython has its own pins: no numba or cffi build exists for it. A file for the language
     level (pypy3.10.txt, cpython3.14.txt) wins over the implementation's: wheels differ between them."""
@@ -97,7 +97,7 @@ def _run(cmd: list[str], log: Path, stop: StopRequest) -> None:
         raise EnvironmentError_(f"{' '.join(cmd[:3])} ... failed with exit {returncode}; see {log}")
 
 
-def _fingerprint(interp: Interpreter, requirements: Path, path: Path) -> dict:
+def _fingerprint(interp: TargetInterpreter, requirements: Path, path: Path) -> dict:
     """What an env was made from, and where: a venv's scripts name its interpreter by the absolute path the
     env was made at, so an env reached by another path (a moved checkout, a symlinked work dir) is made
     again."""
@@ -117,7 +117,7 @@ def _fingerprint(interp: Interpreter, requirements: Path, path: Path) -> dict:
 
 
 def ensure(
-    interp: Interpreter, envs_dir: Path, log: Path, recreate: bool = False, purpose: str = "",
+    interp: TargetInterpreter, envs_dir: Path, log: Path, recreate: bool = False, purpose: str = "",
     stop: StopRequest = NO_STOP, requirements: Path | None = None,
 ) -> TargetEnv:
     """Create (or reuse) the env for one interpreter and hold it (shared) until `release()`.
@@ -137,7 +137,7 @@ def ensure(
 
 
 def _ensure_locked(
-    interp: Interpreter, path: Path, log: Path, recreate: bool, requirements: Path, stop: StopRequest
+    interp: TargetInterpreter, path: Path, log: Path, recreate: bool, requirements: Path, stop: StopRequest
 ) -> TargetEnv:
     python = path / "bin" / "python"
     fingerprint = _fingerprint(interp, requirements, path)
@@ -170,7 +170,7 @@ def _ensure_locked(
 
 
 def _create(
-    interp: Interpreter, path: Path, python: Path, requirements: Path, uv: str | None, log: Path,
+    interp: TargetInterpreter, path: Path, python: Path, requirements: Path, uv: str | None, log: Path,
     stop: StopRequest, in_rootfs: bool,
 ) -> None:
     if path.exists():

@@ -57,7 +57,7 @@ class InterpreterError(ValueError):
 
 
 @dataclass
-class Interpreter:
+class TargetInterpreter:
     """One target interpreter column of the comparison."""
 
     name: str  # "cpython3.11", "pypy3.9", "cpython3.13t" (free-threaded): the column label and the env name
@@ -115,9 +115,9 @@ def _probe_or_error(executable: str) -> tuple[dict | None, str | None]:
         return None, str(exc)
 
 
-def resolve(requested: str, pythons_dir: Path | None = None) -> Interpreter:
-    """Turn a name ("pypy3", "python3.12", "3.13t") or a path into a probed Interpreter, or an unavailable
-    one.
+def resolve(requested: str, pythons_dir: Path | None = None) -> TargetInterpreter:
+    """Turn a name ("pypy3", "python3.12", "3.13t") or a path into a probed TargetInterpreter, or an
+    unavailable one.
 
     A name that PATH lacks (or whose PATH entry does not run, e.g. a pyenv shim) is looked up among the
     provisioned interpreters (`nox -s interpreters -- 3.13t`): "3.13t", "cpython3.13t", "python3.13t".
@@ -135,7 +135,7 @@ def resolve(requested: str, pythons_dir: Path | None = None) -> Interpreter:
         built = provision.owning(executable)
     if info is None:
         reason = f"does not run: {error}" if executable else "not found on PATH nor provisioned"
-        return Interpreter(
+        return TargetInterpreter(
             name=_fallback_name(requested),
             requested=requested,
             executable=executable,
@@ -149,13 +149,13 @@ def resolve(requested: str, pythons_dir: Path | None = None) -> Interpreter:
 
 def _interpreter(
     requested: str, executable: str, info: dict, built: provision.Provisioned | None
-) -> Interpreter:
+) -> TargetInterpreter:
     impl = info["implementation"]
     major, minor = info["version_info"][:2]
     threaded = "t" if info.get("free_threaded") else ""
     fast = "-fast" if built is not None and not built.optimized else ""  # never mistaken for a timing build
     suite = f"-{built.record.get('suite')}" if built is not None and built.method == rootfs.METHOD else ""
-    interp = Interpreter(
+    interp = TargetInterpreter(
         name=f"{impl}{major}.{minor}{threaded}{fast}{suite}",
         requested=requested,
         executable=executable,
@@ -177,13 +177,13 @@ def _fallback_name(requested: str) -> str:
     return Path(requested).name.lower()
 
 
-def discover(requested: list[str] | None) -> list[Interpreter]:
+def discover(requested: list[str] | None) -> list[TargetInterpreter]:
     """Default: the CPython running the orchestrator plus `pypy3` from PATH (skipped column if absent).
 
     An interpreter the user named explicitly must exist: otherwise it is a usage error.
     """
     names = requested or ["current", "pypy3"]
-    found: list[Interpreter] = []
+    found: list[TargetInterpreter] = []
     seen: set[str] = set()
     for name in names:
         interp = resolve(name)

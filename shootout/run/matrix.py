@@ -8,7 +8,7 @@ from dataclasses import asdict, dataclass
 
 from ..results.records import Record
 from ..results.warmup import JIT_RULES
-from .interpreters import Interpreter
+from .interpreters import TargetInterpreter
 
 
 @dataclass(frozen=True)
@@ -178,7 +178,7 @@ def parameter_sets(workload, explicit: list[dict], swept: dict[str, list], quick
 def plan(
     workload,
     variant_names: list[str],
-    interpreters: list[Interpreter],
+    interpreters: list[TargetInterpreter],
     threads: list[int],
     sizes: list[ParamSet],
 ) -> list[PlannedCell]:

@@ -24,7 +24,7 @@ from ..results.runspec import Manifest
 from . import catalog, environments, metadata
 from .catalog import ROOT
 from .console import say
-from .interpreters import Interpreter
+from .interpreters import TargetInterpreter
 from .logged import run_logged
 from .matrix import ParamSet
 
@@ -72,7 +72,7 @@ def profiled_variants(workload) -> list[str]:
 class ProfileOptions:
     workload: object  # the workloads.contract.Workload
     size: ParamSet
-    interpreters: list[Interpreter]
+    interpreters: list[TargetInterpreter]
     results_dir: Path
     work_dir: Path
     into: Path | None

@@ -86,7 +86,7 @@ def _say(message: str) -> None:
     print(f"provision: {message}", flush=True)
 
 
-class BuildError(RuntimeError):
+class ProvisionError(RuntimeError):
     """A provisioning that failed; the log it points to is kept: exit 1."""
 
     def __init__(self, message: str, log: Path | None = None):
@@ -378,16 +378,16 @@ def debian_offers(pythons_dir: Path, log: Path) -> dict[str, str]:
 def fetch_first(pythons_dir: Path, package: str, candidates: list[tuple[str, str]], log: Path,
                 accepts: Callable[[str], bool]) -> tuple[SourceFiles, str, str]:
     """The first (version, suite) whose files the mirror still has (an index can list a version its pool has
-    dropped); BuildError naming them all when none can be fetched."""
+    dropped); ProvisionError naming them all when none can be fetched."""
     tried = []
     for version, suite in candidates:
         if not accepts(_upstream_version(version)):
             continue
         try:
             return fetch_source(pythons_dir, package, version, log), version, suite
-        except BuildError:
+        except ProvisionError:
             tried.append(f"{version} ({suite})")
-    raise BuildError(f"no {package} source could be fetched from Debian {'/'.join(SOURCE_SUITES)}"
+    raise ProvisionError(f"no {package} source could be fetched from Debian {'/'.join(SOURCE_SUITES)}"
                      + (f" (tried {', '.join(tried)})" if tried else ""), log)
 
 
@@ -489,7 +489,7 @@ def _run(cmd: list[str], log: Path, *, what: str, cwd: Path | None = None, env: 
          timeout: float | None = None) -> None:
     returncode = run_logged(cmd, log, mode="a", cwd=cwd, env=env, timeout=timeout)
     if returncode != 0:
-        raise BuildError(
+        raise ProvisionError(
             f"{what} failed ({'timed out' if returncode is None else f'exit {returncode}'})", log)
 
 
@@ -546,7 +546,7 @@ class SourceFiles:
     def named(self, marker: str) -> Path:
         names = [n for n in self.sha256 if marker in n and not n.endswith(".asc")]
         if len(names) != 1:
-            raise BuildError(f"{self.dsc.name}: expected one {marker} file, found {names}")
+            raise ProvisionError(f"{self.dsc.name}: expected one {marker} file, found {names}")
         return self.dsc.parent / names[0]
 
     @property
@@ -568,7 +568,7 @@ def parse_dsc(dsc: Path) -> SourceFiles:
     rest."""
     block = re.search(r"^Checksums-Sha256:\n((?:[ \t].*\n?)+)", dsc.read_text(), re.MULTILINE)
     if not block:
-        raise BuildError(f"{dsc}: no Checksums-Sha256 field")
+        raise ProvisionError(f"{dsc}: no Checksums-Sha256 field")
     sums = {name: sha for sha, _size, name in
             (line.split() for line in block.group(1).splitlines() if line.strip())}
     return SourceFiles(dsc, sums)
@@ -591,7 +591,7 @@ def verify_checksums(files: SourceFiles) -> dict:
     for name, expected in files.sha256.items():
         actual = _sha256(files.dsc.parent / name)
         if actual != expected:
-            raise BuildError(f"{name}: sha256 {actual} does not match the .dsc's {expected}")
+            raise ProvisionError(f"{name}: sha256 {actual} does not match the .dsc's {expected}")
     return {
         "dsc": files.dsc.name,
         "dsc_sha256": _sha256(files.dsc),
@@ -622,7 +622,7 @@ def verify_signature(files: SourceFiles, key: Path, work: Path, log: Path) -> st
     with log.open("a") as fh:
         fh.write(f"$ {' '.join(cmd)}\n{out.stdout}{out.stderr}\n# exit code: {out.returncode}\n")
     if out.returncode != 0:
-        raise BuildError(f"{files.orig.name}: upstream signature does not verify", log)
+        raise ProvisionError(f"{files.orig.name}: upstream signature does not verify", log)
     signer = re.search(r'Good signature from "([^"]+)"', out.stderr)
     using = re.search(r"using \w+ key (\w+)", out.stderr)
     return (f"good signature from {signer.group(1) if signer else '?'} "
@@ -679,7 +679,7 @@ def ensure_build_deps(log: Path, say: Say) -> list[str]:
     if not missing:
         return []
     if os.geteuid() != 0:
-        raise BuildError(f"missing build dependencies: sudo apt-get install {' '.join(missing)}", log)
+        raise ProvisionError(f"missing build dependencies: sudo apt-get install {' '.join(missing)}", log)
     say(f"installing build dependencies: {' '.join(missing)}")
     env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
     _run(["apt-get", "install", "-y", "--no-install-recommends", *missing], log, env=env,
@@ -747,7 +747,7 @@ def uv_step(spec: Spec) -> Step:
     def step(target: Path, stage: Path, log: Path, say: Say) -> tuple[Path, dict]:
         uv = find_uv()
         if uv is None:
-            raise BuildError("uv is not installed", log)
+            raise ProvisionError("uv is not installed", log)
         say(f"uv python install {spec.label}")
         seconds: dict = {}
         env = _uv_download_env()
@@ -756,7 +756,7 @@ def uv_step(spec: Spec) -> Step:
                  timeout=UV_TIMEOUT, what=f"uv python install {spec.label}")
         homes = [p for p in stage.glob("cpython-*") if p.is_dir() and not p.is_symlink()]
         if len(homes) != 1:
-            raise BuildError(f"uv python install left {len(homes)} installations in {stage}", log)
+            raise ProvisionError(f"uv python install left {len(homes)} installations in {stage}", log)
         return homes[0], {
             "method": "uv", "executable": f"bin/python{spec.minor}{'t' if spec.free_threaded else ''}",
             "uv": {"version": _first_line([uv, "--version"]), "request": spec.label,
@@ -790,7 +790,7 @@ print(json.dumps({
 def smoke_check(executable: Path, spec: Spec, log: Path) -> dict:
     """The staged interpreter runs, is what was asked for, and has the modules the comparison needs."""
     if not executable.exists():
-        raise BuildError(f"no interpreter at {executable}", log)
+        raise ProvisionError(f"no interpreter at {executable}", log)
     out = subprocess.run([str(executable), "-c", _SMOKE, *CHECK_MODULES], capture_output=True, text=True,
                          check=False, timeout=120, env=_build_env())
     with log.open("a") as fh:
@@ -799,12 +799,12 @@ def smoke_check(executable: Path, spec: Spec, log: Path) -> dict:
     try:
         info = json.loads(out.stdout)
     except ValueError:
-        raise BuildError(f"the built interpreter does not run (exit {out.returncode})", log) from None
+        raise ProvisionError(f"the built interpreter does not run (exit {out.returncode})", log) from None
     if info["missing"]:
-        raise BuildError(f"the built interpreter lacks modules: {'; '.join(info['missing'])}", log)
+        raise ProvisionError(f"the built interpreter lacks modules: {'; '.join(info['missing'])}", log)
     if not spec.accepts(info["version"]) or info["free_threaded"] != spec.free_threaded:
         got = info["version"] + ("t" if info["free_threaded"] else "")
-        raise BuildError(f"asked for {spec.label}, the build is {got}", log)
+        raise ProvisionError(f"asked for {spec.label}, the build is {got}", log)
     return info
 
 
@@ -850,7 +850,7 @@ def _build(spec: Spec, target: Path, optimized: bool, method: str, log: Path, sa
     if method == "uv" or (method == "auto" and optimized):
         try:
             return install_staged(target, spec, uv_step(spec), dict(record), log, say)
-        except BuildError as exc:
+        except ProvisionError as exc:
             if method == "uv":
                 raise
             record["attempts"].append({"method": "uv", "error": str(exc)})
@@ -861,7 +861,8 @@ def _build(spec: Spec, target: Path, optimized: bool, method: str, log: Path, sa
 
 def provision(spec: Spec | str, pythons_dir: Path = DEFAULT_PYTHONS_DIR, optimized: bool = True,
               method: str = "auto", say: Say = _say) -> Provisioned:
-    """Make spec available as pythons_dir/<name>/ (or find it there); UsageError or BuildError otherwise."""
+    """Make spec available as pythons_dir/<name>/ (or find it there); UsageError or ProvisionError
+    otherwise."""
     spec = parse_spec(spec) if isinstance(spec, str) else spec
     check_method(method, optimized)
     pythons_dir = Path(pythons_dir).absolute()  # the install prefix is baked into the build
@@ -891,7 +892,7 @@ _DOWNLOAD_REASON = re.compile(
 def provision_by_uv(label: str, name: str, implementation: str, pythons_dir: Path = DEFAULT_PYTHONS_DIR,
                     say: Say = _say) -> Provisioned:
     """PyPy or GraalPy as `uv python install <label>` gets them where downloads work ("pypy@3.11", "graalpy");
-    BuildError with one line when uv cannot download (offline here)."""
+    ProvisionError with one line when uv cannot download (offline here)."""
     pythons_dir = Path(pythons_dir).absolute()
     (pythons_dir / ".logs").mkdir(parents=True, exist_ok=True)
     target, stage = pythons_dir / name, pythons_dir / f".{name}.uv"
@@ -902,7 +903,7 @@ def provision_by_uv(label: str, name: str, implementation: str, pythons_dir: Pat
             return cached
         uv = find_uv()
         if uv is None:
-            raise BuildError(f"{label}: uv is not installed (pip install uv)", log)
+            raise ProvisionError(f"{label}: uv is not installed (pip install uv)", log)
         shutil.rmtree(stage, ignore_errors=True)
         env = _uv_download_env()
         returncode = run_logged([uv, "python", "install", label, "--install-dir", str(stage), "--no-bin"],
@@ -913,7 +914,7 @@ def provision_by_uv(label: str, name: str, implementation: str, pythons_dir: Pat
             found = _DOWNLOAD_REASON.search(log.read_text(errors="replace"))
             why = (f"uv could not download it ({found.group(0).strip()})" if found
                    else "uv python install failed")
-            raise BuildError(f"{label}: not offered offline here: {why}; where downloads work, "
+            raise ProvisionError(f"{label}: not offered offline here: {why}; where downloads work, "
                              f"`nox -s interpreters -- {label.split('@')[0]}{label.partition('@')[2]}` "
                              "installs it",
                              log)
@@ -981,7 +982,7 @@ def provision_rootfs(request: rootfs.Request, pythons_dir: Path = DEFAULT_PYTHON
             rootfs.install(request, pythons_dir, machine_mirror(), log, say, (str(ROOT), str(pythons_dir)),
                            SCHEMA_VERSION, attempts or [])
         except rootfs.RootfsError as exc:
-            raise BuildError(str(exc), log) from None
+            raise ProvisionError(str(exc), log) from None
     build = Provisioned.load(target)
     assert build is not None
     say(f"{build.name}: ready at {build.executable} "
@@ -1043,14 +1044,14 @@ def main(argv: list[str] | None = None) -> int:
                 try:  # uv's PyPy (upstream's own build) where downloads work, Debian's otherwise
                     provision_by_uv(request.uv_label, f"pypy{request.minor}", "pypy", pythons_dir)
                     continue
-                except BuildError as exc:
+                except ProvisionError as exc:
                     attempts.append({"method": "uv", "error": str(exc)})
                     print(f"provision: {exc}; trying a Debian root file system", flush=True)
             provision_rootfs(request, pythons_dir, attempts=attempts)
     except UsageError as exc:
         print(f"provision: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    except BuildError as exc:
+    except ProvisionError as exc:
         print(f"provision: failed: {exc}; build log kept at {exc.log}", file=sys.stderr)
         return EXIT_FAILED
     return EXIT_OK

@@ -22,7 +22,7 @@ from ..results.runspec import InterpreterSpec, Manifest, RunSpec
 from . import catalog, provision, rootfs
 from .compare import CompareOptions
 from .console import say
-from .interpreters import INSTALL_HINTS, Interpreter, resolve
+from .interpreters import INSTALL_HINTS, TargetInterpreter, resolve
 from .options import DEFAULT_TIMEOUT, recorded_options
 from .usage import UsageError
 
@@ -72,7 +72,7 @@ def _candidates(old: InterpreterSpec) -> list[str]:
     return [n for n in dict.fromkeys(names) if n]
 
 
-def match_interpreter(old: InterpreterSpec) -> Interpreter:
+def match_interpreter(old: InterpreterSpec) -> TargetInterpreter:
     """The interpreter here with the archived one's implementation and version (patch level preferred)."""
     fallback = None
     for name in _candidates(old):
@@ -94,7 +94,7 @@ def match_interpreter(old: InterpreterSpec) -> Interpreter:
                      f"which is not available here; install: {hint}")
 
 
-def _from_suite(old: InterpreterSpec) -> Interpreter | None:
+def _from_suite(old: InterpreterSpec) -> TargetInterpreter | None:
     """A column from a Debian suite, provisioned again from that suite (None for any other column)."""
     suite = rootfs.suite_of_column(old.name)
     if suite is None or not old.implementation or not old.version:
@@ -103,13 +103,13 @@ def _from_suite(old: InterpreterSpec) -> Interpreter | None:
     say(f"reproduce: {old.name} came from Debian {suite}: provisioning it again")
     try:
         provision.provision_rootfs(request)
-    except provision.BuildError as exc:
+    except provision.ProvisionError as exc:
         raise UsageError(f"reproduce: {old.name}: {exc}") from None
     found = resolve(old.name)
     return found if found.available else None
 
 
-def package_changes(archived: dict, found: Interpreter) -> list[str]:
+def package_changes(archived: dict, found: TargetInterpreter) -> list[str]:
     """'pypy3 8.0.1+dfsg-1 then, 8.0.2-1 now' for every Debian package of a suite's column that is not the
     version the archive ran on (a suite moves on: the exact versions may be gone from its mirror)."""
     then = ((archived.get("info") or {}).get("provision") or {}).get("packages") or {}
