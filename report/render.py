@@ -33,9 +33,11 @@ from .profiles import profiles_context
 
 def render(data: archive_mod.Archive) -> str:
     template = environment().get_template("report.html.j2")
+    report = data_mod.build(data)
+    cells = [c for w in report.workloads for c in w.cells]
     return template.render(
-        report=data_mod.build(data), profiles=profiles_context(data), overhead=overhead_panel.view(data),
-        versions=versions_panel.view(data) if data.records else None,
+        report=report, profiles=profiles_context(data), overhead=overhead_panel.view(data),
+        versions=versions_panel.view(data, cells) if data.records else None,
         facts=method_facts.facts(data),
         reproduction=comparison.reproduction_section(data),
         plotly_version=plotly.__version__, plotly_js=markupsafe.Markup(plotly_js()),

@@ -14,7 +14,8 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from shootout.results import archive as archive_mod
-from shootout.results import summaries, versions
+from shootout.results import versions
+from shootout.results.cells import CellSummary
 
 from .figures import GRID, PALETTE, Chart, finish, text
 
@@ -59,25 +60,30 @@ def _rows(frame: pd.DataFrame) -> list[RatioRow]:
             for r in frame.itertuples()] if not frame.empty else []
 
 
-def _figure(index: int, variant: str, cells: pd.DataFrame,
+def _error_bars(points: list[tuple[str, CellSummary]]) -> dict:
+    """The CI of each point's median as Plotly's asymmetric error bars (none where a cell has no CI)."""
+    def reach(cell: CellSummary, end: float | None) -> float | None:
+        return None if end is None or cell.median is None else abs(end - cell.median)
+    return {"type": "data", "symmetric": False, "array": [reach(c, c.ci_high) for _, c in points],
+            "arrayminus": [reach(c, c.ci_low) for _, c in points]}
+
+
+def _figure(index: int, variant: str, cells: list[CellSummary],
             found: list[versions.VersionColumn]) -> Chart | None:
-    mine = cells[(cells["variant"] == variant) & (cells["status"] == "ok") & (cells["threads"] == 1)]
-    if mine.empty:
+    mine = {c.interpreter: c for c in cells if c.variant == variant and c.ok and c.threads == 1}
+    if not mine:
         return None
     labels = {c.name: column_label(c) for c in found}
     fig = go.Figure()
     for colour, implementation in zip(PALETTE, sorted({c.implementation for c in found})):
-        points = [(labels[c.name], mine[mine["interpreter"] == c.name]) for c in found
-                  if c.implementation == implementation]
-        points = [(x, rows.iloc[0]) for x, rows in points if not rows.empty]
+        points = [(labels[c.name], mine[c.name]) for c in found
+                  if c.implementation == implementation and c.name in mine]
         if not points:
             continue
         fig.add_trace(go.Scatter(
             name=IMPLEMENTATION_NAMES.get(implementation, implementation), mode="lines+markers",
-            x=[x for x, _ in points], y=[row.median_seconds for _, row in points], marker_color=colour,
-            error_y={"type": "data", "symmetric": False,
-                     "array": [row.ci_high - row.median_seconds for _, row in points],
-                     "arrayminus": [row.median_seconds - row.ci_low for _, row in points]},
+            x=[x for x, _ in points], y=[cell.median for _, cell in points], marker_color=colour,
+            error_y=_error_bars(points),
             hovertemplate="%{x}: %{y:.3g} s<extra>" + text(variant) + "</extra>"))
     return finish(f"versions-{index}", fig, 300, title={"text": text(variant), "x": 0},
                   margin={"l": 10, "r": 20, "t": 40, "b": 60},
@@ -87,13 +93,13 @@ def _figure(index: int, variant: str, cells: pd.DataFrame,
                          "automargin": True})
 
 
-def view(data: archive_mod.Archive) -> VersionsView | None:
+def view(data: archive_mod.Archive, cells: list[CellSummary]) -> VersionsView | None:
     """None unless the run compares versions: two releases of one implementation, or PyPy and CPython of one
-    language level."""
+    language level. `cells`: the run's cell summaries (the report's)."""
     found = versions.columns(data.metadata)
     steps, gains = versions.steps(data.records, found), versions.pypy_gains(data.records, found)
     if steps.empty and gains.empty:
         return None
-    cells = summaries.summarise(data.records, data.roles)
-    figures = [f for i, v in enumerate(sorted(set(cells["variant"]))) if (f := _figure(i, v, cells, found))]
+    variants = sorted({c.variant for c in cells})
+    figures = [f for i, v in enumerate(variants) if (f := _figure(i, v, cells, found))]
     return VersionsView([column_label(c) for c in found], figures, _rows(steps), _rows(gains))

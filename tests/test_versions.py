@@ -10,7 +10,7 @@ from conftest import ROOT
 from factories import make_record
 
 from report import versions_panel
-from shootout.results import archive, versions
+from shootout.results import archive, cells, summaries, versions
 
 
 def _entry(name, implementation, version, pypy=None, compiler="gcc (Debian 12.2.0) 12.2.0",
@@ -69,7 +69,10 @@ def test_a_run_with_one_release_of_each_has_nothing_to_compare():
 
 def test_the_report_section_draws_each_variant_over_the_versions_and_words_both_tables():
     fixture = archive.read(ROOT / "tests" / "fixtures" / "archive-v2")
-    shown = versions_panel.view(SimpleNamespace(metadata=META, records=_records(), roles=fixture.roles))
+    records = _records()
+    summary = summaries.summarise(records, fixture.roles)
+    shown = versions_panel.view(SimpleNamespace(metadata=META, records=records),
+                                cells.cell_summaries(summary, fixture.roles))
     assert shown.columns[:3] == ["CPython 3.11.7", "CPython 3.14.10", "PyPy 7.3.11 (3.9)"]
     assert len(shown.figures) == 1 and '"PyPy 8.0.1 (3.11)"' in shown.figures[0].spec
     assert [(r.newer, r.older) for r in shown.gains] == [("pypy3.11-trixie", "cpython3.11"),
