@@ -268,7 +268,7 @@ def _analyses(run: ReportRun, contract: ContractSnapshot, cells: list[CellSummar
         threads=analysis.thread_scaling(summary, run.data.records, cells, contract, order,
                                         f"threads-{index}"),
         size_scaling=analysis.size_scaling(cells, order, fits, contract.work_unit, f"sizes-{index}"),
-        gil=gil_mod.study(cells, run.samples, run.columns, order),
+        gil=gil_mod.study(cells, run.samples, run.columns, order, contract.roles.threads_control),
         design=analysis.design_check(cells),
     )
 

@@ -16,7 +16,7 @@ with the reason.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from shootout.results.cells import CellRatio, CellSummary, cell_ratio
 
@@ -41,6 +41,17 @@ class GilScalingRow:
     many: float  # median at `threads` threads
     ratio: CellRatio  # one ÷ many
     gil: bool  # the column runs with a GIL (not a free-threaded build with it off)
+    is_control: bool = False  # the row is the workload's threads control (Roles.threads_control)
+    control: CellRatio | None = None  # the control's one ÷ many at the same interpreter, size and threads
+
+    @property
+    def against_control(self) -> str:
+        """'below': the whole CI lies under the control's, so the variant's own sharing costs it scaling the
+        interpreter would give; 'at': the CIs overlap; '' when there is no control to read it against, or
+        either side has no CI."""
+        if self.is_control or self.control is None or self.ratio.high is None or self.control.low is None:
+            return ""
+        return "below" if self.ratio.high < self.control.low else "at"
 
     @property
     def reading(self) -> str:
@@ -89,6 +100,7 @@ class GilStudy:
     unmatched: list[str]  # free-threaded columns without a twin, with why
     excluded: list[Excluded]
     method: str  # how every ratio's CI is computed
+    control: str | None = None  # the threads control, when it has a scaling row here
     bound: float = SCALES
 
 
@@ -96,14 +108,17 @@ def _has_gil(column: Column | None) -> bool:
     return column is None or not column.free_threaded or column.gil != "off"
 
 
-def _scaling(usable: dict, samples: dict, columns: dict[str, Column], order: Order) -> list[GilScalingRow]:
+def _scaling(usable: dict, samples: dict, columns: dict[str, Column], order: Order,
+             control: str | None) -> list[GilScalingRow]:
     rows = []
     for c in usable.values():
         base = usable.get((c.workload, c.variant, c.interpreter, 1, c.size))
         if c.threads > 1 and base is not None:
             ratio = cell_ratio(samples, base, c, ("1 thread", f"{c.threads} threads"))
             rows.append(GilScalingRow(c.variant, c.interpreter, c.size, c.threads, base.median, c.median,
-                                      ratio, _has_gil(columns.get(c.interpreter))))
+                                      ratio, _has_gil(columns.get(c.interpreter)), c.variant == control))
+    limits = {(r.interpreter, r.size, r.threads): r.ratio for r in rows if r.is_control}
+    rows = [replace(r, control=limits.get((r.interpreter, r.size, r.threads))) for r in rows]
     rows.sort(key=lambda r: (-order.size(r.size), order.variant(r.variant), order.interpreter(r.interpreter),
                              r.threads))
     return rows
@@ -142,9 +157,10 @@ def _costs(free: list[Column], columns: dict[str, Column], usable: dict, samples
     return tables, unmatched
 
 
-def study(cells: list[CellSummary], samples: dict, columns: dict[str, Column],
-          order: Order) -> GilStudy | None:
-    """None unless this workload ran on a free-threaded column or has a pure-Python variant at > 1 thread."""
+def study(cells: list[CellSummary], samples: dict, columns: dict[str, Column], order: Order,
+          control: str | None = None) -> GilStudy | None:
+    """None unless this workload ran on a free-threaded column or has a pure-Python variant at > 1 thread.
+    `control`: the contract's threads control, beside which each threaded variant's scaling is read."""
     python = [c for c in cells if c.technology == PYTHON and c.ok]
     free = [columns[n] for n in order.interpreters if n in columns and columns[n].free_threaded
             and any(c.interpreter == n for c in cells)]
@@ -153,9 +169,10 @@ def study(cells: list[CellSummary], samples: dict, columns: dict[str, Column],
         return None
     usable = {c.key: c for c in python if not c.gil_reenabled}
     tables, unmatched = _costs(free, columns, usable, samples, order)
+    scaling = _scaling(usable, samples, columns, order, control)
     return GilStudy(
-        free_columns=[order.label(c.name) for c in free], scaling=_scaling(usable, samples, columns, order),
+        free_columns=[order.label(c.name) for c in free], scaling=scaling,
         threaded_variants=threaded, costs=tables, unmatched=unmatched,
         excluded=[Excluded(c) for c in sorted(python, key=order.cell) if c.gil_reenabled],
-        method=RATIO_METHOD,
+        method=RATIO_METHOD, control=control if any(r.is_control for r in scaling) else None,
     )

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -28,6 +29,7 @@ PROCESSES = 6
 FT = "cpython3.13t (free-threaded, GIL off)"
 FT_FAST = "cpython3.13t-fast (free-threaded, GIL off; unoptimised build)"
 THREADED = "threaded_loop"  # a pure-Python variant that shares its work out over Python threads
+CONTROL = "private_loop"  # a pure-Python variant whose threads share nothing: the GIL study's control
 LEGACY = "loop_with_legacy_ext"  # a pure-Python variant importing an extension that switches the GIL back on
 TARBALL_SHA = "5f" * 32
 # interpreter -> (implementation, version, free_threaded, gil at start, build: (optimized, seconds) or None)
@@ -83,11 +85,11 @@ def _interpreter(name: str) -> dict:
             "gil_enabled": gil, "executable": f"/opt/pythons/{name}/bin/python"}
 
 
-def forged_times(seed: int) -> dict[tuple, list[float]]:
+def forged_times(seed: int, levels: dict | None = None) -> dict[tuple, list[float]]:
     """Cell -> the steady time of each of its processes (a different jitter for every cell)."""
     rng = np.random.default_rng(seed)
     return {cell: [float(level * (1 + 0.01 * z)) for z in rng.standard_normal(PROCESSES)]
-            for cell, level in LEVELS.items()}
+            for cell, level in (levels or LEVELS).items()}
 
 
 def _records(times: dict, reenabled: tuple, count: int) -> list[dict]:
@@ -108,14 +110,14 @@ def _records(times: dict, reenabled: tuple, count: int) -> list[dict]:
     return out
 
 
-def forge(tmp: Path, reenabled: tuple, count: int, seed: int = 3):
+def forge(tmp: Path, reenabled: tuple, count: int, seed: int = 3, levels: dict | None = None):
     """An archive from the v1 fixture with these interpreters in metadata.json and these records."""
     source = tmp / "source"
     shutil.copytree(FIXTURE, source)
     meta = json.loads((source / "metadata.json").read_text())
     meta["interpreters"] = [_metadata_entry(name) for name in COLUMNS]
     (source / "metadata.json").write_text(json.dumps(meta))
-    times = forged_times(seed)
+    times = forged_times(seed, levels)
     return forge_archive(source, tmp / "archive", _records(times, reenabled, count)), times
 
 
@@ -306,6 +308,43 @@ def test_single_thread_cost_of_the_free_threaded_build(legacy):
         assert row[5] == f"{shown(expected)} slower without the GIL"
     assert ("ratio of steady-state medians" in study
             and "percentile bootstrap of the ratio of medians" in study)
+
+
+@pytest.fixture(scope="module")
+def controlled(tmp_path_factory):
+    """THREADED scales 1.37x on cpython3.13t where the workload's threads control, whose threads share
+    nothing, scales 1.97x: the variant loses the difference to its own sharing. With the GIL both take
+    turns."""
+    levels = {**LEVELS, (THREADED, "cpython3.13t", 2): 0.95,
+              (CONTROL, "cpython3.13", 1): 1.00, (CONTROL, "cpython3.13", 2): 1.01,
+              (CONTROL, "cpython3.13t", 1): 1.28, (CONTROL, "cpython3.13t", 2): 0.65}
+    data, times = forge(tmp_path_factory.mktemp("ft-control"), ("none", "", 0), 0, levels=levels)
+    contract = data.contracts["julia"]
+    data = replace(data, contracts={"julia": replace(contract, roles=replace(contract.roles,
+                                                                             threads_control=CONTROL))})
+    return render(data), times
+
+
+def test_each_threaded_variant_is_read_against_the_control_whose_threads_share_nothing(controlled):
+    html, times = controlled
+    study = section(html, "gil")
+    scaling = rows(table_after(study, '<table class="data gil-scaling">'))
+    assert scaling[0][-1] == "against the control"
+    found = {(r[0].split("control:")[0], r[1]): r for r in scaling[1:]}
+    control_ft = ratio_of_medians(times, (CONTROL, "cpython3.13t", 1), (CONTROL, "cpython3.13t", 2))
+    threaded_ft = found[(THREADED, FT)]
+    assert threaded_ft[-1] == f"control {shown(control_ft)}: below it, lost to the variant's own sharing"
+    assert found[(THREADED, "cpython3.13")][-1].endswith("at the interpreter's limit (CIs overlap)")
+    control_row = found[(CONTROL, FT)]
+    assert control_row[0] == f"{CONTROL}control: threads share nothing" and control_row[-1] == "–"
+    assert found[(THREADED, "pypy3.9")][-1] == "no control cell here"
+    assert f"The control, {CONTROL}, runs the same kernel on threads that share nothing" in study
+
+
+def test_without_a_control_the_scaling_table_has_no_control_column(legacy):
+    html, _ = legacy
+    study = section(html, "gil")
+    assert "against the control" not in study and "The control," not in study
 
 
 def test_a_fast_build_is_never_compared_with_an_optimized_one(legacy):

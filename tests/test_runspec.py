@@ -12,8 +12,12 @@ from conftest import ROOT
 
 from shootout.results import archive
 from shootout.results.runspec import DERIVED_MANIFEST_FIELDS, Manifest, RunSpec
+from shootout.run import options
+from shootout.run.compare import WorkloadSelection
+from shootout.run.interpreters import TargetInterpreter
 from shootout.run.matrix import Method
 from shootout.run.options import recorded_options
+from workloads._runtime import load_workload
 
 FIXTURES = [ROOT / "tests" / "fixtures" / name for name in ("archive-v1", "archive-v2")]
 
@@ -57,3 +61,22 @@ def test_metadata_that_describes_no_run_is_one_line(tmp_path):
     with pytest.raises(archive.ArchiveError) as caught:
         RunSpec.of(broken)
     assert "metadata.json: does not describe a run" in str(caught.value) and "\n" not in str(caught.value)
+
+
+def test_the_threads_control_is_planned_by_default_only_beside_a_free_threaded_column():
+    julia = load_workload("julia")
+    control = julia.roles.threads_control
+    every = [WorkloadSelection(julia, list(julia.table()), [])]
+
+    def column(name: str, free: bool, available: bool = True) -> TargetInterpreter:
+        return TargetInterpreter(name, name, "/x", "cpython", "3.13", available=available,
+                                 info={"free_threaded": free})
+
+    with_gil = options.without_idle_control(every, [column("cpython3.13", False)], named=False)
+    assert control not in with_gil[0].variant_names
+    assert with_gil[0].variant_names == [n for n in julia.table() if n != control]
+    free = [column("cpython3.13", False), column("cpython3.13t", True)]
+    assert options.without_idle_control(every, free, named=False) == every
+    missing = [column("cpython3.13", False), column("cpython3.13t", True, available=False)]
+    assert control not in options.without_idle_control(every, missing, named=False)[0].variant_names
+    assert options.without_idle_control(every, [column("cpython3.13", False)], named=True) == every

@@ -12,6 +12,7 @@ import importlib
 import json
 import os
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -312,3 +313,10 @@ def test_the_doc_names_every_contract_field():
     for command in ("--workloads-path", "--param", "--sizes", "--quick", "nox -s compare --", "KERNEL_MODULE",
                     "prepare_seconds", "output_seconds", "to_list"):
         assert command in text, command
+
+
+def test_the_threads_control_must_be_a_parallel_pure_python_variant():
+    assert JULIA.roles.threads_control == "pure_python_threads_private" and JULIA.problem() is None
+    for name in ("pure_python", "cffi_openmp"):  # not parallel; not pure Python
+        with pytest.raises(ValueError, match="threads_control is not a parallel variant of technology"):
+            replace(JULIA, roles=replace(JULIA.roles, threads_control=name))

@@ -75,6 +75,9 @@ class Roles:
     scalar_c: str | None = None
     limit_serial: str | None = None  # the machine's ruler at 1 thread: "% of limit"
     limit_parallel: str | None = None  # ... at N threads
+    # the GIL study's control: a pure-Python parallel variant whose threads share nothing, so its scaling is
+    # the interpreter's own limit; planned by default only beside a free-threaded column
+    threads_control: str | None = None
 
 
 @dataclass(frozen=True)
@@ -172,10 +175,16 @@ class Workload:
             (all(r is None or r in names for r in vars(self.roles).values()), "a role names no variant"),
             (self.roles.baseline in names and self.roles.reference in names,
              "baseline and reference are required"),
+            (self._control_ok(), "threads_control is not a parallel variant of technology python"),
             (all(n in params for n in self.shorthand), "shorthand names an undeclared parameter"),
             (self._label_ok(), f"label {self.label!r} uses an undeclared parameter"),
         ]
         return next((message for ok, message in checks if not ok), None)
+
+    def _control_ok(self) -> bool:
+        control = self.roles.threads_control
+        found = next((v for v in self.variants if v.name == control), None)
+        return control is None or (found is not None and found.parallel and found.technology == "python")
 
     def _label_ok(self) -> bool:
         try:
@@ -224,7 +233,8 @@ class Workload:
                              "rtol": self.verification.rtol, "atol": self.verification.atol},
             "roles": {"baseline": self.roles.baseline, "reference": self.roles.reference,
                       "scalar_c": self.roles.scalar_c, "limit_serial": self.roles.limit_serial,
-                      "limit_parallel": self.roles.limit_parallel},
+                      "limit_parallel": self.roles.limit_parallel,
+                      "threads_control": self.roles.threads_control},
             "variants": [v.to_json() for v in self.variants],
             "figures": [{"title": f.title, "caption": f.caption, "rows": f.rows, "scale": f.scale,
                          "invert": f.invert} for f in self.figures],

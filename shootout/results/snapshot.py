@@ -63,13 +63,15 @@ class RolesSnapshot:
     limit_serial: str | None = None
     limit_parallel: str | None = None
     baseline_interpreter: str | None = None  # the run's choice (--baseline-interpreter), not the contract's
+    threads_control: str | None = None  # the GIL study's control (None in archives from before it)
 
     @classmethod
     def from_json(cls, data) -> RolesSnapshot:
         if not isinstance(data, dict):
             raise SnapshotError("contract roles are not an object")
         return cls(_text(data, "baseline"), _text(data, "reference"), _optional_text(data, "scalar_c"),
-                   _optional_text(data, "limit_serial"), _optional_text(data, "limit_parallel"))
+                   _optional_text(data, "limit_serial"), _optional_text(data, "limit_parallel"),
+                   threads_control=_optional_text(data, "threads_control"))
 
     def limit_for(self, threads: int) -> str | None:
         return self.limit_serial if threads == 1 else self.limit_parallel

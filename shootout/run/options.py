@@ -227,8 +227,23 @@ def selections_of(args: argparse.Namespace) -> list[WorkloadSelection]:
             for w in workloads if names[w.name]]
 
 
+def without_idle_control(selections: list[WorkloadSelection], interpreters,
+                         named: bool) -> list[WorkloadSelection]:
+    """The selections without each workload's threads control (the GIL study's) unless a free-threaded
+    column runs, where its scaling is the interpreter's limit to read a threaded variant against; with a GIL
+    it shows only the lock, as every threaded pure-Python variant does. Variants named with --variant stay."""
+    if named or any(i.available and i.free_threaded for i in interpreters):
+        return selections
+    kept = []
+    for sel in selections:
+        control = sel.workload.roles.threads_control
+        names = [n for n in sel.variant_names if n != control]
+        if names:
+            kept.append(replace(sel, variant_names=names))
+    return kept
+
+
 def compare_options(args: argparse.Namespace) -> CompareOptions:
-    selections = selections_of(args)
     # parallel variants run at 1..N threads (N = cores) by default: the thread-scaling table needs the 1
     threads = ([positive_int(t, "--threads") for t in csv(args.threads)]
                or list(range(1, (os.cpu_count() or 1) + 1)))
@@ -236,6 +251,7 @@ def compare_options(args: argparse.Namespace) -> CompareOptions:
     timeout, build_timeout = (
         seconds(args.timeout, "--timeout"), seconds(args.build_timeout, "--build-timeout"))
     interpreters = interpreters_of(args)
+    selections = without_idle_control(selections_of(args), interpreters, bool(csv(args.variant)))
     names = [i.name for i in interpreters if i.available]
     if args.baseline_interpreter and args.baseline_interpreter not in names:
         raise UsageError(f"--baseline-interpreter {args.baseline_interpreter!r} is not one of this run's "

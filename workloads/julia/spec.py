@@ -78,6 +78,10 @@ VARIANTS = (
             schedule="blocks of 4 rows from a ThreadPoolExecutor",
             description="pure_python's kernel with rows shared out over threads: the GIL's cost made "
                         "visible"),
+    Variant("pure_python_threads_private", "python", ("pure_python_threads_private.py",), parallel=True,
+            schedule="every N-th point per thread, private copies",
+            description="the GIL study's control: pure_python's kernel over threads that share nothing, "
+                        "the interpreter's own limit (run by default beside a free-threaded column)"),
     Variant("numpy_vectorised", "numpy", ("numpy_vectorised.py",),
             description="whole-array updates on the still-active points only"),
     Variant("cython_lists", "cython", ("cython_lists.py", "julia_cython_lists.pyx"), build="cython",
@@ -167,7 +171,8 @@ WORKLOAD = Workload(
     work_unit="inner iteration",
     verification=Verification("exact", "int32"),
     roles=Roles(baseline="pure_python", reference="pure_python", scalar_c="cffi_c",
-                limit_serial="cffi_simd", limit_parallel="cffi_simd_openmp"),
+                limit_serial="cffi_simd", limit_parallel="cffi_simd_openmp",
+                threads_control="pure_python_threads_private"),
     variants=VARIANTS,
     fixtures=FIXTURES,
     figures=(Figure("The Julia set",
