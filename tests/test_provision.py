@@ -294,6 +294,45 @@ def test_uv_first_then_source_fallback(monkeypatch, pythons, tmp_path, no_real_b
     assert build.record["attempts"][0]["method"] == "uv" and "exit 2" in build.record["attempts"][0]["error"]
 
 
+def _fake_uv_pypy(path: Path) -> Path:
+    """A `uv` whose `python install pypy@3.11 --install-dir D --no-bin` makes D/pypy-3.11.*/bin/pypy3 (this
+    interpreter in disguise), as uv does where downloads work; with $FAIL set it fails as uv does offline."""
+    path.write_text(
+        "#!/bin/sh\n"
+        'if [ "$1" = "--version" ]; then echo "uv 0.0.0-fake"; exit 0; fi\n'
+        '[ -n "$FAIL" ] && { echo "error: Failed to download https://example: dns error" >&2; exit 2; }\n'
+        'd="$5/pypy-3.11.13-linux-x86_64-gnu"; mkdir -p "$d/bin"\n'
+        f'printf \'#!/bin/sh\\nexec "{sys.executable}" "$@"\\n\' > "$d/bin/pypy3"; chmod +x "$d/bin/pypy3"\n'
+        'echo "$@" >> "$5/../uv-calls.txt"\n'
+    )
+    path.chmod(0o755)
+    return path
+
+
+def test_pypy_from_uv_is_recorded_reused_and_refused_with_one_line_offline(monkeypatch, pythons, tmp_path):
+    """Where uv can download, `interpreters -- pypy3.11` takes upstream's PyPy from it: a record saying so,
+    the interpreter in place, and a second request served from the cache without calling uv; offline, one
+    line that says uv could not download it and how to install it where downloads work."""
+    monkeypatch.setattr(provision, "find_uv", lambda: str(_fake_uv_pypy(tmp_path / "uv")))
+    build = provision.provision_by_uv("pypy@3.11", "pypy3.11", "pypy", pythons, say=lambda m: None)
+    assert build.method == "uv" and build.name == "pypy3.11" and build.executable.exists()
+    assert build.record["uv"] == {"version": "uv 0.0.0-fake", "request": "pypy@3.11",
+                                  "installed_as": "pypy-3.11.13-linux-x86_64-gnu"}
+    assert build.record["version"] == HERE_FULL  # what the interpreter itself says, not the folder's name
+    assert not (pythons / ".pypy3.11.uv").exists()
+    again = provision.provision_by_uv("pypy@3.11", "pypy3.11", "pypy", pythons, say=lambda m: None)
+    assert again.record == build.record and len((pythons / "uv-calls.txt").read_text().splitlines()) == 1
+
+    monkeypatch.setenv("FAIL", "1")
+    with pytest.raises(ProvisionError) as failed:
+        provision.provision_by_uv("pypy@3.10", "pypy3.10", "pypy", pythons, say=lambda m: None)
+    message = str(failed.value)
+    assert "\n" not in message and message.startswith("pypy@3.10: not offered offline here: uv could not "
+                                                        "download it (")
+    assert "`nox -s interpreters -- pypy3.10` installs it" in message
+    assert not (pythons / "pypy3.10").exists() and not (pythons / ".pypy3.10.uv").exists()
+
+
 def test_a_second_provisioning_waits_for_the_lock(monkeypatch, pythons, no_real_builds):
     calls: list = []
     monkeypatch.setattr(provision, "source_step", fake_step(calls))
