@@ -24,6 +24,7 @@ IMPLEMENTATION_NAMES = {"cpython": "CPython", "pypy": "PyPy"}
 
 @dataclass(frozen=True)
 class RatioRow:
+    workload: str
     variant: str
     threads: int
     size: str
@@ -39,7 +40,8 @@ class RatioRow:
 @dataclass(frozen=True)
 class VersionsView:
     columns: list[str]  # the study's order, labelled
-    figures: list[Chart]
+    figures: list[Chart]  # one per (workload, variant, size) verified at one thread somewhere
+    several_workloads: bool  # then every chart title and table row names its workload
     steps: list[RatioRow]
     gains: list[RatioRow]
 
@@ -55,8 +57,9 @@ def column_label(column: versions.VersionColumn) -> str:
 def _rows(frame: pd.DataFrame) -> list[RatioRow]:
     def number(value):
         return None if value is None or pd.isna(value) else float(value)
-    return [RatioRow(str(r.variant), int(r.threads), str(r.size), str(r.a), str(r.b), float(r.ratio_a_over_b),
-                     number(r.ratio_low), number(r.ratio_high), number(r.p_holm), bool(r.toolchains_differ))
+    return [RatioRow(str(r.workload), str(r.variant), int(r.threads), str(r.size), str(r.a), str(r.b),
+                     float(r.ratio_a_over_b), number(r.ratio_low), number(r.ratio_high), number(r.p_holm),
+                     bool(r.toolchains_differ))
             for r in frame.itertuples()] if not frame.empty else []
 
 
@@ -68,11 +71,9 @@ def _error_bars(points: list[tuple[str, CellSummary]]) -> dict:
             "arrayminus": [reach(c, c.ci_low) for _, c in points]}
 
 
-def _figure(index: int, variant: str, cells: list[CellSummary],
-            found: list[versions.VersionColumn]) -> Chart | None:
-    mine = {c.interpreter: c for c in cells if c.variant == variant and c.ok and c.threads == 1}
-    if not mine:
-        return None
+def _figure(index: int, title: str, mine: dict[str, CellSummary],
+            found: list[versions.VersionColumn]) -> Chart:
+    """One (workload, variant, size): `mine` its verified 1-thread cell on each column, by column name."""
     labels = {c.name: column_label(c) for c in found}
     fig = go.Figure()
     for colour, implementation in zip(PALETTE, sorted({c.implementation for c in found})):
@@ -84,8 +85,8 @@ def _figure(index: int, variant: str, cells: list[CellSummary],
             name=IMPLEMENTATION_NAMES.get(implementation, implementation), mode="lines+markers",
             x=[x for x, _ in points], y=[cell.median for _, cell in points], marker_color=colour,
             error_y=_error_bars(points),
-            hovertemplate="%{x}: %{y:.3g} s<extra>" + text(variant) + "</extra>"))
-    return finish(f"versions-{index}", fig, 300, title={"text": text(variant), "x": 0},
+            hovertemplate="%{x}: %{y:.3g} s<extra>" + text(title) + "</extra>"))
+    return finish(f"versions-{index}", fig, 300, title={"text": text(title), "x": 0},
                   margin={"l": 10, "r": 20, "t": 40, "b": 60},
                   xaxis={"type": "category", "categoryorder": "array",
                          "categoryarray": [labels[c.name] for c in found], "automargin": True},
@@ -100,6 +101,23 @@ def view(data: archive_mod.Archive, cells: list[CellSummary]) -> VersionsView | 
     steps, gains = versions.steps(data.records, found), versions.pypy_gains(data.records, found)
     if steps.empty and gains.empty:
         return None
-    variants = sorted({c.variant for c in cells})
-    figures = [f for i, v in enumerate(variants) if (f := _figure(i, v, cells, found))]
-    return VersionsView([column_label(c) for c in found], figures, _rows(steps), _rows(gains))
+    charted = _charted(cells)
+    figures = [_figure(i, title, mine, found) for i, (title, mine) in enumerate(charted)]
+    several = len({c.workload for c in cells}) > 1
+    return VersionsView([column_label(c) for c in found], figures, several, _rows(steps), _rows(gains))
+
+
+def _charted(cells: list[CellSummary]) -> list[tuple[str, dict[str, CellSummary]]]:
+    """Per (workload, variant, size) with a verified 1-thread cell: its title and its cells by column; the
+    title names the workload and the size only where the run has several."""
+    groups: dict[tuple[str, str, str], dict[str, CellSummary]] = {}
+    for c in cells:
+        if c.ok and c.threads == 1:
+            groups.setdefault((c.workload, c.variant, c.size), {})[c.interpreter] = c
+    workloads = {c.workload for c in cells}
+    sizes = {w: {c.size for c in cells if c.workload == w} for w in workloads}
+    out = []
+    for (workload, variant, size), mine in sorted(groups.items()):
+        title = variant + (f" · {workload}" if len(workloads) > 1 else "")
+        out.append((title + (f" at {size}" if len(sizes[workload]) > 1 else ""), mine))
+    return out

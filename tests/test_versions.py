@@ -3,6 +3,7 @@ compared, PyPy against the CPython of its language level, and the report's secti
 
 from __future__ import annotations
 
+import json
 from types import SimpleNamespace
 
 import pytest
@@ -78,3 +79,24 @@ def test_the_report_section_draws_each_variant_over_the_versions_and_words_both_
     assert [(r.newer, r.older) for r in shown.gains] == [("pypy3.11-trixie", "cpython3.11"),
                                                          ("pypy3.11-sid", "cpython3.11")]
     assert all(r.toolchains_differ for r in shown.steps)
+
+
+def test_two_workloads_sharing_a_variant_name_get_a_chart_and_rows_each():
+    """Julia and diffusion both have pure_python: one chart each, titled with its workload, and table rows
+    that say which workload they are (a chart keyed by the variant alone drew one workload's times under
+    both)."""
+    fixture = archive.read(ROOT / "tests" / "fixtures" / "archive-v2")
+    diffusion = [make_record("pure_python", name, "pypy" if name.startswith("pypy") else "cpython",
+                             [t / 100 * (1 + i / 1000)] * 3, process_index=i, round=i, workload="diffusion",
+                             size="128x128x20")
+                 for name, t in SECONDS.items() for i in range(6)]
+    records = _records() + diffusion
+    roles = {**fixture.roles, "diffusion": fixture.roles["julia"]}
+    summary = summaries.summarise(records, roles)
+    shown = versions_panel.view(SimpleNamespace(metadata=META, records=records),
+                                cells.cell_summaries(summary, roles))
+    titles = [json.loads(f.spec)["layout"]["title"]["text"] for f in shown.figures]
+    assert titles == ["pure_python · diffusion", "pure_python · julia"] and shown.several_workloads
+    medians = [min(y for trace in json.loads(f.spec)["data"] for y in trace["y"]) for f in shown.figures]
+    assert medians[0] == pytest.approx(0.004, rel=0.01) and medians[1] == pytest.approx(0.4, rel=0.01)
+    assert {r.workload for r in shown.steps} == {"julia", "diffusion"}
