@@ -1,9 +1,14 @@
-"""The one place tests make records and roles by hand (everything else comes from real runs)."""
+"""The one place tests make records and roles by hand (everything else comes from real runs), and the CPU
+burners of the tests that disturb a run on purpose."""
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 from shootout.results import archive
@@ -56,3 +61,22 @@ def rehash(path: Path, keep_version: bool = True) -> None:
     if keep_version:
         fresh["schema_version"] = old["schema_version"]
     (path / archive.MANIFEST).write_bytes(archive.dumps(fresh))
+
+
+# Busy until its parent is gone: a test killed before its `finally` (a timeout's SIGTERM, a second Ctrl-C)
+# must not leave a loop burning a CPU under every later measurement on the machine.
+_BURN_WHILE_PARENT_LIVES = "import os\nparent = os.getppid()\nwhile os.getppid() == parent:\n    pass\n"
+
+
+@contextlib.contextmanager
+def cpu_burners(cpus: set[int], count: int = 1):
+    """`count` busy loops pinned to `cpus` for the duration of the block."""
+    burners = [subprocess.Popen([sys.executable, "-c", _BURN_WHILE_PARENT_LIVES],
+                                preexec_fn=lambda: os.sched_setaffinity(0, cpus))  # noqa: PLW1509
+               for _ in range(count)]
+    try:
+        yield burners
+    finally:
+        for burner in burners:
+            burner.kill()
+            burner.wait()

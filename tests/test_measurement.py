@@ -4,11 +4,11 @@ every call's output is verified; timed regions and interference are in every rec
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 
 import pytest
 from conftest import WORK_DIR, only_archive, run_shootout
+from factories import cpu_burners
 
 from shootout.results import archive, summaries
 from shootout.run import runner
@@ -17,15 +17,10 @@ from shootout.run import runner
 @pytest.mark.slow
 def test_a_burner_on_the_workers_cpu_flags_the_cell_disturbed_with_evidence(tmp_path):
     cpu = runner.cpus_for(1)[0]  # where a serial worker is pinned
-    burner = subprocess.Popen([sys.executable, "-c", "while True: pass"],
-                              preexec_fn=lambda: os.sched_setaffinity(0, {cpu}))  # noqa: PLW1509
-    try:
+    with cpu_burners({cpu}):
         proc = run_shootout("compare", "--sizes", "150x300", "--processes", "1", "--calls", "4", "--variant",
                             "pure_python", "--interpreter", sys.executable, "-o", str(tmp_path),
                             "--work-dir", str(WORK_DIR))
-    finally:
-        burner.kill()
-        burner.wait()
     assert proc.returncode == 0, proc.stderr[-3000:]
     data = archive.read(only_archive(tmp_path))
     record = data.records[0]
