@@ -23,6 +23,12 @@ variant, whatever its technology:
              verify values                         untimed: bytes against the reference's (and, for a
                                                    tolerance policy, elementwise); digests after the last call
 
+Counting instructions (--count-instructions LIB, the process running under Callgrind with instrumentation
+off at start): the first --uncounted-calls calls run uninstrumented (a JIT's warm-up), then every call is framed
+by client requests from LIB (a tiny C library, through ctypes): statistics zeroed just before it, dumped just
+after it as "pyshootout call K"; verification between calls is counted but zeroed away. The orchestrator
+reads the dumps (shootout/run/counting.py).
+
 Every call's output is verified; the first that differs ends the process as wrong_output. The record is
 written atomically. Exit status: 0 ok, 3 wrong_output, 4 anything else (crashed, build_failed, unsupported,
 bad reference); 2 for bad command-line arguments (argparse, no record).
@@ -231,15 +237,47 @@ def judge_call(module, output, reference, first, conversions):
     return reference.judge(values)
 
 
-def timed_calls(module, prepared, args, reference, record):
+class CallgrindRequests:
+    """Callgrind's client requests (macros of inline asm in valgrind/callgrind.h) through a tiny compiled
+    library: ctypes is the one door that is the same on CPython, PyPy and free-threaded builds."""
+
+    DUMP_PREFIX = "pyshootout call "  # the dump's trigger names the call (shootout/run/counting.py reads it)
+
+    def __init__(self, library, uncounted):
+        import ctypes  # only when counting: a wall-clock worker imports nothing it does not need
+
+        self.lib = ctypes.CDLL(library)
+        self.lib.pyshootout_dump.argtypes = [ctypes.c_char_p]
+        if not self.lib.pyshootout_running_on_valgrind():
+            raise RuntimeError("--count-instructions: this process is not running under valgrind")
+        self.uncounted = uncounted
+
+    def before(self, index):
+        """Before call `index` (0-based): instrumentation on at the first counted call, counters zeroed."""
+        if index == self.uncounted:
+            self.lib.pyshootout_start()  # flushes the translations once; every later call runs instrumented
+        if index >= self.uncounted:
+            self.lib.pyshootout_zero()
+
+    def after(self, index):
+        if index >= self.uncounted:
+            self.lib.pyshootout_dump(f"{self.DUMP_PREFIX}{index}".encode())
+
+
+def timed_calls(module, prepared, args, reference, record, counter=None):
     """Calls until stop_reason() says why not; every call verified (judge_call); returns the first failing
-    Verdict or the last good one."""
+    Verdict or the last good one. `counter` (CallgrindRequests) frames each call when counting."""
     times = record.times_seconds
     verdict = None
     while record.stop_reason is None:
+        if counter is not None:
+            counter.before(len(times))
         t0 = time.perf_counter()
         output = module.calculate(prepared, args.params, args.threads)
-        times.append(time.perf_counter() - t0)
+        t1 = time.perf_counter()
+        if counter is not None:
+            counter.after(len(times))
+        times.append(t1 - t0)
         verdict = judge_call(module, output, reference, len(times) == 1, record.output_seconds)
         if not verdict.ok:
             verdict.call_index = len(times) - 1
@@ -277,6 +315,8 @@ def run(args):
         reference = Reference.load(args.reference, workload, args.params).load_output()
         record.expected_checksum, record.expected_sha256 = reference.checksum, reference.sha256
         record.reference_source = os.path.abspath(args.reference)
+        counter = (CallgrindRequests(args.count_instructions, args.uncounted_calls)
+                   if args.count_instructions else None)
         stage = "inputs"
         inputs = inputs_cache.load(workload, args.params, args.inputs_cache)
         stage = "import"
@@ -294,7 +334,7 @@ def run(args):
         gc.collect()  # the set-up's young objects are promoted now (PyPy: tens of MB), not inside some call
         stage = "calculate"
         with Interference() as seen:
-            verdict = timed_calls(module, prepared, args, reference, record)
+            verdict = timed_calls(module, prepared, args, reference, record, counter)
         record.interference = seen.result
         record.gil_enabled_after = gil_enabled()  # an extension may have switched it back on
         record.first_call_seconds = record.times_seconds[0]
@@ -330,6 +370,10 @@ def parse_args(argv=None):
     p.add_argument("--process-index", type=int, default=0)
     p.add_argument("--layout-padding", type=int, default=0,
                    help="PyPy: compile this many small loops before the variant (moves its machine code)")
+    p.add_argument("--count-instructions", metavar="LIB", default=None,
+                   help="the callgrind client-request library: frame each counted call (run under valgrind)")
+    p.add_argument("--uncounted-calls", type=int, default=0,
+                   help="with --count-instructions: calls made before counting starts (a JIT's warm-up)")
     p.add_argument("--make-reference", action="store_true",
                    help="run the reference variant once and write --out and its output file")
     args = p.parse_args(argv)

@@ -87,6 +87,11 @@ def int_list(value) -> bool:
     return isinstance(value, list) and all(count(0)(c) for c in value)
 
 
+def counts_or_none(value) -> bool:
+    """One entry per timed call: a count, or None for a call that was not counted."""
+    return isinstance(value, list) and all(v is None or count(0)(v) for v in value)
+
+
 def a_status(value) -> bool:
     return value in STATUSES
 
@@ -296,12 +301,19 @@ class Record(_OfCell):
     signal: str | None = _field(maybe(instance_of(str)))  # what killed the worker
     build_log: str | None = _field(maybe(instance_of(str)))  # logs/<file> of a cell whose build failed
     environment: Environment | None = _field(maybe(instance_of(dict)), part=Environment)
+    # counting processes only (counts/*.json; shootout/run/counting.py): their seconds are valgrind's
+    instrument: str | None = _field(maybe(instance_of(str)))  # "instructions": not a wall-clock process
+    uncounted_calls: int | None = _field(maybe(count(0)))  # calls before counting started (warm-up)
+    instructions: list[int | None] | None = _field(maybe(counts_or_none))  # per timed call; None: not counted
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     def from_json(cls, data) -> Record:
         """The record of a JSON object, checked field by field; RecordError names the first wrong one."""
         record = _read(cls, data, "")
+        if record.instructions is not None and len(record.instructions) != len(record.times_seconds):
+            raise RecordError(f"{len(record.instructions)} instruction counts for "
+                              f"{len(record.times_seconds)} timed calls")
         if record.status == Status.OK and (not record.verified or not record.times_seconds):
             raise RecordError("status ok without a verified output and its times")
         if record.verified and record.status != Status.OK:
