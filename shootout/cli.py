@@ -171,6 +171,9 @@ def _compare_parser(sub) -> None:
     c.add_argument("--no-build-cache", action="store_true",
                    help="rebuild every variant (the cache is left as is)")
     c.add_argument("--resume", help="results/<run-id> of an interrupted run: run only its missing cells")
+    c.add_argument("--instruments", metavar="NAME[,NAME]",
+                   help="beside the wall clock: instructions (every cell's calls counted under valgrind's "
+                        "Callgrind at the workload's quick size, after the timed processes)")
     # the tests' fixture variants (crashes, hangs, wrong outputs): not for users
     c.add_argument("--include-test-variants", action="store_true", help=argparse.SUPPRESS)
 

@@ -33,7 +33,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import migrations, summaries
+from . import counts, migrations, summaries
 from . import records as records_mod
 from .records import PlainRecord, Record, RecordError
 from .snapshot import ContractSnapshot, RolesSnapshot, SnapshotError
@@ -82,6 +82,14 @@ def record_files(records: list[Record], name: Callable[[Record], str]) -> dict[s
     return files
 
 
+def count_files(records: list[Record], name: Callable[[Record], str]) -> dict[str, bytes]:
+    """The files of the counting processes (optional part): counts/<name>.json and instructions.csv (one row
+    per counted call). Apart from records/ and timings.csv.gz: their seconds are valgrind's."""
+    files = {f"counts/{name(r)}.json": dumps(r.to_json()) for r in records}
+    files["instructions.csv"] = counts.count_rows(records).to_csv(index=False).encode()
+    return files
+
+
 def safe_run_id(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "-", text).strip("-")[:80]
 
@@ -96,6 +104,7 @@ class Archive:
     timings: pd.DataFrame
     contracts: dict[str, ContractSnapshot]  # by workload name, in the run's order
     plain: list[PlainRecord] = field(default_factory=list)  # plain/*.json: the harness-overhead check
+    counts: list[Record] = field(default_factory=list)  # counts/*.json: counting processes (Callgrind)
 
     def text(self, relative: str) -> str:
         return (self.path / relative).read_text(errors="replace")
@@ -300,7 +309,7 @@ def read(path: Path) -> Archive:
     timings = _read_timings(path)
     _check_timings(path, timings, records.values())
     return Archive(path, parts["manifest"], parts["metadata"], list(records.values()), parts["builds"],
-                   timings, contracts, _plain_records(path, manifest))
+                   timings, contracts, _plain_records(path, manifest), _count_records(path, manifest))
 
 
 def _typed_records(path: Path, raw: dict) -> dict[str, Record]:
@@ -311,6 +320,8 @@ def _typed_records(path: Path, raw: dict) -> dict[str, Record]:
             typed[relative] = Record.from_json(data)
         except RecordError as exc:
             raise ArchiveError(f"{path}/{relative}: {exc}") from None
+        if typed[relative].instrument is not None:  # its seconds are valgrind's: never among the timed ones
+            raise ArchiveError(f"{path}/{relative}: a counting process's record among the timed ones")
     return typed
 
 
@@ -323,6 +334,21 @@ def _plain_records(path: Path, manifest: dict) -> list[PlainRecord]:
                 found.append(PlainRecord.from_json(_load_json(path, relative)))
             except RecordError as exc:
                 raise ArchiveError(f"{path}/{relative}: {exc}") from None
+    return found
+
+
+def _count_records(path: Path, manifest: dict) -> list[Record]:
+    """The counting processes' records (an optional part: only runs with --instruments instructions)."""
+    found = []
+    for relative in sorted(manifest["files"]):
+        if relative.startswith("counts/") and relative.endswith(".json"):
+            try:
+                record = Record.from_json(_load_json(path, relative))
+            except RecordError as exc:
+                raise ArchiveError(f"{path}/{relative}: {exc}") from None
+            if record.instrument != "instructions":
+                raise ArchiveError(f"{path}/{relative}: a counting record without instrument 'instructions'")
+            found.append(record)
     return found
 
 

@@ -1,6 +1,6 @@
 """The compare pipeline as named steps over one run state (nox's workflow shape):
 
-    plan → resume → environments → references → builds → workers → archive
+    plan → resume → environments → references → builds → workers → counts → archive
 
 Each step reads and extends the RunState; between steps (and between the items of a step) the run checks the
 stop request, so a Ctrl-C or SIGTERM ends the set-up or the runs at the next boundary and what finished is
@@ -24,7 +24,7 @@ from pathlib import Path
 from ..results import archive, pyperf_export, summaries, warmup
 from ..results.records import NOT_RUN, Environment, PlainRecord, Record, Status
 from ..results.runspec import Manifest
-from . import catalog, environments, metadata
+from . import catalog, counting, environments, instruments, metadata
 from .builds import BuildRequest, BuildResult, build_variant
 from .catalog import HARNESS, ROOT
 from .console import say
@@ -68,6 +68,7 @@ class CompareOptions:
     run_id: str | None = None  # --resume: the interrupted run's id (a new run reserves its own)
     resume: Path | None = None
     extra_metadata: dict = field(default_factory=dict)
+    instruments: tuple[str, ...] = ()  # beside the wall clock: "instructions" (counting.py)
 
 
 @dataclass
@@ -90,6 +91,8 @@ class RunState:
     records: list[Record] = field(default_factory=list)
     plain_records: list[PlainRecord] = field(default_factory=list)  # plain-program processes (overhead check)
     sampling: dict[str, str] = field(default_factory=dict)  # cell key -> why it stopped getting processes
+    count_records: list[Record] = field(default_factory=list)  # counting processes (counts/, never records/)
+    counting: dict | None = None  # metadata.json "instructions": the counter, sizes and calls, or why none
 
     def contract(self, workload: str):
         return next(sel.workload for sel in self.options.selections if sel.workload.name == workload)
@@ -105,6 +108,10 @@ class RunState:
     @property
     def records_dir(self) -> Path:
         return self.staging / "records"
+
+    @property
+    def counts_dir(self) -> Path:
+        return self.run_dir / "counts"
 
     @property
     def builds_dir(self) -> Path:
@@ -229,23 +236,29 @@ def prepare_references(state: RunState) -> None:
     for workload, size in [(sel.workload, size) for sel in state.options.selections for size in sel.sizes]:
         name = workload.name
         try:
-            ref = ensure_reference(
-                workload, size, state.options.work_dir / "references", state.logs_dir / "references.log",
-                state.stop,
-            )
+            if add_reference(state, workload, size) is None:
+                return
         except ReferenceFailed as exc:
             say(f"reference for {name} {size.label} failed: {exc}")
             for p in state.planned:
                 if (p.cell.workload, p.cell.size) == (name, size) and p.status == "pending":
                     p.status, p.reason = "crashed", str(exc)
-            continue
-        if ref is None:
-            return
-        state.references[(name, size)] = ref
-        shutil.copy(ref, state.staging / "references" / ref.name)
-        output_file = json.loads(ref.read_text()).get("output_file")
-        if output_file:
-            shutil.copy(ref.parent / output_file, state.staging / "references" / output_file)
+
+
+def add_reference(state: RunState, workload, size: ParamSet) -> Path | None:
+    """The reference of one parameter set (ensure_reference), kept in the run state and the archive."""
+    if (workload.name, size) in state.references:
+        return state.references[(workload.name, size)]
+    ref = ensure_reference(workload, size, state.options.work_dir / "references",
+                           state.logs_dir / "references.log", state.stop)
+    if ref is None:
+        return None
+    state.references[(workload.name, size)] = ref
+    shutil.copy(ref, state.staging / "references" / ref.name)
+    output_file = json.loads(ref.read_text()).get("output_file")
+    if output_file:
+        shutil.copy(ref.parent / output_file, state.staging / "references" / output_file)
+    return ref
 
 
 def build_variants(state: RunState) -> None:
@@ -336,8 +349,50 @@ def plain_targets(state: RunState) -> list[PlainTarget]:
             and p.cell.variant == state.contract(p.cell.workload).roles.baseline]
 
 
+def count_instructions(state: RunState) -> None:
+    """`--instruments instructions`: every runnable cell counted under Callgrind at its workload's quick size
+    (instruments.py), after every timed process; no valgrind: one line, and the timed run stands."""
+    o = state.options
+    if counting.INSTRUMENT not in o.instruments:
+        return
+    try:
+        counter = counting.find_counter(o.work_dir)
+    except counting.CountingUnavailable as exc:
+        say(str(exc))
+        state.counting = {"unavailable": str(exc)}
+        return
+    sizes = {}
+    for sel in o.selections:
+        size = ParamSet.of(sel.workload, sel.workload.defaults(quick=True))
+        try:
+            if add_reference(state, sel.workload, size) is None:
+                return
+        except ReferenceFailed as exc:
+            say(f"not counting {sel.workload.name}: {exc}")
+            continue
+        sizes[sel.workload.name] = size
+    targets = instruments.count_targets(state.planned, sizes, {sel.workload.name: sel.workload.roles.baseline
+                                                               for sel in o.selections})
+    say(f"counting instructions of {len(targets)} cells under {counter.version} "
+        f"(at {', '.join(f'{w} {s.label}' for w, s in sizes.items())})")
+    state.counts_dir.mkdir(parents=True, exist_ok=True)
+
+    def run_one(job: Job) -> Record | None:
+        cell = job.planned.cell
+        return run_job(job, state.envs[cell.interpreter],
+                       state.builds[(cell.interpreter, cell.workload, cell.variant)],
+                       state.references[(cell.workload, cell.size)], state.counts_dir, state.run_id,
+                       o.timeout, stop=state.stop)
+
+    state.count_records = instruments.count_all(targets, counter, run_one, lambda: state.stop.requested, say)
+    state.counting = {**counter.to_json(), "sizes": {w: s.label for w, s in sizes.items()},
+                      "uncounted_calls": {"aot": instruments.AOT_UNCOUNTED, "jit": instruments.JIT_UNCOUNTED},
+                      "counted_calls": instruments.COUNTED_CALLS}
+
+
 STEPS: list[Callable[[RunState], None]] = [
     plan_cells, resume_previous, create_environments, prepare_references, build_variants, run_workers,
+    count_instructions,
 ]
 
 
@@ -414,6 +469,7 @@ def run_metadata(state: RunState, finished_at: str, git: dict) -> dict:
         "started_at": state.started_at,
         "finished_at": finished_at,
         "wall_seconds": round(time.perf_counter() - state.wall_start, 1),
+        **({"instructions": state.counting} if state.counting is not None else {}),
         **o.extra_metadata,
     }
 
@@ -423,6 +479,8 @@ def archive_files(state: RunState, collected: list[Record], finished_at: str, gi
     files = archive.record_files(collected, _record_name)
     files.update({f"plain/{r.beside}-p{r.process_index:02d}.json": archive.dumps(r.to_json())
                   for r in state.plain_records})
+    if state.count_records:
+        files.update(archive.count_files(state.count_records, _record_name))
     for env in state.envs.values():
         files[f"locks/{env.name}.txt"] = env.lock.encode()
     files["locks/orchestrator.txt"] = environments.orchestrator_lock().encode()
@@ -450,7 +508,8 @@ def write_archive(state: RunState, render: Callable[[Path], bytes]) -> Outcome:
                             finished_at)
         final = archive.publish(state.staging, state.options.results_dir / state.run_id, manifest.to_json(),
                                 render)
-    failed = [r for r in collected if r.status != Status.OK and r.status not in NOT_RUN]
+    failed = [r for r in [*collected, *state.count_records]
+              if r.status != Status.OK and r.status not in NOT_RUN]
     code = EXIT_INTERRUPTED if state.stop.requested else EXIT_FAILED if failed or not complete else EXIT_OK
     return Outcome(final, code, state.stop.requested)
 

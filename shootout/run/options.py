@@ -263,8 +263,20 @@ def compare_options(args: argparse.Namespace) -> CompareOptions:
         build_timeout=build_timeout,
         seed=seed, command_line=command_line("compare"),
         recreate_envs=args.recreate_envs, build_cache=not args.no_build_cache,
-        baseline_interpreter=args.baseline_interpreter,
+        baseline_interpreter=args.baseline_interpreter, instruments=instruments_of(args.instruments),
     )
+
+
+INSTRUMENTS = ("instructions",)
+
+
+def instruments_of(text: str | None) -> tuple[str, ...]:
+    """--instruments: names from INSTRUMENTS, comma-separated."""
+    names = tuple(dict.fromkeys(csv([text] if text else [])))
+    unknown = [n for n in names if n not in INSTRUMENTS]
+    if unknown:
+        raise UsageError(f"--instruments {unknown[0]!r}: one of {', '.join(INSTRUMENTS)}")
+    return names
 
 
 def recorded_options(spec: RunSpec, workloads_path: str | None, **run) -> CompareOptions:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import time
@@ -23,6 +24,8 @@ from ..results import records
 from ..results.records import Interpreter, PlainRecord, Record, RecordError, Status
 from .builds import BuildResult
 from .catalog import HARNESS, ROOT
+from .counting import ENVIRONMENT as COUNTING_ENVIRONMENT
+from .counting import INSTRUMENT, Counter, DumpError, instructions_per_call
 from .environments import TargetEnv
 from .interrupts import NO_STOP, StopRequest, kill_group
 from .matrix import CallPlan, Cell, PlannedCell
@@ -36,6 +39,8 @@ class Job:
     warmup_rule: str | None = None  # warmup.rule_for: how the record's calls are split (kept in the record)
     round_index: int | None = None  # the sampler's round (a block of time in which cells ran interleaved)
     layout_padding: int = 0  # PyPy: small loops compiled before the variant (harness --layout-padding)
+    counter: Counter | None = None  # counting instructions under Callgrind instead of timing (counting.py)
+    uncounted_calls: int = 0  # with a counter: calls before counting starts
 
 
 def synthetic_record(
@@ -63,13 +68,17 @@ def cpus_for(threads: int) -> list[int]:
     return allowed[-threads:] if threads <= len(allowed) else allowed
 
 
-def worker_environment(threads: int, cpus: list[int]) -> dict:
-    """Thread counts for every runtime, OpenMP threads bound one per pinned CPU."""
+def worker_environment(threads: int, cpus: list[int], extra: dict | None = None) -> dict:
+    """Thread counts for every runtime, OpenMP threads bound one per pinned CPU; `extra` on top."""
     env = dict(os.environ, OMP_NUM_THREADS=str(threads), NUMBA_NUM_THREADS=str(threads),
-               PYTHONDONTWRITEBYTECODE="1", PYTHONHASHSEED="0")
+               PYTHONDONTWRITEBYTECODE="1", PYTHONHASHSEED="0", **(extra or {}))
     if cpus:
         env.update(OMP_PROC_BIND="close", OMP_PLACES=",".join(f"{{{c}}}" for c in cpus))
     return env
+
+
+def _callgrind_dir(out: Path) -> Path:
+    return out.with_name(out.stem + "-callgrind")
 
 
 def _worker_command(
@@ -87,6 +96,10 @@ def _worker_command(
     cmd += ["--min-calls", str(job.calls.least), "--max-seconds", str(job.calls.seconds)]
     if job.layout_padding:
         cmd += ["--layout-padding", str(job.layout_padding)]
+    if job.counter is not None:
+        cmd += ["--count-instructions", str(job.counter.library),
+                "--uncounted-calls", str(job.uncounted_calls)]
+        return job.counter.command(cmd, _callgrind_dir(out))
     return cmd
 
 
@@ -127,9 +140,11 @@ class Finished:
     wall: float
 
 
-def run_pinned(cmd: list, threads: int, timeout: float, stop: StopRequest) -> Finished | None:
-    """Run `cmd` as every measured process runs: pinned to `threads` CPUs (cpus_for) with worker_environment,
-    in its own session, killed with its group at `timeout`; None when a stop signal came meanwhile."""
+def run_pinned(cmd: list, threads: int, timeout: float, stop: StopRequest,
+               extra_env: dict | None = None) -> Finished | None:
+    """Run `cmd` as every measured process runs: pinned to `threads` CPUs (cpus_for) with worker_environment
+    (and `extra_env`), in its own session, killed with its group at `timeout`; None when a stop signal came
+    meanwhile."""
     cpus = cpus_for(threads)
 
     def pin() -> None:
@@ -138,7 +153,7 @@ def run_pinned(cmd: list, threads: int, timeout: float, stop: StopRequest) -> Fi
 
     started = time.perf_counter()
     proc = subprocess.Popen(
-        cmd, cwd=ROOT, env=worker_environment(threads, cpus), stdin=subprocess.DEVNULL,
+        cmd, cwd=ROOT, env=worker_environment(threads, cpus, extra_env), stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
         preexec_fn=pin,  # noqa: PLW1509 - no threads here
     )
@@ -169,16 +184,21 @@ def run_job(
     cell: Cell = job.planned.cell
     out = records_dir / f"{cell.key}-p{job.process_index:02d}.json"
     out.unlink(missing_ok=True)
+    shutil.rmtree(_callgrind_dir(out), ignore_errors=True)
 
     def failed(status: Status, error: str, signal: str | None = None) -> Record:
         return synthetic_record(job.planned, run_id, status, error, job.process_index,
                                 build=build.record_field(), started_at=started_at,
-                                process_wall_seconds=done.wall, round=job.round_index, signal=signal)
+                                process_wall_seconds=done.wall, round=job.round_index, signal=signal,
+                                instrument=INSTRUMENT if job.counter is not None else None)
 
     load_before = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
     # wall clock: when in the run, and of the day, this process ran (drift, pyperf date)
     started_at = time.time()
-    done = run_pinned(_worker_command(job, env, build, reference, out, run_id), cell.threads, timeout, stop)
+    if job.counter is not None:
+        _callgrind_dir(out).mkdir(parents=True)
+    done = run_pinned(_worker_command(job, env, build, reference, out, run_id), cell.threads, timeout, stop,
+                      COUNTING_ENVIRONMENT if job.counter is not None else None)
     if done is None:
         return None
     if done.returncode is None:
@@ -195,7 +215,26 @@ def run_job(
     record.load_before, record.started_at, record.round = load_before, started_at, job.round_index
     record.warmup_rule = job.warmup_rule or None
     record.call_plan = job.calls.note or None
+    if job.counter is not None:
+        why = add_counts(record, job, _callgrind_dir(out))
+        if why is not None:
+            return failed(Status.CRASHED, f"{why}\n{tail}".strip())
     return record
+
+
+def add_counts(record: Record, job: Job, dumps: Path) -> str | None:
+    """Fill a counting process's record from its Callgrind dumps; why not, when a counted call has none."""
+    record.instrument, record.uncounted_calls = INSTRUMENT, job.uncounted_calls
+    try:
+        record.instructions = instructions_per_call(dumps, len(record.times_seconds))
+    except (OSError, DumpError) as exc:
+        return f"callgrind dump unreadable: {exc}"
+    finally:
+        shutil.rmtree(dumps, ignore_errors=True)
+    missing = [i + 1 for i, n in enumerate(record.instructions) if n is None and i >= job.uncounted_calls]
+    if record.ok and (missing or len(record.times_seconds) <= job.uncounted_calls):
+        return f"no instruction count for call(s) {missing or 'none counted'} (callgrind dumps missing)"
+    return None
 
 
 @dataclass
