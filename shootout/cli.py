@@ -16,7 +16,7 @@ from typing import NamedTuple
 from report.comparison import render_comparison
 from report.render import render_archive
 
-from .results import archive, diff, diff_table, summaries
+from .results import archive, count_diff, diff, diff_table, summaries
 from .run import compare, profile, provision, reproduce
 from .run.catalog import DEFAULT_WORKLOAD, ROOT
 from .run.interrupts import EXIT_INTERRUPTED, StopRequest, handling
@@ -174,6 +174,9 @@ def _compare_parser(sub) -> None:
     c.add_argument("--instruments", metavar="NAME[,NAME]",
                    help="beside the wall clock: instructions (every cell's calls counted under valgrind's "
                         "Callgrind at the workload's quick size, after the timed processes)")
+    c.add_argument("--count-at", choices=("quick", "run"), default="quick",
+                   help="the size instructions are counted at: each workload's quick parameters (default) or "
+                        "the run's own parameter sets (then every time has its count at the same size)")
     # the tests' fixture variants (crashes, hangs, wrong outputs): not for users
     c.add_argument("--include-test-variants", action="store_true", help=argparse.SUPPRESS)
 
@@ -199,6 +202,9 @@ def _other_parsers(sub) -> None:
                    help="exit 1 when any cell is slower by more than this beyond the machine's drift "
                         "(its 95%% CI above 1 + PERCENT in the drift-cancelled view, after Holm's "
                         "correction across cells); also the verdicts' threshold (default 1%%)")
+    d.add_argument("--metric", choices=("seconds", "instructions"), default="seconds",
+                   help="seconds (wall clock, the default) or instructions (counts from compare "
+                        "--instruments instructions: B/A per cell against 1 + PERCENT, no CI; no HTML)")
     # handed over before argparse (main): listed here for the help, its own options are `interpreters --help`
     _command(sub, "interpreters", add_help=False).add_argument("provision_args", nargs=argparse.REMAINDER)
 
@@ -328,6 +334,9 @@ def cmd_diff(args: argparse.Namespace) -> int:
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     archives = [archive.read(Path(p)) for p in args.archives]
+    if args.metric == "instructions":
+        return diff_instructions(archives, diff.THRESHOLD if gate is None else gate, gate is not None,
+                                 args.markdown)
     comparisons = [diff.compare(archives[0], other, diff.THRESHOLD if gate is None else gate)
                    for other in archives[1:]]
     for comparison in comparisons:
@@ -350,6 +359,18 @@ def cmd_diff(args: argparse.Namespace) -> int:
     for message in [*slower, *spared, *filter(None, warnings)]:
         print(message, file=sys.stderr)
     return EXIT_FAILED if slower else EXIT_OK
+
+
+def diff_instructions(archives: list[archive.Archive], threshold: float, gate: bool, markdown: bool) -> int:
+    """diff --metric instructions: one table per B; exit 1 when a gate is set and a cell's count grew past
+    it."""
+    comparisons = [count_diff.compare_counts(archives[0], other, threshold) for other in archives[1:]]
+    for comparison in comparisons:
+        print(count_diff.table(comparison, markdown))
+    slower = [comparison.gate_message(c) for comparison in comparisons for c in comparison.slowdowns()]
+    for message in slower if gate else []:
+        print(message, file=sys.stderr)
+    return EXIT_FAILED if gate and slower else EXIT_OK
 
 
 def cmd_profile(args: argparse.Namespace) -> int:

@@ -31,8 +31,9 @@ def count_rows(records: list[Record]) -> pd.DataFrame:
     """instructions.csv: one row per counted call of every counting process."""
     rows = [
         {"workload": r.workload, "variant": r.variant, "interpreter": r.interpreter.name,
-         "threads": r.threads, "size": r.size, "implementation": r.interpreter.implementation, "process_index": r.process_index,
-         "call_index": index, "instructions": n, "work_units": r.work_units, "status": r.status}
+         "threads": r.threads, "size": r.size, "implementation": r.interpreter.implementation,
+         "process_index": r.process_index, "call_index": index, "instructions": n,
+         "work_units": r.work_units, "status": r.status}
         for r in records for index, n in enumerate(r.instructions or []) if n is not None
     ]
     return pd.DataFrame(rows, columns=list(COUNT_COLUMNS))

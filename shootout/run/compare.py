@@ -69,6 +69,7 @@ class CompareOptions:
     resume: Path | None = None
     extra_metadata: dict = field(default_factory=dict)
     instruments: tuple[str, ...] = ()  # beside the wall clock: "instructions" (counting.py)
+    count_at: str = "quick"  # the counting size: each workload's quick parameters, or the run's own ("run")
 
 
 @dataclass
@@ -361,20 +362,22 @@ def count_instructions(state: RunState) -> None:
         say(str(exc))
         state.counting = {"unavailable": str(exc)}
         return
-    sizes = {}
+    sizes: dict[str, list[ParamSet]] = {}
     for sel in o.selections:
-        size = ParamSet.of(sel.workload, sel.workload.defaults(quick=True))
+        quick = ParamSet.of(sel.workload, sel.workload.defaults(quick=True))
+        wanted = sel.sizes if o.count_at == "run" else [quick]
         try:
-            if add_reference(state, sel.workload, size) is None:
+            if any(add_reference(state, sel.workload, size) is None for size in wanted):
                 return
         except ReferenceFailed as exc:
             say(f"not counting {sel.workload.name}: {exc}")
             continue
-        sizes[sel.workload.name] = size
+        sizes[sel.workload.name] = wanted
     targets = instruments.count_targets(state.planned, sizes, {sel.workload.name: sel.workload.roles.baseline
                                                                for sel in o.selections})
-    say(f"counting instructions of {len(targets)} cells under {counter.version} "
-        f"(at {', '.join(f'{w} {s.label}' for w, s in sizes.items())})")
+    labels = {w: [s.label for s in sized] for w, sized in sizes.items()}
+    at = "; ".join(f"{w} {', '.join(sized)}" for w, sized in labels.items())
+    say(f"counting instructions of {len(targets)} cells under {counter.version} (at {at})")
     state.counts_dir.mkdir(parents=True, exist_ok=True)
 
     def run_one(job: Job) -> Record | None:
@@ -385,7 +388,7 @@ def count_instructions(state: RunState) -> None:
                        o.timeout, stop=state.stop)
 
     state.count_records = instruments.count_all(targets, counter, run_one, lambda: state.stop.requested, say)
-    state.counting = {**counter.to_json(), "sizes": {w: s.label for w, s in sizes.items()},
+    state.counting = {**counter.to_json(), "sizes": labels,
                       "uncounted_calls": {"aot": instruments.AOT_UNCOUNTED, "jit": instruments.JIT_UNCOUNTED},
                       "counted_calls": instruments.COUNTED_CALLS}
 

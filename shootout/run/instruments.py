@@ -49,20 +49,19 @@ class CountTarget:
                 for index in range(self.processes)]
 
 
-def count_targets(planned: list[PlannedCell], sizes: dict[str, ParamSet], baselines: dict[str, str]
+def count_targets(planned: list[PlannedCell], sizes: dict[str, list[ParamSet]], baselines: dict[str, str]
                   ) -> list[CountTarget]:
-    """One target per runnable (workload, variant, interpreter, threads) at its workload's counting size;
-    `baselines`: workload -> its baseline variant (counted twice at 1 thread)."""
+    """One target per runnable (workload, variant, interpreter, threads) at each of its workload's counting
+    sizes; `baselines`: workload -> its baseline variant (counted twice at 1 thread)."""
     seen: dict[Cell, CountTarget] = {}
     for p in planned:
-        if p.status != "pending" or p.cell.workload not in sizes:
-            continue
         c = p.cell
-        cell = Cell(c.workload, c.variant, c.interpreter, c.threads, sizes[c.workload])
-        twice = p.cell.variant == baselines.get(p.cell.workload) and p.cell.threads == 1
-        seen.setdefault(cell, CountTarget(PlannedCell(cell, p.technology, p.implementation, p.parallel,
-                                                      "pending"),
-                                          DETERMINISM_PROCESSES if twice else 1))
+        for size in sizes.get(c.workload, []) if p.status == "pending" else []:
+            cell = Cell(c.workload, c.variant, c.interpreter, c.threads, size)
+            twice = c.variant == baselines.get(c.workload) and c.threads == 1
+            seen.setdefault(cell, CountTarget(PlannedCell(cell, p.technology, p.implementation, p.parallel,
+                                                          "pending"),
+                                              DETERMINISM_PROCESSES if twice else 1))
     return list(seen.values())
 
 

@@ -264,6 +264,7 @@ def compare_options(args: argparse.Namespace) -> CompareOptions:
         seed=seed, command_line=command_line("compare"),
         recreate_envs=args.recreate_envs, build_cache=not args.no_build_cache,
         baseline_interpreter=args.baseline_interpreter, instruments=instruments_of(args.instruments),
+        count_at=args.count_at,
     )
 
 
