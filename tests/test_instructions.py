@@ -198,10 +198,11 @@ SMALL_N = "n=20000"
 
 
 def _count_run(workloads: Path, results: Path, interpreters: str, *extra: str) -> Path:
-    proc = run_shootout("compare", "--workloads-path", str(workloads), "--workload", "squares", "--param",
-                        SMALL_N, "--variant", "pure_python", "--interpreter", interpreters, "--processes", "2",
-                        "--calls", "5", "--jit-calls", "8", "--instruments", "instructions", "--count-at", "run",
-                        "--seed", "3", "-o", str(results), "--work-dir", str(WORK_DIR), *extra)
+    proc = run_shootout("compare", "--workloads-path", str(workloads), "--workload", "squares",
+                        "--param", SMALL_N, "--variant", "pure_python", "--interpreter", interpreters,
+                        "--processes", "2", "--calls", "5", "--jit-calls", "8",
+                        "--instruments", "instructions", "--count-at", "run", "--seed", "3",
+                        "-o", str(results), "--work-dir", str(WORK_DIR), *extra)
     assert proc.returncode == 0, proc.stderr[-4000:]
     return only_archive(results)
 
@@ -254,7 +255,9 @@ def test_a_cpu_burner_doubles_the_time_and_leaves_the_counts_and_the_gate_passes
         burner.wait()
     a, b = archive.read(counted_run), archive.read(burnt)
     key = ("squares", "pure_python", "cpython3.11", 1, "20000")
-    count_ratio = counts.cell_counts(b.counts)[key].instructions / counts.cell_counts(a.counts)[key].instructions
+    count_a, count_b = (counts.cell_counts(d.counts)[key].instructions for d in (a, b))
+    assert count_a and count_b
+    count_ratio = count_b / count_a
     a_cpython = a.timings[a.timings.interpreter == "cpython3.11"]
     time_ratio = _steady_median(b) / _steady_median(dataclasses.replace(a, timings=a_cpython))
     print(f"burner: time ratio {time_ratio:.2f}, count ratio {count_ratio:.6f}")
@@ -275,6 +278,6 @@ def test_the_same_variant_doing_3_percent_more_work_fails_the_gate(squares, coun
     more = _count_run(edited, tmp_path / "c", sys.executable)
     code, out, err = _diff(str(counted_run), str(more), "--fail-on-slowdown", "1%")
     assert code == 1 and "slower: squares pure_python on cpython3.11" in err, out
-    ratio = next(c.ratio for c in count_diff.compare_counts(archive.read(counted_run), archive.read(more), 0.01)
-                 .changes if "cpython" in c.label)
+    comparison = count_diff.compare_counts(archive.read(counted_run), archive.read(more), 0.01)
+    ratio = next(c.ratio for c in comparison.changes if "cpython" in c.label)
     assert 1.02 < ratio < 1.04

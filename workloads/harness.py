@@ -23,11 +23,11 @@ variant, whatever its technology:
              verify values                         untimed: bytes against the reference's (and, for a
                                                    tolerance policy, elementwise); digests after the last call
 
-Counting instructions (--count-instructions LIB, the process running under Callgrind with instrumentation
-off at start): the first --uncounted-calls calls run uninstrumented (a JIT's warm-up), then every call is framed
+Counting instructions (--count-instructions LIB, the process running under Callgrind with instrumentation off
+at start): the first --uncounted-calls calls run uninstrumented (a JIT's warm-up), then every call is framed
 by client requests from LIB (a tiny C library, through ctypes): statistics zeroed just before it, dumped just
-after it as "pyshootout call K"; verification between calls is counted but zeroed away. The orchestrator
-reads the dumps (shootout/run/counting.py).
+after it as "pyshootout call K"; verification between calls is counted but zeroed away. The orchestrator reads
+the dumps (shootout/run/counting.py).
 
 Every call's output is verified; the first that differs ends the process as wrong_output. The record is
 written atomically. Exit status: 0 ok, 3 wrong_output, 4 anything else (crashed, build_failed, unsupported,
