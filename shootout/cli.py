@@ -61,7 +61,8 @@ COMMANDS = {
              "three views (drift-cancelled, normalised by each archive's baseline cell, absolute), under "
              "\"what differs\" between the archives; a terminal table, an HTML comparison, Markdown for a "
              "pull request. `--fail-on-slowdown X%` exits 1 when a cell got slower beyond what the whole "
-             "machine did",
+             "machine did; `--metric instructions` compares instruction counts instead (archives made with "
+             "`compare --instruments instructions`), a cell failing when its B/A is above 1 + X",
         example="nox -s diff -- results/<run-A> results/<run-B> --fail-on-slowdown 2%"),
     "interpreters": Command(
         does="provision interpreters into `.nox/shootout/pythons/` so that `compare --interpreter "
@@ -81,8 +82,8 @@ EXIT_CODES = {
         "report), `diff --fail-on-slowdown` found a slowdown, a provisioning build failed, or pyshootout "
         "itself failed (one \"internal error\" line)"),
     EXIT_USAGE: (
-        "usage or input error: one line naming the bad value (or what is wrong with an archive); "
-        "nothing written"),
+        "usage or input error: one line naming the bad value (or what is wrong with an archive, e.g. "
+        "`diff --metric instructions` on one without counts); nothing written"),
     EXIT_UNWRITTEN: (
         "the archive (or report) could not be written to `-o` (disk full, read-only): one line; a "
         "compare's archive is kept whole in `.nox/shootout/runs/<run-id>/archive`, named in that line"),
