@@ -387,7 +387,8 @@ def count_instructions(state: RunState) -> None:
                        state.references[(cell.workload, cell.size)], state.counts_dir, state.run_id,
                        o.timeout, stop=state.stop)
 
-    state.count_records = instruments.count_all(targets, counter, run_one, lambda: state.stop.requested, say)
+    state.count_records = instruments.count_all(targets, counter, run_one, lambda: state.stop.requested, say,
+                                                parallel=len(os.sched_getaffinity(0)))
     state.counting = {**counter.to_json(), "sizes": labels,
                       "uncounted_calls": {"aot": instruments.AOT_UNCOUNTED, "jit": instruments.JIT_UNCOUNTED},
                       "counted_calls": instruments.COUNTED_CALLS}

@@ -12,6 +12,7 @@ its warm-up (compiling, then bridges: JIT_UNCOUNTED), then counts COUNTED_CALLS 
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from ..results.records import Record
@@ -66,19 +67,21 @@ def count_targets(planned: list[PlannedCell], sizes: dict[str, list[ParamSet]], 
 
 
 def count_all(targets: list[CountTarget], counter: Counter, run: Callable[[Job], Record | None],
-              stopped: Callable[[], bool], say: Callable[[str], None]) -> list[Record]:
-    """Every counting process, one after the other; stops early when `stopped()`."""
-    records: list[Record] = []
-    for target in targets:
-        for job in target.jobs(counter):
-            if stopped():
-                return records
-            record = run(job)
-            if record is None:
-                return records
-            records.append(record)
-            say(f"  counted {target.planned.cell.key} p{job.process_index}: {describe(record)}")
-    return records
+              stopped: Callable[[], bool], say: Callable[[str], None], parallel: int = 1) -> list[Record]:
+    """Every counting process, `parallel` at a time (a count does not depend on what runs beside it), in
+    the targets' order; none started once `stopped()`."""
+
+    def one(job: Job) -> Record | None:
+        if stopped():
+            return None
+        record = run(job)
+        if record is not None:
+            say(f"  counted {job.planned.cell.key} p{job.process_index}: {describe(record)}")
+        return record
+
+    jobs = [job for target in targets for job in target.jobs(counter)]
+    with ThreadPoolExecutor(max_workers=max(1, parallel)) as pool:
+        return [record for record in pool.map(one, jobs) if record is not None]
 
 
 def describe(record: Record) -> str:

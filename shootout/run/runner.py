@@ -141,11 +141,11 @@ class Finished:
 
 
 def run_pinned(cmd: list, threads: int, timeout: float, stop: StopRequest,
-               extra_env: dict | None = None) -> Finished | None:
-    """Run `cmd` as every measured process runs: pinned to `threads` CPUs (cpus_for) with worker_environment
-    (and `extra_env`), in its own session, killed with its group at `timeout`; None when a stop signal came
-    meanwhile."""
-    cpus = cpus_for(threads)
+               extra_env: dict | None = None, pin: bool = True) -> Finished | None:
+    """Run `cmd` as every measured process runs: pinned to `threads` CPUs (cpus_for; unless not `pin`) with
+    worker_environment (and `extra_env`), in its own session, killed with its group at `timeout`; None when a
+    stop signal came meanwhile."""
+    cpus = cpus_for(threads) if pin else []
 
     def pin() -> None:
         if cpus:
@@ -197,8 +197,10 @@ def run_job(
     started_at = time.time()
     if job.counter is not None:
         _callgrind_dir(out).mkdir(parents=True)
+    # a count depends on no CPU and no neighbour: counting processes run unpinned, side by side
+    counting = job.counter is not None
     done = run_pinned(_worker_command(job, env, build, reference, out, run_id), cell.threads, timeout, stop,
-                      COUNTING_ENVIRONMENT if job.counter is not None else None)
+                      COUNTING_ENVIRONMENT if counting else None, pin=not counting)
     if done is None:
         return None
     if done.returncode is None:
@@ -211,7 +213,7 @@ def run_job(
     if record is None:
         return failed(Status.CRASHED, f"worker exited {done.returncode} with {why}\n{tail}".strip())
     record.build, record.process_wall_seconds = build.record_field(), done.wall
-    record.cpu_pinned = cpus_for(cell.threads)
+    record.cpu_pinned = None if counting else cpus_for(cell.threads)
     record.load_before, record.started_at, record.round = load_before, started_at, job.round_index
     record.warmup_rule = job.warmup_rule or None
     record.call_plan = job.calls.note or None
