@@ -25,7 +25,7 @@ import plotly
 
 from shootout.results import archive as archive_mod
 
-from . import comparison, method_facts, overhead_panel, versions_panel
+from . import comparison, instructions_panel, method_facts, overhead_panel, versions_panel
 from . import data as data_mod
 from .pages import environment, plotly_js
 from .profiles import profiles_context
@@ -38,6 +38,7 @@ def render(data: archive_mod.Archive) -> str:
     return template.render(
         report=report, profiles=profiles_context(data), overhead=overhead_panel.view(data),
         versions=versions_panel.view(data, cells) if data.records else None,
+        instructions=instructions_panel.view(data, cells),
         facts=method_facts.facts(data),
         reproduction=comparison.reproduction_section(data),
         plotly_version=plotly.__version__, plotly_js=markupsafe.Markup(plotly_js()),

@@ -191,6 +191,17 @@ def test_the_comparison_says_when_the_counting_set_ups_differ(tmp_path):
     assert "counted differently: version" in count_diff.table(comparison, markdown=True)
 
 
+def test_the_report_shows_counts_per_work_unit_beside_no_ranking(tmp_path):
+    from report.render import render
+
+    html = render(archive.read(_with_counts(tmp_path, "a", _cells(1.0))))
+    section = html.split('<section id="instructions">', 1)[1].split("</section>", 1)[0]
+    assert "10,000,035" in section and "10,000.0" in section  # the median call; per work unit (1000)
+    assert "0.0001%" in section  # the two baseline processes' spread
+    assert "Counts rank no interpreter" in section and "not parallel time" in section
+    assert '<section id="instructions">' not in render(archive.read(FIXTURE))
+
+
 # ---------------------------------------------------------------- real valgrind
 
 SQUARES = ROOT / "tests" / "fixtures" / "outside-workloads"
