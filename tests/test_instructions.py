@@ -26,7 +26,7 @@ from factories import make_record, rehash
 from shootout import cli
 from shootout.results import archive, count_diff, counts
 from shootout.results.records import RecordError
-from shootout.run import counting, instruments
+from shootout.run import counting, instruments, rootfs
 from shootout.run.matrix import Cell, ParamSet, PlannedCell
 from shootout.run.options import instruments_of
 from shootout.run.usage import UsageError
@@ -117,6 +117,21 @@ def test_the_baseline_cell_is_counted_twice_every_other_once_each_size_once():
     assert [(t.planned.cell.variant, t.planned.cell.threads, t.planned.cell.size.label, t.processes)
             for t in targets] == [("base", 1, "10", 2), ("base", 2, "10", 1), ("other", 1, "10", 1)]
     assert targets[0].uncounted == instruments.AOT_UNCOUNTED
+
+
+def test_a_root_file_system_interpreter_runs_under_the_hosts_valgrind_inside_its_sandbox(tmp_path):
+    launcher = tmp_path / "bin" / "python"
+    rootfs.write_launcher(launcher, tmp_path / "root", "/usr/bin/pypy3")
+    counter = counting.Counter("/usr/bin/valgrind", "valgrind-3.19.0", tmp_path / "lib.so")
+    cmd = counter.command([str(launcher), "harness.py", "--calls", "3"], tmp_path / "out")
+    assert cmd[0] == "bwrap" and cmd[-4:] == ["/usr/bin/pypy3", "harness.py", "--calls", "3"]
+    inner = cmd.index("setarch")
+    assert cmd[inner + 3] == counter.binary and "--instr-atstart=no" in cmd[inner:]
+    binds = [tuple(cmd[i:i + 3]) for i in range(inner) if cmd[i] == "--ro-bind"]
+    assert binds == [("--ro-bind", path, path) for path in counter.host_paths] and counter.host_paths
+    plain = counter.command(["/usr/bin/python3", "harness.py"], tmp_path / "out")
+    assert plain[:4] == ["setarch", plain[1], "-R", "/usr/bin/valgrind"] and plain[-2:] == ["/usr/bin/python3",
+                                                                                           "harness.py"]
 
 
 def test_an_unknown_instrument_is_a_usage_error():

@@ -24,6 +24,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import rootfs
 from .locking import exclusive
 
 INSTRUMENT = "instructions"
@@ -48,9 +49,26 @@ class Counter:
     library: Path
 
     def command(self, harness: list[str], out_dir: Path) -> list[str]:
-        """The harness command run under Callgrind without address-space randomisation."""
-        return ["setarch", platform.machine(), "-R", self.valgrind, *OPTIONS,
-                f"--callgrind-out-file={out_dir}/callgrind.out.%p", *harness]
+        """The harness command run under Callgrind without address-space randomisation; for an interpreter
+        in a root file system, the host's valgrind runs inside its sandbox (valgrind would otherwise follow
+        the launcher script, and the interpreter it execs would run uncounted)."""
+        prefix = ["setarch", platform.machine(), "-R", self.valgrind, *OPTIONS,
+                  f"--callgrind-out-file={out_dir}/callgrind.out.%p"]
+        sandboxed = rootfs.inside(harness[0], [*prefix[:3], self.binary, *prefix[4:]], self.host_paths)
+        return [*prefix, *harness] if sandboxed is None else [*sandboxed, *harness[1:]]
+
+    @property
+    def binary(self) -> str:
+        """The valgrind program itself: Debian's `valgrind` is a shell script around `valgrind.bin`."""
+        real = Path(self.valgrind).with_name("valgrind.bin")
+        return str(real) if real.exists() else self.valgrind
+
+    @property
+    def host_paths(self) -> tuple[str, ...]:
+        """What valgrind needs from the host inside a sandbox: its program and its tools' directory."""
+        tools = [d for d in ("/usr/libexec/valgrind", "/usr/lib/valgrind", "/usr/lib64/valgrind")
+                 if Path(d).is_dir()]
+        return (self.binary, *tools[:1])
 
     def to_json(self) -> dict:
         """For metadata.json: enough to know whether two archives' counts are comparable."""

@@ -141,6 +141,18 @@ def _launcher_words(executable: str | Path) -> list[str] | None:
     return shlex.split(head.split("exec ", 1)[1].splitlines()[0])
 
 
+def inside(executable: str | Path, prefix: list[str], read_only: tuple[str, ...]) -> list[str] | None:
+    """The launcher's sandbox command with `prefix` run inside it before its target (the target's arguments
+    follow) and the host paths `read_only` bound read-only at the same place; None when `executable` is not
+    a launcher. What runs a worker under a host tool (valgrind) in a root file system."""
+    words = _launcher_words(executable)
+    if words is None:
+        return None
+    *sandbox, target, _arguments = words  # the launcher ends with its target and "$@"
+    binds = [word for path in read_only for word in ("--ro-bind", path, path)]
+    return [*sandbox, *binds, *prefix, target]
+
+
 def launcher_root(executable: str | Path) -> Path | None:
     """The root file system a launcher script runs in, or None when `executable` is not such a launcher."""
     words = _launcher_words(executable)
