@@ -130,8 +130,8 @@ def test_a_root_file_system_interpreter_runs_under_the_hosts_valgrind_inside_its
     binds = [tuple(cmd[i:i + 3]) for i in range(inner) if cmd[i] == "--ro-bind"]
     assert binds == [("--ro-bind", path, path) for path in counter.host_paths] and counter.host_paths
     plain = counter.command(["/usr/bin/python3", "harness.py"], tmp_path / "out")
-    assert plain[:4] == ["setarch", plain[1], "-R", "/usr/bin/valgrind"] and plain[-2:] == ["/usr/bin/python3",
-                                                                                           "harness.py"]
+    assert plain[:4] == ["setarch", plain[1], "-R", "/usr/bin/valgrind"]
+    assert plain[-2:] == ["/usr/bin/python3", "harness.py"]
 
 
 def test_an_unknown_instrument_is_a_usage_error():
