@@ -21,8 +21,8 @@ from .counting import Counter
 from .matrix import CallPlan, Cell, ParamSet, PlannedCell
 from .runner import Job
 
-# call 1 set apart, as in every timed process, and call 2: it frees the first call's converted output (a list
-# of every output value), several per cent of a compiled kernel's instructions at the quick size
+# call 1 set apart, as in every timed process, and call 2: a compiled kernel's call 2 counts several per cent
+# more than its later calls at the quick size (docs/instructions.md)
 AOT_UNCOUNTED = 2
 # a pure-Python kernel on PyPy reaches a steady count (within 0.01%) from its 4th call at the quick size
 # (docs/instructions.md); Numba compiles in call 1
