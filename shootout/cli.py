@@ -16,7 +16,7 @@ from typing import NamedTuple
 from report.comparison import render_comparison
 from report.render import render_archive
 
-from .results import archive, count_diff, diff, diff_table, summaries
+from .results import archive, count_diff, counts, diff, diff_table, summaries
 from .run import compare, profile, provision, reproduce
 from .run.catalog import DEFAULT_WORKLOAD, ROOT
 from .run.interrupts import EXIT_INTERRUPTED, StopRequest, handling
@@ -79,8 +79,8 @@ EXIT_CODES = {
     EXIT_OK: "every requested cell ran and verified",
     EXIT_FAILED: (
         "some cells failed (build_failed, crashed, timeout, wrong_output — listed at the end, and in the "
-        "report), `diff --fail-on-slowdown` found a slowdown, a provisioning build failed, or pyshootout "
-        "itself failed (one \"internal error\" line)"),
+        "report) or could not be counted under valgrind, `diff --fail-on-slowdown` found a slowdown, a "
+        "provisioning build failed, or pyshootout itself failed (one \"internal error\" line)"),
     EXIT_USAGE: (
         "usage or input error: one line naming the bad value (or what is wrong with an archive, e.g. "
         "`diff --metric instructions` on one without counts); nothing written"),
@@ -278,6 +278,18 @@ def print_summary(path: Path) -> None:
         print("\nfailed cells:")
         for _, row in failed.iterrows():
             print(f"  {row['variant']} on {row['interpreter']}: {row['status']}: {error_line(row['error'])}")
+    uncounted = [c for c in counts.cell_counts(data.counts).values() if c.error]
+    if uncounted:
+        print("\nnot counted (failed under valgrind):")
+        for cell in uncounted:
+            print(f"  {cell.label}: {valgrind_line(cell.error)}")
+
+
+def valgrind_line(error: str | None) -> str:
+    """What valgrind said when it ended a counting process ("Illegal opcode at ..."), else error_line."""
+    said = [line.split("==", 2)[-1].strip() for line in (error or "").splitlines() if line.startswith("==")]
+    said = [line for line in said if line and not line.startswith(("at ", "by "))]
+    return "; ".join(said[:2]) if said else error_line(error)
 
 
 def error_line(error: str | None) -> str:

@@ -134,6 +134,17 @@ def test_a_root_file_system_interpreter_runs_under_the_hosts_valgrind_inside_its
     assert plain[-2:] == ["/usr/bin/python3", "harness.py"]
 
 
+def test_a_cell_valgrind_killed_is_summed_up_in_valgrinds_words():
+    error = "\n".join(["worker killed by SIGILL", "==25215== ",
+                       "==25215== Process terminating with default action of signal 4 (SIGILL)",
+                       "==25215==  Illegal opcode at address 0x57D6748",
+                       "==25215==    at 0x57D6748: block (simd.c:124)"])
+    assert cli.valgrind_line(error) == ("Process terminating with default action of signal 4 (SIGILL); "
+                                        "Illegal opcode at address 0x57D6748")
+    traceback = "Traceback (most recent call last):\n  x\nRuntimeError: boom"
+    assert cli.valgrind_line(traceback) == "RuntimeError: boom"
+
+
 def test_an_unknown_instrument_is_a_usage_error():
     assert instruments_of("instructions,instructions") == ("instructions",)
     with pytest.raises(UsageError, match="'cycles'"):
