@@ -135,10 +135,10 @@ def test_a_root_file_system_interpreter_runs_under_the_hosts_valgrind_inside_its
 
 
 def test_a_cell_valgrind_killed_is_summed_up_in_valgrinds_words():
-    error = "\n".join(["worker killed by SIGILL", "==25215== ",
-                       "==25215== Process terminating with default action of signal 4 (SIGILL)",
-                       "==25215==  Illegal opcode at address 0x57D6748",
-                       "==25215==    at 0x57D6748: block (simd.c:124)"])
+    error = ("worker killed by SIGILL\n==25215== \n"
+             "==25215== Process terminating with default action of signal 4 (SIGILL)\n"
+             "==25215==  Illegal opcode at address 0x57D6748\n"
+             "==25215==    at 0x57D6748: block (simd.c:124)")
     assert cli.valgrind_line(error) == ("Process terminating with default action of signal 4 (SIGILL); "
                                         "Illegal opcode at address 0x57D6748")
     traceback = "Traceback (most recent call last):\n  x\nRuntimeError: boom"
