@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import archive, summaries
+from . import archive, counts, summaries
 from .cells import CellSummary, cell_summaries
 
 
@@ -38,6 +38,17 @@ class Run:
     def timings(self) -> pd.DataFrame:
         """One row per timed call of every process (timings.csv.gz): the table to group by."""
         return self.archive.timings
+
+    @property
+    def instructions(self) -> pd.DataFrame:
+        """One row per counted call of every counting process (instructions.csv; empty without
+        --instruments instructions); `counted_cells` has them per cell."""
+        return counts.count_rows(self.archive.counts)
+
+    @property
+    def counted_cells(self) -> dict[tuple, counts.CellCount]:
+        """Each counted cell's instructions per call and per work unit, by cell key."""
+        return counts.cell_counts(self.archive.counts)
 
     @property
     def interpreters(self) -> list[str]:
