@@ -1,10 +1,11 @@
 """`diff --metric instructions`: archives' instruction counts side by side, and a gate no neighbour can trip.
 
-A count is the same to within hundredths of a per cent in every process of the same code on the same
-interpreter, valgrind and options (each archive's baseline cell is counted twice and says how far apart), so a
-cell's B/A needs no CI and no drift correction: a cell is slower when B/A > 1 + threshold. Counts say how much
-work a call does, not how long it takes: a change of memory behaviour or of parallelism moves the time and not
-the count, so this gate watches the code, the wall-clock gate the machine and the code together.
+A count repeats to within a few instructions in most processes of the same code on the same interpreter,
+valgrind and options, 0.18% at worst so far (docs/instructions.md; each archive's baseline cell is counted
+twice and the table shows how far apart), so a cell's B/A needs no CI and no drift correction: a cell is
+slower when B/A > 1 + threshold. Counts say how much work a call does, not how long it takes: a change of
+memory behaviour or of parallelism moves the time and not the count, so this gate watches the code, the wall-
+clock gate the machine and the code together.
 """
 
 from __future__ import annotations
