@@ -229,8 +229,8 @@ def test_the_report_shows_counts_per_work_unit_beside_no_ranking(tmp_path):
 # ---------------------------------------------------------------- real valgrind
 
 SQUARES = ROOT / "tests" / "fixtures" / "outside-workloads"
-# timed at calls of about 60 ms on CPython, long enough for a CPU burner to slow them (a 2 ms call fits between
-# two of the scheduler's switches and was not slowed), counted at the workload's quick size (2000 values)
+# timed at calls of about 60 ms on CPython, long enough for a CPU burner to slow them (a 2 ms call fits
+# between two of the scheduler's switches and was not slowed), counted at the workload's quick size (2000)
 SIZE = "n=1000000"
 KEY = ("squares", "pure_python", "cpython3.11", 1, "2000")
 
