@@ -229,17 +229,19 @@ def test_the_report_shows_counts_per_work_unit_beside_no_ranking(tmp_path):
 # ---------------------------------------------------------------- real valgrind
 
 SQUARES = ROOT / "tests" / "fixtures" / "outside-workloads"
-# timed at calls of about 60 ms on CPython, long enough for a CPU burner to slow them (a 2 ms call fits
-# between two of the scheduler's switches and was not slowed), counted at the workload's quick size (2000)
-SIZE = "n=1000000"
-KEY = ("squares", "pure_python", "cpython3.11", 1, "2000")
+# timed and counted at calls of about 16 ms on CPython (100 million instructions): long enough for a CPU
+# burner to slow them (a 2 ms call fits between two of the scheduler's switches and was not slowed), and big
+# enough that the few thousand instructions a different heap layout costs stay far below 0.1% (at the quick
+# size, 2000 values and a million instructions, two runs differed by 1%)
+SIZE = "n=200000"
+KEY = ("squares", "pure_python", "cpython3.11", 1, "200000")
 
 
 def _count_run(workloads: Path, results: Path, interpreters: str) -> archive.Archive:
     proc = run_shootout("compare", "--workloads-path", str(workloads), "--workload", "squares",
                         "--param", SIZE, "--variant", "pure_python", "--interpreter", interpreters,
                         "--processes", "2", "--calls", "5", "--jit-calls", "8",
-                        "--instruments", "instructions", "--seed", "3",
+                        "--instruments", "instructions", "--count-at", "run", "--seed", "3",
                         "-o", str(results), "--work-dir", str(WORK_DIR))
     assert proc.returncode == 0, proc.stderr[-4000:]
     return archive.read(only_archive(results))
@@ -279,10 +281,12 @@ def test_two_counts_of_the_same_cell_agree_on_cpython_and_pypy(counted_run):
     assert not any(r.instrument for r in counted_run.records)  # the timed records carry no valgrind seconds
 
 
-def _burner(cpus: list[int]) -> subprocess.Popen:
-    """A busy loop on the CPUs the workers are pinned to (the last of this process's)."""
-    return subprocess.Popen([sys.executable, "-c", "while True: pass"],
-                            preexec_fn=lambda: os.sched_setaffinity(0, set(cpus)))  # noqa: PLW1509
+def _burners(cpus: list[int]) -> list[subprocess.Popen]:
+    """Two busy loops on the CPUs the workers are pinned to (the last of this process's): a worker then gets
+    a third of its CPU where nothing else runs, about half where others' jobs share it too."""
+    return [subprocess.Popen([sys.executable, "-c", "while True: pass"],
+                             preexec_fn=lambda: os.sched_setaffinity(0, set(cpus)))  # noqa: PLW1509
+            for _ in range(2)]
 
 
 def _steady_median(data: archive.Archive) -> float:
@@ -293,18 +297,18 @@ def _steady_median(data: archive.Archive) -> float:
 @pytest.mark.slow
 def test_a_cpu_burner_doubles_the_time_and_leaves_the_counts_and_the_gate_passes(squares, quiet_run,
                                                                                  tmp_path):
-    burner = _burner(sorted(os.sched_getaffinity(0))[-1:])
+    burners = _burners(sorted(os.sched_getaffinity(0))[-1:])
     try:
         burnt = _count_run(squares, tmp_path / "b", sys.executable)
     finally:
-        burner.kill()
-        burner.wait()
+        for burner in burners:
+            burner.kill()
+            burner.wait()
     count_quiet, count_burnt = (counts.cell_counts(d.counts)[KEY].instructions for d in (quiet_run, burnt))
     assert count_quiet and count_burnt
     time_ratio, count_ratio = _steady_median(burnt) / _steady_median(quiet_run), count_burnt / count_quiet
     print(f"burner: time ratio {time_ratio:.3f}, count ratio {count_ratio:.6f}")
-    # a busy 2-vCPU host shares the burner's CPU with others: 1.25-1.33 there, 1.99 on a quiet CPU
-    assert time_ratio > 1.2 and abs(count_ratio - 1) <= 0.001
+    assert time_ratio > 1.5 and abs(count_ratio - 1) <= 0.001
     code, out, _ = _diff(str(quiet_run.path), str(burnt.path), "--fail-on-slowdown", "1%")
     assert code == 0, out
 
