@@ -11,20 +11,18 @@ from __future__ import annotations
 
 import contextlib
 import io
-import os
 import shutil
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 from conftest import PYPY, ROOT, WORK_DIR, only_archive, run_shootout
-from factories import make_record, rehash
+from factories import cpu_burners, make_record, rehash
 
 from shootout import cli
 from shootout.results import archive, count_diff, counts
 from shootout.results.records import RecordError
-from shootout.run import counting, instruments, rootfs
+from shootout.run import counting, instruments, rootfs, runner
 from shootout.run.matrix import Cell, ParamSet, PlannedCell
 from shootout.run.options import instruments_of
 from shootout.run.usage import UsageError
@@ -281,14 +279,6 @@ def test_two_counts_of_the_same_cell_agree_on_cpython_and_pypy(counted_run):
     assert not any(r.instrument for r in counted_run.records)  # the timed records carry no valgrind seconds
 
 
-def _burners(cpus: list[int]) -> list[subprocess.Popen]:
-    """Two busy loops on the CPUs the workers are pinned to (the last of this process's): a worker then gets
-    a third of its CPU where nothing else runs, about half where others' jobs share it too."""
-    return [subprocess.Popen([sys.executable, "-c", "while True: pass"],
-                             preexec_fn=lambda: os.sched_setaffinity(0, set(cpus)))  # noqa: PLW1509
-            for _ in range(2)]
-
-
 def _steady_median(data: archive.Archive) -> float:
     calls = data.timings[data.timings.call_index > 0]
     return float(calls.groupby("process_index").seconds.median().median())
@@ -297,13 +287,9 @@ def _steady_median(data: archive.Archive) -> float:
 @pytest.mark.slow
 def test_a_cpu_burner_doubles_the_time_and_leaves_the_counts_and_the_gate_passes(squares, quiet_run,
                                                                                  tmp_path):
-    burners = _burners(sorted(os.sched_getaffinity(0))[-1:])
-    try:
+    # two busy loops on the CPU every serial worker is pinned to
+    with cpu_burners(set(runner.cpus_for(1)), count=2):
         burnt = _count_run(squares, tmp_path / "b", sys.executable)
-    finally:
-        for burner in burners:
-            burner.kill()
-            burner.wait()
     count_quiet, count_burnt = (counts.cell_counts(d.counts)[KEY].instructions for d in (quiet_run, burnt))
     assert count_quiet and count_burnt
     time_ratio, count_ratio = _steady_median(burnt) / _steady_median(quiet_run), count_burnt / count_quiet
