@@ -178,7 +178,10 @@ def run_job(
     load_before = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
     # wall clock: when in the run, and of the day, this process ran (drift, pyperf date)
     started_at = time.time()
-    done = run_pinned(_worker_command(job, env, build, reference, out, run_id), cell.threads, timeout, stop)
+    command = _worker_command(job, env, build, reference, out, run_id)
+    # the harness measures its interpreter's start-up from here, on the clock all processes share
+    command += ["--launched-at", repr(time.monotonic())]
+    done = run_pinned(command, cell.threads, timeout, stop)
     if done is None:
         return None
     if done.returncode is None:
