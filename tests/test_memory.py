@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import os
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 import pytest
+from conftest import ROOT
 
 from workloads import harness
 
@@ -71,3 +77,52 @@ def test_start_up_is_measured_only_from_a_launch_before_the_harness_started():
     assert harness.interpreter_start_seconds(start - 0.25) == pytest.approx(0.25)
     assert harness.interpreter_start_seconds(None) is None
     assert harness.interpreter_start_seconds(start + 1.0) is None  # another clock: not a duration
+
+
+# ---------------------------------------------------------------- real workers (slow tier)
+
+HARNESS = ROOT / "workloads" / "harness.py"
+# 8 MiB arrays: numpy_roll's four rolled copies and its temporaries are far above any allocator's noise
+LARGE = {"n": 1024, "steps": 2}
+
+
+@pytest.mark.slow
+def test_every_verified_worker_of_a_real_run_records_its_memory_and_start_up(quick_data):
+    ok = [r for r in quick_data.records if r.ok]
+    assert {r.interpreter.implementation for r in ok} == {"cpython", "pypy"}
+    for r in ok:
+        where = f"{r.variant} on {r.interpreter.name} p{r.process_index}"
+        assert r.memory_peak_method == "vmhwm", where
+        assert 4 * MIB < r.memory_before_bytes <= r.memory_peak_bytes < 4096 * MIB, where
+        assert 0 < r.interpreter_start_seconds < 10, where
+
+
+def _environment_python(data, implementation: str) -> str:
+    """The target environment's interpreter of the archive's column of this implementation."""
+    record = next(r for r in data.records if r.ok and r.interpreter.implementation == implementation)
+    return data.metadata["environments"][record.environment.name]["python"]
+
+
+@pytest.fixture(scope="module")
+def large_reference(tmp_path_factory) -> Path:
+    reference = tmp_path_factory.mktemp("large") / "reference.json"
+    subprocess.run([sys.executable, str(HARNESS), "--workload", "diffusion", "--make-reference", "--params",
+                    json.dumps(LARGE), "--out", str(reference)], check=True, cwd=ROOT, capture_output=True)
+    return reference
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("implementation", ["cpython", "pypy"])
+def test_a_kernel_that_allocates_large_arrays_shows_them_as_growth(quick_data, large_reference, tmp_path,
+                                                                   implementation):
+    params, reference = json.dumps(LARGE), large_reference
+    out = tmp_path / "record.json"
+    subprocess.run([_environment_python(quick_data, implementation), str(HARNESS), "--workload", "diffusion",
+                    "--variant", "numpy_roll", "--params", params, "--calls", "2", "--reference",
+                    str(reference), "--out", str(out), "--launched-at", repr(time.monotonic())],
+                   check=True, cwd=ROOT, capture_output=True)
+    record = json.loads(out.read_text())
+    assert record["status"] == "ok" and record["memory_peak_method"] == "vmhwm"
+    assert 0 < record["interpreter_start_seconds"] < 10
+    # the four rolled copies and the expression's temporaries of one step: several of its 8 MiB arrays
+    assert record["memory_peak_bytes"] - record["memory_before_bytes"] >= 3 * 8 * MIB
