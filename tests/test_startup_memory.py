@@ -35,6 +35,13 @@ def test_break_even_is_the_first_call_count_at_which_the_cell_costs_no_more(cell
         assert cell.cost(found.calls - 1) > baseline.cost(found.calls - 1)
 
 
+def test_a_slowdown_credits_no_calls_before_its_steady_state():
+    # early calls 2 s faster than the slow steady state: one-time stays start + import + prepare
+    slowdown = StartupCost(0.05, 0.1, 0.01, 0.1, -2.0, 2.5)
+    assert slowdown.one_time == pytest.approx(0.16)
+    assert break_even(slowdown, _cost(0.02, 0.4)).calls is None
+
+
 def test_break_even_is_unknown_when_a_start_up_is_not_recorded():
     unknown = StartupCost(None, 0.1, 0.0, 0.2, 0.0, 0.1)
     assert break_even(unknown, _cost(0.05, 0.05)) == BreakEven(

@@ -9,6 +9,7 @@ The cost of a script that makes n calls is modelled as  one_time + n × steady, 
     prepare             the input conversion, once per process (record.prepare_seconds)
     warm-up cost        the calls before the process's steady state (call 1 always: a JIT's compilation,
                         Numba's too) above what they would have cost at its steady mean: warmup_cost
+                        (counted as 0 in one_time when negative: a slowdown's early calls were faster)
     steady              the cell's time: the median of its processes' steady means (summaries)
 
 each a median over the cell's processes. The harness's own work (argument parsing, the inputs, verification)
@@ -75,9 +76,14 @@ class StartupCost:
 
     @property
     def one_time(self) -> float | None:
-        """What a process pays once: interpreter start + import + prepare + warm-up cost."""
-        parts = (self.interpreter_start, self.import_seconds, self.prepare, self.warmup_cost)
-        return None if None in parts else float(sum(parts))  # type: ignore[arg-type]
+        """What a process pays once: interpreter start + import + prepare + warm-up cost, the last at least 0
+        (calls before the steady state that were faster than it, a slowdown, pay nothing back: the model
+        then overstates what a short script costs instead of crediting it with calls it never made)."""
+        start, imported, prepare = self.interpreter_start, self.import_seconds, self.prepare
+        warm = self.warmup_cost
+        if start is None or imported is None or prepare is None or warm is None:
+            return None
+        return start + imported + prepare + max(0.0, warm)
 
     def cost(self, calls: int) -> float | None:
         """The modelled cost of a process making `calls` calls."""
