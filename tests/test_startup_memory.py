@@ -43,9 +43,12 @@ def test_a_slowdown_credits_no_calls_before_its_steady_state():
 
 
 def test_break_even_is_unknown_when_a_start_up_is_not_recorded():
-    unknown = StartupCost(None, 0.1, 0.0, 0.2, 0.0, 0.1)
-    assert break_even(unknown, _cost(0.05, 0.05)) == BreakEven(
-        None, "unknown: the cell's start-up not recorded")
+    older = StartupCost(None, 0.1, 0.0, 0.2, 0.0, 0.1)
+    assert break_even(older, _cost(0.05, 0.05)) == BreakEven(
+        None, "unknown: the cell's interpreter start not recorded")
+    unsteady = StartupCost(0.05, 0.1, 0.0, 0.2, None, None)  # every process counted apart
+    assert break_even(_cost(0.05, 0.05), unsteady).note == (
+        "unknown: the baseline's warm-up cost and steady call not recorded")
 
 
 def test_warmup_cost_is_what_the_calls_before_the_steady_state_cost_above_it():

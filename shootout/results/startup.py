@@ -85,6 +85,14 @@ class StartupCost:
             return None
         return start + imported + prepare + max(0.0, warm)
 
+    @property
+    def missing(self) -> list[str]:
+        """The parts the cost model needs that the records do not give (older archives, no steady state)."""
+        parts = (("interpreter start", self.interpreter_start), ("import", self.import_seconds),
+                 ("input conversion", self.prepare), ("warm-up cost", self.warmup_cost),
+                 ("steady call", self.steady))
+        return [name for name, value in parts if value is None]
+
     def cost(self, calls: int) -> float | None:
         """The modelled cost of a process making `calls` calls."""
         if self.one_time is None or self.steady is None:
@@ -101,9 +109,9 @@ class BreakEven:
 def break_even(cell: StartupCost, baseline: StartupCost) -> BreakEven:
     """After how many calls `cell` has paid for its start-up against `baseline` (module docstring)."""
     if cell.cost(1) is None or baseline.cost(1) is None:
-        missing = [name for name, side in (("the cell's", cell), ("the baseline's", baseline))
-                   if side.cost(1) is None]
-        return BreakEven(None, f"unknown: {' and '.join(missing)} start-up not recorded")
+        missing = [f"{whose} {' and '.join(side.missing)}" for whose, side in
+                   (("the cell's", cell), ("the baseline's", baseline)) if side.missing]
+        return BreakEven(None, f"unknown: {'; '.join(missing)} not recorded")
     assert cell.one_time is not None and cell.steady is not None  # cost(1) is known
     assert baseline.one_time is not None and baseline.steady is not None
     if cell.one_time + cell.steady <= baseline.one_time + baseline.steady:
