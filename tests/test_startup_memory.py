@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import math
 
 import pytest
 from factories import JULIA_ROLES, make_record
 
-from shootout.results import memory, startup, summaries, warmup
+from shootout.results import memory, pyperf_export, startup, summaries, warmup
 from shootout.results.startup import BreakEven, StartupCost, break_even
 
 MIB = 1 << 20
@@ -102,3 +103,11 @@ def test_processes_csv_has_the_memory_and_start_up_of_every_process():
     assert row["memory_peak_bytes"] == 31 * MIB and row["memory_growth_bytes"] == MIB
     assert row["memory_peak_method"] == "vmhwm" and row["interpreter_start_seconds"] == 0.02
     assert row["warmup_cost_seconds"] == pytest.approx(0.0)
+
+
+def test_the_pyperf_export_carries_each_processes_peak_as_mem_max_rss():
+    records = _records("pure_python", "cpython3.11", "cpython", [0.05] * 3, 0.02, 0.001, [31 * MIB, 33 * MIB])
+    records.append(make_record("pure_python", "cpython3.11", "cpython", [0.05] * 3, process_index=2))
+    suite = json.loads(pyperf_export.export(records)["cpython3.11"])
+    runs = suite["benchmarks"][0]["runs"]
+    assert [run.get("metadata", {}).get("mem_max_rss") for run in runs] == [31 * MIB, 33 * MIB, None]
