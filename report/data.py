@@ -22,6 +22,7 @@ from . import (
     analysis,
     drift_panel,
     figures,
+    footprint_panel,
     machine,
     ordering,
     output_image,
@@ -108,6 +109,7 @@ class WorkloadReport:
     figures: list[output_image.FigureImages]
     image_problems: list[str]
     analyses: Analyses
+    footprint: footprint_panel.Footprint | None = None  # memory and start-up (None: not recorded)
 
     @property
     def roles(self) -> RolesSnapshot:
@@ -296,6 +298,7 @@ def _workload(run: ReportRun, name: str, index: int) -> WorkloadReport:
                   for n, size in enumerate(order.sizes)],
         problems=problems(run.data, cells, order), figures=images, image_problems=image_problems,
         analyses=_analyses(run, contract, cells, order, index),
+        footprint=footprint_panel.view(cells, list(order.sizes), run.interpreters, run.labels, str(index)),
     )
 
 

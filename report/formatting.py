@@ -41,6 +41,13 @@ def seconds(value) -> str:
     return f"{value * 1e6:.3g} µs"
 
 
+def signed_seconds(value) -> str:
+    """seconds() of a difference that may be negative: '−0.92 ms'."""
+    if missing(value) or float(value) >= 0:
+        return seconds(value)
+    return "\u2212" + seconds(-float(value))
+
+
 def number(value, digits: int = 3) -> str:
     if missing(value):
         return DASH
@@ -109,6 +116,11 @@ def overhead(value) -> str:
     return "≈ 0" if float(value) <= 0 else seconds(value)
 
 
+def mebibytes(value) -> str:
+    """Bytes as '123 MiB' (three significant digits, thousands separated)."""
+    return DASH if missing(value) else f"{number(float(value) / (1 << 20))} MiB"
+
+
 def break_at_underscores(value) -> markupsafe.Markup:
     """Escaped text with <wbr> after each '_', so long variant names wrap at word joints, not mid-word."""
     return markupsafe.Markup("_<wbr>").join(markupsafe.escape(part) for part in str(value).split("_"))
@@ -146,5 +158,6 @@ FILTERS = {
     "seconds": seconds, "num": number, "ratio": ratio, "pvalue": pvalue, "percent": percent,
     "wbr": break_at_underscores, "seconds_range": seconds_range, "ratio_range": ratio_range,
     "environment": environment, "faster_or_slower": faster_or_slower, "params": params_text,
-    "overhead": overhead, "row_class": row_class,
+    "overhead": overhead, "row_class": row_class, "mebibytes": mebibytes,
+    "signed_seconds": signed_seconds,
 }

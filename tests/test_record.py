@@ -34,12 +34,25 @@ def test_from_json_of_to_json_is_the_same_record():
     ({"interpreter": {"implementation": "pypy"}}, "no 'interpreter.name' field"),
     ({"build": {"seconds": "soon"}}, "field 'build.seconds' has an invalid value 'soon'"),
     ({"verified": False}, "status ok without a verified output and its times"),
+    ({"memory_peak_bytes": -1}, "field 'memory_peak_bytes' has an invalid value '-1'"),
+    ({"memory_before_bytes": 1.5}, "field 'memory_before_bytes' has an invalid value '1.5'"),
+    ({"memory_peak_method": "guess"}, "field 'memory_peak_method' has an invalid value 'guess'"),
+    ({"interpreter_start_seconds": -0.01}, "field 'interpreter_start_seconds' has an invalid value '-0.01'"),
 ])
 def test_from_json_names_the_first_bad_field_in_one_line(change, message):
     data = {**_record().to_json(), **change}
     with pytest.raises(RecordError) as caught:
         Record.from_json(data)
     assert str(caught.value) == message
+
+
+def test_the_memory_and_start_up_fields_round_trip_and_are_optional():
+    record = _record(memory_before_bytes=30 << 20, memory_peak_bytes=45 << 20, memory_peak_method="vmhwm",
+                     interpreter_start_seconds=0.021)
+    assert Record.from_json(json.loads(json.dumps(record.to_json()))) == record
+    older = {k: v for k, v in record.to_json().items() if not k.startswith(("memory_", "interpreter_start"))}
+    again = Record.from_json(older)
+    assert again.memory_peak_bytes is None and again.interpreter_start_seconds is None and again.ok
 
 
 def test_a_required_field_missing_is_named():

@@ -15,6 +15,7 @@ variant, whatever its technology:
     prepared = prepare(inputs, params)             prepare_seconds (input conversion, once per process)
     gc.collect()                                   untimed: the set-up's garbage and young objects are dealt
                                                    with before the calls, not inside one of them
+    VmRSS                                          memory_before_bytes (what the interpreter holds now)
     K times: output = calculate(prepared, ...)     times_seconds (the kernel); K follows stop_reason():
                                                    at most --calls, fewer once --max-seconds went in
                                                    past --min-calls (the record says which)
@@ -22,6 +23,12 @@ variant, whatever its technology:
                                                    call when the variant has its own to_list())
              verify values                         untimed: bytes against the reference's (and, for a
                                                    tolerance policy, elementwise); digests after the last call
+                                                   memory_peak_bytes: the largest resident set during a call
+                                                   (PeakMemory: its high-water mark, reset before each call)
+
+Before all of it, interpreter_start_seconds: from the orchestrator's launch of this process (--launched-at, on
+the system-wide monotonic clock) to the harness's first line: fork, exec, a root file system's bubblewrap, the
+interpreter's initialisation and site.
 
 Counting instructions (--count-instructions LIB, the process running under Callgrind with instrumentation off
 at start): the first --uncounted-calls calls run uninstrumented (a JIT's warm-up), then every call is framed
@@ -38,6 +45,7 @@ from __future__ import annotations
 import time
 
 _HARNESS_START = time.perf_counter()
+_HARNESS_START_MONOTONIC = time.monotonic()  # the system-wide clock the orchestrator's --launched-at reads
 
 import argparse
 import gc
@@ -144,6 +152,64 @@ def _delta(before, after):
     return None if before is None or after is None else max(0.0, after - before)
 
 
+def _rusage_peak_bytes():
+    """The process's lifetime resident-set peak (ru_maxrss: kilobytes on Linux, bytes on macOS)."""
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak if sys.platform == "darwin" else peak * 1024
+
+
+def _status_bytes(status, key):
+    """The value of `key` (b"VmRSS:") in a /proc/<pid>/status text, in bytes; None when absent."""
+    start = status.find(key)
+    if start < 0:
+        return None
+    words = status[start + len(key):status.find(b"\n", start)].split()
+    return int(words[0]) * 1024 if words and words[0].isdigit() else None
+
+
+class PeakMemory:
+    """The resident-set high-water mark of the timed calls. Linux: writing "5" to /proc/self/clear_refs sets
+    VmHWM back to the present VmRSS, so it is reset right before each call and read right after it, and
+    the verification between calls (a list of every output value, on the first call) is not counted. Where
+    clear_refs cannot be written (no /proc, a kernel or sandbox that refuses it) the peak is ru_maxrss, the
+    process's lifetime peak, set-up included: `method` says which. Both files stay open, so a call's reading
+    makes a few small objects and no garbage worth a collection inside the next call."""
+
+    VMHWM, RUSAGE = "vmhwm", "ru_maxrss"
+
+    def __init__(self):
+        self.status = self.clear = None
+        try:
+            self.status = os.open("/proc/self/status", os.O_RDONLY)
+            self.clear = os.open("/proc/self/clear_refs", os.O_WRONLY)
+            os.write(self.clear, b"5")
+        except OSError:
+            self.clear = None
+        self.method = self.VMHWM if self.clear is not None else self.RUSAGE
+        self.peak = 0
+
+    def resident(self):
+        """The resident set now (VmRSS), in bytes; None without /proc."""
+        return None if self.status is None else _status_bytes(os.pread(self.status, 8192, 0), b"VmRSS:")
+
+    def reset(self):
+        if self.clear is not None:
+            os.write(self.clear, b"5")
+
+    def note(self):
+        """After a call: keep the largest peak seen."""
+        if self.clear is not None:
+            found = _status_bytes(os.pread(self.status, 8192, 0), b"VmHWM:")
+        else:
+            found = _rusage_peak_bytes()
+        self.peak = max(self.peak, found or 0)
+
+    def close(self):
+        for fd in (self.status, self.clear):
+            if fd is not None:
+                os.close(fd)
+
+
 def check_extension(variant_module, variant, build_dir):
     """Raise BuildFailed unless the kernel module is a compiled extension from build_dir."""
     name = variant.extension_module
@@ -161,12 +227,21 @@ def check_extension(variant_module, variant, build_dir):
     return path
 
 
+def interpreter_start_seconds(launched_at):
+    """Seconds from the orchestrator's launch (its time.monotonic(), the system-wide CLOCK_MONOTONIC on
+    Linux, which a bubblewrap sandbox shares) to the harness's first line; None when not launched so."""
+    if launched_at is None or _HARNESS_START_MONOTONIC < launched_at:
+        return None
+    return _HARNESS_START_MONOTONIC - launched_at
+
+
 def new_record(args):
     """The record of this process before anything ran (the orchestrator names its interpreter and size)."""
     return Record(run_id=args.run_id, workload=args.workload, variant=args.variant,
                   interpreter=Interpreter(**interpreter_info()), params=args.params, threads=args.threads,
                   process_index=args.process_index, calls=args.calls, calls_verified=0, pid=os.getpid(),
-                  cpu_affinity=cpu_affinity())
+                  cpu_affinity=cpu_affinity(),
+                  interpreter_start_seconds=interpreter_start_seconds(args.launched_at))
 
 
 def pad_jit_code(count):
@@ -264,12 +339,15 @@ class CallgrindRequests:
             self.lib.pyshootout_dump(f"{self.DUMP_PREFIX}{index}".encode())
 
 
-def timed_calls(module, prepared, args, reference, record, counter=None):
+def timed_calls(module, prepared, args, reference, record, counter=None, memory=None):
     """Calls until stop_reason() says why not; every call verified (judge_call); returns the first failing
-    Verdict or the last good one. `counter` (CallgrindRequests) frames each call when counting."""
+    Verdict or the last good one. `counter` (CallgrindRequests) frames each call when counting; `memory` (a
+    PeakMemory) is reset before and read after each call, outside its timed (and counted) region."""
     times = record.times_seconds
     verdict = None
     while record.stop_reason is None:
+        if memory is not None:
+            memory.reset()
         if counter is not None:
             counter.before(len(times))
         t0 = time.perf_counter()
@@ -278,6 +356,8 @@ def timed_calls(module, prepared, args, reference, record, counter=None):
         if counter is not None:
             counter.after(len(times))
         times.append(t1 - t0)
+        if memory is not None:
+            memory.note()
         verdict = judge_call(module, output, reference, len(times) == 1, record.output_seconds)
         if not verdict.ok:
             verdict.call_index = len(times) - 1
@@ -334,13 +414,19 @@ def run(args):
         gc.collect()  # the set-up's young objects are promoted now (PyPy: tens of MB), not inside some call
         stage = "calculate"
         if counter is None:
-            with Interference() as seen:
-                verdict = timed_calls(module, prepared, args, reference, record, counter)
+            memory = PeakMemory()
+            record.memory_before_bytes, record.memory_peak_method = memory.resident(), memory.method
+            try:
+                with Interference() as seen:
+                    verdict = timed_calls(module, prepared, args, reference, record, memory=memory)
+            finally:
+                record.memory_peak_bytes = memory.peak or None
+                memory.close()
             record.interference = seen.result
         else:
-            # No interference readings under valgrind: they describe valgrind, and the text they read from
-            # /proc changes with the time of day, and with it the heap a counted call starts from
-            verdict = timed_calls(module, prepared, args, reference, record, counter)
+            # No interference or memory readings under valgrind: they describe valgrind, and the text they
+            # read from /proc changes with the time of day, and with it the heap a counted call starts from
+            verdict = timed_calls(module, prepared, args, reference, record, counter=counter)
         record.gil_enabled_after = gil_enabled()  # an extension may have switched it back on
         record.first_call_seconds = record.times_seconds[0]
         stage = "verify"
@@ -379,6 +465,8 @@ def parse_args(argv=None):
                    help="the callgrind client-request library: frame each counted call (run under valgrind)")
     p.add_argument("--uncounted-calls", type=int, default=0,
                    help="with --count-instructions: calls made before counting starts (a JIT's warm-up)")
+    p.add_argument("--launched-at", type=float, default=None,
+                   help="time.monotonic() of the launching process right before it started this one")
     p.add_argument("--make-reference", action="store_true",
                    help="run the reference variant once and write --out and its output file")
     args = p.parse_args(argv)

@@ -37,6 +37,8 @@ class Status(str, Enum):
 
 
 STATUSES = frozenset(s.value for s in Status)
+# how memory_peak_bytes was read (harness.PeakMemory): VmHWM reset before each call, or the lifetime ru_maxrss
+MEMORY_METHODS = ("vmhwm", "ru_maxrss")
 
 
 class RecordError(ValueError):
@@ -290,6 +292,11 @@ class Record(_OfCell):
     interference: Interference | None = _field(maybe(instance_of(dict)), part=Interference)
     layout_padding: int | None = _field(maybe(count(0)))  # PyPy: small loops compiled before the variant
     gil_enabled_after: bool | None = _field(maybe(instance_of(bool)))
+    # from the orchestrator's launch of the process to the harness's first line (its --launched-at)
+    interpreter_start_seconds: float | None = _field(maybe(duration))
+    memory_before_bytes: int | None = _field(maybe(count(0)))  # resident set (VmRSS) just before call 1
+    memory_peak_bytes: int | None = _field(maybe(count(0)))  # largest resident set during a call
+    memory_peak_method: str | None = _field(maybe(lambda v: v in MEMORY_METHODS))  # a MEMORY_METHODS value
     # added by the orchestrator
     started_at: float | None = _field(maybe(duration))  # Unix seconds
     process_wall_seconds: float | None = _field(maybe(duration))

@@ -88,6 +88,17 @@ class CellSummary:
     process_spread: float | None = None  # process means as measured
     recommended_calls: float | None = None  # K&J's optimal calls per process for the measured costs
     design_note: str = ""  # how recommended_calls was computed, or why there is none
+    # resident memory (memory.py), medians over its ok processes, bytes
+    memory_before: float | None = None  # before call 1
+    memory_peak: float | None = None  # the largest resident set during a call
+    memory_growth: float | None = None  # each process's peak − before
+    memory_method: str = ""  # "vmhwm", or "ru_maxrss on k of n" (lifetime peaks)
+    # start-up against steady state (startup.py), seconds, medians over its processes
+    interpreter_start: float | None = None  # launch to the harness's first line
+    warmup_cost: float | None = None  # the calls before the steady state, above the steady rate
+    one_time: float | None = None  # interpreter start + import + prepare + warm-up cost
+    break_even_calls: float | None = None  # calls after which it costs no more than the baseline cell
+    break_even_note: str = ""  # "never: ...", "the baseline", "unknown: ...", or ""
 
     @property
     def ok(self) -> bool:
@@ -140,9 +151,14 @@ NUMBERS = {
     "effective_processes": "effective_processes",
     "steady_calls": "steady_calls", "within_spread": "within_spread", "between_spread": "between_spread",
     "process_spread": "process_spread", "recommended_calls": "recommended_calls",
+    "memory_before": "memory_before_bytes", "memory_peak": "memory_peak_bytes",
+    "memory_growth": "memory_growth_bytes", "interpreter_start": "interpreter_start_seconds",
+    "warmup_cost": "warmup_cost_seconds", "one_time": "one_time_seconds",
+    "break_even_calls": "break_even_calls",
 }
 TEXTS = {"ci_method": "ci_method", "warmup_classes": "warmup_classes", "disturbed": "disturbed",
-         "speedup_method": "speedup_method", "design_note": "design_note"}
+         "speedup_method": "speedup_method", "design_note": "design_note", "memory_method": "memory_method",
+         "break_even_note": "break_even_note"}
 
 
 def _text(value) -> str:

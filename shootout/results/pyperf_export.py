@@ -3,7 +3,8 @@
 pyperf wants the same host metadata on every run and the same number of values per run across the files it
 compares, while our JIT cells make more calls per process than AOT ones. So each worker process becomes one
 pyperf run whose single value is its steady-state mean, and whose warm-ups are its non-steady calls; every
-benchmark then has one value per process on every interpreter.
+benchmark then has one value per process on every interpreter. A process's peak resident memory during its
+calls goes into pyperf's `mem_max_rss` metadata (`python -m pyperf show --metadata`).
 """
 
 from __future__ import annotations
@@ -40,6 +41,8 @@ def export(records: list[Record]) -> dict[str, bytes]:
         warmups = [(1, float(v)) for v in record.times_seconds[:summaries.split(record).steady_start]]
         interp = record.interpreter
         when = {"date": _pyperf_date(record.started_at)} if record.started_at else {}
+        # pyperf's own name for a worker's largest resident set: ours is that of its calls (memory.py)
+        memory = {"mem_max_rss": record.memory_peak_bytes} if record.memory_peak_bytes else {}
         run = pyperf.Run(
             [sum(steady) / len(steady)],
             warmups=warmups or None,
@@ -51,6 +54,7 @@ def export(records: list[Record]) -> dict[str, bytes]:
                 "python_executable": interp.executable or "unknown",
                 "unit": "second",
                 **when,
+                **memory,
             },
             collect_metadata=False,
         )

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from . import estimates, warmup
+from . import estimates, memory, startup, warmup
 from .records import Interpreter, Record
 from .snapshot import RolesSnapshot
 
@@ -79,6 +79,8 @@ def _process_row(r: Record, warm: warmup.Warmup) -> dict:
         "import_seconds": r.import_seconds, "prepare_seconds": r.prepare_seconds,
         "output_seconds": float(np.median(r.output_seconds)) if r.output_seconds else None,
         "first_call_seconds": r.first_call_seconds, "process_seconds": r.process_seconds,
+        "interpreter_start_seconds": r.interpreter_start_seconds,
+        "warmup_cost_seconds": startup.warmup_cost(r, warm), **memory.process_columns(r),
         "process_wall_seconds": r.process_wall_seconds, "build_seconds": r.build and r.build.seconds,
         "environment_seconds": r.environment and r.environment.seconds, "steady_start": warm.steady_start,
         "warmup_class": warm.classification, "counted": warm.counted,
@@ -251,6 +253,8 @@ def _cell_row(key: tuple, group: pd.DataFrame, sample: ProcessSample, first_erro
         "output_seconds": _median(group["output_seconds"]),
         "import_seconds": _median(group["import_seconds"]),
         "first_call_seconds": _median(group["first_call_seconds"]),
+        "interpreter_start_seconds": _median(group["interpreter_start_seconds"]),
+        "warmup_cost_seconds": _median(group["warmup_cost_seconds"]),
         "process_seconds": _median(group["process_wall_seconds"]),
         "build_seconds": _median(group["build_seconds"]),
         "environment_seconds": _median(group["environment_seconds"]), "warmup_classes": classes,
@@ -272,18 +276,21 @@ def summarise(records: list[Record], roles: dict[str, RolesSnapshot]) -> pd.Data
     per_process = record_rows(records)
     samples = process_samples(records)
     designs = design(records)
+    memories = memory.cell_memory(records)
     first_error: dict[tuple, str] = {}
     for r in records:
         if r.error:
             first_error.setdefault(r.cell_key, r.error)
     empty = ProcessSample(np.array([]))
     rows = [{**_cell_row(key, group, samples.get(key, empty), first_error),
-             **_design_columns(designs.get(key))}
+             **_design_columns(designs.get(key)),
+             **(memories[key].columns() if key in memories else memory.NO_MEMORY_COLUMNS)}
             for key, group in per_process.groupby(CELL_KEYS, sort=True)]
     summary = pd.DataFrame(rows)
     if summary.empty:
         return summary
-    return add_limits(add_speedups(summary, samples, roles), roles)
+    summary = add_limits(add_speedups(summary, samples, roles), roles)
+    return startup.add_break_even(summary, baseline_cells(summary, roles))
 
 
 def design(records: list[Record]) -> dict[tuple, estimates.VarianceComponents]:

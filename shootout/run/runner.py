@@ -197,10 +197,13 @@ def run_job(
     started_at = time.time()
     if job.counter is not None:
         _callgrind_dir(out).mkdir(parents=True)
+    command = _worker_command(job, env, build, reference, out, run_id)
+    # the harness measures its interpreter's start-up from here, on the clock all processes share
+    command += ["--launched-at", repr(time.monotonic())]
     # a count depends on no CPU and no neighbour: counting processes run unpinned, side by side
     counting = job.counter is not None
-    done = run_pinned(_worker_command(job, env, build, reference, out, run_id), cell.threads, timeout, stop,
-                      COUNTING_ENVIRONMENT if counting else None, pin=not counting)
+    done = run_pinned(command, cell.threads, timeout, stop, COUNTING_ENVIRONMENT if counting else None,
+                      pin=not counting)
     if done is None:
         return None
     if done.returncode is None:
