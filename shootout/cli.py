@@ -79,7 +79,8 @@ EXIT_CODES = {
     EXIT_OK: "every requested cell ran and verified",
     EXIT_FAILED: (
         "some cells failed (build_failed, crashed, timeout, wrong_output — listed at the end, and in the "
-        "report) or could not be counted under valgrind, `diff --fail-on-slowdown` found a slowdown, a "
+        "report) or crashed under valgrind (a build valgrind cannot decode is listed, not failed), "
+        "`diff --fail-on-slowdown` found a slowdown, a "
         "provisioning build failed, or pyshootout itself failed (one \"internal error\" line)"),
     EXIT_USAGE: (
         "usage or input error: one line naming the bad value (or what is wrong with an archive, e.g. "

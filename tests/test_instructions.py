@@ -20,7 +20,7 @@ from conftest import PYPY, ROOT, WORK_DIR, only_archive, run_shootout
 from factories import cpu_burners, make_record, rehash
 
 from shootout import cli
-from shootout.results import archive, count_diff, counts
+from shootout.results import archive, count_diff, counts, records
 from shootout.results.records import RecordError
 from shootout.run import counting, instruments, rootfs, runner
 from shootout.run.matrix import Cell, ParamSet, PlannedCell
@@ -139,6 +139,20 @@ def test_a_cell_valgrind_killed_is_summed_up_in_valgrinds_words():
                                         "Illegal opcode at address 0x57D6748")
     traceback = "Traceback (most recent call last):\n  x\nRuntimeError: boom"
     assert cli.valgrind_line(traceback) == "RuntimeError: boom"
+
+
+def test_an_instruction_valgrind_cannot_decode_leaves_the_cell_uncounted_not_failed():
+    """A -march=native build (AVX-512 here) dies with SIGILL under valgrind 3.19 only: the instrument's limit,
+    recorded as unsupported with valgrind's words; any other signal, or SIGILL in a timed process, is a
+    crash."""
+    tail = ("==25215== Process terminating with default action of signal 4 (SIGILL)\n"
+            "==25215==  Illegal opcode at address 0x57D6748")
+    status, error = runner.killed("SIGILL", tail, counting=True)
+    assert status == "unsupported" and tail in error
+    assert error.startswith("not countable: valgrind cannot decode")
+    assert status not in records.FAILED
+    assert runner.killed("SIGILL", tail, counting=False)[0] == "crashed"
+    assert runner.killed("SIGSEGV", "==1== Process terminating ... (SIGSEGV)", counting=True)[0] == "crashed"
 
 
 def test_an_unknown_instrument_is_a_usage_error():
