@@ -125,7 +125,7 @@ def cpu_pressure_seconds():
         return None
 
 
-class Interference:
+class InterferenceMeter:
     """What else happened while the calls ran: CPU time got vs wall time, context switches, steal, CPU
     pressure."""
 
@@ -417,7 +417,7 @@ def run(args):
             memory = PeakMemory()
             record.memory_before_bytes, record.memory_peak_method = memory.resident(), memory.method
             try:
-                with Interference() as seen:
+                with InterferenceMeter() as seen:
                     verdict = timed_calls(module, prepared, args, reference, record, memory=memory)
             finally:
                 record.memory_peak_bytes = memory.peak or None
