@@ -23,11 +23,6 @@ def missing(value) -> bool:
         return True
 
 
-def optional(value) -> float | None:
-    """A number or None (NaN and non-numbers become None): what the report's dataclasses hold."""
-    return None if missing(value) else float(value)
-
-
 def seconds(value) -> str:
     if missing(value):
         return DASH

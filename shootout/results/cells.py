@@ -18,21 +18,11 @@ import numpy as np
 import pandas as pd
 
 from . import estimates, records, summaries
+from .estimates import optional
 from .snapshot import RolesSnapshot
 
 FAILED = tuple(sorted(str(s) for s in records.FAILED))
 NOT_RUN = tuple(sorted(str(s) for s in records.NOT_RUN))
-
-
-def optional(value) -> float | None:
-    """A number or None: NaN, None and non-numbers (a table's empty cells) become None."""
-    if value is None or isinstance(value, (bool, str)):
-        return None
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return None
-    return None if math.isnan(number) else number
 
 
 @dataclass(frozen=True)

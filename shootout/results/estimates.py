@@ -42,6 +42,17 @@ LAG1_MARGIN = 0.5  # the r used is the bias-corrected one plus this many standar
 MIN_DESIGN = 6  # processes below which the variance components give no calls-per-process recommendation
 
 
+def optional(value) -> float | None:
+    """A number or None: NaN, None and non-numbers (a table's empty cells, any JSON) become None."""
+    if value is None or isinstance(value, (bool, str)):
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return None if math.isnan(number) else number
+
+
 @dataclass(frozen=True)
 class Interval:
     low: float

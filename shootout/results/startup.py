@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from . import warmup
+from .estimates import optional
 from .records import Record
 
 NEVER = "never"
@@ -48,14 +49,6 @@ def warmup_cost(record: Record, split: warmup.Warmup) -> float | None:
     return float(sum(times[:before]) - before * steady)
 
 
-def _known(value) -> float | None:
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return None
-    return None if math.isnan(number) else number
-
-
 @dataclass(frozen=True)
 class StartupCost:
     """One cell's costs (seconds, medians over its processes); None where its records do not say."""
@@ -70,7 +63,7 @@ class StartupCost:
     @classmethod
     def of_row(cls, row: Mapping) -> StartupCost:
         """The costs of one row of summaries.summarise's table."""
-        return cls(*(_known(row.get(name)) for name in (
+        return cls(*(optional(row.get(name)) for name in (
             "interpreter_start_seconds", "import_seconds", "prepare_seconds", "first_call_seconds",
             "warmup_cost_seconds", "median_seconds")))
 
