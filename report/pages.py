@@ -3,6 +3,7 @@ page)."""
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 
 import jinja2
@@ -14,7 +15,10 @@ from .formatting import FILTERS
 TEMPLATES = Path(__file__).parent / "templates"
 
 
+@cache
 def environment() -> jinja2.Environment:
+    """One environment per process, so that each template is compiled once rather than on every render
+    (Jinja2 still reloads a template whose file changed)."""
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(TEMPLATES)),
         autoescape=True,  # every archive string (hostname, package names, errors) is untrusted text

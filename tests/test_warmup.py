@@ -3,10 +3,12 @@ and which processes a cell's estimate counts."""
 
 from __future__ import annotations
 
+import math
 import types
 
 import numpy as np
 import pytest
+import ruptures
 from factories import make_record
 
 from shootout.results import summaries, warmup
@@ -68,6 +70,20 @@ def test_noise_alone_is_rarely_called_no_steady_state(calls):
     if calls in (7, 10):
         old = [warmup.classify(t, "jit-v2").classification for t in series]
         assert old.count("no steady state") > 0.1 * len(series)
+
+
+def test_the_cumulative_cost_cuts_where_ruptures_own_least_squares_cost_does():
+    """warmup.SquaredErrorCost is ruptures' "l2" cost computed from cumulative sums: the same change points on
+    warm-ups, level shifts and noise at the penalties the rule uses."""
+    rng = np.random.default_rng(7)
+    for _ in range(400):
+        n = int(rng.integers(4, 40))
+        step = np.where(np.arange(n) < rng.integers(0, n), rng.choice([0.0, 0.05, 0.3]), 0.0)
+        x = (1 + step + rng.normal(0, rng.choice([0.002, 0.01, 0.03]), n)).reshape(-1, 1)
+        pen = warmup.PENALTY * float(rng.choice([0.002, 0.01, 0.03])) ** 2 * math.log(n)
+        theirs = ruptures.Pelt(model="l2", min_size=2, jump=1).fit(x).predict(pen=pen)
+        ours = ruptures.Pelt(custom_cost=warmup.SquaredErrorCost(), min_size=2, jump=1)
+        assert ours.fit(x).predict(pen=pen) == theirs
 
 
 def test_a_series_still_changing_at_its_end_is_counted_apart():
