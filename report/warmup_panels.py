@@ -47,16 +47,16 @@ def _first_over_steady(series: list[tuple[int, list[float], int]]) -> float | No
 def _figure(div_id: str, series: list[tuple[int, list[float], int]],
             colour: str) -> tuple[Chart, int | None]:
     calls = max(len(times) for _, times, _ in series)
-    fig = go.Figure()
-    for process, times, _ in series:
-        fig.add_trace(go.Scatter(
-            x=list(range(1, len(times) + 1)), y=times, mode="lines", line_color="#b9b9b9", line_width=1,
-            showlegend=False, hovertemplate=f"process {process}: call %{{x}}, %{{y:.3g}} s<extra></extra>"))
+    traces = [go.Scatter(
+        x=list(range(1, len(times) + 1)), y=times, mode="lines", line_color="#b9b9b9", line_width=1,
+        showlegend=False, hovertemplate=f"process {process}: call %{{x}}, %{{y:.3g}} s<extra></extra>")
+        for process, times, _ in series]
     medians = [float(np.median([t[k] for _, t, _ in series if len(t) > k])) for k in range(calls)]
-    fig.add_trace(go.Scatter(
+    traces.append(go.Scatter(
         x=list(range(1, calls + 1)), y=medians, mode="lines+markers", line_color=colour, line_width=2.2,
         marker={"size": 4}, name="median over processes", showlegend=False,
         hovertemplate="median: call %{x}, %{y:.3g} s<extra></extra>"))
+    fig = go.Figure(data=traces)  # at once: add_trace re-validates the figure per trace
     steady_index = int(np.median([start for _, _, start in series]))
     steady_call = steady_index + 1 if steady_index < calls else None
     shapes, notes = [], []

@@ -427,6 +427,7 @@ def _full_records(params: dict, work: int, names: list[str]) -> list[dict]:
     return records
 
 
+@pytest.mark.slow  # a size budget over 40 000 forged calls and a full-size output: seconds
 def test_full_size_report_stays_under_6_mb(report_archive, tmp_path):
     """Every variant (+ wrong_kernel) x 2 interpreters x 10 processes x 20 calls at 1000x300, with
     failures."""

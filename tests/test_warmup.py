@@ -76,7 +76,7 @@ def test_the_cumulative_cost_cuts_where_ruptures_own_least_squares_cost_does():
     """warmup.SquaredErrorCost is ruptures' "l2" cost computed from cumulative sums: the same change points on
     warm-ups, level shifts and noise at the penalties the rule uses."""
     rng = np.random.default_rng(7)
-    for _ in range(400):
+    for _ in range(200):
         n = int(rng.integers(4, 40))
         step = np.where(np.arange(n) < rng.integers(0, n), rng.choice([0.0, 0.05, 0.3]), 0.0)
         x = (1 + step + rng.normal(0, rng.choice([0.002, 0.01, 0.03]), n)).reshape(-1, 1)

@@ -128,9 +128,10 @@ def steady_times(record: Record) -> list[float]:
 def steady_calls(record: Record) -> list[float] | None:
     """The calls a process contributes: its steady ones; None unless ok + verified, and for a process its
     warm-up rule counts apart (no steady state: warmup.classify)."""
-    if not record.ok or not split(record).counted:
+    if not record.ok:
         return None
-    return steady_times(record)
+    part = split(record)  # once: PELT is most of a split's cost
+    return part.steady_calls(record.times_seconds) if part.counted else None
 
 
 def process_mean(record: Record) -> float | None:
