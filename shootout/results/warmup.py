@@ -22,8 +22,11 @@ The steady state is the last segment. A process is
                    from noise.
 A slower segment that comes after the process had already reached its final level (a mid-run transient, not a
 warm-up) leaves the class flat; the steady state is still the last segment. Lone spikes (a call SPIKE slower
-than both neighbours, e.g. a garbage collection) are left out of the segmentation, as Barrett et al. set
-outliers aside, but stay in the steady-state numbers: they are part of the steady state's cost.
+than both neighbours, e.g. a garbage collection; never the first call after call 1, the first of a warm-up)
+are left out of the segmentation, as Barrett et al. set outliers aside, but stay in the steady-state numbers:
+a collection that recurs is part of the steady state's cost. One that does not (the steady state's only spike,
+followed by ONE_OFF_AFTER calls or more without one: PyPy's first major collection once the heap has grown) is
+the warm-up's last event, and the steady state starts after it.
 
 Records say which rule they were run under ("warmup_rule") and are always split by it, so an archive
 re-renders as it was (records without a rule get "jit" or "aot": rule_of). RULES says what each rule does;
@@ -51,9 +54,12 @@ NOISE_FLOOR = 0.002  # σ never below 0.2%: a perfectly flat series must not spl
 SPIKE = 0.2  # a call this much slower than both its neighbours is a lone spike
 DRIFT_MIN_CALLS = 6  # from here a last segment's drift test compares medians of halves of 3 calls or more
 SHORT_DRIFT = 3 * EQUIVALENT  # a shorter one drifts only if monotone and this far from end to end
-TREND_P = 0.01  # JIT_RULE: a longer segment drifts when Kendall's tau against call order is this significant
-JIT_RULE = "jit-v3"  # what new JIT records are split by (see the module docstring for "jit" and "jit-v2")
-JIT_RULES = ("jit", "jit-v2", JIT_RULE)
+TREND_P = 0.01  # jit-v3 on: a longer segment drifts when Kendall's tau against call order is this significant
+# jit-v4: a lone spike followed by this many calls with none is a one-off event of the warm-up
+ONE_OFF_AFTER = 8
+JIT_RULE = "jit-v4"  # what new JIT records are split by (see the module docstring for the older rules)
+SECOND_DIFFERENCES = ("jit-v3", JIT_RULE)  # σ from second differences, the trend test, counted apart
+JIT_RULES = ("jit", "jit-v2", *SECOND_DIFFERENCES)
 # what each rule a record may name does, in one line (the report names the older ones an archive used)
 RULES = {
     "aot": "call 1 set apart, every later call steady",
@@ -62,7 +68,10 @@ RULES = {
            "than the level tolerance at any length, no-steady-state processes counted in with their calls "
            "after the first",
     "jit-v2": "as jit, but a short last segment drifts only when monotone and far from end to end",
-    JIT_RULE: "σ from second differences, the trend test, no-steady-state processes counted apart",
+    "jit-v3": "σ from second differences, the trend test, no-steady-state processes counted apart; the first "
+              "call after call 1 could be set aside as a lone spike, and a one-off spike counted as steady",
+    JIT_RULE: "σ from second differences, the trend test, no-steady-state processes counted apart; a lone "
+              "spike followed by no other for the process's last calls ends the warm-up",
 }
 
 
@@ -72,7 +81,7 @@ class Warmup:
     classification: str  # first call | flat | warmup | slowdown | no steady state
     segments: tuple = ()  # ((start, end, mean seconds), ...) for JIT cells
     counted: bool = True  # whether the process's steady mean enters its cell's estimate (see classify)
-    # JIT_RULE: the first call of the first segment at the final level (warm-up's end)
+    # jit-v3 on: the first call of the first segment at the final level (warm-up's end)
     reached: int | None = None
 
     def steady_calls(self, times: list[float]) -> list[float]:
@@ -105,10 +114,12 @@ def _noise_second_differences(x: np.ndarray) -> float:
     return max(float(np.median(np.abs(second))) * 1.4826 / math.sqrt(6), NOISE_FLOOR)
 
 
-def spikes(values: np.ndarray) -> np.ndarray:
-    """Mask of lone spikes: slower by SPIKE than both neighbours (the last call: than the two before it)."""
+def spikes(values: np.ndarray, first: bool = True) -> np.ndarray:
+    """Mask of lone spikes: slower by SPIKE than both neighbours (the last call: than the two before it).
+    first=False: the first value is never one (it has one neighbour, and the first call of a warm-up is
+    slower than the next: a warm-up, not a spike)."""
     mask = np.zeros(len(values), dtype=bool)
-    for i in range(len(values)):
+    for i in range(0 if first else 1, len(values)):
         around = values[[j for j in (i - 1, i + 1) if 0 <= j < len(values)]] if i < len(values) - 1 \
             else values[max(0, i - 2):i]
         mask[i] = len(around) > 0 and values[i] > (1 + SPIKE) * float(around.max())
@@ -118,8 +129,8 @@ def spikes(values: np.ndarray) -> np.ndarray:
 def segments(times: list[float], rule: str = JIT_RULE) -> list[tuple[int, int, float]]:
     """PELT segments of one series, spikes set aside: (start, end exclusive, mean seconds incl. spikes)."""
     values = np.asarray(times, dtype=float)
-    kept = np.flatnonzero(~spikes(values))
-    cut = _pelt(values[kept], _noise_second_differences if rule == JIT_RULE else _noise)
+    kept = np.flatnonzero(~spikes(values, first=rule != JIT_RULE))
+    cut = _pelt(values[kept], _noise_second_differences if rule in SECOND_DIFFERENCES else _noise)
     bounds = [int(kept[s]) for s, _e, _m in cut[1:]]  # segment starts, in the full series
     starts, ends = [0, *bounds], [*bounds, len(values)]
     return [(s, e, float(values[s:e].mean())) for s, e in zip(starts, ends)]
@@ -161,19 +172,23 @@ def classify(times: list[float], rule: str = JIT_RULE) -> Warmup:
     """JIT cells: Barrett et al.'s classes from the change points of one process's calls after the first,
     under `rule` (records keep the rule they were run under). Under JIT_RULE the trailing segments within
     EQUIVALENT of the last one are one steady state (a level, however PELT cut it), and a process with no
-    steady state is counted apart: its mean does not enter the cell's estimate."""
+    steady state is counted apart: its mean does not enter the cell's estimate. Under JIT_RULE a one-off spike
+    in the steady state ends the warm-up (_after_one_off)."""
     later = list(times[1:])
     n = len(later)
-    counted = rule != JIT_RULE
+    counted = rule not in SECOND_DIFFERENCES
     if n < MIN_STEADY:
         return Warmup(min(1, len(times)), "no steady state", counted=counted)
     cut = [(s + 1, e + 1, m) for s, e, m in segments(later, rule)]
     level = cut[-1][2]
     found = tuple((s, e, round(m, 9)) for s, e, m in cut)
-    first = _steady_run(cut, level) if rule == JIT_RULE else len(cut) - 1
+    first = _steady_run(cut, level) if rule in SECOND_DIFFERENCES else len(cut) - 1
     start, end = cut[first][0], cut[-1][1]
     reached = next(i for i, (_s, _e, m) in enumerate(cut) if abs(m - level) <= EQUIVALENT * level)
-    warmed_up = cut[reached][0] if rule == JIT_RULE else None
+    warmed_up = cut[reached][0] if rule in SECOND_DIFFERENCES else None
+    if rule == JIT_RULE:
+        start = _after_one_off(times, start)
+        warmed_up = max(start, warmed_up or 0)
     steady = times[start:end]
     drifting = _drift_test(rule, len(steady))(steady, level)
     if end - start < max(MIN_STEADY, math.ceil(STEADY_FRACTION * n)) or drifting:
@@ -183,7 +198,18 @@ def classify(times: list[float], rule: str = JIT_RULE) -> Warmup:
         return Warmup(start, "slowdown", found, reached=warmed_up)
     if any(m > level * (1 + EQUIVALENT) for m in others[:reached]):
         return Warmup(start, "warmup", found, reached=warmed_up)
-    return Warmup(start if others else 1, "flat", found, reached=warmed_up)
+    return Warmup(start, "flat", found, reached=warmed_up)
+
+
+def _after_one_off(times: list[float], start: int) -> int:
+    """Where the steady state starts when its only lone spike is followed by ONE_OFF_AFTER calls or more: a
+    one-off event of the warm-up (PyPy's first major collection once the heap has grown), which the calls
+    of a long process never pay again, so it must not weigh on the level as if every stretch of calls paid
+    it. Two spikes or more in the steady state recur (a periodic collection): they are its own cost."""
+    marked = [start + int(i) for i in np.flatnonzero(spikes(np.asarray(times[start:], dtype=float), False))]
+    if len(marked) == 1 and len(times) - 1 - marked[0] >= ONE_OFF_AFTER:
+        return marked[0] + 1
+    return start
 
 
 def _steady_run(cut: list[tuple[int, int, float]], level: float) -> int:
@@ -196,11 +222,11 @@ def _steady_run(cut: list[tuple[int, int, float]], level: float) -> int:
 
 def _drift_test(rule: str, calls: int):
     """The drift test a last segment of `calls` calls gets under `rule`: "jit" compared halves at any length,
-    "jit-v2" tested a shorter segment by monotony; under JIT_RULE a segment shorter than DRIFT_MIN_CALLS gives
+    "jit-v2" tested a shorter segment by monotony; from jit-v3 a segment shorter than DRIFT_MIN_CALLS gives
     no evidence of drift (three noisy calls are monotone one time in three), only its length is tested."""
     if calls < DRIFT_MIN_CALLS and rule != "jit":
-        return _short_drift if rule != JIT_RULE else _no_drift
-    return _trending if rule == JIT_RULE else _drifting
+        return _short_drift if rule not in SECOND_DIFFERENCES else _no_drift
+    return _trending if rule in SECOND_DIFFERENCES else _drifting
 
 
 def _no_drift(steady: list[float], level: float) -> bool:
