@@ -97,7 +97,7 @@ class Method:
 METHODS = {
     "quick": Method("quick", processes=2, warmups=1, calls=2, jit_calls=12, jit_seconds=1.0, jit_min_calls=5,
                     call_seconds=0.5, jit_steady_calls=4, plain_check=True, layout_paddings=16),
-    "default": Method("default", processes=6, warmups=1, calls=3, jit_calls=20, jit_seconds=8.0,
+    "default": Method("default", processes=6, warmups=1, calls=3, jit_calls=20, jit_seconds=16.0,
                       jit_min_calls=9, call_seconds=2.0, precision=0.02, max_processes=30, cell_seconds=120.0,
                       run_seconds=540.0, baseline_processes=12, jit_steady_calls=8, plain_check=True,
                       layout_paddings=16),
