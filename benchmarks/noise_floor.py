@@ -36,7 +36,7 @@ def main(argv: list[str] | None = None) -> int:
         key = tuple(row[k] for k in summaries.CELL_KEYS)
         values = means[key]
         spread = estimates.relative_spread(values)
-        walls = [r.get("process_wall_seconds") or 0.0 for r in data.records if summaries.cell_of(r) == key]
+        walls = [r.process_wall_seconds or 0.0 for r in data.records if r.cell_key == key]
         per_process = sum(walls) / len(walls)
         needed = math.ceil((1.96 * 1.2533 * spread / (target / math.sqrt(2))) ** 2)
         print(f"{workload} {size}: baseline {row['variant']} on {row['interpreter']}, {len(values)} "
