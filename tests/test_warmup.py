@@ -38,6 +38,7 @@ def test_a_mid_run_transient_is_not_warmup():
     steady."""
     w = warmup.classify([2, 1, 1, 1.5, 1.5, 1.5, 1, 1, 1, 1, 1, 1])
     assert w.classification == "flat" and w.steady_start == 6
+    assert w.reached == 1  # what a cell's later processes learn: warmed up from call 2
     assert [round(m, 3) for _s, _e, m in w.segments] == [1.0, 1.5, 1.0]
 
 

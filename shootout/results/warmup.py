@@ -170,10 +170,10 @@ def _pelt(values: np.ndarray, noise) -> list[tuple[int, int, float]]:
 
 def classify(times: list[float], rule: str = JIT_RULE) -> Warmup:
     """JIT cells: Barrett et al.'s classes from the change points of one process's calls after the first,
-    under `rule` (records keep the rule they were run under). Under JIT_RULE the trailing segments within
+    under `rule` (records keep the rule they were run under). From jit-v3 the trailing segments within
     EQUIVALENT of the last one are one steady state (a level, however PELT cut it), and a process with no
-    steady state is counted apart: its mean does not enter the cell's estimate. Under JIT_RULE a one-off spike
-    in the steady state ends the warm-up (_after_one_off)."""
+    steady state is counted apart: its mean does not enter the cell's estimate. Under JIT_RULE (jit-v4) a
+    one-off spike in the steady state ends the warm-up (_after_one_off)."""
     later = list(times[1:])
     n = len(later)
     counted = rule not in SECOND_DIFFERENCES
@@ -186,9 +186,9 @@ def classify(times: list[float], rule: str = JIT_RULE) -> Warmup:
     start, end = cut[first][0], cut[-1][1]
     reached = next(i for i, (_s, _e, m) in enumerate(cut) if abs(m - level) <= EQUIVALENT * level)
     warmed_up = cut[reached][0] if rule in SECOND_DIFFERENCES else None
-    if rule == JIT_RULE:
-        start = _after_one_off(times, start)
-        warmed_up = max(start, warmed_up or 0)
+    after = _after_one_off(times, start) if rule == JIT_RULE else start
+    if after != start:  # the warm-up ended with the one-off event, wherever the level was first reached
+        start = warmed_up = after
     steady = times[start:end]
     drifting = _drift_test(rule, len(steady))(steady, level)
     if end - start < max(MIN_STEADY, math.ceil(STEADY_FRACTION * n)) or drifting:
@@ -206,7 +206,8 @@ def _after_one_off(times: list[float], start: int) -> int:
     one-off event of the warm-up (PyPy's first major collection once the heap has grown), which the calls
     of a long process never pay again, so it must not weigh on the level as if every stretch of calls paid
     it. Two spikes or more in the steady state recur (a periodic collection): they are its own cost."""
-    marked = [start + int(i) for i in np.flatnonzero(spikes(np.asarray(times[start:], dtype=float), False))]
+    marked = [start + int(i)
+              for i in np.flatnonzero(spikes(np.asarray(times[start:], dtype=float), first=False))]
     if len(marked) == 1 and len(times) - 1 - marked[0] >= ONE_OFF_AFTER:
         return marked[0] + 1
     return start
